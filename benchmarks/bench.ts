@@ -1,0 +1,217 @@
+// Runs a suite on one device through the addon and shapes the raw trials into
+// reports: per kernel or format, the raw trials plus median, best and spread.
+import type {
+  BackendName,
+  NativeAddon,
+  NativeBandwidthResult,
+  NativeProgress,
+  NativeThroughputCase,
+} from './native-addon.js';
+import { BANDWIDTH_CASES, MIN_TRIALS, type RunSettings } from './registry.js';
+import { summarizeRates, type TrialSummary } from './statistics.js';
+import { opsPerClockPerUnit, validateBandwidthResult, validateThroughputCase } from './validate.js';
+
+export interface DeviceTarget {
+  backend: BackendName;
+  index: number;
+}
+
+/** Test-only fault injection, from TPPVERIFY_TEST_INJECT_FAULT ("bandwidth:triad", "throughput:FP64/avx512"). */
+export interface InjectedFault {
+  suite: 'bandwidth' | 'throughput';
+  name: string;
+}
+
+export const FAULT_ENV = 'TPPVERIFY_TEST_INJECT_FAULT';
+
+export function faultFromEnvironment(env: NodeJS.ProcessEnv = process.env): InjectedFault | undefined {
+  const raw = env[FAULT_ENV];
+  if (!raw) return undefined;
+  const [suite, name] = raw.split(':', 2);
+  if ((suite !== 'bandwidth' && suite !== 'throughput') || !name) {
+    throw new Error(`${FAULT_ENV} must look like 'bandwidth:triad' or 'throughput:FP64/avx512', not '${raw}'`);
+  }
+  return { suite, name };
+}
+
+export interface BandwidthKernelReport {
+  name: string;
+  formula: string;
+  engine: string;
+  elements: number;
+  bytesPerTrial: number;
+  bytesReadPerTrial: number;
+  bytesWrittenPerTrial: number;
+  trials: number;
+  gbps: TrialSummary;
+  trialSeconds: number[];
+  warmupSeconds: number;
+  verified: true;
+}
+
+export interface BandwidthReport {
+  threads: number;
+  arrayBytes: number;
+  byteConvention: string;
+  sizing: Record<string, number>;
+  /** The arrays are smaller than the backend's own sizing rule: figures may come from cache. */
+  belowSizingRule: boolean;
+  kernels: BandwidthKernelReport[];
+}
+
+export interface ThroughputCaseReport {
+  format: string;
+  engine: string;
+  available: boolean;
+  unavailableReason: string | null;
+  opsPerInstruction: number;
+  opsPerTrial: number;
+  threads: number;
+  units: number;
+  trials: number;
+  /** Sustained rate in tera-ops per second (TFLOP/s or TOP/s). */
+  tops: TrialSummary | null;
+  /** Median of the clock measured after each trial. */
+  clockMhz: number | null;
+  clockMhzTrials: TrialSummary | null;
+  /** Median over trials of ops ÷ (seconds × clock × units). */
+  opsPerClockPerUnit: number | null;
+  opsPerClockPerUnitTrials: TrialSummary | null;
+  /** Upper bound the per-clock rate is checked against. */
+  maxOpsPerClockPerUnit: number;
+  clockMethod: string;
+  trialSeconds: number[];
+  verified: boolean;
+}
+
+function sizingRecord(result: NativeBandwidthResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of result.sizing) if (typeof item.value === 'number') out[item.key] = item.value;
+  return out;
+}
+
+function belowRule(sizing: Record<string, number>, arrayBytes: number): boolean {
+  const llc = sizing['lastLevelCacheBytes'] ?? 0;
+  const multiple = sizing['lastLevelCacheMultiple'] ?? 0;
+  const minimum = sizing['minimumArrayBytes'] ?? 0;
+  return arrayBytes < Math.max(llc * multiple, minimum);
+}
+
+export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number): BandwidthReport {
+  validateBandwidthResult(result, minTrials);
+  const sizing = sizingRecord(result);
+  return {
+    threads: result.threads,
+    arrayBytes: result.arrayBytes,
+    byteConvention: result.byteConvention,
+    sizing,
+    belowSizingRule: belowRule(sizing, result.arrayBytes),
+    kernels: result.kernels.map((k) => {
+      const bytesPerTrial = k.bytesReadPerTrial + k.bytesWrittenPerTrial;
+      return {
+        name: k.name,
+        formula: BANDWIDTH_CASES.find((c) => c.name === k.name)?.formula ?? '',
+        engine: k.engine,
+        elements: k.elements,
+        bytesPerTrial,
+        bytesReadPerTrial: k.bytesReadPerTrial,
+        bytesWrittenPerTrial: k.bytesWrittenPerTrial,
+        trials: k.trialSeconds.length,
+        gbps: summarizeRates(
+          k.trialSeconds.map((s) => bytesPerTrial / s / 1e9),
+          `${k.name} GB/s`,
+        ),
+        trialSeconds: k.trialSeconds,
+        warmupSeconds: k.warmupSeconds,
+        verified: true,
+      };
+    }),
+  };
+}
+
+export function shapeThroughputCase(c: NativeThroughputCase, minTrials?: number): ThroughputCaseReport {
+  validateThroughputCase(c, minTrials);
+  const label = `${c.format}/${c.engine}`;
+  const base = {
+    format: c.format,
+    engine: c.engine,
+    available: c.available,
+    unavailableReason: c.available ? null : c.unavailableReason,
+    opsPerInstruction: c.opsPerInstruction,
+    opsPerTrial: c.opsPerTrial,
+    threads: c.threads,
+    units: c.units,
+    trials: c.trialSeconds.length,
+    maxOpsPerClockPerUnit: c.opsPerInstruction * c.maxInstructionsPerClockPerUnit,
+    clockMethod: c.clockMethod,
+    trialSeconds: c.trialSeconds,
+  };
+  if (!c.available) {
+    return {
+      ...base,
+      tops: null,
+      clockMhz: null,
+      clockMhzTrials: null,
+      opsPerClockPerUnit: null,
+      opsPerClockPerUnitTrials: null,
+      verified: false,
+    };
+  }
+  const perClock = summarizeRates(
+    c.trialSeconds.map((_, trial) => opsPerClockPerUnit(c, trial)),
+    `${label} ops/clock`,
+  );
+  const clock = summarizeRates(c.trialClockMhz, `${label} clock`);
+  return {
+    ...base,
+    tops: summarizeRates(
+      c.trialSeconds.map((s) => c.opsPerTrial / s / 1e12),
+      `${label} TOPS`,
+    ),
+    clockMhz: clock.median,
+    clockMhzTrials: clock,
+    opsPerClockPerUnit: perClock.median,
+    opsPerClockPerUnitTrials: perClock,
+    verified: true,
+  };
+}
+
+export async function measureDramBandwidth(
+  addon: NativeAddon,
+  target: DeviceTarget,
+  settings: RunSettings,
+  onProgress: (event: NativeProgress) => void,
+  fault?: InjectedFault,
+): Promise<BandwidthReport> {
+  const result = await addon.measureBandwidth(
+    target.backend,
+    target.index,
+    {
+      arrayBytes: settings.arrayBytes,
+      trials: settings.trials,
+      ...(fault?.suite === 'bandwidth' ? { faultKernel: fault.name } : {}),
+    },
+    onProgress,
+  );
+  return shapeBandwidth(result, Math.max(MIN_TRIALS, settings.trials));
+}
+
+export async function measurePeakThroughput(
+  addon: NativeAddon,
+  target: DeviceTarget,
+  settings: RunSettings,
+  onProgress: (event: NativeProgress) => void,
+  fault?: InjectedFault,
+): Promise<ThroughputCaseReport[]> {
+  const result = await addon.measureThroughput(
+    target.backend,
+    target.index,
+    {
+      secondsPerTrial: settings.secondsPerTrial,
+      trials: settings.trials,
+      ...(fault?.suite === 'throughput' ? { faultCase: fault.name } : {}),
+    },
+    onProgress,
+  );
+  return result.cases.map((c) => shapeThroughputCase(c, Math.max(MIN_TRIALS, settings.trials)));
+}

@@ -1,0 +1,168 @@
+// Typed access to the native addon (build/Release/tppverify.node). The shapes
+// here mirror native/core/backend.h; the addon converts those structs 1:1.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export type BackendName = 'cpu' | 'cuda' | 'hip';
+export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'cuda', 'hip'];
+
+export type AttributeValue = string | number | boolean | string[];
+
+export interface NativeAttribute {
+  key: string;
+  value: AttributeValue;
+  source: string;
+}
+
+export interface NativeDevice {
+  id: string;
+  vendor: string;
+  model: string;
+  unitName: string;
+  computeUnits: number;
+  measuresBandwidth: boolean;
+  measuresThroughput: boolean;
+  notMeasurableReason: string;
+  attributes: NativeAttribute[];
+}
+
+export interface NativeBackendListing {
+  backend: BackendName;
+  built: boolean;
+  devices: NativeDevice[];
+  /** Why the backend is missing or sees no device; empty otherwise. */
+  reason: string;
+}
+
+export interface NativeProgress {
+  phase: string;
+  kernel: string;
+  /** 0 is the discarded warm-up. */
+  trial: number;
+  trials: number;
+}
+
+export interface NativeBandwidthRequest {
+  arrayBytes?: number;
+  trials?: number;
+  kernels?: string[];
+  /** Test-only: corrupt this kernel's output before it is verified. */
+  faultKernel?: string;
+}
+
+export interface NativeBandwidthKernel {
+  name: string;
+  engine: string;
+  elements: number;
+  bytesReadPerTrial: number;
+  bytesWrittenPerTrial: number;
+  warmupSeconds: number;
+  trialSeconds: number[];
+}
+
+export interface NativeBandwidthResult {
+  deviceId: string;
+  threads: number;
+  arrayBytes: number;
+  byteConvention: string;
+  sizing: NativeAttribute[];
+  kernels: NativeBandwidthKernel[];
+}
+
+export interface NativeThroughputRequest {
+  secondsPerTrial?: number;
+  trials?: number;
+  formats?: string[];
+  /** Test-only: "FORMAT/engine" whose accumulators are corrupted before the check. */
+  faultCase?: string;
+}
+
+export interface NativeThroughputCase {
+  format: string;
+  engine: string;
+  available: boolean;
+  unavailableReason: string;
+  opsPerInstruction: number;
+  maxInstructionsPerClockPerUnit: number;
+  opsPerTrial: number;
+  threads: number;
+  units: number;
+  trialSeconds: number[];
+  trialClockMhz: number[];
+  clockMethod: string;
+}
+
+export interface NativeThroughputResult {
+  deviceId: string;
+  cases: NativeThroughputCase[];
+}
+
+export interface NativeClockResult {
+  deviceId: string;
+  method: string;
+  mhzPerThread: number[];
+}
+
+export type NativeErrorCode = 'VERIFICATION_FAILED' | 'DEVICE_ERROR' | 'INTERNAL_ERROR';
+
+/** The Error a rejected native measurement carries. */
+export interface NativeMeasurementError extends Error {
+  code: NativeErrorCode;
+  kernel?: string;
+}
+
+export function isNativeMeasurementError(error: unknown): error is NativeMeasurementError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<NativeMeasurementError>).code === 'string' &&
+    ['VERIFICATION_FAILED', 'DEVICE_ERROR', 'INTERNAL_ERROR'].includes((error as NativeMeasurementError).code)
+  );
+}
+
+export interface NativeAddon {
+  listBackends(): NativeBackendListing[];
+  measureBandwidth(
+    backend: BackendName,
+    index: number,
+    request: NativeBandwidthRequest,
+    onProgress: (event: NativeProgress) => void,
+  ): Promise<NativeBandwidthResult>;
+  measureThroughput(
+    backend: BackendName,
+    index: number,
+    request: NativeThroughputRequest,
+    onProgress: (event: NativeProgress) => void,
+  ): Promise<NativeThroughputResult>;
+  probeClock(backend: BackendName, index: number): Promise<NativeClockResult>;
+}
+
+export class AddonNotBuiltError extends Error {
+  constructor(readonly addonPath: string) {
+    super(`the native addon is missing at ${addonPath}: run 'npm install' (or 'npm run build:native')`);
+    this.name = 'AddonNotBuiltError';
+  }
+}
+
+/** build/Release/tppverify.node, found from this file in the source tree or in dist/. */
+export function addonPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 4; depth++) {
+    const candidate = path.join(dir, 'build', 'Release', 'tppverify.node');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'build', 'Release', 'tppverify.node');
+}
+
+let loaded: NativeAddon | undefined;
+
+export function loadAddon(): NativeAddon {
+  if (loaded) return loaded;
+  const file = addonPath();
+  if (!existsSync(file)) throw new AddonNotBuiltError(file);
+  const require = createRequire(import.meta.url);
+  loaded = require(file) as NativeAddon;
+  return loaded;
+}

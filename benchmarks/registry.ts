@@ -1,0 +1,59 @@
+// The registry of benchmark cases: what each measures, its formula, and the
+// defaults every run uses. The byte and op models travel with the native
+// results (bytesReadPerTrial, opsPerInstruction), next to the kernels that
+// define them; this registry describes and checks them.
+
+export type SuiteName = 'bandwidth' | 'throughput' | 'all';
+export const SUITE_NAMES: readonly SuiteName[] = ['bandwidth', 'throughput', 'all'];
+
+export interface BandwidthCase {
+  name: string;
+  formula: string;
+  /** Arrays read and written per element; must agree with the native byte model. */
+  arraysRead: number;
+  arraysWritten: number;
+}
+
+export const BANDWIDTH_CASES: readonly BandwidthCase[] = [
+  { name: 'read', formula: 'sum += a[i]', arraysRead: 1, arraysWritten: 0 },
+  { name: 'write', formula: 'c[i] = v', arraysRead: 0, arraysWritten: 1 },
+  { name: 'copy', formula: 'c[i] = a[i]', arraysRead: 1, arraysWritten: 1 },
+  { name: 'scale', formula: 'c[i] = s * a[i]', arraysRead: 1, arraysWritten: 1 },
+  { name: 'add', formula: 'c[i] = a[i] + b[i]', arraysRead: 2, arraysWritten: 1 },
+  { name: 'triad', formula: 'c[i] = a[i] + s * b[i]', arraysRead: 2, arraysWritten: 1 },
+];
+
+export interface ThroughputFormat {
+  format: string;
+  description: string;
+}
+
+export const THROUGHPUT_FORMATS: readonly ThroughputFormat[] = [
+  { format: 'FP64', description: 'double-precision multiply-add' },
+  { format: 'FP32', description: 'single-precision multiply-add' },
+  { format: 'FP16', description: 'half-precision multiply-add' },
+  { format: 'BF16', description: 'bfloat16 products accumulated in FP32' },
+  { format: 'INT8', description: '8-bit integer products accumulated in INT32' },
+];
+
+export interface RunSettings {
+  trials: number;
+  /** 0: the backend's sizing rule (CPU: max(4 × last-level cache, 256 MiB) per array). */
+  arrayBytes: number;
+  secondsPerTrial: number;
+}
+
+/** The fewest timed trials a reported figure may rest on. */
+export const MIN_TRIALS = 10;
+
+export const DEFAULT_SETTINGS: RunSettings = { trials: MIN_TRIALS, arrayBytes: 0, secondsPerTrial: 0.1 };
+/** --quick shortens throughput trials only: smaller arrays would measure cache, not DRAM. */
+export const QUICK_SETTINGS: RunSettings = { trials: MIN_TRIALS, arrayBytes: 0, secondsPerTrial: 0.02 };
+
+export function includesBandwidth(suite: SuiteName): boolean {
+  return suite === 'bandwidth' || suite === 'all';
+}
+
+export function includesThroughput(suite: SuiteName): boolean {
+  return suite === 'throughput' || suite === 'all';
+}

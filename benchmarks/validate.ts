@@ -1,0 +1,81 @@
+// Checks a native result before it becomes a report: enough trials, finite
+// positive timings, the byte model the registry expects, and no rate above
+// what the hardware can physically issue.
+import type { NativeBandwidthResult, NativeThroughputCase } from './native-addon.js';
+import { BANDWIDTH_CASES, MIN_TRIALS } from './registry.js';
+
+/**
+ * Slack on the per-clock bound for the clock probe's own error: the clock is
+ * measured over a few milliseconds after each trial, not during it.
+ */
+export const PLAUSIBILITY_TOLERANCE = 0.05;
+
+export class ResultValidationError extends Error {
+  constructor(
+    readonly kernel: string,
+    detail: string,
+  ) {
+    super(`${kernel}: result rejected: ${detail}`);
+    this.name = 'ResultValidationError';
+  }
+}
+
+function checkTrials(kernel: string, seconds: readonly number[], minTrials: number): void {
+  if (seconds.length < minTrials) {
+    throw new ResultValidationError(kernel, `${seconds.length} timed trials, at least ${minTrials} required`);
+  }
+  seconds.forEach((value, i) => {
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new ResultValidationError(kernel, `trial ${i + 1} took ${value} s`);
+    }
+  });
+}
+
+export function validateBandwidthResult(result: NativeBandwidthResult, minTrials = MIN_TRIALS): void {
+  for (const kernel of result.kernels) {
+    const model = BANDWIDTH_CASES.find((c) => c.name === kernel.name);
+    if (!model) throw new ResultValidationError(kernel.name, 'not in the benchmark registry');
+    if (
+      kernel.bytesReadPerTrial !== model.arraysRead * result.arrayBytes ||
+      kernel.bytesWrittenPerTrial !== model.arraysWritten * result.arrayBytes
+    ) {
+      throw new ResultValidationError(
+        kernel.name,
+        `byte model ${kernel.bytesReadPerTrial} read + ${kernel.bytesWrittenPerTrial} written per trial disagrees with ` +
+          `${model.arraysRead} read and ${model.arraysWritten} written arrays of ${result.arrayBytes} bytes`,
+      );
+    }
+    checkTrials(kernel.name, kernel.trialSeconds, minTrials);
+  }
+}
+
+/** ops per clock per unit for one trial. */
+export function opsPerClockPerUnit(c: NativeThroughputCase, trial: number): number {
+  const seconds = c.trialSeconds[trial];
+  const mhz = c.trialClockMhz[trial];
+  if (seconds === undefined || mhz === undefined || mhz <= 0 || c.units <= 0) return Number.NaN;
+  return c.opsPerTrial / seconds / (mhz * 1e6) / c.units;
+}
+
+export function validateThroughputCase(c: NativeThroughputCase, minTrials = MIN_TRIALS): void {
+  if (!c.available) return;
+  const label = `${c.format}/${c.engine}`;
+  checkTrials(label, c.trialSeconds, minTrials);
+  if (c.trialClockMhz.length !== c.trialSeconds.length) {
+    throw new ResultValidationError(label, 'one clock reading per trial expected');
+  }
+  if (!(c.opsPerTrial > 0)) throw new ResultValidationError(label, `op count ${c.opsPerTrial} per trial`);
+  const bound = c.opsPerInstruction * c.maxInstructionsPerClockPerUnit * (1 + PLAUSIBILITY_TOLERANCE);
+  c.trialSeconds.forEach((_, trial) => {
+    const rate = opsPerClockPerUnit(c, trial);
+    if (!Number.isFinite(rate)) throw new ResultValidationError(label, `no valid clock reading for trial ${trial + 1}`);
+    if (rate > bound) {
+      throw new ResultValidationError(
+        label,
+        `trial ${trial + 1} reached ${rate.toFixed(1)} ops per clock per unit, above the ` +
+          `hardware bound of ${(c.opsPerInstruction * c.maxInstructionsPerClockPerUnit).toFixed(1)}: a counting bug ` +
+          `or work the compiler removed, not a result`,
+      );
+    }
+  });
+}

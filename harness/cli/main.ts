@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// tppverify command line. Every command: exit 0 on success, 2 on a usage or
+// input error, 3 on a measurement or device failure; errors are one line.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { AddonNotBuiltError } from '../../benchmarks/native-addon.js';
+import { SUITE_NAMES, type SuiteName } from '../../benchmarks/registry.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, TppverifyError } from '../errors.js';
+import { harnessVersion } from '../version.js';
+import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
+import { runDevices } from './commands/devices.js';
+import { processIo } from './io.js';
+
+function positiveNumber(flag: string) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
+      throw new InvalidArgumentError(`${flag} must be a positive number, not '${raw}'`);
+    }
+    return value;
+  };
+}
+
+function positiveInteger(flag: string) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value <= 0) {
+      throw new InvalidArgumentError(`${flag} must be a positive integer, not '${raw}'`);
+    }
+    return value;
+  };
+}
+
+interface BenchFlags {
+  device?: string;
+  suite: SuiteName;
+  quick?: boolean;
+  json?: boolean;
+  trials?: number;
+  arrayMib?: number;
+  secondsPerTrial?: number;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tppverify')
+    .description("Measures an accelerator's DRAM bandwidth and peak throughput to verify its declared TPP")
+    .version(harnessVersion())
+    .exitOverride()
+    .showHelpAfterError(false);
+
+  program
+    .command('devices')
+    .description('list every device the built backends see, with its attributes')
+    .option('--json', 'print one JSON object')
+    .action((flags: { json?: boolean }) => {
+      runDevices({ json: flags.json === true }, processIo(flags.json === true));
+    });
+
+  program
+    .command('bench')
+    .description('measure DRAM bandwidth and peak throughput per format on one device')
+    .option('--device <id>', 'cpu, cuda:N or hip:N (default: the best device present)')
+    .addOption(new Option('--suite <name>', 'which measurements').choices(SUITE_NAMES).default('all'))
+    .option('--quick', 'shorter throughput trials (bandwidth keeps its DRAM sizing)')
+    .option('--json', 'print exactly one JSON object on stdout')
+    .option('--trials <n>', 'timed trials per kernel (at least 10)', positiveInteger('--trials'))
+    .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib'))
+    .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
+    .action(async (flags: BenchFlags) => {
+      const json = flags.json === true;
+      const options = {
+        suite: flags.suite,
+        quick: flags.quick === true,
+        json,
+        ...(flags.device !== undefined ? { device: flags.device } : {}),
+        ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
+        ...(flags.arrayMib !== undefined ? { arrayMib: flags.arrayMib } : {}),
+        ...(flags.secondsPerTrial !== undefined ? { secondsPerTrial: flags.secondsPerTrial } : {}),
+      };
+      checkBenchOptions(options);
+      const io = processIo(json);
+      const report = await runBench(options, io);
+      io.out(json ? JSON.stringify(report) + '\n' : renderBench(report));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its one-line message (or the help text).
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof TppverifyError) {
+      process.stderr.write(`tppverify: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof AddonNotBuiltError) {
+      process.stderr.write(`tppverify: ${error.message}\n`);
+      return EXIT_INTERNAL;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`tppverify: internal error: ${message}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+process.exitCode = await main(process.argv);

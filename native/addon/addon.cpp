@@ -1,0 +1,298 @@
+// Thin node-addon-api binding: converts requests from JS, runs measurements on
+// a worker thread with progress events, converts the backend's structs back.
+#include <napi.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../core/backend.h"
+#include "backends.h"
+
+namespace tppverify::addon {
+namespace {
+
+Napi::Value toJs(Napi::Env env, const AttributeValue& value) {
+  if (auto text = std::get_if<std::string>(&value)) return Napi::String::New(env, *text);
+  if (auto number = std::get_if<double>(&value)) return Napi::Number::New(env, *number);
+  if (auto flag = std::get_if<bool>(&value)) return Napi::Boolean::New(env, *flag);
+  const auto& list = std::get<std::vector<std::string>>(value);
+  Napi::Array array = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); ++i) array.Set(uint32_t(i), list[i]);
+  return array;
+}
+
+Napi::Array toJs(Napi::Env env, const std::vector<Attribute>& attributes) {
+  Napi::Array array = Napi::Array::New(env, attributes.size());
+  for (size_t i = 0; i < attributes.size(); ++i) {
+    Napi::Object item = Napi::Object::New(env);
+    item.Set("key", attributes[i].key);
+    item.Set("value", toJs(env, attributes[i].value));
+    item.Set("source", attributes[i].source);
+    array.Set(uint32_t(i), item);
+  }
+  return array;
+}
+
+Napi::Array toJs(Napi::Env env, const std::vector<double>& values) {
+  Napi::Array array = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) array.Set(uint32_t(i), values[i]);
+  return array;
+}
+
+Napi::Object toJs(Napi::Env env, const DeviceInfo& device) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("id", device.id);
+  out.Set("vendor", device.vendor);
+  out.Set("model", device.model);
+  out.Set("unitName", device.unitName);
+  out.Set("computeUnits", device.computeUnits);
+  out.Set("measuresBandwidth", device.measuresBandwidth);
+  out.Set("measuresThroughput", device.measuresThroughput);
+  out.Set("notMeasurableReason", device.notMeasurableReason);
+  out.Set("attributes", toJs(env, device.attributes));
+  return out;
+}
+
+Napi::Object toJs(Napi::Env env, const BandwidthResult& result) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("deviceId", result.deviceId);
+  out.Set("threads", result.threads);
+  out.Set("arrayBytes", double(result.arrayBytes));
+  out.Set("byteConvention", result.byteConvention);
+  out.Set("sizing", toJs(env, result.sizing));
+  Napi::Array kernels = Napi::Array::New(env, result.kernels.size());
+  for (size_t i = 0; i < result.kernels.size(); ++i) {
+    const BandwidthKernelResult& k = result.kernels[i];
+    Napi::Object item = Napi::Object::New(env);
+    item.Set("name", k.name);
+    item.Set("engine", k.engine);
+    item.Set("elements", double(k.elements));
+    item.Set("bytesReadPerTrial", double(k.bytesReadPerTrial));
+    item.Set("bytesWrittenPerTrial", double(k.bytesWrittenPerTrial));
+    item.Set("warmupSeconds", k.warmupSeconds);
+    item.Set("trialSeconds", toJs(env, k.trialSeconds));
+    kernels.Set(uint32_t(i), item);
+  }
+  out.Set("kernels", kernels);
+  return out;
+}
+
+Napi::Object toJs(Napi::Env env, const ThroughputResult& result) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("deviceId", result.deviceId);
+  Napi::Array cases = Napi::Array::New(env, result.cases.size());
+  for (size_t i = 0; i < result.cases.size(); ++i) {
+    const ThroughputCaseResult& c = result.cases[i];
+    Napi::Object item = Napi::Object::New(env);
+    item.Set("format", c.format);
+    item.Set("engine", c.engine);
+    item.Set("available", c.available);
+    item.Set("unavailableReason", c.unavailableReason);
+    item.Set("opsPerInstruction", c.opsPerInstruction);
+    item.Set("maxInstructionsPerClockPerUnit", c.maxInstructionsPerClockPerUnit);
+    item.Set("opsPerTrial", c.opsPerTrial);
+    item.Set("threads", c.threads);
+    item.Set("units", c.units);
+    item.Set("trialSeconds", toJs(env, c.trialSeconds));
+    item.Set("trialClockMhz", toJs(env, c.trialClockMhz));
+    item.Set("clockMethod", c.clockMethod);
+    cases.Set(uint32_t(i), item);
+  }
+  out.Set("cases", cases);
+  return out;
+}
+
+Napi::Object toJs(Napi::Env env, const ClockResult& result) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("deviceId", result.deviceId);
+  out.Set("method", result.method);
+  out.Set("mhzPerThread", toJs(env, result.mhzPerThread));
+  return out;
+}
+
+// Runs `job` on a libuv worker thread; progress events reach `onProgress` on
+// the JS thread; the promise settles with the converted result or an Error
+// carrying `code` (VERIFICATION_FAILED, DEVICE_ERROR, INTERNAL_ERROR) and `kernel`.
+template <typename Result>
+class MeasureWorker : public Napi::AsyncProgressQueueWorker<Progress> {
+ public:
+  using Job = std::function<Result(const ProgressSink&)>;
+
+  MeasureWorker(Napi::Function onProgress, Job job)
+      : Napi::AsyncProgressQueueWorker<Progress>(onProgress),
+        deferred_(Napi::Promise::Deferred::New(onProgress.Env())),
+        job_(std::move(job)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      result_ = job_([&progress](const Progress& p) { progress.Send(&p, 1); });
+    } catch (const VerificationError& e) {
+      fail("VERIFICATION_FAILED", e.what(), e.kernel());
+    } catch (const DeviceError& e) {
+      fail("DEVICE_ERROR", e.what(), "");
+    } catch (const std::exception& e) {
+      fail("INTERNAL_ERROR", e.what(), "");
+    }
+  }
+
+  void OnProgress(const Progress* events, size_t count) override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    for (size_t i = 0; i < count; ++i) {
+      Napi::Object event = Napi::Object::New(env);
+      event.Set("phase", events[i].phase);
+      event.Set("kernel", events[i].kernel);
+      event.Set("trial", events[i].trial);
+      event.Set("trials", events[i].trials);
+      Callback().Call({event});
+    }
+  }
+
+  void OnOK() override { deferred_.Resolve(toJs(Env(), result_)); }
+
+  void OnError(const Napi::Error& error) override {
+    Napi::Object object = error.Value();
+    object.Set("code", errorCode_);
+    if (!errorKernel_.empty()) object.Set("kernel", errorKernel_);
+    deferred_.Reject(object);
+  }
+
+ private:
+  void fail(const char* code, const std::string& message, const std::string& kernel) {
+    errorCode_ = code;
+    errorKernel_ = kernel;
+    SetError(message);
+  }
+
+  Napi::Promise::Deferred deferred_;
+  Job job_;
+  Result result_;
+  std::string errorCode_;
+  std::string errorKernel_;
+};
+
+template <typename Result>
+Napi::Value startWorker(Napi::Function onProgress, typename MeasureWorker<Result>::Job job) {
+  auto* worker = new MeasureWorker<Result>(onProgress, std::move(job));
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+std::vector<std::string> stringList(const Napi::Object& object, const char* key) {
+  std::vector<std::string> out;
+  if (!object.Has(key) || object.Get(key).IsUndefined()) return out;
+  Napi::Value value = object.Get(key);
+  if (!value.IsArray()) throw Napi::TypeError::New(object.Env(), std::string(key) + " must be an array of strings");
+  Napi::Array array = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+double numberOr(const Napi::Object& object, const char* key, double fallback) {
+  if (!object.Has(key) || object.Get(key).IsUndefined()) return fallback;
+  Napi::Value value = object.Get(key);
+  if (!value.IsNumber()) throw Napi::TypeError::New(object.Env(), std::string(key) + " must be a number");
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+std::string stringOr(const Napi::Object& object, const char* key) {
+  if (!object.Has(key) || object.Get(key).IsUndefined()) return "";
+  return object.Get(key).As<Napi::String>().Utf8Value();
+}
+
+// Arguments of every measurement call: (backend, index, request, onProgress).
+struct Target {
+  std::string backend;
+  int index;
+};
+
+Target targetFrom(const Napi::CallbackInfo& info) {
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+    throw Napi::TypeError::New(info.Env(), "expected (backend: string, index: number, ...)");
+  return {info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value()};
+}
+
+Napi::Value ListBackends(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto& slots = backendSlots();
+  Napi::Array out = Napi::Array::New(env, slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const BackendSlot& slot = slots[i];
+    Napi::Object item = Napi::Object::New(env);
+    item.Set("backend", slot.name);
+    item.Set("built", slot.backend != nullptr);
+    Napi::Array devices = Napi::Array::New(env);
+    std::string reason = slot.missingReason;
+    if (slot.backend) {
+      try {
+        DeviceList list = slot.backend->listDevices();
+        for (size_t d = 0; d < list.devices.size(); ++d) devices.Set(uint32_t(d), toJs(env, list.devices[d]));
+        reason = list.emptyReason;
+      } catch (const std::exception& e) {
+        reason = e.what();
+      }
+    }
+    item.Set("devices", devices);
+    item.Set("reason", reason);
+    out.Set(uint32_t(i), item);
+  }
+  return out;
+}
+
+Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
+  const Target target = targetFrom(info);
+  if (info.Length() < 4 || !info[2].IsObject() || !info[3].IsFunction())
+    throw Napi::TypeError::New(info.Env(), "expected (backend, index, request: object, onProgress: function)");
+  const Napi::Object js = info[2].As<Napi::Object>();
+  BandwidthRequest request;
+  request.arrayBytes = uint64_t(numberOr(js, "arrayBytes", 0));
+  request.trials = int(numberOr(js, "trials", request.trials));
+  request.kernels = stringList(js, "kernels");
+  request.faultKernel = stringOr(js, "faultKernel");
+  return startWorker<BandwidthResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
+    return requireBackend(target.backend).measureBandwidth(target.index, request, progress);
+  });
+}
+
+Napi::Value MeasureThroughput(const Napi::CallbackInfo& info) {
+  const Target target = targetFrom(info);
+  if (info.Length() < 4 || !info[2].IsObject() || !info[3].IsFunction())
+    throw Napi::TypeError::New(info.Env(), "expected (backend, index, request: object, onProgress: function)");
+  const Napi::Object js = info[2].As<Napi::Object>();
+  ThroughputRequest request;
+  request.secondsPerTrial = numberOr(js, "secondsPerTrial", request.secondsPerTrial);
+  request.trials = int(numberOr(js, "trials", request.trials));
+  request.formats = stringList(js, "formats");
+  request.faultCase = stringOr(js, "faultCase");
+  return startWorker<ThroughputResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
+    return requireBackend(target.backend).measureThroughput(target.index, request, progress);
+  });
+}
+
+Napi::Value ProbeClock(const Napi::CallbackInfo& info) {
+  const Target target = targetFrom(info);
+  Napi::Function noProgress = Napi::Function::New(info.Env(), [](const Napi::CallbackInfo&) {});
+  return startWorker<ClockResult>(noProgress, [target](const ProgressSink&) {
+    return requireBackend(target.backend).probeClock(target.index);
+  });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("listBackends", Napi::Function::New(env, ListBackends));
+  exports.Set("measureBandwidth", Napi::Function::New(env, MeasureBandwidth));
+  exports.Set("measureThroughput", Napi::Function::New(env, MeasureThroughput));
+  exports.Set("probeClock", Napi::Function::New(env, ProbeClock));
+  return exports;
+}
+
+}  // namespace
+}  // namespace tppverify::addon
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return tppverify::addon::Init(env, exports); }
+NODE_API_MODULE(tppverify, InitModule)

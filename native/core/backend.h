@@ -1,0 +1,139 @@
+// The one interface every measurement backend (cpu, cuda, hip) implements.
+// Backends return plain structs with raw per-trial values; statistics and
+// presentation happen in TypeScript so the raw numbers can be attested.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace tppverify {
+
+using AttributeValue = std::variant<std::string, double, bool, std::vector<std::string>>;
+
+// A named device property with the place it was read from (e.g. "cpuid", "sysfs").
+struct Attribute {
+  std::string key;
+  AttributeValue value;
+  std::string source;
+};
+
+struct DeviceInfo {
+  std::string id;        // "cpu", "cuda:0", "hip:1"
+  std::string vendor;
+  std::string model;
+  std::string unitName;  // what a compute unit is here: "core", "SM", "CU"
+  int computeUnits = 0;
+  bool measuresBandwidth = false;   // this build can run the bandwidth suite on it
+  bool measuresThroughput = false;  // this build can run the throughput suite on it
+  std::string notMeasurableReason;  // set when either flag is false
+  std::vector<Attribute> attributes;
+};
+
+struct DeviceList {
+  std::string backend;               // "cpu", "cuda", "hip"
+  std::vector<DeviceInfo> devices;
+  std::string emptyReason;           // why the backend sees no device
+};
+
+struct Progress {
+  std::string phase;   // "bandwidth", "throughput"
+  std::string kernel;  // "triad", "FP64/avx512"
+  int trial = 0;       // 0 = warm-up, 1..trials = timed trials
+  int trials = 0;
+};
+using ProgressSink = std::function<void(const Progress&)>;
+
+struct BandwidthRequest {
+  uint64_t arrayBytes = 0;            // 0: the backend's default sizing rule
+  int trials = 10;
+  std::vector<std::string> kernels;   // empty: every kernel
+  std::string faultKernel;            // test-only: corrupt this kernel's output before it is verified
+};
+
+struct BandwidthKernelResult {
+  std::string name;                   // "read", "write", "copy", "scale", "add", "triad"
+  std::string engine;                 // instruction set used, e.g. "avx512-nt"
+  uint64_t elements = 0;              // per array
+  uint64_t bytesReadPerTrial = 0;
+  uint64_t bytesWrittenPerTrial = 0;
+  double warmupSeconds = 0;           // discarded
+  std::vector<double> trialSeconds;   // one per timed trial, every trial verified
+};
+
+struct BandwidthResult {
+  std::string deviceId;
+  int threads = 0;
+  uint64_t arrayBytes = 0;
+  std::string byteConvention;
+  std::vector<Attribute> sizing;      // how arrayBytes was chosen
+  std::vector<BandwidthKernelResult> kernels;
+};
+
+struct ThroughputRequest {
+  double secondsPerTrial = 0.1;
+  int trials = 10;
+  std::vector<std::string> formats;   // empty: every format the device has
+  std::string faultCase;              // test-only: "FORMAT/engine" whose result is corrupted
+};
+
+struct ThroughputCaseResult {
+  std::string format;                 // "FP64", "FP32", "FP16", "BF16", "INT8", ...
+  std::string engine;                 // "avx512", "amx", ...
+  bool available = false;
+  std::string unavailableReason;
+  double opsPerInstruction = 0;       // multiply and add counted as 2 ops
+  // The most instructions one unit can retire per clock on any known part; a
+  // measured rate above it is a counting bug or elided work, never a result.
+  double maxInstructionsPerClockPerUnit = 0;
+  double opsPerTrial = 0;             // all threads together
+  int threads = 0;
+  int units = 0;                      // compute units those threads occupy
+  std::vector<double> trialSeconds;
+  std::vector<double> trialClockMhz;  // clock measured on the same threads right after each trial
+  std::string clockMethod;
+};
+
+struct ThroughputResult {
+  std::string deviceId;
+  std::vector<ThroughputCaseResult> cases;
+};
+
+struct ClockResult {
+  std::string deviceId;
+  std::string method;
+  std::vector<double> mhzPerThread;
+};
+
+// Thrown when a kernel's own check of its output fails: never a number.
+class VerificationError : public std::runtime_error {
+ public:
+  VerificationError(std::string kernel, const std::string& detail)
+      : std::runtime_error(kernel + ": result verification failed: " + detail), kernel_(std::move(kernel)) {}
+  const std::string& kernel() const { return kernel_; }
+
+ private:
+  std::string kernel_;
+};
+
+// Thrown for a request the backend cannot honour (unknown kernel, device gone, out of memory).
+class DeviceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual DeviceList listDevices() = 0;
+  virtual BandwidthResult measureBandwidth(int index, const BandwidthRequest& request, const ProgressSink& progress) = 0;
+  virtual ThroughputResult measureThroughput(int index, const ThroughputRequest& request, const ProgressSink& progress) = 0;
+  virtual ClockResult probeClock(int index) = 0;
+};
+
+}  // namespace tppverify

@@ -1,0 +1,347 @@
+#include "cpu_backend.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+#include "clock_probe.h"
+#include "peak_kernels.h"
+#include "stream_kernels.h"
+#include "thread_team.h"
+
+namespace tppverify::cpu {
+namespace {
+
+// Arrays must dwarf the last-level cache so trials stream from DRAM
+// (STREAM's rule is 4×; McCalpin, "STREAM: Sustainable Memory Bandwidth").
+constexpr uint64_t kLastLevelCacheMultiple = 4;
+constexpr uint64_t kMinArrayBytes = 256ull << 20;
+// Three arrays may take at most this share of physical memory.
+constexpr double kMaxMemoryShare = 0.75;
+// Large pages cut TLB misses on multi-GiB arrays.
+constexpr uint64_t kHugePageBytes = 2ull << 20;
+// Scalar of scale and triad; with the patterns below every result is exact in FP64.
+constexpr double kStreamScalar = 3.0;
+constexpr int kClockProbesPerThread = 3;
+
+double patternA(uint64_t i) { return 1.0 + double(i & 255) * 0.5; }
+double patternB(uint64_t i) { return 2.0 + double((i >> 8) & 255) * 0.25; }
+
+// Closed form of sum(patternA(i), i < n); exact because every partial sum is a
+// multiple of 0.5 far below 2^52.
+double expectedReadSum(uint64_t n) {
+  const double periodSum = 256.0 + 0.5 * (255.0 * 256.0 / 2.0);
+  const uint64_t remainder = n % 256;
+  return double(n / 256) * periodSum + double(remainder) + 0.5 * double(remainder * (remainder - 1) / 2);
+}
+
+struct FreeDeleter {
+  void operator()(double* p) const { std::free(p); }
+};
+using Array = std::unique_ptr<double, FreeDeleter>;
+
+Array allocateArray(uint64_t bytes) {
+  const uint64_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+  void* p = std::aligned_alloc(kHugePageBytes, rounded);
+  if (!p) throw DeviceError("cannot allocate " + std::to_string(rounded) + " bytes for a bandwidth array");
+  madvise(p, rounded, MADV_HUGEPAGE);
+  return Array(static_cast<double*>(p));
+}
+
+uint64_t chunkBegin(uint64_t elements, int thread, int threads) {
+  if (thread >= threads) return elements;
+  return elements * uint64_t(thread) / uint64_t(threads) / kStreamAlignElements * kStreamAlignElements;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+bool writesOutput(const StreamKernelSpec& spec) { return spec.arraysWritten > 0; }
+
+double expectedElement(StreamKernel kernel, uint64_t i, double value) {
+  switch (kernel) {
+    case StreamKernel::Write: return value;
+    case StreamKernel::Copy: return patternA(i);
+    case StreamKernel::Scale: return value * patternA(i);
+    case StreamKernel::Add: return patternA(i) + patternB(i);
+    case StreamKernel::Triad: return patternA(i) + value * patternB(i);
+    case StreamKernel::Read: break;
+  }
+  return 0;
+}
+
+bool wanted(const std::vector<std::string>& filter, const std::string& name) {
+  return filter.empty() || std::find(filter.begin(), filter.end(), name) != filter.end();
+}
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
+}
+
+}  // namespace
+
+CpuBackend::CpuBackend() : info_(readCpuInfo()) {}
+
+void CpuBackend::requireIndex(int index) const {
+  if (index != 0) throw DeviceError("cpu:" + std::to_string(index) + ": the CPU backend has one device, cpu:0");
+}
+
+DeviceList CpuBackend::listDevices() {
+  DeviceInfo device;
+  device.id = "cpu";
+  device.vendor = info_.vendor;
+  device.model = info_.model;
+  device.unitName = "core";
+  device.computeUnits = info_.physicalCores;
+  device.measuresBandwidth = true;
+  device.measuresThroughput = true;
+  auto add = [&](const std::string& key, AttributeValue value, const std::string& source) {
+    device.attributes.push_back({key, std::move(value), source});
+  };
+  add("family", double(info_.family), "cpuid");
+  add("modelNumber", double(info_.modelNumber), "cpuid");
+  add("stepping", double(info_.stepping), "cpuid");
+  add("logicalCpus", double(info_.cpus.size()), "sched_getaffinity");
+  add("physicalCores", double(info_.physicalCores), "sysfs topology");
+  add("packages", double(info_.packages), "sysfs topology");
+  add("numaNodes", double(info_.numaNodes), "sysfs node");
+  add("memoryBytes", double(info_.memoryBytes), "sysconf");
+  for (const CacheLevel& cache : info_.caches) {
+    const std::string prefix = "cacheL" + std::to_string(cache.level) +
+                               (cache.type == "Data" ? "d" : cache.type == "Instruction" ? "i" : "");
+    add(prefix + "Bytes", double(cache.bytesPerInstance), "sysfs cache");
+    add(prefix + "Instances", double(cache.instances), "sysfs cache");
+  }
+  add("lastLevelCacheBytes", double(info_.lastLevelCacheBytes), "sysfs cache");
+  add("isaFeatures", info_.isa.names(), "cpuid+xgetbv");
+  DeviceList list;
+  list.backend = "cpu";
+  list.devices.push_back(std::move(device));
+  return list;
+}
+
+BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& request, const ProgressSink& progress) {
+  requireIndex(index);
+  for (const std::string& name : request.kernels) {
+    const bool known = std::any_of(std::begin(kStreamKernels), std::end(kStreamKernels),
+                                   [&](const StreamKernelSpec& spec) { return name == spec.name; });
+    if (!known) throw DeviceError("unknown bandwidth kernel '" + name + "'");
+  }
+  const int threads = int(info_.cpus.size());
+  const uint64_t defaultBytes = std::max(kLastLevelCacheMultiple * info_.lastLevelCacheBytes, kMinArrayBytes);
+  const uint64_t requestedBytes = request.arrayBytes ? request.arrayBytes : defaultBytes;
+  const uint64_t alignElements = kStreamAlignElements * uint64_t(threads);
+  const uint64_t elements =
+      std::max<uint64_t>(alignElements, (requestedBytes / sizeof(double) + alignElements - 1) / alignElements * alignElements);
+  const uint64_t arrayBytes = elements * sizeof(double);
+  if (info_.memoryBytes && double(3 * arrayBytes) > kMaxMemoryShare * double(info_.memoryBytes)) {
+    std::ostringstream message;
+    message << "three arrays of " << arrayBytes << " bytes exceed " << int(kMaxMemoryShare * 100) << "% of the "
+            << info_.memoryBytes << " bytes of host memory";
+    throw DeviceError(message.str());
+  }
+
+  BandwidthResult result;
+  result.deviceId = "cpu";
+  result.threads = threads;
+  result.arrayBytes = arrayBytes;
+  result.byteConvention =
+      "bytes read plus bytes written per trial; write-allocate traffic not counted (stores are non-temporal where the "
+      "engine allows)";
+  result.sizing = {
+      {"lastLevelCacheBytes", double(info_.lastLevelCacheBytes), "sysfs cache"},
+      {"lastLevelCacheMultiple", double(kLastLevelCacheMultiple), "tppverify rule"},
+      {"minimumArrayBytes", double(kMinArrayBytes), "tppverify rule"},
+      {"requestedArrayBytes", double(request.arrayBytes), "request"},
+      {"arrays", 3.0, "tppverify rule"},
+  };
+
+  Array aHolder = allocateArray(arrayBytes), bHolder = allocateArray(arrayBytes), cHolder = allocateArray(arrayBytes);
+  double* a = aHolder.get();
+  double* b = bHolder.get();
+  double* c = cHolder.get();
+  const StreamEngine engine = bestStreamEngine(info_.isa);
+
+  // First touch by the thread that will stream the chunk, so pages land on its NUMA node.
+  onEveryCpu(info_.cpus, [&](int thread, int count) {
+    for (uint64_t i = chunkBegin(elements, thread, count); i < chunkBegin(elements, thread + 1, count); ++i) {
+      a[i] = patternA(i);
+      b[i] = patternB(i);
+      c[i] = 0;
+    }
+  });
+
+  const StreamArrays arrays{a, b, c};
+  for (const StreamKernelSpec& spec : kStreamKernels) {
+    if (!wanted(request.kernels, spec.name)) continue;
+    BandwidthKernelResult kernel;
+    kernel.name = spec.name;
+    kernel.engine = streamEngineName(engine);
+    kernel.elements = elements;
+    kernel.bytesReadPerTrial = uint64_t(spec.arraysRead) * arrayBytes;
+    kernel.bytesWrittenPerTrial = uint64_t(spec.arraysWritten) * arrayBytes;
+
+    for (int trial = 0; trial <= request.trials; ++trial) {
+      progress({"bandwidth", spec.name, trial, request.trials});
+      const double value = spec.kind == StreamKernel::Write ? 1.5 + trial : kStreamScalar;
+      std::vector<double> partialSums(size_t(threads), 0.0);
+      std::chrono::steady_clock::time_point start;
+      double seconds = 0;
+      onEveryCpu(info_.cpus, [&](int thread, int count) {
+        const uint64_t begin = chunkBegin(elements, thread, count), end = chunkBegin(elements, thread + 1, count);
+        // Poison the output (untimed) so a trial that skips elements cannot pass on stale results.
+        if (writesOutput(spec)) fillStreamChunk(engine, c, begin, end, std::numeric_limits<double>::quiet_NaN());
+#pragma omp barrier
+        if (thread == 0) start = std::chrono::steady_clock::now();
+#pragma omp barrier
+        partialSums[size_t(thread)] = runStreamChunk(engine, spec.kind, arrays, begin, end, value);
+#pragma omp barrier
+        if (thread == 0) seconds = secondsSince(start);
+      });
+
+      const bool injectFault = request.faultKernel == spec.name && trial == request.trials;
+      if (spec.kind == StreamKernel::Read) {
+        double sum = 0;
+        for (double partial : partialSums) sum += partial;
+        if (injectFault) sum += 1.0;
+        const double expected = expectedReadSum(elements);
+        if (sum != expected) {
+          std::ostringstream detail;
+          detail.precision(17);
+          detail << "sum " << sum << ", expected " << expected << " (trial " << trial << ")";
+          throw VerificationError(spec.name, detail.str());
+        }
+      } else {
+        if (injectFault) c[elements / 2] += 1.0;
+        std::atomic<uint64_t> mismatches{0};
+        std::atomic<uint64_t> firstBad{elements};
+        onEveryCpu(info_.cpus, [&](int thread, int count) {
+          uint64_t bad = 0;
+          for (uint64_t i = chunkBegin(elements, thread, count); i < chunkBegin(elements, thread + 1, count); ++i) {
+            if (c[i] != expectedElement(spec.kind, i, value)) {
+              if (bad++ == 0) {
+                uint64_t current = firstBad.load();
+                while (i < current && !firstBad.compare_exchange_weak(current, i)) {
+                }
+              }
+            }
+          }
+          mismatches += bad;
+        });
+        if (mismatches > 0) {
+          const uint64_t i = firstBad.load();
+          std::ostringstream detail;
+          detail.precision(17);
+          detail << mismatches.load() << " of " << elements << " elements wrong (trial " << trial << "; first at index "
+                 << i << ": " << c[i] << ", expected " << expectedElement(spec.kind, i, value) << ")";
+          throw VerificationError(spec.name, detail.str());
+        }
+      }
+      if (trial == 0)
+        kernel.warmupSeconds = seconds;
+      else
+        kernel.trialSeconds.push_back(seconds);
+    }
+    result.kernels.push_back(std::move(kernel));
+  }
+  return result;
+}
+
+ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputRequest& request, const ProgressSink& progress) {
+  requireIndex(index);
+  ThroughputResult result;
+  result.deviceId = "cpu";
+  const int threads = int(info_.cpus.size());
+  int caseCount = 0;
+  const PeakCase* cases = peakCases(caseCount);
+
+  for (int c = 0; c < caseCount; ++c) {
+    const PeakCase& peak = cases[c];
+    if (!wanted(request.formats, peak.format)) continue;
+    const std::string reason = peak.unavailableReason(info_.isa);
+    if (reason.empty() && supersededByEarlierCase(peak, info_.isa)) continue;
+    ThroughputCaseResult out;
+    out.format = peak.format;
+    out.engine = peak.engine;
+    out.opsPerInstruction = peak.opsPerInstruction;
+    // Per physical core: SMT siblings share the core's execution ports.
+    out.maxInstructionsPerClockPerUnit = peak.maxInstructionsPerClock;
+    out.threads = threads;
+    out.units = info_.physicalCores;
+    out.clockMethod = clockProbeMethod();
+    if (!reason.empty()) {
+      out.available = false;
+      out.unavailableReason = reason;
+      result.cases.push_back(std::move(out));
+      continue;
+    }
+    out.available = true;
+    const std::string label = std::string(peak.format) + "/" + peak.engine;
+
+    // One trial: every thread runs `blocks` blocks between two barriers, then probes its clock.
+    auto runTrial = [&](uint64_t blocks, bool corrupt, double& seconds, double& clockMhz) {
+      std::atomic<uint64_t> mismatches{0};
+      std::vector<double> mhz(size_t(threads), 0.0);
+      std::chrono::steady_clock::time_point start;
+      onEveryCpu(info_.cpus, [&](int thread, int) {
+#pragma omp barrier
+        if (thread == 0) start = std::chrono::steady_clock::now();
+#pragma omp barrier
+        mismatches += peak.run(blocks, corrupt && thread == 0);
+#pragma omp barrier
+        if (thread == 0) seconds = secondsSince(start);
+        mhz[size_t(thread)] = probeClockMhzOnThisThread();
+      });
+      clockMhz = median(mhz);
+      if (mismatches > 0)
+        throw VerificationError(label, std::to_string(mismatches.load()) +
+                                           " accumulator elements differ from their exact expected value");
+    };
+
+    double calibrationSeconds = 0, ignoredMhz = 0;
+    runTrial(1, false, calibrationSeconds, ignoredMhz);
+    const uint64_t blocks =
+        std::max<uint64_t>(1, uint64_t(std::ceil(request.secondsPerTrial / std::max(calibrationSeconds, 1e-9))));
+    out.opsPerTrial = double(blocks) * double(peak.instructionsPerBlock) * peak.opsPerInstruction * threads;
+
+    for (int trial = 0; trial <= request.trials; ++trial) {
+      progress({"throughput", label, trial, request.trials});
+      double seconds = 0, clockMhz = 0;
+      runTrial(blocks, request.faultCase == label && trial == request.trials, seconds, clockMhz);
+      if (trial == 0) continue;  // warm-up: lets the core settle into its vector frequency
+      out.trialSeconds.push_back(seconds);
+      out.trialClockMhz.push_back(clockMhz);
+    }
+    result.cases.push_back(std::move(out));
+  }
+  return result;
+}
+
+ClockResult CpuBackend::probeClock(int index) {
+  requireIndex(index);
+  if (!clockProbeSupported()) throw DeviceError("the clock probe is not implemented for this CPU architecture");
+  ClockResult result;
+  result.deviceId = "cpu";
+  result.method = clockProbeMethod();
+  result.mhzPerThread.assign(info_.cpus.size(), 0.0);
+  onEveryCpu(info_.cpus, [&](int thread, int) {
+    std::vector<double> samples;
+    for (int i = 0; i < kClockProbesPerThread; ++i) samples.push_back(probeClockMhzOnThisThread());
+    result.mhzPerThread[size_t(thread)] = median(samples);
+  });
+  return result;
+}
+
+}  // namespace tppverify::cpu

@@ -1,0 +1,35 @@
+// Peak arithmetic microbenchmarks: independent accumulator chains kept in
+// registers (or AMX tiles), no memory traffic in the timed loop, and inputs
+// chosen so every accumulator's final value is known exactly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "cpu_info.h"
+
+namespace tppverify::cpu {
+
+struct PeakCase {
+  const char* format;        // "FP64", "FP32", "FP16", "BF16", "INT8"
+  const char* engine;        // "avx512", "avx2", "scalar", "avx-vnni", "amx"
+  double opsPerInstruction;  // one multiply-add = 2 ops
+  uint64_t instructionsPerBlock;
+  // Upper bound per core and clock, for the plausibility check (see backend.h).
+  double maxInstructionsPerClock;
+  // Empty when the case can run here; otherwise why not.
+  std::string (*unavailableReason)(const IsaFeatures& isa);
+  // Runs `blocks` blocks on the calling thread and returns how many accumulator
+  // elements disagreed with their exact expected value (0 = verified).
+  // `corrupt` perturbs one accumulator before the last check (test-only).
+  uint64_t (*run)(uint64_t blocks, bool corrupt);
+};
+
+// Every case, in report order. For a format with a vector fallback chain
+// (AVX-512, then AVX2, then scalar) only the first available member runs.
+const PeakCase* peakCases(int& count);
+
+// Whether a case is the fallback of an earlier available case of the same format.
+bool supersededByEarlierCase(const PeakCase& candidate, const IsaFeatures& isa);
+
+}  // namespace tppverify::cpu

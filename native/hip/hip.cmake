@@ -1,0 +1,25 @@
+# Builds native/hip into libtppverify_hip.so with hipcc, as a custom command:
+# CMake 3.25's HIP language fails against Debian's ROCm layout.
+set(TPPVERIFY_HIP_TARGETS "gfx90a" CACHE STRING "AMD GPU targets for hipcc (semicolon-separated), e.g. gfx90a;gfx942;gfx950")
+
+set(hip_sources ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.cpp)
+set(hip_headers ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.h ${CMAKE_SOURCE_DIR}/native/core/backend.h)
+set(hip_output ${CMAKE_BINARY_DIR}/hip/libtppverify_hip.so)
+set(hip_arch_flags)
+foreach(target ${TPPVERIFY_HIP_TARGETS})
+  list(APPEND hip_arch_flags --offload-arch=${target})
+endforeach()
+
+add_custom_command(
+  OUTPUT ${hip_output}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/hip
+  # hipcc picks the NVIDIA platform when it sees /usr/local/cuda: say AMD.
+  COMMAND ${CMAKE_COMMAND} -E env HIP_PLATFORM=amd ${TPPVERIFY_HIPCC} ${hip_arch_flags}
+          -std=c++17 -O2 -fPIC -shared -fvisibility=hidden -o ${hip_output} ${hip_sources}
+  DEPENDS ${hip_sources} ${hip_headers}
+  COMMENT "hipcc: libtppverify_hip.so for ${TPPVERIFY_HIP_TARGETS}"
+  VERBATIM)
+add_custom_target(tppverify_hip ALL DEPENDS ${hip_output})
+# Beside the addon, where the loader looks for it.
+add_custom_command(TARGET tppverify_hip POST_BUILD
+  COMMAND ${CMAKE_COMMAND} -E copy ${hip_output} $<TARGET_FILE_DIR:${PROJECT_NAME}>/)
