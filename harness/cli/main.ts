@@ -47,7 +47,8 @@ export function buildProgram(): Command {
     .description("Measures an accelerator's DRAM bandwidth and peak throughput to verify its declared TPP")
     .version(harnessVersion())
     .exitOverride()
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .showSuggestionAfterError(false);
 
   program
     .command('devices')

@@ -61,16 +61,32 @@ void kernelScalar(StreamKernel kernel, const StreamArrays& x, uint64_t begin, ui
     const double* a = x.a;                                                                                           \
     const double* b = x.b;                                                                                           \
     const VEC v = SET1(value);                                                                                       \
-    const uint64_t step = WIDTH;                                                                                     \
+    /* Unrolled by kUnroll vectors per trip, as the read kernel is, for more loads in flight. */                    \
+    const uint64_t step = kUnroll * WIDTH;                                                                           \
     uint64_t i = begin;                                                                                              \
     const uint64_t vectorEnd = begin + (end - begin) / step * step;                                                  \
     switch (kernel) {                                                                                                \
-      case StreamKernel::Write: for (; i < vectorEnd; i += step) STREAM(c + i, v); break;                            \
-      case StreamKernel::Copy: for (; i < vectorEnd; i += step) STREAM(c + i, LOAD(a + i)); break;                   \
-      case StreamKernel::Scale: for (; i < vectorEnd; i += step) STREAM(c + i, MUL(v, LOAD(a + i))); break;          \
-      case StreamKernel::Add: for (; i < vectorEnd; i += step) STREAM(c + i, ADD(LOAD(a + i), LOAD(b + i))); break;  \
+      case StreamKernel::Write:                                                                                      \
+        for (; i < vectorEnd; i += step)                                                                             \
+          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u) STREAM(c + i + u * WIDTH, v);                                            \
+        break;                                                                                                       \
+      case StreamKernel::Copy:                                                                                       \
+        for (; i < vectorEnd; i += step)                                                                             \
+          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u) STREAM(c + i + u * WIDTH, LOAD(a + i + u * WIDTH));                      \
+        break;                                                                                                       \
+      case StreamKernel::Scale:                                                                                      \
+        for (; i < vectorEnd; i += step)                                                                             \
+          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u) STREAM(c + i + u * WIDTH, MUL(v, LOAD(a + i + u * WIDTH)));              \
+        break;                                                                                                       \
+      case StreamKernel::Add:                                                                                        \
+        for (; i < vectorEnd; i += step)                                                                             \
+          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u)                                                                          \
+            STREAM(c + i + u * WIDTH, ADD(LOAD(a + i + u * WIDTH), LOAD(b + i + u * WIDTH)));                        \
+        break;                                                                                                       \
       case StreamKernel::Triad:                                                                                      \
-        for (; i < vectorEnd; i += step) STREAM(c + i, FMA(v, LOAD(b + i), LOAD(a + i)));                            \
+        for (; i < vectorEnd; i += step)                                                                             \
+          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u)                                                                          \
+            STREAM(c + i + u * WIDTH, FMA(v, LOAD(b + i + u * WIDTH), LOAD(a + i + u * WIDTH)));                     \
         break;                                                                                                       \
       case StreamKernel::Read: break;                                                                                \
     }                                                                                                                \

@@ -1,0 +1,138 @@
+// The CPU backend through the real addon, on small sizes: every kernel runs,
+// verifies itself, and fails loudly when its output is corrupted.
+import { describe, expect, it } from 'vitest';
+import { BANDWIDTH_CASES } from '../registry.js';
+import { loadAddon, type NativeMeasurementError } from '../native-addon.js';
+
+const addon = loadAddon();
+const SMALL_ARRAY_BYTES = 4 * 2 ** 20;
+const noProgress = () => {};
+
+async function rejection(promise: Promise<unknown>): Promise<NativeMeasurementError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as NativeMeasurementError;
+  }
+  throw new Error('expected the measurement to fail');
+}
+
+describe('cpu device', () => {
+  const cpu = addon.listBackends().find((b) => b.backend === 'cpu');
+
+  it('is always built and lists one device with its attributes and their sources', () => {
+    expect(cpu?.built).toBe(true);
+    const device = cpu!.devices[0]!;
+    expect(device.id).toBe('cpu');
+    expect(device.computeUnits).toBeGreaterThan(0);
+    const keys = device.attributes.map((a) => a.key);
+    for (const key of ['logicalCpus', 'physicalCores', 'numaNodes', 'memoryBytes', 'lastLevelCacheBytes', 'isaFeatures']) {
+      expect(keys).toContain(key);
+    }
+    expect(device.attributes.every((a) => a.source.length > 0)).toBe(true);
+  });
+
+  it('reads the last-level cache size from the machine rather than assuming one', () => {
+    const llc = cpu!.devices[0]!.attributes.find((a) => a.key === 'lastLevelCacheBytes');
+    expect(typeof llc?.value).toBe('number');
+    expect(llc!.value as number).toBeGreaterThan(0);
+  });
+});
+
+describe('cpu bandwidth kernels', () => {
+  it('runs every registry kernel, times 10 trials and reports its byte model', async () => {
+    const events: string[] = [];
+    const result = await addon.measureBandwidth('cpu', 0, { arrayBytes: SMALL_ARRAY_BYTES, trials: 10 }, (e) =>
+      events.push(`${e.kernel}:${e.trial}`),
+    );
+    expect(result.kernels.map((k) => k.name)).toEqual(BANDWIDTH_CASES.map((c) => c.name));
+    for (const kernel of result.kernels) {
+      const model = BANDWIDTH_CASES.find((c) => c.name === kernel.name)!;
+      expect(kernel.trialSeconds).toHaveLength(10);
+      expect(kernel.bytesReadPerTrial).toBe(model.arraysRead * result.arrayBytes);
+      expect(kernel.bytesWrittenPerTrial).toBe(model.arraysWritten * result.arrayBytes);
+    }
+    expect(events).toContain('triad:0');
+    expect(events).toContain('triad:10');
+    expect(result.byteConvention).toMatch(/write-allocate traffic not counted/);
+  });
+
+  it.each(BANDWIDTH_CASES.map((c) => c.name))('fails, naming the kernel, when %s produces a wrong result', async (name) => {
+    const error = await rejection(
+      addon.measureBandwidth('cpu', 0, { arrayBytes: SMALL_ARRAY_BYTES, trials: 2, kernels: [name], faultKernel: name }, noProgress),
+    );
+    expect(error.code).toBe('VERIFICATION_FAILED');
+    expect(error.kernel).toBe(name);
+    expect(error.message).toMatch(new RegExp(`^${name}: result verification failed`));
+  });
+
+  it('refuses an unknown kernel name', async () => {
+    const error = await rejection(addon.measureBandwidth('cpu', 0, { arrayBytes: SMALL_ARRAY_BYTES, kernels: ['nt-copy'] }, noProgress));
+    expect(error.code).toBe('DEVICE_ERROR');
+    expect(error.message).toMatch(/unknown bandwidth kernel 'nt-copy'/);
+  });
+
+  it('sizes arrays to at least 4 × the last-level cache and 256 MiB by default', async () => {
+    // Only the sizing is checked here: one kernel, one trial, so the test stays short.
+    const result = await addon.measureBandwidth('cpu', 0, { trials: 1, kernels: ['write'] }, noProgress);
+    const sizing = Object.fromEntries(result.sizing.map((s) => [s.key, s.value as number]));
+    expect(result.arrayBytes).toBeGreaterThanOrEqual(4 * sizing['lastLevelCacheBytes']!);
+    expect(result.arrayBytes).toBeGreaterThanOrEqual(256 * 2 ** 20);
+  });
+});
+
+describe('cpu throughput kernels', () => {
+  const quick = { secondsPerTrial: 0.005, trials: 10 };
+
+  it('measures every format the CPU has, verified, and says why the others are missing', async () => {
+    const result = await addon.measureThroughput('cpu', 0, quick, noProgress);
+    const formats = new Set(result.cases.map((c) => c.format));
+    expect(formats.has('FP64')).toBe(true);
+    expect(formats.has('FP32')).toBe(true);
+    for (const c of result.cases) {
+      if (c.available) {
+        expect(c.trialSeconds).toHaveLength(10);
+        expect(c.trialClockMhz).toHaveLength(10);
+        expect(c.opsPerTrial).toBeGreaterThan(0);
+        expect(c.units).toBeGreaterThan(0);
+      } else {
+        expect(c.unavailableReason).toMatch(/lacks|refused/);
+      }
+    }
+  });
+
+  it('fails, naming the case, when any available kernel produces a wrong result', async () => {
+    const listing = await addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1 }, noProgress);
+    const available = listing.cases.filter((c) => c.available);
+    expect(available.length).toBeGreaterThan(0);
+    for (const c of available) {
+      const label = `${c.format}/${c.engine}`;
+      const error = await rejection(
+        addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, formats: [c.format], faultCase: label }, noProgress),
+      );
+      expect(error.code, label).toBe('VERIFICATION_FAILED');
+      expect(error.kernel, label).toBe(label);
+    }
+  });
+});
+
+describe('cpu clock probe', () => {
+  it('measures a clock per thread within the range any real core runs at', async () => {
+    const clock = await addon.probeClock('cpu', 0);
+    expect(clock.mhzPerThread.length).toBeGreaterThan(0);
+    for (const mhz of clock.mhzPerThread) {
+      // Far outside 200 MHz–7 GHz means a broken probe (an 11 GHz reading is a fused add chain).
+      expect(mhz).toBeGreaterThan(200);
+      expect(mhz).toBeLessThan(7000);
+    }
+    expect(clock.method).toMatch(/IMUL/);
+  });
+});
+
+describe('gpu backends without a GPU', () => {
+  it('lists no device and says why, for every GPU backend', () => {
+    for (const listing of addon.listBackends().filter((b) => b.backend !== 'cpu')) {
+      if (listing.devices.length === 0) expect(listing.reason.length).toBeGreaterThan(10);
+    }
+  });
+});

@@ -1,0 +1,126 @@
+// The built CLI as a user runs it: exit codes, one-line errors, and exactly
+// one JSON object under --json.
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
+
+function tppverify(args: string[], env: Record<string, string> = {}) {
+  return execa('node', [cli, ...args], { reject: false, env: { ...env }, timeout: 120_000 });
+}
+
+function expectOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/^\s+at /m);
+}
+
+beforeAll(() => {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run 'npm install' (it builds the TypeScript)`);
+});
+
+describe('tppverify devices', () => {
+  it('--json prints one object listing every backend, the CPU with its device', async () => {
+    const run = await tppverify(['devices', '--json']);
+    expect(run.exitCode).toBe(0);
+    const parsed = JSON.parse(run.stdout) as { backends: { backend: string; devices: { id: string }[]; reason: string }[] };
+    expect(parsed.backends.map((b) => b.backend)).toEqual(['cpu', 'cuda', 'hip']);
+    expect(parsed.backends[0]!.devices[0]!.id).toBe('cpu');
+  });
+
+  it('says why a GPU backend has no device', async () => {
+    const run = await tppverify(['devices']);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/^cpu {2}/m);
+    expect(run.stdout).toMatch(/^cuda: (no device|not built): .+/m);
+  });
+});
+
+describe('tppverify bench', () => {
+  it('--json prints exactly one JSON object with the documented fields', async () => {
+    const run = await tppverify(['bench', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.005', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.device.id).toBe('cpu');
+    expect(report.bandwidth.kernels.map((k: { name: string }) => k.name)).toEqual([
+      'read', 'write', 'copy', 'scale', 'add', 'triad',
+    ]);
+    for (const k of report.bandwidth.kernels) {
+      expect(k.trials).toBeGreaterThanOrEqual(10);
+      expect(k.bytesPerTrial).toBeGreaterThan(0);
+      for (const field of ['median', 'best', 'min', 'max']) expect(k.gbps[field]).toBeGreaterThan(0);
+      expect(k.gbps.values).toHaveLength(k.trials);
+    }
+    expect(report.bandwidth.belowSizingRule).toBe(true);
+    const fp64 = report.throughput.find((t: { format: string }) => t.format === 'FP64');
+    expect(fp64.available).toBe(true);
+    for (const field of ['engine', 'opsPerClockPerUnit', 'clockMhz', 'units']) expect(fp64[field]).toBeDefined();
+    expect(fp64.tops.median).toBeGreaterThan(0);
+    expect(fp64.tops.best).toBeGreaterThanOrEqual(fp64.tops.median);
+  });
+
+  it('prints a table by default, with a cache warning for arrays below the sizing rule', async () => {
+    const run = await tppverify(['bench', '--device', 'cpu', '--suite', 'bandwidth', '--array-mib', '4']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^triad\s+\S+\s+[\d,.]+/m);
+    expect(run.stdout).toMatch(/WARNING: arrays are smaller than the sizing rule/);
+    expect(run.stdout).not.toMatch(/Peak throughput/);
+  });
+
+  it.each([
+    [['bench', '--device', 'gpu7'], /unknown device id 'gpu7'/],
+    [['bench', '--suite', 'memory'], /--suite .*'memory' is invalid/],
+    [['bench', '--array-mib', 'lots'], /--array-mib must be a positive number, not 'lots'/],
+    [['bench', '--array-mib', '-4'], /--array-mib must be a positive number/],
+    [['bench', '--trials', '3'], /--trials must be an integer of at least 10/],
+    [['bench', '--frobnicate'], /unknown option '--frobnicate'/],
+    [['launch'], /unknown command 'launch'/],
+  ])('exits 2 with one line for bad input %j', async (args, message) => {
+    const run = await tppverify(args);
+    expect(run.exitCode).toBe(2);
+    expectOneLineError(run.stderr, message);
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 3 with the reason when the device is absent', async () => {
+    const listing = JSON.parse((await tppverify(['devices', '--json'])).stdout);
+    const cuda = listing.backends.find((b: { backend: string }) => b.backend === 'cuda');
+    if (cuda.devices.length > 0) return; // a machine with a GPU: nothing to refuse
+    const run = await tppverify(['bench', '--device', 'cuda:0']);
+    expect(run.exitCode).toBe(3);
+    expectOneLineError(run.stderr, /^tppverify: cuda:0: .+/);
+  });
+
+  it('exits 3 naming the kernel when a kernel returns a wrong result, and prints no figures', async () => {
+    const run = await tppverify(['bench', '--device', 'cpu', '--suite', 'bandwidth', '--array-mib', '4', '--json'], {
+      TPPVERIFY_TEST_INJECT_FAULT: 'bandwidth:copy',
+    });
+    expect(run.exitCode).toBe(3);
+    expectOneLineError(run.stderr, /^tppverify: copy: result verification failed/);
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 3 naming the format when a throughput kernel returns a wrong result', async () => {
+    const run = await tppverify(['bench', '--device', 'cpu', '--suite', 'throughput', '--seconds-per-trial', '0.002'], {
+      TPPVERIFY_TEST_INJECT_FAULT: 'throughput:FP32/avx512',
+    });
+    const fp32 = JSON.parse((await tppverify(['devices', '--json'])).stdout).backends[0].devices[0].attributes.find(
+      (a: { key: string }) => a.key === 'isaFeatures',
+    );
+    if (!fp32.value.includes('avx512f')) return; // no AVX-512 engine to corrupt on this host
+    expect(run.exitCode).toBe(3);
+    expectOneLineError(run.stderr, /^tppverify: FP32\/avx512: result verification failed/);
+  });
+
+  it('--help exits 0 and documents every option', async () => {
+    const run = await tppverify(['bench', '--help']);
+    expect(run.exitCode).toBe(0);
+    for (const flag of ['--device', '--suite', '--quick', '--json']) expect(run.stdout).toContain(flag);
+  });
+});
