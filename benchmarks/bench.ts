@@ -71,7 +71,7 @@ export interface ThroughputCaseReport {
   trials: number;
   /** Sustained rate in tera-ops per second (TFLOP/s or TOP/s). */
   tops: TrialSummary | null;
-  /** Median of the clock measured after each trial. */
+  /** Median over trials of the clock measured around each trial. */
   clockMhz: number | null;
   clockMhzTrials: TrialSummary | null;
   /** Median over trials of ops ÷ (seconds × clock × units). */

@@ -5,10 +5,12 @@ import type { NativeBandwidthResult, NativeThroughputCase } from './native-addon
 import { BANDWIDTH_CASES, MIN_TRIALS } from './registry.js';
 
 /**
- * Slack on the per-clock bound for the clock probe's own error: the clock is
- * measured over a few milliseconds after each trial, not during it.
+ * Slack on the per-clock bound. The clock is measured just before and after
+ * each trial, not during it, and on a shared host it drifts by a few percent
+ * between readings (seen here: up to 6 %). The bound exists to catch counting
+ * errors, which come in factors of 2 or more.
  */
-export const PLAUSIBILITY_TOLERANCE = 0.05;
+export const PLAUSIBILITY_TOLERANCE = 0.1;
 
 export class ResultValidationError extends Error {
   constructor(

@@ -8,6 +8,7 @@ import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, TppverifyError } from '../errors.js
 import { harnessVersion } from '../version.js';
 import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
+import { runTpp } from './commands/tpp.js';
 import { processIo } from './io.js';
 
 function positiveNumber(flag: string) {
@@ -83,6 +84,21 @@ export function buildProgram(): Command {
       const io = processIo(json);
       const report = await runBench(options, io);
       io.out(json ? JSON.stringify(report) + '\n' : renderBench(report));
+    });
+
+  program
+    .command('tpp')
+    .description('evaluate a declaration: TPP three ways, performance density, 3A090 class, 2026 case-by-case outcome')
+    .argument('<file>', 'declaration JSON (proto/tppverify/v1/declaration.proto, canonical JSON)')
+    .option('--json', 'print one JSON object')
+    .option('--observed-clock-mhz <MHz>', 'also evaluate TPP at this observed clock', positiveNumber('--observed-clock-mhz'))
+    .action(async (file: string, flags: { json?: boolean; observedClockMhz?: number }) => {
+      const json = flags.json === true;
+      await runTpp(
+        file,
+        { json, ...(flags.observedClockMhz !== undefined ? { observedClockMhz: flags.observedClockMhz } : {}) },
+        processIo(json),
+      );
     });
 
   return program;

@@ -1,7 +1,8 @@
 // The built CLI as a user runs it: exit codes, one-line errors, and exactly
 // one JSON object under --json.
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -122,5 +123,60 @@ describe('tppverify bench', () => {
     const run = await tppverify(['bench', '--help']);
     expect(run.exitCode).toBe(0);
     for (const flag of ['--device', '--suite', '--quick', '--json']) expect(run.stdout).toContain(flag);
+  });
+});
+
+describe('tppverify tpp', () => {
+  const example = (name: string) => path.join(root, 'harness', 'declaration', 'examples', `${name}.json`);
+
+  it('--json prints the evaluation with every documented field', async () => {
+    const run = await tppverify(['tpp', example('h200-sxm'), '--json', '--observed-clock-mhz', '1755']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    expect(Math.abs(r.tpp - 15832) / 15832).toBeLessThan(0.001);
+    expect(r.tppFormat).toBe('FP8');
+    expect(Object.keys(r.tppByFormat)).toContain('FP16');
+    expect(r.tppAtSpecClock).toBeGreaterThan(15800);
+    expect(r.tppAtMaxClock).toBeGreaterThan(17000);
+    expect(r.tppAtObservedClock).toBeGreaterThan(15000);
+    expect(r.performanceDensity).toBeCloseTo(15831.2 / 814, 1);
+    expect(r.eccn3a090).toBe('3A090.a.1');
+    expect(r.caseByCase2026).toMatchObject({ eligible: true });
+    expect(r.caseByCase2026.tppMargin).toBeGreaterThan(5000);
+    expect(r.caseByCase2026.dramBandwidthMarginGbps).toBe(1700);
+    expect(r.caseByCase2026.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('exits 0 for a chip that is not eligible, and says why', async () => {
+    const run = await tppverify(['tpp', example('b200')]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/Case-by-case review .*: NOT eligible/);
+    expect(run.stdout).toMatch(/TPP 36,000 is not below 21,000/);
+  });
+
+  it('gives null for the clocks it cannot evaluate', async () => {
+    const r = JSON.parse((await tppverify(['tpp', example('mi325x'), '--json'])).stdout);
+    expect(r.tppAtMaxClock).toBeNull();
+    expect(r.tppAtObservedClock).toBeNull();
+    expect(r.performanceDensity).toBeNull();
+  });
+
+  it('exits 2 with one line naming the field for a bad declaration', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tppverify-cli-')), 'bad-format.json');
+    const good = JSON.parse(readFileSync(example('h100-sxm'), 'utf8'));
+    good.peakDenseTops.FP9 = 1;
+    writeFileSync(file, JSON.stringify(good));
+    const run = await tppverify(['tpp', file]);
+    expect(run.exitCode).toBe(2);
+    expectOneLineError(run.stderr, /^tppverify: peakDenseTops\.FP9: unknown format/);
+  });
+
+  it('exits 2 for a missing file and for a bad clock', async () => {
+    const missing = await tppverify(['tpp', '/nonexistent/declaration.json']);
+    expect(missing.exitCode).toBe(2);
+    expectOneLineError(missing.stderr, /cannot read declaration \/nonexistent\/declaration\.json: ENOENT/);
+    const clock = await tppverify(['tpp', example('h100-sxm'), '--observed-clock-mhz', 'fast']);
+    expect(clock.exitCode).toBe(2);
+    expectOneLineError(clock.stderr, /--observed-clock-mhz must be a positive number, not 'fast'/);
   });
 });

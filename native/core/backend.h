@@ -94,7 +94,7 @@ struct ThroughputCaseResult {
   int threads = 0;
   int units = 0;                      // compute units those threads occupy
   std::vector<double> trialSeconds;
-  std::vector<double> trialClockMhz;  // clock measured on the same threads right after each trial
+  std::vector<double> trialClockMhz;  // clock measured on the same threads around each trial
   std::string clockMethod;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <cstdint>
 
 namespace tppverify::cpu {
@@ -14,8 +15,9 @@ namespace {
 constexpr double kImulLatencyCycles = 3.0;
 constexpr int kImulsPerIteration = 64;
 // 20k iterations × 64 × 3 cycles ≈ 3.8 M cycles: about 1.3 ms at 3 GHz, long
-// against the clock's resolution. Being descheduled only ever makes a sample
-// read low, so the fastest of several samples is the clock.
+// against the clock's resolution. The median of several samples ignores one
+// that was descheduled (reads low) and follows a core whose frequency hops
+// between 100 MHz bins from one millisecond to the next (seen here).
 constexpr uint64_t kProbeIterations = 20000;
 constexpr int kProbeSamples = 5;
 
@@ -30,7 +32,7 @@ bool clockProbeSupported() {
 }
 
 std::string clockProbeMethod() {
-  return "dependent chain of 64-bit register-register IMUL (latency 3 cycles) timed with CLOCK_MONOTONIC; fastest of 5 samples of 3.84 M cycles";
+  return "dependent chain of 64-bit register-register IMUL (latency 3 cycles) timed with CLOCK_MONOTONIC; median of 5 samples of 3.84 M cycles";
 }
 
 namespace {
@@ -63,9 +65,10 @@ double probeOnce() {
 }  // namespace
 
 double probeClockMhzOnThisThread() {
-  double fastest = 0;
-  for (int i = 0; i < kProbeSamples; ++i) fastest = std::max(fastest, probeOnce());
-  return fastest;
+  double samples[kProbeSamples];
+  for (double& sample : samples) sample = probeOnce();
+  std::sort(std::begin(samples), std::end(samples));
+  return samples[kProbeSamples / 2];
 }
 
 }  // namespace tppverify::cpu

@@ -296,13 +296,16 @@ ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputReques
       std::vector<double> mhz(size_t(threads), 0.0);
       std::chrono::steady_clock::time_point start;
       onEveryCpu(info_.cpus, [&](int thread, int) {
+        const double mhzBefore = probeClockMhzOnThisThread();
 #pragma omp barrier
         if (thread == 0) start = std::chrono::steady_clock::now();
 #pragma omp barrier
         mismatches += peak.run(blocks, corrupt && thread == 0);
 #pragma omp barrier
         if (thread == 0) seconds = secondsSince(start);
-        mhz[size_t(thread)] = probeClockMhzOnThisThread();
+        // The clock cannot be read during the trial without disturbing it:
+        // take the mean of the readings just before and just after.
+        mhz[size_t(thread)] = 0.5 * (mhzBefore + probeClockMhzOnThisThread());
       });
       clockMhz = median(mhz);
       if (mismatches > 0)

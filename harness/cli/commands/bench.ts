@@ -151,7 +151,7 @@ export function renderBench(report: BenchReport): string {
   }
   const tp = report.throughput;
   if (tp) {
-    parts.push(`\nPeak throughput: every thread at once; clock measured on each thread after every trial\n`);
+    parts.push(`\nPeak throughput: every thread at once; clock measured on each thread around every trial\n`);
     parts.push(
       renderTable(
         ['format', 'engine', 'median TOPS', 'best', 'spread %', `ops/clk/${d.unitName}`, 'clock MHz', 'trials', 'verified'],

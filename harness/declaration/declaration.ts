@@ -1,0 +1,191 @@
+// Reads an exporter's declaration (proto/tppverify/v1/declaration.proto, in
+// its canonical JSON form) strictly: every problem names its field path.
+import { open } from 'node:fs/promises';
+import { FORMATS, isFormat, type Format } from '../tpp/formats.js';
+import { UsageError } from '../errors.js';
+
+export interface DeclarationSource {
+  title: string;
+  url: string;
+  covers: string;
+}
+
+export interface Declaration {
+  vendor: string;
+  product: string;
+  partNumber: string;
+  eccn: string;
+  architecture: string;
+  computeUnits: number;
+  specClockMhz: number;
+  maxClockMhz?: number;
+  dieAreaMm2?: number;
+  declaredTpp?: number;
+  declaredDramBandwidthGbps: number;
+  memoryBusWidthBits?: number;
+  memoryDataRateMtps?: number;
+  peakDenseTops: Partial<Record<Format, number>>;
+  sources: DeclarationSource[];
+}
+
+/** Larger files are refused before they are read. */
+export const MAX_DECLARATION_BYTES = 1 << 20;
+
+export class DeclarationError extends UsageError {
+  constructor(
+    readonly fieldPath: string,
+    detail: string,
+  ) {
+    super(fieldPath ? `${fieldPath}: ${detail}` : detail);
+  }
+}
+
+type Kind = 'string' | 'positive' | 'nonNegative' | 'positiveInteger';
+
+interface FieldSpec {
+  kind: Kind;
+  required: boolean;
+}
+
+/** The Declaration message's fields by JSON name; a test keeps this in step with the .proto. */
+export const DECLARATION_FIELDS: Readonly<Record<string, FieldSpec>> = {
+  vendor: { kind: 'string', required: true },
+  product: { kind: 'string', required: true },
+  partNumber: { kind: 'string', required: true },
+  eccn: { kind: 'string', required: true },
+  architecture: { kind: 'string', required: true },
+  computeUnits: { kind: 'positiveInteger', required: true },
+  specClockMhz: { kind: 'positive', required: true },
+  maxClockMhz: { kind: 'positive', required: false },
+  dieAreaMm2: { kind: 'positive', required: false },
+  declaredTpp: { kind: 'positive', required: false },
+  declaredDramBandwidthGbps: { kind: 'positive', required: true },
+  memoryBusWidthBits: { kind: 'positiveInteger', required: false },
+  memoryDataRateMtps: { kind: 'positive', required: false },
+};
+/** Fields that hold something other than a scalar. */
+export const DECLARATION_COMPOUND_FIELDS = ['peakDenseTops', 'sources'] as const;
+export const SOURCE_FIELDS = ['title', 'url', 'covers'] as const;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return typeof value === 'string' ? `a string` : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readScalar(path: string, value: unknown, kind: Kind): string | number {
+  if (kind === 'string') {
+    if (typeof value !== 'string') throw new DeclarationError(path, `expected a string, got ${describe(value)}`);
+    if (value.trim() === '') throw new DeclarationError(path, 'must not be empty');
+    return value;
+  }
+  if (typeof value !== 'number') throw new DeclarationError(path, `expected a number, got ${describe(value)}`);
+  if (!Number.isFinite(value)) throw new DeclarationError(path, `must be a finite number, got ${value}`);
+  if (value < 0) throw new DeclarationError(path, `must not be negative, got ${value}`);
+  if (kind !== 'nonNegative' && value === 0) throw new DeclarationError(path, 'must be greater than zero');
+  if (kind === 'positiveInteger' && !Number.isSafeInteger(value)) {
+    throw new DeclarationError(path, `expected a whole number, got ${value}`);
+  }
+  return value;
+}
+
+function readRates(value: unknown): Partial<Record<Format, number>> {
+  if (!isPlainObject(value)) throw new DeclarationError('peakDenseTops', `expected an object, got ${describe(value)}`);
+  const rates: Partial<Record<Format, number>> = {};
+  for (const [key, rate] of Object.entries(value)) {
+    const path = `peakDenseTops.${key}`;
+    if (!isFormat(key)) throw new DeclarationError(path, `unknown format (known: ${FORMATS.join(', ')})`);
+    rates[key] = readScalar(path, rate, 'positive') as number;
+  }
+  if (Object.keys(rates).length === 0) throw new DeclarationError('peakDenseTops', 'must declare at least one format');
+  return rates;
+}
+
+function readSources(value: unknown): DeclarationSource[] {
+  if (!Array.isArray(value)) throw new DeclarationError('sources', `expected an array, got ${describe(value)}`);
+  return value.map((item, i) => {
+    const path = `sources[${i}]`;
+    if (!isPlainObject(item)) throw new DeclarationError(path, `expected an object, got ${describe(item)}`);
+    for (const key of Object.keys(item)) {
+      if (!(SOURCE_FIELDS as readonly string[]).includes(key)) throw new DeclarationError(`${path}.${key}`, 'unknown field');
+    }
+    const out: DeclarationSource = { title: '', url: '', covers: '' };
+    for (const key of SOURCE_FIELDS) {
+      if (item[key] !== undefined) out[key] = readScalar(`${path}.${key}`, item[key], 'string') as string;
+    }
+    if (!out.title && !out.url) throw new DeclarationError(path, 'needs a title or a url');
+    return out;
+  });
+}
+
+/** Validates an already-parsed JSON value as a Declaration. */
+export function declarationFromJson(value: unknown): Declaration {
+  if (!isPlainObject(value)) throw new DeclarationError('', `a declaration must be a JSON object, got ${describe(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!(key in DECLARATION_FIELDS) && !(DECLARATION_COMPOUND_FIELDS as readonly string[]).includes(key)) {
+      throw new DeclarationError(key, 'unknown field');
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(DECLARATION_FIELDS)) {
+    const field = value[key];
+    if (field === undefined || field === null) {
+      if (spec.required) throw new DeclarationError(key, 'required field is missing');
+      continue;
+    }
+    out[key] = readScalar(key, field, spec.kind);
+  }
+  if (value['peakDenseTops'] === undefined) throw new DeclarationError('peakDenseTops', 'required field is missing');
+  out['peakDenseTops'] = readRates(value['peakDenseTops']);
+  out['sources'] = value['sources'] === undefined ? [] : readSources(value['sources']);
+  return out as unknown as Declaration;
+}
+
+/** Parses declaration text (JSON) strictly. */
+export function parseDeclaration(text: string): Declaration {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new DeclarationError('', `not valid JSON: ${(error as Error).message}`);
+  }
+  return declarationFromJson(value);
+}
+
+export interface LoadedDeclaration {
+  declaration: Declaration;
+  /** The file's exact bytes, for digests and attestations. */
+  bytes: Buffer;
+}
+
+/** Reads a declaration file, refusing one over MAX_DECLARATION_BYTES before reading it. */
+export async function readDeclarationFile(file: string): Promise<LoadedDeclaration> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw new DeclarationError('', `cannot read declaration ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new DeclarationError('', `${file} is not a regular file`);
+    if (stat.size > MAX_DECLARATION_BYTES) {
+      throw new DeclarationError('', `${file} is ${stat.size} bytes; a declaration may be at most ${MAX_DECLARATION_BYTES} bytes`);
+    }
+    // Read at most one byte past the limit, in case the file grew after stat.
+    const buffer = Buffer.alloc(MAX_DECLARATION_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_DECLARATION_BYTES) {
+      throw new DeclarationError('', `${file} is over ${MAX_DECLARATION_BYTES} bytes`);
+    }
+    const bytes = buffer.subarray(0, bytesRead);
+    return { declaration: parseDeclaration(bytes.toString('utf8')), bytes: Buffer.from(bytes) };
+  } finally {
+    await handle.close();
+  }
+}

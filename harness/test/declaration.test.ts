@@ -1,0 +1,126 @@
+// Declarations are read strictly: every refusal names the field.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+import { describe, expect, it } from 'vitest';
+import {
+  DECLARATION_COMPOUND_FIELDS,
+  DECLARATION_FIELDS,
+  DeclarationError,
+  MAX_DECLARATION_BYTES,
+  SOURCE_FIELDS,
+  parseDeclaration,
+  readDeclarationFile,
+} from '../declaration/declaration.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const scratch = mkdtempSync(path.join(tmpdir(), 'tppverify-decl-'));
+
+const VALID = {
+  vendor: 'NVIDIA',
+  product: 'H100 SXM5 80GB',
+  partNumber: 'P-1',
+  eccn: '3A090.a',
+  architecture: 'sm_90',
+  computeUnits: 132,
+  specClockMhz: 1830,
+  declaredDramBandwidthGbps: 3350,
+  peakDenseTops: { FP16: 989.4, FP8: 1978.9 },
+};
+
+function withField(path: string, value: unknown): string {
+  const copy = JSON.parse(JSON.stringify(VALID)) as Record<string, unknown>;
+  const [head, tail] = path.split('.', 2) as [string, string | undefined];
+  if (tail === undefined) copy[head] = value;
+  else (copy[head] as Record<string, unknown>)[tail] = value;
+  return JSON.stringify(copy);
+}
+
+function refusal(text: string): string {
+  try {
+    parseDeclaration(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DeclarationError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the declaration to be refused');
+}
+
+describe('declaration parsing', () => {
+  it('accepts a valid declaration and keeps every field', () => {
+    const parsed = parseDeclaration(JSON.stringify({ ...VALID, maxClockMhz: 1980, dieAreaMm2: 814 }));
+    expect(parsed).toMatchObject({ ...VALID, maxClockMhz: 1980, dieAreaMm2: 814, sources: [] });
+  });
+
+  it.each([
+    ['peakDenseTops.FP9', 1, /^peakDenseTops\.FP9: unknown format/],
+    ['frequencyMhz', 1830, /^frequencyMhz: unknown field/],
+    ['computeUnits', '132', /^computeUnits: expected a number, got a string/],
+    ['computeUnits', 131.5, /^computeUnits: expected a whole number, got 131.5/],
+    ['specClockMhz', -1830, /^specClockMhz: must not be negative, got -1830/],
+    ['specClockMhz', 0, /^specClockMhz: must be greater than zero/],
+    ['declaredDramBandwidthGbps', true, /^declaredDramBandwidthGbps: expected a number, got boolean/],
+    ['peakDenseTops.FP16', -989.4, /^peakDenseTops\.FP16: must not be negative/],
+    ['peakDenseTops.FP16', '989.4', /^peakDenseTops\.FP16: expected a number/],
+    ['peakDenseTops', [989.4], /^peakDenseTops: expected an object, got an array/],
+    ['vendor', '', /^vendor: must not be empty/],
+    ['vendor', 7, /^vendor: expected a string/],
+    ['sources', [{ title: 'x', page: 3 }], /^sources\[0\]\.page: unknown field/],
+  ])('refuses %s = %j, naming the field', (field, value, message) => {
+    expect(refusal(withField(field, value))).toMatch(message);
+  });
+
+  it('refuses a non-finite number (1e999 parses as Infinity)', () => {
+    expect(refusal(JSON.stringify(VALID).replace('"specClockMhz":1830', '"specClockMhz":1e999'))).toMatch(
+      /^specClockMhz: must be a finite number, got Infinity/,
+    );
+  });
+
+  it('refuses a missing required field, naming it', () => {
+    const { specClockMhz: _dropped, ...rest } = VALID;
+    expect(refusal(JSON.stringify(rest))).toMatch(/^specClockMhz: required field is missing/);
+  });
+
+  it('refuses an empty rate map, invalid JSON and a non-object', () => {
+    expect(refusal(withField('peakDenseTops', {}))).toMatch(/^peakDenseTops: must declare at least one format/);
+    expect(refusal('{"vendor": ')).toMatch(/^not valid JSON/);
+    expect(refusal('[1, 2]')).toMatch(/must be a JSON object, got an array/);
+  });
+});
+
+describe('declaration files', () => {
+  it('refuses a file over 1 MiB before parsing it', async () => {
+    const file = path.join(scratch, 'huge.json');
+    writeFileSync(file, ' '.repeat(MAX_DECLARATION_BYTES + 1));
+    await expect(readDeclarationFile(file)).rejects.toThrow(/is 1048577 bytes; a declaration may be at most 1048576 bytes/);
+  });
+
+  it('keeps the exact bytes it read', async () => {
+    const file = path.join(scratch, 'ok.json');
+    const text = JSON.stringify(VALID, null, 3);
+    writeFileSync(file, text);
+    const loaded = await readDeclarationFile(file);
+    expect(loaded.bytes.toString('utf8')).toBe(text);
+  });
+
+  it('names a file that cannot be read', async () => {
+    await expect(readDeclarationFile(path.join(scratch, 'absent.json'))).rejects.toThrow(/cannot read declaration .*absent\.json: ENOENT/);
+  });
+});
+
+describe('schema and parser agree', () => {
+  it('reads exactly the fields of tppverify.v1.Declaration and Source', async () => {
+    const root_ = await protobuf.load(path.join(root, 'proto', 'tppverify', 'v1', 'declaration.proto'));
+    const declaration = root_.lookupType('tppverify.v1.Declaration');
+    const source = root_.lookupType('tppverify.v1.Source');
+    const jsonNames = (type: protobuf.Type) => type.fieldsArray.map((f) => f.name).sort();
+    expect(jsonNames(declaration)).toEqual([...Object.keys(DECLARATION_FIELDS), ...DECLARATION_COMPOUND_FIELDS].sort());
+    expect(jsonNames(source)).toEqual([...SOURCE_FIELDS].sort());
+    for (const field of declaration.fieldsArray) {
+      const spec = DECLARATION_FIELDS[field.name];
+      if (spec) expect(spec.required, field.name).toBe(!field.options?.['proto3_optional']);
+    }
+  });
+});

@@ -1,0 +1,223 @@
+// Turns a declaration into TPP three ways, performance density, consistency
+// checks and rule outcomes. Pure: later stages feed measured per-clock rates
+// and observed clocks into the same functions.
+import type { Declaration } from '../declaration/declaration.js';
+import { classify, evaluateCaseByCase, type CaseByCaseOutcome, type ClassificationOutcome } from '../rules/evaluate.js';
+import { ECCN_3A090, US_BIS_2026_00789 } from '../rules/rule-sets.js';
+import { findArchitecture } from './architectures.js';
+import { FORMATS, TF32_BIT_LENGTH_POLICY, type Format } from './formats.js';
+import {
+  peakDramBandwidthGbps,
+  perClockFromRates,
+  performanceDensity,
+  ratesAtClock,
+  relativeDifference,
+  tppFromRates,
+} from './tpp.js';
+
+/** A declared TPP further than this from the one computed from the declared rates is reported. */
+export const DECLARED_TPP_TOLERANCE = 0.005;
+/** Peak DRAM bandwidth from bus width × data rate further than this from the declared figure is reported. */
+export const MEMORY_INTERFACE_TOLERANCE = 0.02;
+/** A declared rate further than this from the architecture's rate at the spec clock is noted. */
+export const ARCHITECTURE_RATE_TOLERANCE = 0.02;
+
+export type CheckStatus = 'ok' | 'mismatch' | 'note' | 'not-checked';
+
+export interface DeclarationCheck {
+  id: 'declared-tpp' | 'memory-interface' | 'rates-vs-architecture' | 'omitted-formats';
+  status: CheckStatus;
+  detail: string;
+}
+
+export type ClockName = 'spec' | 'max' | 'observed';
+
+export interface TppAtClock {
+  clock: ClockName;
+  clockMhz: number;
+  tpp: number;
+  format: Format;
+  caseByCase: CaseByCaseOutcome;
+}
+
+export interface Evaluation {
+  /** TPP from the declared dense rates. */
+  tpp: number;
+  tppFormat: Format;
+  tppByFormat: Partial<Record<Format, number>>;
+  tppAtSpecClock: number | null;
+  tppAtMaxClock: number | null;
+  tppAtObservedClock: number | null;
+  /** Where the per-clock rates behind the three clock figures come from. */
+  perClockRatesSource: string;
+  atClocks: TppAtClock[];
+  performanceDensity: number | null;
+  eccn3a090: string;
+  classification: ClassificationOutcome;
+  caseByCase2026: CaseByCaseOutcome;
+  checks: DeclarationCheck[];
+  policies: {
+    tf32BitLength: string;
+    rates: string;
+    verdictClock: string;
+    dramBandwidthReading: string;
+  };
+  ruleSets: { id: string; version: string; citation: string }[];
+}
+
+export interface EvaluationOptions {
+  observedClockMhz?: number;
+}
+
+const fmt = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function percent(fraction: number): string {
+  return `${fraction >= 0 ? '+' : ''}${fmt(fraction * 100, 2)} %`;
+}
+
+/**
+ * Ops per clock per unit for every format: from the architecture table when
+ * the architecture is known, else implied by the declared rates at the spec
+ * clock. A declared format the table lacks keeps its declared per-clock rate.
+ */
+function perClockRates(declaration: Declaration): { rates: Partial<Record<Format, number>>; source: string } {
+  const implied = perClockFromRates(declaration.peakDenseTops, declaration.computeUnits, declaration.specClockMhz);
+  const architecture = findArchitecture(declaration.architecture);
+  if (!architecture) {
+    return {
+      rates: implied,
+      source: `declared rates ÷ (${declaration.computeUnits} units × ${fmt(declaration.specClockMhz)} MHz): architecture '${declaration.architecture}' is not in the rate table`,
+    };
+  }
+  return {
+    rates: { ...implied, ...architecture.opsPerClockPerUnit },
+    source: `architecture table ${architecture.architecture} (${architecture.source}${architecture.verified ? '' : '; unverified'}), declared rates for formats it lacks`,
+  };
+}
+
+function checkDeclaredTpp(declaration: Declaration, computed: number): DeclarationCheck {
+  if (declaration.declaredTpp === undefined) {
+    return { id: 'declared-tpp', status: 'not-checked', detail: 'no declaredTpp given: TPP computed from the declared rates' };
+  }
+  const difference = relativeDifference(declaration.declaredTpp, computed);
+  const ok = Math.abs(difference) <= DECLARED_TPP_TOLERANCE;
+  return {
+    id: 'declared-tpp',
+    status: ok ? 'ok' : 'mismatch',
+    detail: `declaredTpp ${fmt(declaration.declaredTpp, 1)} vs ${fmt(computed, 1)} from the declared rates (${percent(difference)}; tolerance ±${fmt(DECLARED_TPP_TOLERANCE * 100, 1)} %)`,
+  };
+}
+
+function checkMemoryInterface(declaration: Declaration): DeclarationCheck {
+  const { memoryBusWidthBits: bits, memoryDataRateMtps: rate } = declaration;
+  if (bits === undefined || rate === undefined) {
+    return { id: 'memory-interface', status: 'not-checked', detail: 'memoryBusWidthBits and memoryDataRateMtps not both declared' };
+  }
+  const peak = peakDramBandwidthGbps(bits, rate);
+  const difference = relativeDifference(declaration.declaredDramBandwidthGbps, peak);
+  const ok = Math.abs(difference) <= MEMORY_INTERFACE_TOLERANCE;
+  return {
+    id: 'memory-interface',
+    status: ok ? 'ok' : 'mismatch',
+    detail: `${bits}-bit bus × ${fmt(rate)} MT/s = ${fmt(peak, 1)} GB/s peak; declared ${fmt(declaration.declaredDramBandwidthGbps, 1)} GB/s (${percent(difference)}; tolerance ±${fmt(MEMORY_INTERFACE_TOLERANCE * 100, 1)} %)`,
+  };
+}
+
+function checkRatesAgainstArchitecture(declaration: Declaration): DeclarationCheck[] {
+  const architecture = findArchitecture(declaration.architecture);
+  if (!architecture) {
+    return [
+      {
+        id: 'rates-vs-architecture',
+        status: 'not-checked',
+        detail: `architecture '${declaration.architecture}' is not in the rate table`,
+      },
+    ];
+  }
+  const atSpec = ratesAtClock(architecture.opsPerClockPerUnit, declaration.computeUnits, declaration.specClockMhz);
+  const notes: string[] = [];
+  const omitted: string[] = [];
+  const declaredTpp = tppFromRates(declaration.peakDenseTops).tpp;
+  for (const format of FORMATS) {
+    const expected = atSpec[format];
+    const declared = declaration.peakDenseTops[format];
+    if (expected === undefined) continue;
+    if (declared === undefined) {
+      const wouldBe = tppFromRates({ [format]: expected }).tpp;
+      omitted.push(`${format} (${fmt(expected, 1)} TOPS at the spec clock, TPP ${fmt(wouldBe)}${wouldBe > declaredTpp ? ', above the declared TPP' : ''})`);
+      continue;
+    }
+    const difference = relativeDifference(declared, expected);
+    if (Math.abs(difference) > ARCHITECTURE_RATE_TOLERANCE) {
+      const impliedMhz = (declared * 1e12) / (architecture.opsPerClockPerUnit[format]! * declaration.computeUnits * 1e6);
+      notes.push(`${format} declared ${fmt(declared, 1)} vs ${fmt(expected, 1)} at ${fmt(declaration.specClockMhz)} MHz (${percent(difference)}; implies ${fmt(impliedMhz)} MHz)`);
+    }
+  }
+  return [
+    {
+      id: 'rates-vs-architecture',
+      status: notes.length ? 'note' : 'ok',
+      detail: notes.length
+        ? `rates off the ${architecture.architecture} rate at the spec clock by more than ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} %: ${notes.join('; ')}`
+        : `every declared rate is within ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} % of ${architecture.architecture} at the spec clock`,
+    },
+    {
+      id: 'omitted-formats',
+      status: omitted.length ? 'note' : 'ok',
+      detail: omitted.length
+        ? `${architecture.architecture} executes formats the declaration omits: ${omitted.join('; ')}`
+        : `the declaration covers every format ${architecture.architecture} executes`,
+    },
+  ];
+}
+
+export function evaluateDeclaration(declaration: Declaration, options: EvaluationOptions = {}): Evaluation {
+  const declared = tppFromRates(declaration.peakDenseTops);
+  const perClock = perClockRates(declaration);
+  const density = performanceDensity(declared.tpp, declaration.dieAreaMm2);
+  const bandwidth = declaration.declaredDramBandwidthGbps;
+
+  const clocks: [ClockName, number | undefined][] = [
+    ['spec', declaration.specClockMhz],
+    ['max', declaration.maxClockMhz],
+    ['observed', options.observedClockMhz],
+  ];
+  const atClocks: TppAtClock[] = [];
+  for (const [clock, mhz] of clocks) {
+    if (mhz === undefined) continue;
+    const result = tppFromRates(ratesAtClock(perClock.rates, declaration.computeUnits, mhz));
+    atClocks.push({
+      clock,
+      clockMhz: mhz,
+      tpp: result.tpp,
+      format: result.format,
+      caseByCase: evaluateCaseByCase(US_BIS_2026_00789, result.tpp, bandwidth),
+    });
+  }
+  const tppAt = (clock: ClockName) => atClocks.find((c) => c.clock === clock)?.tpp ?? null;
+  const classification = classify(ECCN_3A090, declared.tpp, density);
+
+  return {
+    tpp: declared.tpp,
+    tppFormat: declared.format,
+    tppByFormat: declared.byFormat,
+    tppAtSpecClock: tppAt('spec'),
+    tppAtMaxClock: tppAt('max'),
+    tppAtObservedClock: tppAt('observed'),
+    perClockRatesSource: perClock.source,
+    atClocks,
+    performanceDensity: density,
+    eccn3a090: classification.classification,
+    classification,
+    caseByCase2026: evaluateCaseByCase(US_BIS_2026_00789, declared.tpp, bandwidth),
+    checks: [checkDeclaredTpp(declaration, declared.tpp), checkMemoryInterface(declaration), ...checkRatesAgainstArchitecture(declaration)],
+    policies: {
+      tf32BitLength: TF32_BIT_LENGTH_POLICY.reading,
+      rates: 'dense rates only; sparsity is not counted',
+      verdictClock: 'classification and the case-by-case outcome use the TPP from the declared rates; TPP at the spec, maximum and observed clocks is reported beside it',
+      dramBandwidthReading: US_BIS_2026_00789.dramBandwidthReading,
+    },
+    ruleSets: [ECCN_3A090, US_BIS_2026_00789].map(({ id, version, citation }) => ({ id, version, citation })),
+  };
+}
