@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{harness,benchmarks,attestations,native}/**/test/**/*.test.ts'],
+    include: ['{harness,benchmarks,attestations,native,proto}/**/test/**/*.test.ts'],
     // Native measurements use every core: run test files one at a time, in
     // child processes (an addon is safer in a fork than in a worker thread).
     pool: 'forks',

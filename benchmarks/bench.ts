@@ -77,8 +77,11 @@ export interface ThroughputCaseReport {
   /** Median over trials of ops ÷ (seconds × clock × units). */
   opsPerClockPerUnit: number | null;
   opsPerClockPerUnitTrials: TrialSummary | null;
-  /** Upper bound the per-clock rate is checked against. */
+  /** Upper bound the per-clock rate is checked against: opsPerInstruction × maxInstructionsPerClockPerUnit. */
   maxOpsPerClockPerUnit: number;
+  maxInstructionsPerClockPerUnit: number;
+  /** The clock measured around each trial, in trial order. */
+  trialClockMhz: number[];
   clockMethod: string;
   trialSeconds: number[];
   verified: boolean;
@@ -143,6 +146,8 @@ export function shapeThroughputCase(c: NativeThroughputCase, minTrials?: number)
     units: c.units,
     trials: c.trialSeconds.length,
     maxOpsPerClockPerUnit: c.opsPerInstruction * c.maxInstructionsPerClockPerUnit,
+    maxInstructionsPerClockPerUnit: c.maxInstructionsPerClockPerUnit,
+    trialClockMhz: c.trialClockMhz,
     clockMethod: c.clockMethod,
     trialSeconds: c.trialSeconds,
   };

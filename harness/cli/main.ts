@@ -9,6 +9,11 @@ import { harnessVersion } from '../version.js';
 import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
 import { runTpp } from './commands/tpp.js';
+import { runKeygen } from './commands/keygen.js';
+import { runRun } from './commands/run.js';
+import { runShow } from './commands/show.js';
+import { runVerify } from './commands/verify.js';
+import { KeyError, UnreadableAttestationError } from '../../attestations/errors.js';
 import { processIo } from './io.js';
 
 function positiveNumber(flag: string) {
@@ -40,6 +45,13 @@ interface BenchFlags {
   arrayMib?: number;
   secondsPerTrial?: number;
 }
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Exit code a command chose (verify's 1 for an invalid attestation). */
+let commandExitCode = EXIT_OK;
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -101,6 +113,82 @@ export function buildProgram(): Command {
       );
     });
 
+  program
+    .command('keygen')
+    .description('create an Ed25519 signing key pair; prints its key id')
+    .requiredOption('--out <dir>', 'folder for tppverify-private.pem (mode 0600) and tppverify-public.pem')
+    .option('--passphrase-env <VAR>', 'encrypt the private key with the passphrase in this environment variable')
+    .action(async (flags: { out: string; passphraseEnv?: string }) => {
+      await runKeygen(flags, processIo(false));
+    });
+
+  program
+    .command('run')
+    .description('measure a device, evaluate a declaration, and write a signed attestation')
+    .option('--declaration <file>', "the exporter's declaration (default: self-declared from the device, marked as such)")
+    .option('--device <id>', 'cpu, cuda:N or hip:N (default: the best device present)')
+    .option('--key <file>', 'private signing key (default: an ephemeral key, marked demo)')
+    .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
+    .option('--out <dir>', 'where the attestation files go', 'attestations-out')
+    .option('--lab <file>', 'lab identity JSON: name, accreditation, location, operator, exporter, filingReference')
+    .option('--operator <name>', 'operator (overrides the lab file)')
+    .option('--exporter <name>', 'exporter (overrides the lab file)')
+    .option('--filing-reference <ref>', 'licence filing reference (overrides the lab file)')
+    .option('--nonce <hex>', "auditor's challenge nonce (default: random)")
+    .option('--quick', 'shorter throughput trials')
+    .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
+    .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
+    .option('--json', 'print one JSON object')
+    .action(async (flags: Record<string, string | number | boolean | undefined>) => {
+      const json = flags['json'] === true;
+      const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
+      await runRun(
+        {
+          ...text('declaration'),
+          ...text('device'),
+          ...text('key'),
+          ...text('passphraseEnv'),
+          ...text('lab'),
+          ...text('operator'),
+          ...text('exporter'),
+          ...text('filingReference'),
+          ...text('nonce'),
+          out: flags['out'] as string,
+          quick: flags['quick'] === true,
+          ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
+          ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
+          json,
+        },
+        processIo(json),
+      );
+    });
+
+  program
+    .command('verify')
+    .description('check an attestation offline: signatures from trusted keys, payload, and recomputed results (exit 0 valid, 1 invalid, 2 unreadable)')
+    .argument('<file>', '.dsse.pb or .dsse.json')
+    .option('--pubkey <file>', 'a trusted public key (repeatable)', collect, [])
+    .option('--trust <dir>', 'a folder of trusted public keys (*.pem)')
+    .option('--threshold <n>', 'valid signatures from distinct trusted keys required', positiveInteger('--threshold'), 1)
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: { pubkey: string[]; trust?: string; threshold: number; json?: boolean }) => {
+      const json = flags.json === true;
+      commandExitCode = await runVerify(
+        file,
+        { pubkey: flags.pubkey, threshold: flags.threshold, json, ...(flags.trust !== undefined ? { trust: flags.trust } : {}) },
+        processIo(json),
+      );
+    });
+
+  program
+    .command('show')
+    .description('print a decoded attestation (signatures are not checked: use verify)')
+    .argument('<file>', '.dsse.pb or .dsse.json')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: { json?: boolean }) => {
+      await runShow(file, { json: flags.json === true }, processIo(flags.json === true));
+    });
+
   return program;
 }
 
@@ -108,7 +196,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return EXIT_OK;
+    return commandExitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already printed its one-line message (or the help text).
@@ -117,6 +205,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof TppverifyError) {
       process.stderr.write(`tppverify: ${error.message}\n`);
       return error.exitCode;
+    }
+    if (error instanceof KeyError || error instanceof UnreadableAttestationError) {
+      process.stderr.write(`tppverify: ${error.message}\n`);
+      return EXIT_USAGE;
     }
     if (error instanceof AddonNotBuiltError) {
       process.stderr.write(`tppverify: ${error.message}\n`);

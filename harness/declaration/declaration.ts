@@ -189,3 +189,8 @@ export async function readDeclarationFile(file: string): Promise<LoadedDeclarati
     await handle.close();
   }
 }
+
+/** Canonical JSON of a declaration, without empty optional text (the reader refuses empty strings). */
+export function declarationToJson(declaration: Declaration): string {
+  return JSON.stringify(declaration, (_key, value: unknown) => (value === '' || value === undefined ? undefined : value), 2) + '\n';
+}

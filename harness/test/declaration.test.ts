@@ -124,3 +124,40 @@ describe('schema and parser agree', () => {
     }
   });
 });
+
+describe('fuzzing declaration parsing', () => {
+  it('10,000 random and mutated inputs: only DeclarationError, and garbage is never accepted', () => {
+    let seed = 99;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const valid = JSON.stringify(VALID);
+    const pick = <T,>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    const values = [null, true, -1, 0, 1e999, 'x', '', [], {}, 132, 'FP8', { FP8: 1 }, [1, 2]];
+    for (let i = 0; i < 10_000; i++) {
+      let text: string;
+      let garbage = false;
+      if (i % 3 === 0) {
+        text = Buffer.from(Array.from({ length: Math.floor(random() * 200) }, () => Math.floor(random() * 256))).toString('latin1');
+        garbage = true;
+      } else if (i % 3 === 1) {
+        const chars = valid.split('');
+        for (let e = 0; e < 1 + Math.floor(random() * 4); e++) chars[Math.floor(random() * chars.length)] = String.fromCharCode(32 + Math.floor(random() * 95));
+        text = chars.join('');
+      } else {
+        const object = JSON.parse(valid) as Record<string, unknown>;
+        const keys = [...Object.keys(object), 'extra', 'peakDenseTops'];
+        object[pick(keys)] = pick(values);
+        text = JSON.stringify(object);
+      }
+      try {
+        const parsed = parseDeclaration(text);
+        expect(garbage, `random bytes accepted: ${JSON.stringify(text)}`).toBe(false);
+        // Whatever is accepted keeps the invariants the engine relies on.
+        expect(Number.isSafeInteger(parsed.computeUnits) && parsed.computeUnits > 0).toBe(true);
+        expect(Number.isFinite(parsed.specClockMhz) && parsed.specClockMhz > 0).toBe(true);
+        for (const rate of Object.values(parsed.peakDenseTops)) expect(Number.isFinite(rate) && rate > 0).toBe(true);
+      } catch (error) {
+        expect(error, String(error)).toBeInstanceOf(DeclarationError);
+      }
+    }
+  });
+});

@@ -1,24 +1,10 @@
 // `tppverify bench`: DRAM bandwidth and peak throughput of one device, as a
 // table or as exactly one JSON object.
-import {
-  faultFromEnvironment,
-  measureDramBandwidth,
-  measurePeakThroughput,
-  type BandwidthReport,
-  type ThroughputCaseReport,
-} from '../../../benchmarks/bench.js';
-import { isNativeMeasurementError, loadAddon, type NativeDevice } from '../../../benchmarks/native-addon.js';
-import {
-  DEFAULT_SETTINGS,
-  QUICK_SETTINGS,
-  includesBandwidth,
-  includesThroughput,
-  type RunSettings,
-  type SuiteName,
-} from '../../../benchmarks/registry.js';
-import { ResultValidationError } from '../../../benchmarks/validate.js';
-import { chooseDefaultDevice, formatDeviceId, listBackends, resolveDevice, type DeviceEntry } from '../../devices.js';
-import { DeviceUnavailableError, MeasurementError, UsageError } from '../../errors.js';
+import type { BandwidthReport, ThroughputCaseReport } from '../../../benchmarks/bench.js';
+import type { NativeDevice } from '../../../benchmarks/native-addon.js';
+import { DEFAULT_SETTINGS, QUICK_SETTINGS, type RunSettings, type SuiteName } from '../../../benchmarks/registry.js';
+import { UsageError } from '../../errors.js';
+import { measureDevice, pickDevice } from '../../measure.js';
 import { harnessVersion } from '../../version.js';
 import type { CliIo } from '../io.js';
 import { progressLine } from '../progress.js';
@@ -56,61 +42,24 @@ export function settingsFrom(options: BenchOptions): RunSettings {
   };
 }
 
-function pickDevice(options: BenchOptions, io: CliIo): DeviceEntry {
-  const listings = listBackends();
-  if (options.device !== undefined) return resolveDevice(options.device, listings);
-  const choice = chooseDefaultDevice(listings);
-  for (const note of choice.passedOver) io.err(`tppverify: passing over ${note}\n`);
-  return choice.entry;
-}
-
-/** Native and validation failures become MeasurementError/DeviceUnavailableError (exit 3). */
-async function measured<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ResultValidationError) throw new MeasurementError(error.message, error.kernel);
-    if (isNativeMeasurementError(error)) {
-      if (error.code === 'VERIFICATION_FAILED') throw new MeasurementError(error.message, error.kernel);
-      throw new DeviceUnavailableError(error.message);
-    }
-    throw error;
-  }
-}
-
 export async function runBench(options: BenchOptions, io: CliIo): Promise<BenchReport> {
   const settings = settingsFrom(options);
-  const entry = pickDevice(options, io);
-  const deviceId = formatDeviceId(entry.target);
-  const needs = [
-    includesBandwidth(options.suite) && !entry.device.measuresBandwidth,
-    includesThroughput(options.suite) && !entry.device.measuresThroughput,
-  ];
-  if (needs.some(Boolean)) throw new DeviceUnavailableError(`${deviceId}: ${entry.device.notMeasurableReason}`);
-
-  const addon = loadAddon();
-  const fault = faultFromEnvironment();
+  const entry = pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`));
   const progress = progressLine(io);
-  const startedAt = new Date().toISOString();
   try {
-    const bandwidth = includesBandwidth(options.suite)
-      ? await measured(() => measureDramBandwidth(addon, entry.target, settings, progress.update, fault))
-      : null;
-    const throughput = includesThroughput(options.suite)
-      ? await measured(() => measurePeakThroughput(addon, entry.target, settings, progress.update, fault))
-      : null;
+    const result = await measureDevice(entry, options.suite, settings, progress.update);
     const { id, vendor, model, unitName, computeUnits, attributes } = entry.device;
     return {
       schema: 'tppverify.bench.v1',
       tool: { name: 'tppverify', version: harnessVersion() },
-      startedAt,
-      finishedAt: new Date().toISOString(),
+      startedAt: result.startedAt,
+      finishedAt: result.finishedAt,
       device: { id, vendor, model, unitName, computeUnits, attributes },
       suite: options.suite,
       quick: options.quick,
       settings,
-      bandwidth,
-      throughput,
+      bandwidth: result.bandwidth,
+      throughput: result.throughput,
     };
   } finally {
     progress.done();

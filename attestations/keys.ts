@@ -1,0 +1,126 @@
+// Ed25519 keys: generation, loading with permission checks, key ids, trust.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
+import { KeyError } from './errors.js';
+
+export const PRIVATE_KEY_FILE = 'tppverify-private.pem';
+export const PUBLIC_KEY_FILE = 'tppverify-public.pem';
+/** Group and other permission bits: a private key file must have none. */
+const GROUP_OTHER_BITS = 0o077;
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/** Hex SHA-256 of the public key's SPKI DER encoding. */
+export function keyIdOf(publicKey: KeyObject): string {
+  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+}
+
+export interface SigningKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  keyId: string;
+}
+
+export function ephemeralSigningKey(): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
+}
+
+export interface GeneratedKeyPair {
+  keyId: string;
+  privateKeyFile: string;
+  publicKeyFile: string;
+}
+
+/** Writes a new key pair into `dir`: PKCS#8 PEM (encrypted when a passphrase is given, mode 0600) and SPKI PEM. */
+export async function generateKeyPairFiles(dir: string, passphrase?: string): Promise<GeneratedKeyPair> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const privatePem = privateKey.export(
+    passphrase ? { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase } : { type: 'pkcs8', format: 'pem' },
+  ) as string;
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  const privateKeyFile = path.join(dir, PRIVATE_KEY_FILE);
+  const publicKeyFile = path.join(dir, PUBLIC_KEY_FILE);
+  try {
+    await writeFileAtomic(privateKeyFile, privatePem, { mode: 0o600, exclusive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyError(`${privateKeyFile} exists: refusing to overwrite a key`);
+    throw error;
+  }
+  await writeFileAtomic(publicKeyFile, publicPem, { mode: 0o644 });
+  return { keyId: keyIdOf(publicKey), privateKeyFile, publicKeyFile };
+}
+
+async function readKeyFile(file: string): Promise<{ text: string; mode: number }> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    throw new KeyError(`cannot read key ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!info.isFile()) throw new KeyError(`${file} is not a regular file`);
+  if (info.size > MAX_KEY_FILE_BYTES) throw new KeyError(`${file} is too large to be a key`);
+  return { text: await readFile(file, 'utf8'), mode: info.mode };
+}
+
+/** Loads a private signing key, refusing a file that group or others can read. */
+export async function loadSigningKey(file: string, passphrase?: string): Promise<SigningKey> {
+  const { text, mode } = await readKeyFile(file);
+  if ((mode & GROUP_OTHER_BITS) !== 0) {
+    throw new KeyError(
+      `${file} is readable or writable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): run 'chmod 600 ${file}'`,
+    );
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(passphrase ? { key: text, format: 'pem', passphrase } : { key: text, format: 'pem' });
+  } catch (error) {
+    const encrypted = text.includes('ENCRYPTED');
+    throw new KeyError(
+      encrypted && !passphrase
+        ? `${file} is encrypted: give its passphrase with --passphrase-env VAR`
+        : `${file} is not a usable private key${encrypted ? ' (wrong passphrase?)' : ''}`,
+    );
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new KeyError(`${file} is a ${privateKey.asymmetricKeyType} key; tppverify signs with Ed25519`);
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
+}
+
+export async function loadPublicKey(file: string): Promise<KeyObject> {
+  const { text } = await readKeyFile(file);
+  // createPublicKey would derive a public key from a private one: a trust
+  // store must hold public keys only.
+  if (!/^-----BEGIN PUBLIC KEY-----/m.test(text) || /PRIVATE KEY/.test(text)) {
+    throw new KeyError(`${file} is not a PEM public key (SPKI, "BEGIN PUBLIC KEY")`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: text, format: 'pem' });
+  } catch {
+    throw new KeyError(`${file} is not a PEM public key`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`${file} is a ${key.asymmetricKeyType} key; tppverify verifies Ed25519`);
+  return key;
+}
+
+/** Trusted keys by key id, from explicit files and every *.pem in a trust folder. */
+export async function loadTrustedKeys(files: readonly string[], trustDir?: string): Promise<Map<string, KeyObject>> {
+  const all = [...files];
+  if (trustDir) {
+    let names: string[];
+    try {
+      names = await readdir(trustDir);
+    } catch (error) {
+      throw new KeyError(`cannot read trust folder ${trustDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    all.push(...names.filter((n) => n.endsWith('.pem')).sort().map((n) => path.join(trustDir, n)));
+  }
+  const trusted = new Map<string, KeyObject>();
+  for (const file of all) {
+    const key = await loadPublicKey(file);
+    trusted.set(keyIdOf(key), key);
+  }
+  return trusted;
+}

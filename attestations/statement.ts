@@ -1,0 +1,134 @@
+// The attested Statement: subject (the device, each identity fact with its
+// source) + predicate (report, declaration bytes, method, raw measurements,
+// computed results, verdict, environment, provenance, nonce, audit link).
+import { createHash } from 'node:crypto';
+import type { Fact, MeasurementRecord } from '../harness/verdict/record.js';
+import type { Finding, ResultsRecord, VerdictRecord } from '../harness/verdict/verdict.js';
+import { attestationType, statementType, TO_OBJECT } from './schema.js';
+
+export const PAYLOAD_TYPE = 'application/vnd.tppverify.attestation.v1+protobuf';
+export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+export const PREDICATE_TYPE = 'tppverify.attestation.v1';
+export const STATEMENT_SCOPE = 'These results relate only to the item tested.';
+
+export interface ReportInfo {
+  reportId: string;
+  issuedAt: string;
+  labName: string;
+  labAccreditation: string;
+  testLocation: string;
+  operator: string;
+  exporter: string;
+  filingReference: string;
+  demo: boolean;
+  selfDeclared: boolean;
+  statementScope: string;
+}
+
+export interface NamedValue<T> {
+  name: string;
+  value: T;
+}
+
+export interface MethodRecord {
+  harnessVersion: string;
+  gitCommit: string;
+  ruleSets: string[];
+  decisionRule: string;
+  decisionParameters: NamedValue<number>[];
+  policies: NamedValue<string>[];
+  quick: boolean;
+}
+
+export interface ProvenanceRecord {
+  addonSha256: string;
+  harnessSha256: string;
+  lockfileSha256: string;
+  dirtyTree: boolean;
+}
+
+export interface AuditLinkRecord {
+  originalSha256: string;
+  outcome: 'reproduced' | 'not-reproduced' | 'inconclusive';
+  tolerance: number;
+  comparisons: Finding[];
+}
+
+export interface Predicate {
+  report: ReportInfo;
+  declaration: { json: Uint8Array; sha256: string };
+  method: MethodRecord;
+  measurements: MeasurementRecord;
+  results: ResultsRecord;
+  verdict: VerdictRecord;
+  environment: { facts: Fact[] };
+  provenance: ProvenanceRecord;
+  nonce: Uint8Array;
+  audit: AuditLinkRecord | null;
+  stateProblems: string[];
+}
+
+export interface Subject {
+  name: string;
+  identity: Fact[];
+}
+
+export interface Statement {
+  type: string;
+  subject: Subject[];
+  predicateType: string;
+  predicate: Predicate;
+}
+
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Drops null and undefined members so protobufjs leaves absent fields absent. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value instanceof Uint8Array || value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) if (member !== null && member !== undefined) out[key] = withoutNulls(member);
+  return out;
+}
+
+export function encodeStatement(statement: Statement): Uint8Array {
+  const type = statementType();
+  return type.encode(type.fromObject(withoutNulls(statement) as Record<string, unknown>)).finish();
+}
+
+export class StatementFormatError extends Error {
+  override readonly name = 'StatementFormatError';
+}
+
+/** Decodes payload bytes into a Statement with every optional part as null, never undefined. */
+export function decodeStatement(bytes: Uint8Array): Statement {
+  let raw: Record<string, unknown>;
+  try {
+    const type = statementType();
+    raw = type.toObject(type.decode(bytes), TO_OBJECT);
+  } catch (error) {
+    throw new StatementFormatError(`payload is not a tppverify Statement: ${(error as Error).message}`);
+  }
+  const statement = raw as unknown as Statement;
+  const predicate = statement.predicate as Predicate | null;
+  if (!predicate || !predicate.report || !predicate.declaration || !predicate.method || !predicate.measurements || !predicate.results || !predicate.verdict) {
+    throw new StatementFormatError('payload Statement lacks parts of its predicate');
+  }
+  predicate.measurements.bandwidth ??= null;
+  predicate.results.performanceDensity ??= null;
+  predicate.audit ??= null;
+  predicate.environment ??= { facts: [] };
+  predicate.provenance ??= { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false };
+  return statement;
+}
+
+/** Results and verdict as the schema carries them, for exact comparison with recorded ones. */
+export function normalizedComputed(results: ResultsRecord, verdict: VerdictRecord): { results: unknown; verdict: unknown } {
+  const roundTrip = (name: string, value: unknown) => {
+    const t = attestationType(name);
+    return t.toObject(t.decode(t.encode(t.fromObject(withoutNulls(value) as Record<string, unknown>)).finish()), TO_OBJECT);
+  };
+  return { results: roundTrip('Results', results), verdict: roundTrip('Verdict', verdict) };
+}

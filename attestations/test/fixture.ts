@@ -1,0 +1,108 @@
+// A small, complete attestation built without the addon: a synthetic
+// measurement record of an H100-like device, evaluated by the real verdict.
+import { randomUUID } from 'node:crypto';
+import { computeVerdict, DECISION_RULE } from '../../harness/verdict/verdict.js';
+import type { Fact, MeasurementRecord } from '../../harness/verdict/record.js';
+import { parseDeclaration } from '../../harness/declaration/declaration.js';
+import { encodeEnvelope, signEnvelope } from '../dsse.js';
+import { ephemeralSigningKey, type SigningKey } from '../keys.js';
+import { encodeStatement, PAYLOAD_TYPE, PREDICATE_TYPE, sha256Hex, STATEMENT_SCOPE, STATEMENT_TYPE, type Statement } from '../statement.js';
+
+export const DECLARATION_JSON = JSON.stringify({
+  vendor: 'NVIDIA',
+  product: 'H100 SXM5 80GB',
+  partNumber: 'P-1',
+  eccn: '3A090.a',
+  architecture: 'sm_90',
+  computeUnits: 132,
+  specClockMhz: 1830,
+  declaredDramBandwidthGbps: 3350,
+  peakDenseTops: { FP16: 989.4, FP8: 1978.9 },
+});
+
+const TRIALS = 10;
+
+/** FP16 at 4,096 and FP8 at 8,192 ops/clk/SM on 132 SMs at 1,800 MHz; triad at 3,000 GB/s. */
+export function syntheticMeasurements(): MeasurementRecord {
+  const clockMhz = 1800;
+  const units = 132;
+  const trialSeconds = (opsPerClock: number, opsPerTrial: number) =>
+    Array.from({ length: TRIALS }, (_, i) => (opsPerTrial / (opsPerClock * units * clockMhz * 1e6)) * (1 + i * 0.001));
+  const fp16Ops = 4096 * units * clockMhz * 1e6 * 0.05;
+  const fp8Ops = 8192 * units * clockMhz * 1e6 * 0.05;
+  const arrayBytes = 2 ** 30;
+  return {
+    deviceId: 'cuda:0',
+    startedAt: '2026-11-26T10:00:00.000Z',
+    finishedAt: '2026-11-26T10:01:00.000Z',
+    bandwidth: {
+      threads: 0,
+      arrayBytes,
+      byteConvention: 'read + written',
+      kernels: [
+        {
+          name: 'triad',
+          engine: 'sim',
+          elements: arrayBytes / 8,
+          bytesReadPerTrial: 2 * arrayBytes,
+          bytesWrittenPerTrial: arrayBytes,
+          warmupSeconds: 0.0011,
+          trialSeconds: Array.from({ length: TRIALS }, (_, i) => (3 * arrayBytes) / 3000e9 * (1 + i * 0.001)),
+        },
+      ],
+    },
+    throughput: [
+      { format: 'FP16', engine: 'sim', available: true, unavailableReason: '', opsPerInstruction: 524288, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
+      { format: 'FP8', engine: 'sim', available: true, unavailableReason: '', opsPerInstruction: 1048576, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
+    ],
+  };
+}
+
+export const DEVICE_FACTS: Fact[] = [
+  { name: 'model', value: 'NVIDIA H100 80GB HBM3', source: 'sim' },
+  { name: 'serial', value: '1654922001234', source: 'sim' },
+  { name: 'uuid', value: 'GPU-00000000-0000-0000-0000-000000000000', source: 'sim' },
+  { name: 'maxSmClockMhz', value: '1980', source: 'sim' },
+  { name: 'peakDramBandwidthGbps', value: '3352.3', source: 'sim' },
+];
+
+export function fixtureStatement(overrides: { declarationJson?: string; measurements?: MeasurementRecord } = {}): Statement {
+  const declarationJson = Buffer.from(overrides.declarationJson ?? DECLARATION_JSON);
+  const measurements = overrides.measurements ?? syntheticMeasurements();
+  const { results, verdict } = computeVerdict({
+    declaration: parseDeclaration(declarationJson.toString('utf8')),
+    measurements,
+    deviceFacts: DEVICE_FACTS,
+    stateProblems: [],
+  });
+  return {
+    type: STATEMENT_TYPE,
+    subject: [{ name: 'cuda:0', identity: DEVICE_FACTS }],
+    predicateType: PREDICATE_TYPE,
+    predicate: {
+      report: { reportId: randomUUID(), issuedAt: '2026-11-26T10:01:01.000Z', labName: 'Test Lab', labAccreditation: '', testLocation: 'US', operator: 'op', exporter: 'ex', filingReference: 'F-1', demo: false, selfDeclared: false, statementScope: STATEMENT_SCOPE },
+      declaration: { json: declarationJson, sha256: sha256Hex(declarationJson) },
+      method: {
+        harnessVersion: 'test',
+        gitCommit: '',
+        ruleSets: [],
+        decisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`,
+        decisionParameters: Object.entries(DECISION_RULE.parameters).map(([name, value]) => ({ name, value })),
+        policies: [],
+        quick: false,
+      },
+      measurements,
+      results,
+      verdict,
+      environment: { facts: [] },
+      provenance: { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false },
+      nonce: Buffer.from('00112233445566778899aabbccddeeff', 'hex'),
+      audit: null,
+      stateProblems: [],
+    },
+  };
+}
+
+export function signedFixture(key: SigningKey = ephemeralSigningKey(), statement: Statement = fixtureStatement()): Uint8Array {
+  return encodeEnvelope(signEnvelope(encodeStatement(statement), PAYLOAD_TYPE, [key]));
+}

@@ -1,0 +1,153 @@
+// Offline verification: a valid attestation passes; every tampering is refused.
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeEnvelope, encodeEnvelope, envelopeToJson, signEnvelope } from '../dsse.js';
+import { ephemeralSigningKey } from '../keys.js';
+import { decodeStatement, encodeStatement, PAYLOAD_TYPE } from '../statement.js';
+import { MAX_ATTESTATION_BYTES, verifyAttestationBytes, verifyAttestationFile } from '../verify.js';
+import { fixtureStatement, signedFixture } from './fixture.js';
+
+const key = ephemeralSigningKey();
+const trusted = new Map([[key.keyId, key.publicKey]]);
+const valid = signedFixture(key);
+const scratch = mkdtempSync(path.join(tmpdir(), 'tppverify-verify-'));
+
+describe('a valid attestation', () => {
+  it('verifies, names its key, and summarizes the verdict', () => {
+    const outcome = verifyAttestationBytes(valid, trusted);
+    expect(outcome.reasons).toEqual([]);
+    expect(outcome.valid).toBe(true);
+    expect(outcome.keyids).toEqual([key.keyId]);
+    expect(outcome.summary).toMatchObject({ device: 'cuda:0', serial: '1654922001234', outcome: 'consistent', eccn3a090: '3A090.a.1' });
+  });
+
+  it('verifies in its JSON rendering too', () => {
+    const json = Buffer.from(envelopeToJson(decodeEnvelope(valid)));
+    expect(verifyAttestationBytes(json, trusted).valid).toBe(true);
+  });
+
+  it('keeps every recorded field through encoding (nothing silently dropped)', () => {
+    const statement = fixtureStatement();
+    const decoded = decodeStatement(encodeStatement(statement));
+    expect(decoded.predicate.results).toEqual(statement.predicate.results);
+    expect(decoded.predicate.verdict).toEqual(statement.predicate.verdict);
+    expect(decoded.predicate.measurements).toEqual(statement.predicate.measurements);
+    expect(decoded.predicate.report).toEqual(statement.predicate.report);
+    expect(decoded.subject).toEqual(statement.subject);
+  });
+});
+
+describe('tampering', () => {
+  it(`rejects every single-byte change of the ${valid.length}-byte file`, () => {
+    const accepted: number[] = [];
+    for (let position = 0; position < valid.length; position++) {
+      const copy = Buffer.from(valid);
+      copy[position] = copy[position]! ^ (1 + (position % 255));
+      if (verifyAttestationBytes(copy, trusted).valid) accepted.push(position);
+    }
+    expect(accepted).toEqual([]);
+  });
+
+  it('rejects truncation at any length, and an empty file', () => {
+    for (let length = 0; length < valid.length; length += Math.max(1, Math.floor(valid.length / 300))) {
+      expect(verifyAttestationBytes(valid.subarray(0, length), trusted).valid).toBe(false);
+    }
+    expect(verifyAttestationBytes(new Uint8Array(), trusted).reasons).toEqual(['the file is empty']);
+  });
+
+  it('refuses a 100 MiB file before reading it', async () => {
+    const file = path.join(scratch, 'huge.dsse.pb');
+    writeFileSync(file, '');
+    truncateSync(file, 100 * 2 ** 20); // sparse: no 100 MiB written or read
+    const outcome = await verifyAttestationFile(file, trusted);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons[0]).toMatch(new RegExp(`over the ${MAX_ATTESTATION_BYTES}-byte limit: refused unread`));
+  });
+
+  it('rejects a valid envelope signed by an untrusted key', () => {
+    const stranger = ephemeralSigningKey();
+    const outcome = verifyAttestationBytes(signedFixture(stranger), trusted);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons.join(' ')).toMatch(/not trusted/);
+  });
+
+  it('rejects a signature moved onto another payload', () => {
+    const other = decodeEnvelope(signedFixture(key));
+    const original = decodeEnvelope(valid);
+    const moved = encodeEnvelope({ ...original, signatures: other.signatures });
+    expect(verifyAttestationBytes(moved, trusted).valid).toBe(false);
+  });
+
+  it('rejects a changed payload type, even one the signature covers', () => {
+    const payload = encodeStatement(fixtureStatement());
+    const resigned = encodeEnvelope(signEnvelope(payload, 'application/vnd.in-toto+json', [key]));
+    const outcome = verifyAttestationBytes(resigned, trusted);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons[0]).toMatch(/payload type 'application\/vnd.in-toto\+json' is not/);
+    const original = decodeEnvelope(valid);
+    expect(verifyAttestationBytes(encodeEnvelope({ ...original, payloadType: 'text/plain' }), trusted).valid).toBe(false);
+  });
+
+  it('rejects a keyid that does not name the key that signed', () => {
+    const original = decodeEnvelope(valid);
+    const relabelled = encodeEnvelope({ ...original, signatures: original.signatures.map((s) => ({ ...s, keyid: 'f'.repeat(64) })) });
+    expect(verifyAttestationBytes(relabelled, trusted).valid).toBe(false);
+  });
+
+  it('rejects correctly signed results that the recorded measurements do not give', () => {
+    const statement = fixtureStatement();
+    statement.predicate.results.declaredTpp += 1;
+    const outcome = verifyAttestationBytes(signedFixture(key, statement), trusted);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons).toContain('the recorded results differ from those recomputed from the recorded declaration and measurements');
+    const verdictEdited = fixtureStatement();
+    verdictEdited.predicate.verdict.outcome = 'consistent';
+    verdictEdited.predicate.verdict.findings[0]!.status = 'note';
+    expect(verifyAttestationBytes(signedFixture(key, verdictEdited), trusted).reasons).toContain(
+      'the recorded verdict differs from the one recomputed from the recorded declaration and measurements',
+    );
+  });
+
+  it('rejects a declaration whose bytes no longer match their digest', () => {
+    const statement = fixtureStatement();
+    statement.predicate.declaration.json = Buffer.from(statement.predicate.declaration.json.toString().replace('1830', '1831'));
+    expect(verifyAttestationBytes(signedFixture(key, statement), trusted).reasons).toContain(
+      'the declaration bytes do not match their recorded SHA-256',
+    );
+  });
+
+  it('needs the threshold of distinct trusted keys', () => {
+    const second = ephemeralSigningKey();
+    const both = new Map([...trusted, [second.keyId, second.publicKey]]);
+    const payload = encodeStatement(fixtureStatement());
+    const once = encodeEnvelope(signEnvelope(payload, PAYLOAD_TYPE, [key]));
+    const twice = encodeEnvelope(signEnvelope(payload, PAYLOAD_TYPE, [key, second]));
+    const sameTwice = encodeEnvelope(signEnvelope(payload, PAYLOAD_TYPE, [key, key]));
+    expect(verifyAttestationBytes(once, both, 2).valid).toBe(false);
+    expect(verifyAttestationBytes(twice, both, 2).valid).toBe(true);
+    expect(verifyAttestationBytes(sameTwice, both, 2).valid).toBe(false);
+  });
+});
+
+describe('fuzzing verify', () => {
+  it('accepts none of 10,000 random and mutated inputs, and never throws', () => {
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let i = 0; i < 10_000; i++) {
+      let input: Buffer;
+      if (i % 2 === 0) {
+        input = Buffer.from(Array.from({ length: Math.floor(random() * 600) }, () => Math.floor(random() * 256)));
+        if (i % 10 === 0 && input.length) input[0] = 0x7b; // exercise the JSON path too
+      } else {
+        input = Buffer.from(valid);
+        const edits = 1 + Math.floor(random() * 8);
+        for (let e = 0; e < edits; e++) input[Math.floor(random() * input.length)] = Math.floor(random() * 256);
+        if (input.equals(Buffer.from(valid))) continue;
+      }
+      const outcome = verifyAttestationBytes(input, trusted);
+      expect(outcome.valid, `input ${i}`).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,227 @@
+// The whole job: inventory → measure → compute → verdict → attest. Writes
+// `<out>/<device>-<UTC timestamp>.dsse.pb` and its `.dsse.json` rendering.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.js';
+import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
+import { writeFileAtomic } from '../attestations/atomic-write.js';
+import { encodeEnvelope, envelopeToJson, signEnvelope } from '../attestations/dsse.js';
+import { ephemeralSigningKey, type SigningKey } from '../attestations/keys.js';
+import {
+  encodeStatement,
+  PAYLOAD_TYPE,
+  PREDICATE_TYPE,
+  sha256Hex,
+  STATEMENT_SCOPE,
+  STATEMENT_TYPE,
+  type AuditLinkRecord,
+  type Statement,
+} from '../attestations/statement.js';
+import { summarize, type AttestationSummary } from '../attestations/verify.js';
+import { declarationToJson, parseDeclaration, type Declaration } from './declaration/declaration.js';
+import { selfDeclaration } from './declaration/self-declared.js';
+import { formatDeviceId, type DeviceEntry } from './devices.js';
+import { UsageError } from './errors.js';
+import { EMPTY_LAB, type LabInfo } from './lab.js';
+import { measureDevice, type Measured } from './measure.js';
+import { readProvenance } from './provenance.js';
+import { RULE_SETS } from './rules/rule-sets.js';
+import { TF32_BIT_LENGTH_POLICY } from './tpp/formats.js';
+import type { Fact, MeasurementRecord } from './verdict/record.js';
+import { computeVerdict, DECISION_RULE } from './verdict/verdict.js';
+import { harnessVersion } from './version.js';
+import type { NativeProgress } from '../benchmarks/native-addon.js';
+
+/** A nonce is 8 to 64 bytes of hex. */
+const NONCE_PATTERN = /^(?:[0-9a-fA-F]{2}){8,64}$/;
+const RANDOM_NONCE_BYTES = 32;
+
+export function parseNonce(hex: string | undefined): Buffer {
+  if (hex === undefined) return randomBytes(RANDOM_NONCE_BYTES);
+  if (!NONCE_PATTERN.test(hex)) throw new UsageError(`--nonce must be 16 to 128 hex digits (an even count), not '${hex}'`);
+  return Buffer.from(hex, 'hex');
+}
+
+export interface AttestRequest {
+  entry: DeviceEntry;
+  /** The exporter's declaration bytes; absent: self-declared from the device. */
+  declarationBytes?: Buffer;
+  key?: SigningKey;
+  lab?: LabInfo;
+  nonce: Buffer;
+  quick: boolean;
+  /** Overrides of the run settings (bandwidth array size, throughput trial length). */
+  arrayBytes?: number;
+  secondsPerTrial?: number;
+  outDir: string;
+  audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
+  onProgress: (event: NativeProgress) => void;
+}
+
+export interface AttestResult {
+  pbFile: string;
+  jsonFile: string;
+  keyId: string;
+  summary: AttestationSummary;
+  statement: Statement;
+}
+
+export function identityFacts(entry: DeviceEntry): Fact[] {
+  const d = entry.device;
+  const facts: Fact[] = [
+    { name: 'deviceId', value: formatDeviceId(entry.target), source: 'tppverify' },
+    { name: 'vendor', value: d.vendor, source: `${entry.target.backend} backend` },
+    { name: 'model', value: d.model, source: `${entry.target.backend} backend` },
+    { name: 'computeUnits', value: String(d.computeUnits), source: `${entry.target.backend} backend` },
+    { name: 'unitName', value: d.unitName, source: `${entry.target.backend} backend` },
+  ];
+  for (const a of d.attributes) {
+    facts.push({ name: a.key, value: Array.isArray(a.value) ? a.value.join(' ') : String(a.value), source: a.source });
+  }
+  return facts;
+}
+
+function environmentFacts(): Fact[] {
+  return [
+    { name: 'hostname', value: os.hostname(), source: 'node:os' },
+    { name: 'os', value: `${os.type()} ${os.release()}`, source: 'node:os' },
+    { name: 'arch', value: os.arch(), source: 'node:os' },
+    { name: 'node', value: process.version, source: 'process.version' },
+    { name: 'totalMemoryBytes', value: String(os.totalmem()), source: 'node:os' },
+  ];
+}
+
+export function measurementRecord(measured: Measured): MeasurementRecord {
+  const bandwidth: BandwidthReport | null = measured.bandwidth;
+  const throughput: ThroughputCaseReport[] = measured.throughput ?? [];
+  return {
+    deviceId: formatDeviceId(measured.entry.target),
+    startedAt: measured.startedAt,
+    finishedAt: measured.finishedAt,
+    bandwidth: bandwidth && {
+      threads: bandwidth.threads,
+      arrayBytes: bandwidth.arrayBytes,
+      byteConvention: bandwidth.byteConvention,
+      kernels: bandwidth.kernels.map((k) => ({
+        name: k.name,
+        engine: k.engine,
+        elements: k.elements,
+        bytesReadPerTrial: k.bytesReadPerTrial,
+        bytesWrittenPerTrial: k.bytesWrittenPerTrial,
+        warmupSeconds: k.warmupSeconds,
+        trialSeconds: k.trialSeconds,
+      })),
+    },
+    throughput: throughput.map((c) => ({
+      format: c.format,
+      engine: c.engine,
+      available: c.available,
+      unavailableReason: c.unavailableReason ?? '',
+      opsPerInstruction: c.opsPerInstruction,
+      maxInstructionsPerClockPerUnit: c.maxInstructionsPerClockPerUnit,
+      opsPerTrial: c.opsPerTrial,
+      threads: c.threads,
+      units: c.units,
+      trialSeconds: c.trialSeconds,
+      trialClockMhz: c.trialClockMhz,
+      clockMethod: c.clockMethod,
+    })),
+  };
+}
+
+function fileStem(entry: DeviceEntry, issuedAt: string): string {
+  return `${formatDeviceId(entry.target).replace(':', '-')}-${issuedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+}
+
+export async function attest(request: AttestRequest): Promise<AttestResult> {
+  const defaults = request.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
+  const settings = {
+    trials: MIN_TRIALS,
+    arrayBytes: request.arrayBytes ?? defaults.arrayBytes,
+    secondsPerTrial: request.secondsPerTrial ?? defaults.secondsPerTrial,
+  };
+  const measured = await measureDevice(request.entry, 'all', settings, request.onProgress);
+
+  const selfDeclared = request.declarationBytes === undefined;
+  const declarationBytes =
+    request.declarationBytes ??
+    Buffer.from(declarationToJson(selfDeclaration(request.entry.device, measured.throughput ?? [], measured.bandwidth)), 'utf8');
+  const declaration: Declaration = parseDeclaration(declarationBytes.toString('utf8'));
+  const measurements = measurementRecord(measured);
+  const deviceFacts = identityFacts(request.entry);
+  const stateProblems: string[] = [];
+  if (measured.bandwidth?.belowSizingRule) {
+    stateProblems.push(
+      `bandwidth arrays of ${measured.bandwidth.arrayBytes} bytes are below the sizing rule: the figures may come from cache, not DRAM`,
+    );
+  }
+  const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems });
+
+  const key = request.key ?? ephemeralSigningKey();
+  const demo = request.key === undefined;
+  const lab = request.lab ?? EMPTY_LAB;
+  const provenance = await readProvenance(measured.addonFile);
+  const issuedAt = new Date().toISOString();
+  const statementBase = {
+    type: STATEMENT_TYPE,
+    subject: [{ name: formatDeviceId(request.entry.target), identity: deviceFacts }],
+    predicateType: PREDICATE_TYPE,
+    predicate: {
+      report: {
+        reportId: randomUUID(),
+        issuedAt,
+        labName: lab.name,
+        labAccreditation: lab.accreditation,
+        testLocation: lab.location,
+        operator: lab.operator,
+        exporter: lab.exporter,
+        filingReference: lab.filingReference,
+        demo,
+        selfDeclared,
+        statementScope: STATEMENT_SCOPE + (demo ? ' Demo, not a lab signature: signed with an ephemeral key.' : ''),
+      },
+      declaration: { json: declarationBytes, sha256: sha256Hex(declarationBytes) },
+      method: {
+        harnessVersion: harnessVersion(),
+        gitCommit: provenance.gitCommit,
+        ruleSets: RULE_SETS.map((r) => `${r.id}@${r.version}`),
+        decisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`,
+        decisionParameters: Object.entries(DECISION_RULE.parameters).map(([name, value]) => ({ name, value })),
+        policies: [
+          { name: 'tf32BitLength', value: TF32_BIT_LENGTH_POLICY.reading },
+          { name: 'rates', value: 'dense rates only; sparsity is not counted' },
+          { name: 'verdictClock', value: 'accuracy from per-clock rates (clock-independent); thresholds at the spec, maximum and observed clocks' },
+        ],
+        quick: request.quick,
+      },
+      measurements,
+      results,
+      verdict,
+      environment: { facts: environmentFacts() },
+      provenance: {
+        addonSha256: provenance.addonSha256,
+        harnessSha256: provenance.harnessSha256,
+        lockfileSha256: provenance.lockfileSha256,
+        dirtyTree: provenance.dirtyTree,
+      },
+      nonce: request.nonce,
+      stateProblems,
+    },
+  };
+  const statement: Statement = {
+    ...statementBase,
+    predicate: { ...statementBase.predicate, audit: request.audit ? request.audit(statementBase) : null },
+  };
+  const payload = encodeStatement(statement);
+  const envelope = signEnvelope(payload, PAYLOAD_TYPE, [key]);
+
+  await mkdir(request.outDir, { recursive: true });
+  const stem = path.join(request.outDir, fileStem(request.entry, issuedAt));
+  const pbFile = `${stem}.dsse.pb`;
+  const jsonFile = `${stem}.dsse.json`;
+  await writeFileAtomic(pbFile, encodeEnvelope(envelope), { exclusive: true });
+  await writeFileAtomic(jsonFile, envelopeToJson(envelope) + '\n', { exclusive: true });
+  return { pbFile, jsonFile, keyId: key.keyId, summary: summarize(statement), statement };
+}

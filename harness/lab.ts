@@ -1,0 +1,45 @@
+// The lab's identity for the report (--lab FILE), read strictly.
+import { readFile, stat } from 'node:fs/promises';
+import { UsageError } from './errors.js';
+
+export interface LabInfo {
+  name: string;
+  accreditation: string;
+  location: string;
+  operator: string;
+  exporter: string;
+  filingReference: string;
+}
+
+export const LAB_FIELDS: readonly (keyof LabInfo)[] = ['name', 'accreditation', 'location', 'operator', 'exporter', 'filingReference'];
+const MAX_LAB_FILE_BYTES = 64 * 1024;
+
+export const EMPTY_LAB: LabInfo = { name: '', accreditation: '', location: '', operator: '', exporter: '', filingReference: '' };
+
+export function labFromJson(value: unknown): LabInfo {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('lab file: expected a JSON object');
+  const out: LabInfo = { ...EMPTY_LAB };
+  for (const [key, field] of Object.entries(value)) {
+    if (!(LAB_FIELDS as readonly string[]).includes(key)) throw new UsageError(`lab file: ${key}: unknown field (known: ${LAB_FIELDS.join(', ')})`);
+    if (typeof field !== 'string') throw new UsageError(`lab file: ${key}: expected a string`);
+    out[key as keyof LabInfo] = field;
+  }
+  return out;
+}
+
+export async function readLabFile(file: string): Promise<LabInfo> {
+  let text: string;
+  try {
+    if ((await stat(file)).size > MAX_LAB_FILE_BYTES) throw new UsageError(`lab file ${file} is over ${MAX_LAB_FILE_BYTES} bytes`);
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read lab file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return labFromJson(JSON.parse(text));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`lab file ${file}: not valid JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,67 @@
+// The measure stage: pick a device, run the suites through the addon, map
+// native and validation failures to exit-3 errors.
+import {
+  faultFromEnvironment,
+  measureDramBandwidth,
+  measurePeakThroughput,
+  type BandwidthReport,
+  type ThroughputCaseReport,
+} from '../benchmarks/bench.js';
+import { addonPath, isNativeMeasurementError, loadAddon, type NativeProgress } from '../benchmarks/native-addon.js';
+import { includesBandwidth, includesThroughput, type RunSettings, type SuiteName } from '../benchmarks/registry.js';
+import { ResultValidationError } from '../benchmarks/validate.js';
+import { chooseDefaultDevice, formatDeviceId, listBackends, resolveDevice, type DeviceEntry } from './devices.js';
+import { DeviceUnavailableError, MeasurementError } from './errors.js';
+
+export interface Measured {
+  entry: DeviceEntry;
+  startedAt: string;
+  finishedAt: string;
+  bandwidth: BandwidthReport | null;
+  throughput: ThroughputCaseReport[] | null;
+  addonFile: string;
+}
+
+/** The device named by `id`, or the best measurable one (devices passed over are reported through `note`). */
+export function pickDevice(id: string | undefined, note: (text: string) => void): DeviceEntry {
+  const listings = listBackends();
+  if (id !== undefined) return resolveDevice(id, listings);
+  const choice = chooseDefaultDevice(listings);
+  for (const passed of choice.passedOver) note(`passing over ${passed}`);
+  return choice.entry;
+}
+
+async function measured<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ResultValidationError) throw new MeasurementError(error.message, error.kernel);
+    if (isNativeMeasurementError(error)) {
+      if (error.code === 'VERIFICATION_FAILED') throw new MeasurementError(error.message, error.kernel);
+      throw new DeviceUnavailableError(error.message);
+    }
+    throw error;
+  }
+}
+
+export async function measureDevice(
+  entry: DeviceEntry,
+  suite: SuiteName,
+  settings: RunSettings,
+  onProgress: (event: NativeProgress) => void,
+): Promise<Measured> {
+  const deviceId = formatDeviceId(entry.target);
+  if ((includesBandwidth(suite) && !entry.device.measuresBandwidth) || (includesThroughput(suite) && !entry.device.measuresThroughput)) {
+    throw new DeviceUnavailableError(`${deviceId}: ${entry.device.notMeasurableReason}`);
+  }
+  const addon = loadAddon();
+  const fault = faultFromEnvironment();
+  const startedAt = new Date().toISOString();
+  const bandwidth = includesBandwidth(suite)
+    ? await measured(() => measureDramBandwidth(addon, entry.target, settings, onProgress, fault))
+    : null;
+  const throughput = includesThroughput(suite)
+    ? await measured(() => measurePeakThroughput(addon, entry.target, settings, onProgress, fault))
+    : null;
+  return { entry, startedAt, finishedAt: new Date().toISOString(), bandwidth, throughput, addonFile: addonPath() };
+}

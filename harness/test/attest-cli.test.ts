@@ -1,0 +1,134 @@
+// keygen → run → verify → show through the built CLI, on the CPU with small sizes.
+import { execa } from 'execa';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPrivateKey } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
+const declaration = path.join(root, 'harness', 'declaration', 'examples', 'h100-sxm.json');
+const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002'];
+const outputs: string[] = [];
+
+async function tppverify(args: string[], nodeArgs: string[] = []) {
+  const run = await execa('node', [...nodeArgs, cli, ...args], { reject: false, timeout: 120_000, env: { TPPVERIFY_PASS: 'correct horse battery' } });
+  outputs.push(run.stdout, run.stderr);
+  return run;
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'tppverify-attest-'));
+const keys = path.join(work, 'keys');
+const out = path.join(work, 'out');
+let attestation = '';
+let publicKey = '';
+let privateKey = '';
+
+beforeAll(async () => {
+  const keygen = await tppverify(['keygen', '--out', keys]);
+  expect(keygen.exitCode, keygen.stderr).toBe(0);
+  publicKey = path.join(keys, 'tppverify-public.pem');
+  privateKey = path.join(keys, 'tppverify-private.pem');
+  const run = await tppverify(['run', '--declaration', declaration, '--key', privateKey, '--out', out, '--nonce', 'a1b2c3d4e5f60718', '--json', ...SMALL]);
+  expect(run.exitCode, run.stderr).toBe(0);
+  attestation = JSON.parse(run.stdout).attestation;
+});
+
+describe('run', () => {
+  it('writes the protobuf envelope and its JSON rendering, and reports the verdict', () => {
+    expect(attestation).toMatch(/cpu-\d{8}T\d{6}Z\.dsse\.pb$/);
+    expect(existsSync(attestation.replace(/\.pb$/, '.json'))).toBe(true);
+    expect(readdirSync(out).sort()).toHaveLength(2);
+  });
+
+  it('is inconclusive when the arrays are below the sizing rule', async () => {
+    const verify = await tppverify(['verify', attestation, '--pubkey', publicKey, '--json']);
+    const result = JSON.parse(verify.stdout);
+    expect(result.summary.outcome).not.toBe('consistent');
+    const show = JSON.parse((await tppverify(['show', attestation, '--json'])).stdout);
+    expect(show.statement.predicate.stateProblems[0]).toMatch(/below the sizing rule/);
+    expect(show.statement.predicate.nonce).toBe('a1b2c3d4e5f60718');
+  });
+
+  it('refuses a world-readable key before measuring, and writes nothing', async () => {
+    const loose = path.join(work, 'loose.pem');
+    copyFileSync(privateKey, loose);
+    chmodSync(loose, 0o644);
+    const dir = path.join(work, 'never');
+    const run = await tppverify(['run', '--key', loose, '--out', dir, ...SMALL]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.trim()).toMatch(/^tppverify: .*loose\.pem is readable or writable by group or others \(mode 0644\)/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('refuses a bad declaration, nonce or lab file with exit 2', async () => {
+    expect((await tppverify(['run', '--nonce', 'xyz', ...SMALL])).exitCode).toBe(2);
+    const lab = path.join(work, 'lab.json');
+    writeFileSync(lab, JSON.stringify({ name: 'L', phone: '1' }));
+    const badLab = await tppverify(['run', '--lab', lab, ...SMALL]);
+    expect(badLab.exitCode).toBe(2);
+    expect(badLab.stderr).toMatch(/lab file: phone: unknown field/);
+  });
+
+  it('without a key signs with an ephemeral one and marks the report demo and self-declared', async () => {
+    const run = await tppverify(['run', '--out', path.join(work, 'demo'), '--json', ...SMALL]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout).summary;
+    expect(summary).toMatchObject({ demo: true, selfDeclared: true });
+  });
+});
+
+describe('verify', () => {
+  it('exits 0 for the attestation with the lab key, in both renderings', async () => {
+    const pb = await tppverify(['verify', attestation, '--pubkey', publicKey]);
+    expect(pb.exitCode, pb.stdout + pb.stderr).toBe(0);
+    expect(pb.stdout).toMatch(/^VALID: signed by [0-9a-f]{64}/);
+    const json = await tppverify(['verify', attestation.replace(/\.pb$/, '.json'), '--pubkey', publicKey, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, reasons: [] });
+  });
+
+  it('exits 1 for a tampered file or an untrusted key', async () => {
+    const bytes = readFileSync(attestation);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x40;
+    const tampered = path.join(work, 'tampered.dsse.pb');
+    writeFileSync(tampered, bytes);
+    const run = await tppverify(['verify', tampered, '--pubkey', publicKey, '--json']);
+    expect(run.exitCode).toBe(1);
+    expect(JSON.parse(run.stdout).valid).toBe(false);
+    const otherKeys = path.join(work, 'other');
+    await tppverify(['keygen', '--out', otherKeys]);
+    const untrusted = await tppverify(['verify', attestation, '--pubkey', path.join(otherKeys, 'tppverify-public.pem')]);
+    expect(untrusted.exitCode).toBe(1);
+    expect(untrusted.stdout).toMatch(/not trusted/);
+  });
+
+  it('exits 2 for a missing file or no trusted key', async () => {
+    expect((await tppverify(['verify', path.join(work, 'absent.dsse.pb'), '--pubkey', publicKey])).exitCode).toBe(2);
+    const none = await tppverify(['verify', attestation]);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toMatch(/needs trusted keys/);
+  });
+
+  it('needs neither a GPU nor the native addon', async () => {
+    const noAddons = 'data:text/javascript,process.dlopen = () => { throw new Error("native addon load attempted") };';
+    const run = await tppverify(['verify', attestation, '--pubkey', publicKey], ['--import', noAddons]);
+    expect(run.exitCode, run.stderr).toBe(0);
+  });
+});
+
+describe('secrets', () => {
+  it('never print or write the private key', () => {
+    const key = createPrivateKey(readFileSync(privateKey, 'utf8'));
+    const der = key.export({ type: 'pkcs8', format: 'der' });
+    const seed = der.subarray(der.length - 32);
+    const pemBody = readFileSync(privateKey, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+    const written = [out, path.join(work, 'demo')].flatMap((dir) => readdirSync(dir).map((f) => readFileSync(path.join(dir, f))));
+    const haystacks = [...outputs.map((o) => Buffer.from(o)), ...written];
+    for (const needle of [Buffer.from(pemBody), Buffer.from(seed.toString('hex')), Buffer.from(seed.toString('base64')), seed]) {
+      for (const haystack of haystacks) expect(haystack.includes(needle)).toBe(false);
+    }
+    expect(outputs.length).toBeGreaterThan(10);
+  });
+});

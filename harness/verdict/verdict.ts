@@ -1,0 +1,265 @@
+// The decision rule (shared design.md): clock-independent checks decide
+// whether the declaration is accurate; clock-dependent figures decide where
+// the chip sits against the thresholds. Pure and deterministic, so verify can
+// recompute it from the attested record.
+import { summarizeRates } from '../../benchmarks/statistics.js';
+import type { Declaration } from '../declaration/declaration.js';
+import { evaluateCaseByCase } from '../rules/evaluate.js';
+import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
+import { evaluateDeclaration, type Evaluation } from '../tpp/evaluation.js';
+import { BIT_LENGTH, isFormat, type Format } from '../tpp/formats.js';
+import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
+import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
+
+/** Every tolerance and guard band of the rule, named and versioned; recorded in each attestation. */
+export const DECISION_RULE = {
+  id: 'tppverify-decision-rule',
+  version: '1',
+  parameters: {
+    /** A measured per-clock rate may exceed the declared one by this much before it counts as under-declared. */
+    perClockTolerance: 0.02,
+    /** Coverage factor k of the expanded uncertainty (k × relative stddev of the trials) added as a guard band. */
+    coverageFactor: 2,
+    /** A measured per-clock rate below this share of the declared one is "not confirmed". */
+    notConfirmedBelow: 0.9,
+    /** Peak DRAM bandwidth from the memory interface may differ from the declared figure by this much. */
+    dramPeakTolerance: 0.02,
+    /** Achieved bandwidth below this share of the declared peak is "not confirmed". */
+    dramNotConfirmedBelow: 0.8,
+  },
+} as const;
+
+export type FindingStatus = 'consistent' | 'under-declared' | 'over-declared' | 'not-confirmed' | 'inconclusive' | 'note';
+export type Outcome = 'consistent' | 'under-declared' | 'over-declared' | 'inconclusive';
+
+export interface Finding {
+  claim: string;
+  rule: string;
+  status: FindingStatus;
+  detail: string;
+  values: { name: string; value: number }[];
+}
+
+export interface TppAtClockRecord {
+  clock: string;
+  clockMhz: number;
+  tpp: number;
+  format: string;
+  caseByCaseEligible: boolean;
+  tppMargin: number;
+}
+
+export interface ResultsRecord {
+  declaredTpp: number;
+  declaredTppFormat: string;
+  declaredAtClocks: TppAtClockRecord[];
+  measuredAtClocks: TppAtClockRecord[];
+  performanceDensity: number | null;
+  eccn3a090: string;
+  caseByCaseEligible: boolean;
+  tppMargin: number;
+  dramBandwidthMarginGbps: number;
+  caseByCaseReasons: string[];
+  achievedDramBandwidthGbps: number;
+}
+
+export interface VerdictRecord {
+  outcome: Outcome;
+  findings: Finding[];
+}
+
+export interface VerdictInputs {
+  declaration: Declaration;
+  measurements: MeasurementRecord;
+  /** Device identity and attributes with sources (maxClockMhz, peakDramBandwidthGbps, ...). */
+  deviceFacts: Fact[];
+  /** Failed preflight checks or throttled phases: each makes the verdict inconclusive. */
+  stateProblems: string[];
+}
+
+/** The per-clock figure of one measured format: the best engine's trials. */
+export interface MeasuredRate {
+  format: Format;
+  engine: string;
+  opsPerClockPerUnit: number;
+  relativeUncertainty: number;
+  clockMhz: number;
+  units: number;
+}
+
+const fmt = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const pct = (fraction: number) => `${fmt(fraction * 100, 1)} %`;
+
+function perClockTrials(c: ThroughputCaseRecord): number[] {
+  return c.trialSeconds.map((seconds, i) => c.opsPerTrial / seconds / ((c.trialClockMhz[i] ?? Number.NaN) * 1e6) / c.units);
+}
+
+/** The best engine per format among the available throughput cases. */
+export function measuredRates(measurements: MeasurementRecord): MeasuredRate[] {
+  const best = new Map<Format, MeasuredRate>();
+  for (const c of measurements.throughput) {
+    if (!c.available || !isFormat(c.format) || c.trialSeconds.length === 0) continue;
+    const perClock = summarizeRates(perClockTrials(c), `${c.format}/${c.engine} ops/clock`);
+    const clock = summarizeRates(c.trialClockMhz, `${c.format}/${c.engine} clock`);
+    const candidate: MeasuredRate = {
+      format: c.format,
+      engine: c.engine,
+      opsPerClockPerUnit: perClock.median,
+      relativeUncertainty: perClock.median > 0 ? perClock.stddev / perClock.median : 0,
+      clockMhz: clock.median,
+      units: c.units,
+    };
+    const current = best.get(c.format);
+    if (!current || candidate.opsPerClockPerUnit > current.opsPerClockPerUnit) best.set(c.format, candidate);
+  }
+  return [...best.values()];
+}
+
+/** The highest median over bandwidth kernels, in GB/s; 0 without a bandwidth measurement. */
+export function achievedDramBandwidthGbps(measurements: MeasurementRecord): number {
+  let best = 0;
+  for (const k of measurements.bandwidth?.kernels ?? []) {
+    if (k.trialSeconds.length === 0) continue;
+    const bytes = k.bytesReadPerTrial + k.bytesWrittenPerTrial;
+    best = Math.max(best, summarizeRates(k.trialSeconds.map((s) => bytes / s / 1e9)).median);
+  }
+  return best;
+}
+
+function toClockRecords(evaluation: Evaluation): TppAtClockRecord[] {
+  return evaluation.atClocks.map((c) => ({
+    clock: c.clock,
+    clockMhz: c.clockMhz,
+    tpp: c.tpp,
+    format: c.format,
+    caseByCaseEligible: c.caseByCase.eligible,
+    tppMargin: c.caseByCase.tppMargin,
+  }));
+}
+
+export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord; verdict: VerdictRecord } {
+  const { declaration: d, measurements, deviceFacts, stateProblems } = inputs;
+  const p = DECISION_RULE.parameters;
+  const rates = measuredRates(measurements);
+  const findings: Finding[] = [];
+  const add = (claim: string, rule: string, status: FindingStatus, detail: string, values: Record<string, number> = {}) =>
+    findings.push({ claim, rule, status, detail, values: Object.entries(values).map(([name, value]) => ({ name, value })) });
+
+  // 1. Units actually used vs declared.
+  const unitsUsed = Math.max(0, ...rates.map((r) => r.units));
+  if (rates.length === 0) {
+    add('units', '1-units', 'inconclusive', 'no throughput measurement: units used unknown');
+  } else if (unitsUsed > d.computeUnits) {
+    add('units', '1-units', 'under-declared', `${unitsUsed} units used, ${d.computeUnits} declared`, { unitsUsed, declared: d.computeUnits });
+  } else if (unitsUsed < d.computeUnits) {
+    add('units', '1-units', 'inconclusive', `${unitsUsed} units used, ${d.computeUnits} declared: partitioned or disabled units`, { unitsUsed, declared: d.computeUnits });
+  } else {
+    add('units', '1-units', 'consistent', `${unitsUsed} units used, as declared`, { unitsUsed, declared: d.computeUnits });
+  }
+
+  // 2. Per-clock rate per declared format; 3. formats the declaration omits.
+  const declaredTpp = tppFromRates(d.peakDenseTops).tpp;
+  for (const [format, declaredTops] of Object.entries(d.peakDenseTops) as [Format, number][]) {
+    const measured = rates.find((r) => r.format === format);
+    const implied = (declaredTops * 1e12) / (d.computeUnits * d.specClockMhz * 1e6);
+    if (!measured) {
+      const missing = measurements.throughput.find((c) => c.format === format && !c.available);
+      add(`rate:${format}`, '2-per-clock-rate', 'not-confirmed', `not measured${missing ? `: ${missing.unavailableReason}` : ' by this backend'}`, { declaredOpsPerClockPerUnit: implied });
+      continue;
+    }
+    const ratio = measured.opsPerClockPerUnit / implied;
+    const guard = p.coverageFactor * measured.relativeUncertainty;
+    const values = { measuredOpsPerClockPerUnit: measured.opsPerClockPerUnit, declaredOpsPerClockPerUnit: implied, ratio, expandedUncertainty: guard };
+    const detail = `${measured.engine}: ${fmt(measured.opsPerClockPerUnit, 1)} ops/clk/unit measured vs ${fmt(implied, 1)} declared (${pct(ratio)}, U = ${pct(guard)} at k = ${p.coverageFactor})`;
+    if (ratio > 1 + p.perClockTolerance + guard) add(`rate:${format}`, '2-per-clock-rate', 'under-declared', detail, values);
+    else if (ratio < p.notConfirmedBelow) add(`rate:${format}`, '2-per-clock-rate', 'not-confirmed', `${detail}: below ${pct(p.notConfirmedBelow)}`, values);
+    else add(`rate:${format}`, '2-per-clock-rate', 'consistent', detail, values);
+  }
+  for (const measured of rates) {
+    if (d.peakDenseTops[measured.format] !== undefined) continue;
+    const tops = (measured.opsPerClockPerUnit * d.computeUnits * d.specClockMhz * 1e6) / 1e12;
+    const tpp = tops * BIT_LENGTH[measured.format];
+    const raises = tpp > declaredTpp;
+    add(
+      `format:${measured.format}`,
+      '3-omitted-formats',
+      raises ? 'under-declared' : 'note',
+      `executes ${measured.format} (${measured.engine}), which the declaration omits: TPP ${fmt(tpp)} at the spec clock${raises ? `, above the declared ${fmt(declaredTpp)}` : ''}`,
+      { tpp, declaredTpp },
+    );
+  }
+
+  // 4. Clocks: TPP from measured per-clock rates at the spec, maximum and observed clocks.
+  const measuredPerClock: Partial<Record<Format, number>> = {};
+  for (const r of rates) measuredPerClock[r.format] = r.opsPerClockPerUnit;
+  const maxClockMhz = numericFact(deviceFacts, 'maxSmClockMhz') ?? numericFact(deviceFacts, 'maxClockMhz') ?? d.maxClockMhz;
+  const observedClockMhz = rates.length ? Math.max(...rates.map((r) => r.clockMhz)) : undefined;
+  const measuredAtClocks: TppAtClockRecord[] = [];
+  if (rates.length) {
+    const clocks: [string, number | undefined][] = [['spec', d.specClockMhz], ['max', maxClockMhz], ['observed', observedClockMhz]];
+    for (const [clock, mhz] of clocks) {
+      if (mhz === undefined) continue;
+      const tpp = tppFromRates(ratesAtClock(measuredPerClock, unitsUsed, mhz));
+      const outcome = evaluateCaseByCase(US_BIS_2026_00789, tpp.tpp, d.declaredDramBandwidthGbps);
+      measuredAtClocks.push({ clock, clockMhz: mhz, tpp: tpp.tpp, format: tpp.format, caseByCaseEligible: outcome.eligible, tppMargin: outcome.tppMargin });
+    }
+  }
+  const declaredEligible = declaredTpp < US_BIS_2026_00789.tppBelow;
+  for (const at of measuredAtClocks) {
+    if (at.clock === 'spec' || at.clockMhz <= d.specClockMhz) continue;
+    const crosses = declaredEligible && at.tpp >= US_BIS_2026_00789.tppBelow;
+    const headroom = `${at.clock} clock ${fmt(at.clockMhz)} MHz is above the ${fmt(d.specClockMhz)} MHz spec clock: measured TPP ${fmt(at.tpp)} there`;
+    if (crosses && at.clock === 'observed') add(`clock:${at.clock}`, '4-clocks', 'under-declared', `${headroom}, not below ${fmt(US_BIS_2026_00789.tppBelow)} while the declared TPP is`, { clockMhz: at.clockMhz, tpp: at.tpp });
+    else add(`clock:${at.clock}`, '4-clocks', 'note', `${headroom}${crosses ? `: crosses ${fmt(US_BIS_2026_00789.tppBelow)}, which the declared TPP stays under` : ''}`, { clockMhz: at.clockMhz, tpp: at.tpp });
+  }
+
+  // 5. DRAM bandwidth: peak from the memory interface, and achieved.
+  const declaredGbps = d.declaredDramBandwidthGbps;
+  const peakGbps = numericFact(deviceFacts, 'peakDramBandwidthGbps');
+  if (peakGbps === undefined) {
+    add('dram:peak', '5-dram', 'note', 'the device reports no memory interface: peak bandwidth not checked');
+  } else {
+    const diff = relativeDifference(peakGbps, declaredGbps);
+    const detail = `memory interface peak ${fmt(peakGbps, 1)} GB/s vs declared ${fmt(declaredGbps, 1)} GB/s (${diff >= 0 ? '+' : ''}${pct(diff)})`;
+    const status: FindingStatus = diff > p.dramPeakTolerance ? 'under-declared' : diff < -p.dramPeakTolerance ? 'over-declared' : 'consistent';
+    add('dram:peak', '5-dram', status, detail, { peakGbps, declaredGbps });
+  }
+  const achieved = achievedDramBandwidthGbps(measurements);
+  if (!measurements.bandwidth) {
+    add('dram:achieved', '5-dram', 'not-confirmed', 'no bandwidth measurement');
+  } else {
+    const share = achieved / declaredGbps;
+    const detail = `achieved ${fmt(achieved, 1)} GB/s = ${pct(share)} of the declared ${fmt(declaredGbps, 1)} GB/s`;
+    const status: FindingStatus = share > 1 + p.dramPeakTolerance ? 'under-declared' : share < p.dramNotConfirmedBelow ? 'not-confirmed' : 'consistent';
+    add('dram:achieved', '5-dram', status, detail, { achievedGbps: achieved, declaredGbps });
+  }
+
+  // 6. State.
+  for (const problem of stateProblems) add('state', '6-state', 'inconclusive', problem);
+
+  const has = (status: FindingStatus) => findings.some((f) => f.status === status);
+  const outcome: Outcome = has('under-declared')
+    ? 'under-declared'
+    : has('over-declared')
+      ? 'over-declared'
+      : has('not-confirmed') || has('inconclusive')
+        ? 'inconclusive'
+        : 'consistent';
+
+  const evaluation = evaluateDeclaration(d, observedClockMhz !== undefined ? { observedClockMhz } : {});
+  const results: ResultsRecord = {
+    declaredTpp: evaluation.tpp,
+    declaredTppFormat: evaluation.tppFormat,
+    declaredAtClocks: toClockRecords(evaluation),
+    measuredAtClocks,
+    performanceDensity: evaluation.performanceDensity,
+    eccn3a090: evaluation.eccn3a090,
+    caseByCaseEligible: evaluation.caseByCase2026.eligible,
+    tppMargin: evaluation.caseByCase2026.tppMargin,
+    dramBandwidthMarginGbps: evaluation.caseByCase2026.dramBandwidthMarginGbps,
+    caseByCaseReasons: evaluation.caseByCase2026.reasons,
+    achievedDramBandwidthGbps: achieved,
+  };
+  return { results, verdict: { outcome, findings } };
+}
