@@ -70,8 +70,7 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
   } catch (error) {
     throw new EnvelopeFormatError(`not a DSSE envelope: ${(error as Error).message}`);
   }
-  const again = encodeEnvelope(envelope);
-  if (Buffer.compare(Buffer.from(again), Buffer.from(bytes)) !== 0) {
+  if (Buffer.compare(encodeEnvelope(envelope), bytes) !== 0) {
     throw new EnvelopeFormatError('not a canonical DSSE envelope: unknown, repeated or non-minimally encoded fields');
   }
   return envelope;

@@ -33,8 +33,15 @@ export function statementType(): protobuf.Type {
 }
 
 /** A message type of the attestation schema by its short name, e.g. "Results". */
+const types = new Map<string, protobuf.Type>();
+
 export function attestationType(name: string): protobuf.Type {
-  return root().lookupType(`tppverify.v1.${name}`);
+  let type = types.get(name);
+  if (!type) {
+    type = root().lookupType(`tppverify.v1.${name}`);
+    types.set(name, type);
+  }
+  return type;
 }
 
 /** Plain-object conversion used for every decode: numbers for 64-bit ints, defaults filled in. */

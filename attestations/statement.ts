@@ -124,11 +124,20 @@ export function decodeStatement(bytes: Uint8Array): Statement {
   return statement;
 }
 
-/** Results and verdict as the schema carries them, for exact comparison with recorded ones. */
-export function normalizedComputed(results: ResultsRecord, verdict: VerdictRecord): { results: unknown; verdict: unknown } {
-  const roundTrip = (name: string, value: unknown) => {
-    const t = attestationType(name);
-    return t.toObject(t.decode(t.encode(t.fromObject(withoutNulls(value) as Record<string, unknown>)).finish()), TO_OBJECT);
+/**
+ * Results and verdict encoded as the schema carries them. protobufjs encodes
+ * plain objects in field order and skips null members, so two objects with
+ * the same content give the same bytes: the exact comparison verify needs,
+ * without a decode round trip.
+ */
+/** A Buffer view of the same memory: no copy. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function encodedComputed(results: ResultsRecord, verdict: VerdictRecord): { results: Buffer; verdict: Buffer } {
+  return {
+    results: toBuffer(attestationType('Results').encode(results as unknown as Record<string, unknown>).finish()),
+    verdict: toBuffer(attestationType('Verdict').encode(verdict as unknown as Record<string, unknown>).finish()),
   };
-  return { results: roundTrip('Results', results), verdict: roundTrip('Verdict', verdict) };
 }

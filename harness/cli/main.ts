@@ -9,6 +9,7 @@ import { harnessVersion } from '../version.js';
 import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
 import { runTpp } from './commands/tpp.js';
+import { runAudit } from './commands/audit.js';
 import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
@@ -166,15 +167,15 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('check an attestation offline: signatures from trusted keys, payload, and recomputed results (exit 0 valid, 1 invalid, 2 unreadable)')
-    .argument('<file>', '.dsse.pb or .dsse.json')
+    .argument('<files...>', '.dsse.pb or .dsse.json files (several are checked in parallel)')
     .option('--pubkey <file>', 'a trusted public key (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted public keys (*.pem)')
     .option('--threshold <n>', 'valid signatures from distinct trusted keys required', positiveInteger('--threshold'), 1)
     .option('--json', 'print one JSON object')
-    .action(async (file: string, flags: { pubkey: string[]; trust?: string; threshold: number; json?: boolean }) => {
+    .action(async (files: string[], flags: { pubkey: string[]; trust?: string; threshold: number; json?: boolean }) => {
       const json = flags.json === true;
       commandExitCode = await runVerify(
-        file,
+        files,
         { pubkey: flags.pubkey, threshold: flags.threshold, json, ...(flags.trust !== undefined ? { trust: flags.trust } : {}) },
         processIo(json),
       );
@@ -187,6 +188,41 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: { json?: boolean }) => {
       await runShow(file, { json: flags.json === true }, processIo(flags.json === true));
+    });
+
+  program
+    .command('audit')
+    .description('rerun the measurement on the attested item and write a new attestation linked to the original')
+    .argument('<file>', 'the original attestation (.dsse.pb or .dsse.json)')
+    .requiredOption('--device <id>', 'the device to rerun on: cpu, cuda:N or hip:N')
+    .requiredOption('--key <file>', "the auditor's private signing key")
+    .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
+    .option('--nonce <hex>', "the auditor's challenge nonce (default: random)")
+    .option('--out <dir>', 'where the new attestation goes', 'attestations-out')
+    .option('--pubkey <file>', "a trusted key of the original's signer (repeatable)", collect, [])
+    .option('--trust <dir>', "a folder of trusted keys for the original's signature")
+    .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
+    .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: Record<string, string | number | boolean | string[] | undefined>) => {
+      const json = flags['json'] === true;
+      const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
+      await runAudit(
+        file,
+        {
+          device: flags['device'] as string,
+          key: flags['key'] as string,
+          out: flags['out'] as string,
+          pubkey: flags['pubkey'] as string[],
+          json,
+          ...text('passphraseEnv'),
+          ...text('nonce'),
+          ...text('trust'),
+          ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
+          ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
+        },
+        processIo(json),
+      );
     });
 
   return program;

@@ -1,9 +1,11 @@
+import { formatFixed } from '../format.js';
+
 // Plain-text tables for the terminal: left-aligned text, right-aligned numbers.
 export type Cell = string | number;
 
 export function formatNumber(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return formatFixed(value, digits);
 }
 
 export function renderTable(header: string[], rows: Cell[][]): string {

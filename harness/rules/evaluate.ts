@@ -1,6 +1,7 @@
 // Interprets the rule sets in rule-sets.ts. Pure functions: the same inputs
 // give the same outcome, so a verifier can recompute them offline.
 import type { CaseByCaseRuleSet, ClassificationRuleSet, Interval } from './rule-sets.js';
+import { formatFixed as fmt } from '../format.js';
 
 export type RowStatus = 'holds' | 'fails' | 'needs-performance-density';
 
@@ -30,8 +31,6 @@ export interface CaseByCaseOutcome {
 
 export const UNDETERMINED = 'undetermined';
 
-const fmt = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export function inInterval(value: number, interval: Interval): boolean {
   return (interval.atLeast === undefined || value >= interval.atLeast) && (interval.below === undefined || value < interval.below);

@@ -132,3 +132,34 @@ describe('secrets', () => {
     expect(outputs.length).toBeGreaterThan(10);
   });
 });
+
+describe('audit', () => {
+  it('reruns on the same item, links the original by digest, and its attestation verifies', async () => {
+    const auditorKeys = path.join(work, 'auditor');
+    await tppverify(['keygen', '--out', auditorKeys]);
+    const run = await tppverify([
+      'audit', attestation, '--device', 'cpu', '--key', path.join(auditorKeys, 'tppverify-private.pem'),
+      '--pubkey', publicKey, '--nonce', '0011223344556677', '--out', path.join(work, 'audit'), '--json',
+      '--array-mib', '4', '--seconds-per-trial', '0.002',
+    ]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    const { createHash } = await import('node:crypto');
+    expect(result.audit.originalSha256).toBe(createHash('sha256').update(readFileSync(attestation)).digest('hex'));
+    expect(['reproduced', 'not-reproduced', 'inconclusive']).toContain(result.audit.outcome);
+    expect(result.audit.comparisons.some((c: { claim: string }) => c.claim === 'bandwidth:triad GB/s')).toBe(true);
+    const verify = await tppverify(['verify', result.attestation, '--pubkey', path.join(auditorKeys, 'tppverify-public.pem'), '--json']);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true });
+    expect(JSON.parse(verify.stdout).summary.auditOf).toBe(result.audit.originalSha256);
+  });
+
+  it('refuses an original that does not verify', async () => {
+    const bytes = readFileSync(attestation);
+    bytes[bytes.length - 5] ^= 1;
+    const tampered = path.join(work, 'tampered-original.dsse.pb');
+    writeFileSync(tampered, bytes);
+    const run = await tppverify(['audit', tampered, '--device', 'cpu', '--key', privateKey, '--pubkey', publicKey, ...SMALL.slice(2)]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/does not verify/);
+  });
+});

@@ -14,6 +14,7 @@ import {
   relativeDifference,
   tppFromRates,
 } from './tpp.js';
+import { formatFixed as fmt } from '../format.js';
 
 /** A declared TPP further than this from the one computed from the declared rates is reported. */
 export const DECLARED_TPP_TOLERANCE = 0.005;
@@ -69,8 +70,6 @@ export interface EvaluationOptions {
   observedClockMhz?: number;
 }
 
-const fmt = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function percent(fraction: number): string {
   return `${fraction >= 0 ? '+' : ''}${fmt(fraction * 100, 2)} %`;

@@ -10,6 +10,7 @@ import { evaluateDeclaration, type Evaluation } from '../tpp/evaluation.js';
 import { BIT_LENGTH, isFormat, type Format } from '../tpp/formats.js';
 import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
 import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
+import { formatFixed as fmt } from '../format.js';
 
 /** Every tolerance and guard band of the rule, named and versioned; recorded in each attestation. */
 export const DECISION_RULE = {
@@ -87,8 +88,6 @@ export interface MeasuredRate {
   units: number;
 }
 
-const fmt = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const pct = (fraction: number) => `${fmt(fraction * 100, 1)} %`;
 
 function perClockTrials(c: ThroughputCaseRecord): number[] {

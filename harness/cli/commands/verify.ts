@@ -2,7 +2,9 @@
 import { loadTrustedKeys } from '../../../attestations/keys.js';
 import { verifyAttestationFile, type AttestationSummary } from '../../../attestations/verify.js';
 import type { Finding } from '../../verdict/verdict.js';
-import { UsageError } from '../../errors.js';
+import { EXIT_USAGE, UsageError } from '../../errors.js';
+import { verifyFiles } from '../../../attestations/verify-batch.js';
+import type { KeyObject } from 'node:crypto';
 import type { CliIo } from '../io.js';
 import { formatNumber } from '../table.js';
 
@@ -27,7 +29,7 @@ export function renderSummary(s: AttestationSummary, findings: readonly Finding[
   return lines.join('\n') + '\n';
 }
 
-export async function runVerify(file: string, options: VerifyOptions, io: CliIo): Promise<number> {
+export async function runVerify(files: string[], options: VerifyOptions, io: CliIo): Promise<number> {
   if (options.pubkey.length === 0 && options.trust === undefined) {
     throw new UsageError('verify needs trusted keys: --pubkey FILE (repeatable) or --trust DIR');
   }
@@ -36,6 +38,8 @@ export async function runVerify(file: string, options: VerifyOptions, io: CliIo)
   if (options.threshold > trusted.size) {
     throw new UsageError(`--threshold ${options.threshold} exceeds the ${trusted.size} trusted key(s)`);
   }
+  if (files.length > 1) return verifyMany(files, trusted, options, io);
+  const file = files[0]!;
   const outcome = await verifyAttestationFile(file, trusted, options.threshold);
   if (options.json) {
     io.out(JSON.stringify({ valid: outcome.valid, keyids: outcome.keyids, reasons: outcome.reasons, summary: outcome.summary }) + '\n');
@@ -46,4 +50,20 @@ export async function runVerify(file: string, options: VerifyOptions, io: CliIo)
     io.out(`INVALID: ${file}\n${outcome.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
   }
   return outcome.valid ? 0 : EXIT_INVALID;
+}
+
+/** Many files: one line each (or one JSON object); exit 0 when all are valid, 2 if any is unreadable, else 1. */
+async function verifyMany(files: string[], trusted: Map<string, KeyObject>, options: VerifyOptions, io: CliIo): Promise<number> {
+  const started = process.hrtime.bigint();
+  const verdicts = await verifyFiles(files, trusted, options.threshold);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const valid = verdicts.filter((v) => v.valid).length;
+  if (options.json) {
+    io.out(JSON.stringify({ valid: valid === verdicts.length, count: verdicts.length, validCount: valid, seconds, files: verdicts }) + '\n');
+  } else {
+    for (const v of verdicts) io.out(`${v.valid ? 'VALID  ' : 'INVALID'} ${v.file}${v.valid ? '' : `: ${v.reasons.join('; ')}`}\n`);
+    io.out(`${valid} of ${verdicts.length} valid (${(verdicts.length / seconds).toFixed(0)} per second)\n`);
+  }
+  if (verdicts.some((v) => v.unreadable)) return EXIT_USAGE;
+  return valid === verdicts.length ? 0 : EXIT_INVALID;
 }

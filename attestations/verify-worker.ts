@@ -1,0 +1,5 @@
+// Worker thread of verifyFiles: verifies its slice and posts the verdicts back.
+import { parentPort, workerData } from 'node:worker_threads';
+import { verifyFilesHere, type BatchJob } from './verify-batch.js';
+
+parentPort?.postMessage(await verifyFilesHere(workerData as BatchJob));
