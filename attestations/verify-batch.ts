@@ -4,6 +4,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UnreadableAttestationError } from './errors.js';
+import { keyIdOf } from './keys.js';
 import { verifyAttestationFile, type AttestationSummary } from './verify.js';
 
 export interface FileVerdict {
@@ -27,7 +28,6 @@ const MIN_FILES_FOR_WORKERS = 64;
 
 export async function verifyFilesHere(job: BatchJob): Promise<FileVerdict[]> {
   const trusted = new Map<string, KeyObject>();
-  const { keyIdOf } = await import('./keys.js');
   for (const pem of job.trustedPem) {
     const key = createPublicKey(pem);
     trusted.set(keyIdOf(key), key);

@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.js';
+import type { NativeProgress } from '../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
 import { writeFileAtomic } from '../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../attestations/dsse.js';
@@ -32,7 +33,6 @@ import { TF32_BIT_LENGTH_POLICY } from './tpp/formats.js';
 import type { Fact, MeasurementRecord } from './verdict/record.js';
 import { computeVerdict, DECISION_RULE } from './verdict/verdict.js';
 import { harnessVersion } from './version.js';
-import type { NativeProgress } from '../benchmarks/native-addon.js';
 
 /** A nonce is 8 to 64 bytes of hex. */
 const NONCE_PATTERN = /^(?:[0-9a-fA-F]{2}){8,64}$/;
