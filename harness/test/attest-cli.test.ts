@@ -163,3 +163,30 @@ describe('audit', () => {
     expect(run.stderr).toMatch(/does not verify/);
   });
 });
+
+describe('verify many', () => {
+  it('checks each file and exits 1 when any is invalid', async () => {
+    const bytes = readFileSync(attestation);
+    bytes[100] ^= 0x01;
+    const bad = path.join(work, 'bad-one.dsse.pb');
+    writeFileSync(bad, bytes);
+    const run = await tppverify(['verify', attestation, bad, '--pubkey', publicKey]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/^VALID {3}.*\.dsse\.pb$/m);
+    expect(run.stdout).toMatch(/^INVALID .*bad-one\.dsse\.pb: /m);
+    expect(run.stdout).toMatch(/1 of 2 valid/);
+  });
+
+  it('spreads a large batch over worker threads and keeps the input order', async () => {
+    const dir = path.join(work, 'many');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir);
+    const files = Array.from({ length: 130 }, (_, i) => path.join(dir, `a${String(i).padStart(3, '0')}.dsse.pb`));
+    files.forEach((f) => copyFileSync(attestation, f));
+    const run = await tppverify(['verify', ...files, '--pubkey', publicKey, '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ valid: true, count: 130, validCount: 130 });
+    expect(result.files.map((f: { file: string }) => f.file)).toEqual(files);
+  });
+});
