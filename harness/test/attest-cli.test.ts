@@ -38,7 +38,7 @@ beforeAll(async () => {
 
 describe('run', () => {
   it('writes the protobuf envelope and its JSON rendering, and reports the verdict', () => {
-    expect(attestation).toMatch(/cpu-\d{8}T\d{6}Z\.dsse\.pb$/);
+    expect(attestation).toMatch(/cpu-\d{8}T\d{6}\.\d{3}Z\.dsse\.pb$/);
     expect(existsSync(attestation.replace(/\.pb$/, '.json'))).toBe(true);
     expect(readdirSync(out).sort()).toHaveLength(2);
   });
