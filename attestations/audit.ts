@@ -61,14 +61,14 @@ function metrics(m: MeasurementRecord): Metric[] {
 export function compareRuns(originalSha256: string, original: MeasurementRecord, rerun: MeasurementRecord, identityNote: string): AuditLinkRecord {
   const before = metrics(original);
   const after = metrics(rerun);
-  const comparisons: Finding[] = [{ claim: 'identity', rule: 'audit', status: 'note', detail: identityNote, values: [] }];
+  const comparisons: Finding[] = [{ claim: 'identity', rule: 'audit', status: 'note', values: [], labels: [{ name: 'note', value: identityNote }] }];
   let missing = false;
   let differs = false;
   for (const metric of before) {
     const again = after.find((m) => m.name === metric.name);
     if (!again) {
       missing = true;
-      comparisons.push({ claim: metric.name, rule: 'audit', status: 'inconclusive', detail: 'not measured in the rerun', values: [{ name: 'original', value: metric.median }] });
+      comparisons.push({ claim: metric.name, rule: 'audit', status: 'inconclusive', values: [{ name: 'original', value: metric.median }], labels: [] });
       continue;
     }
     const difference = (again.median - metric.median) / metric.median;
@@ -79,7 +79,7 @@ export function compareRuns(originalSha256: string, original: MeasurementRecord,
       claim: metric.name,
       rule: 'audit',
       status: ok ? 'consistent' : 'not-confirmed',
-      detail: `${metric.median.toPrecision(5)} originally, ${again.median.toPrecision(5)} now (${(difference * 100).toFixed(2)} %; allowed ±${(allowed * 100).toFixed(2)} %)`,
+      labels: [],
       values: [
         { name: 'original', value: metric.median },
         { name: 'rerun', value: again.median },

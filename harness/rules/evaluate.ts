@@ -43,57 +43,83 @@ function describeInterval(name: string, value: number, interval: Interval, digit
   return `${name} ${fmt(value, digits)} ${inInterval(value, interval) ? 'is' : 'is not'} ${parts.join(' and ')}`;
 }
 
+/** The status of one class row: numbers only. */
+export function rowStatus(
+  row: ClassificationRuleSet['rows'][number],
+  tpp: number,
+  performanceDensity: number | null,
+): RowStatus {
+  if (row.tpp && !inInterval(tpp, row.tpp)) return 'fails';
+  if (row.performanceDensity) {
+    if (performanceDensity === null) return 'needs-performance-density';
+    if (!inInterval(performanceDensity, row.performanceDensity)) return 'fails';
+  }
+  return 'holds';
+}
+
+/** The class alone, without reasons: what verify recomputes. */
+export function classificationOf(rules: ClassificationRuleSet, tpp: number, performanceDensity: number | null): string {
+  for (const row of rules.rows) {
+    const status = rowStatus(row, tpp, performanceDensity);
+    if (status === 'needs-performance-density') return UNDETERMINED;
+    if (status === 'holds') return row.id;
+  }
+  return rules.noClass;
+}
+
+function rowReason(row: ClassificationRuleSet['rows'][number], tpp: number, performanceDensity: number | null): string {
+  const reasons: string[] = [];
+  if (row.tpp) reasons.push(describeInterval('TPP', tpp, row.tpp, 0));
+  // A row whose TPP condition fails is decided: its PD condition is not looked at.
+  if (row.tpp && !inInterval(tpp, row.tpp)) return reasons.join('; ');
+  if (row.performanceDensity) {
+    reasons.push(
+      performanceDensity === null
+        ? 'performance density unknown: no die area declared, so this row cannot be decided'
+        : describeInterval('PD', performanceDensity, row.performanceDensity, 2),
+    );
+  }
+  return reasons.join('; ');
+}
+
 export function classify(
   rules: ClassificationRuleSet,
   tpp: number,
   performanceDensity: number | null,
 ): ClassificationOutcome {
   const rows: ClassRowOutcome[] = rules.rows.map((row) => {
-    const reasons: string[] = [];
-    if (row.tpp) {
-      reasons.push(describeInterval('TPP', tpp, row.tpp, 0));
-      if (!inInterval(tpp, row.tpp)) return { id: row.id, criterion: row.criterion, status: 'fails', reason: reasons.join('; ') };
-    }
-    if (row.performanceDensity) {
-      if (performanceDensity === null) {
-        reasons.push('performance density unknown: no die area declared, so this row cannot be decided');
-        return { id: row.id, criterion: row.criterion, status: 'needs-performance-density', reason: reasons.join('; ') };
-      }
-      reasons.push(describeInterval('PD', performanceDensity, row.performanceDensity, 2));
-      if (!inInterval(performanceDensity, row.performanceDensity)) {
-        return { id: row.id, criterion: row.criterion, status: 'fails', reason: reasons.join('; ') };
-      }
-    }
-    return { id: row.id, criterion: row.criterion, status: 'holds', reason: reasons.join('; ') };
+    return { id: row.id, criterion: row.criterion, status: rowStatus(row, tpp, performanceDensity), reason: rowReason(row, tpp, performanceDensity) };
   });
-  let classification = rules.noClass;
-  for (const row of rows) {
-    if (row.status === 'needs-performance-density') {
-      classification = UNDETERMINED;
-      break;
-    }
-    if (row.status === 'holds') {
-      classification = row.id;
-      break;
-    }
-  }
-  return { ruleSet: rules.id, classification, rows };
+  return { ruleSet: rules.id, classification: classificationOf(rules, tpp, performanceDensity), rows };
 }
 
-export function evaluateCaseByCase(rules: CaseByCaseRuleSet, tpp: number, dramBandwidthGbps: number): CaseByCaseOutcome {
-  const tppMargin = rules.tppBelow - tpp;
-  const dramBandwidthMarginGbps = rules.dramBandwidthGbpsBelow - dramBandwidthGbps;
-  const tppOk = tpp < rules.tppBelow;
-  const bandwidthOk = dramBandwidthGbps < rules.dramBandwidthGbpsBelow;
+export type CaseByCaseDecision = Omit<CaseByCaseOutcome, 'reasons'>;
+
+/** Eligibility and margins alone, without reasons: what verify recomputes. */
+export function decideCaseByCase(rules: CaseByCaseRuleSet, tpp: number, dramBandwidthGbps: number): CaseByCaseDecision {
+  return {
+    ruleSet: rules.id,
+    eligible: tpp < rules.tppBelow && dramBandwidthGbps < rules.dramBandwidthGbpsBelow,
+    tppMargin: rules.tppBelow - tpp,
+    dramBandwidthMarginGbps: rules.dramBandwidthGbpsBelow - dramBandwidthGbps,
+  };
+}
+
+/** The plain-language reasons for a case-by-case decision. */
+export function caseByCaseReasons(rules: CaseByCaseRuleSet, tpp: number, dramBandwidthGbps: number): string[] {
+  const { tppMargin, dramBandwidthMarginGbps } = decideCaseByCase(rules, tpp, dramBandwidthGbps);
   const percent = (margin: number, limit: number) => fmt((Math.abs(margin) / limit) * 100, 1);
-  const reasons = [
-    tppOk
+  return [
+    tpp < rules.tppBelow
       ? `TPP ${fmt(tpp)} is below ${fmt(rules.tppBelow)} by ${fmt(tppMargin)} (${percent(tppMargin, rules.tppBelow)} %)`
       : `TPP ${fmt(tpp)} is not below ${fmt(rules.tppBelow)} (the limit is strict; over by ${fmt(-tppMargin)})`,
-    bandwidthOk
+    dramBandwidthGbps < rules.dramBandwidthGbpsBelow
       ? `total DRAM bandwidth ${fmt(dramBandwidthGbps)} GB/s is below ${fmt(rules.dramBandwidthGbpsBelow)} GB/s by ${fmt(dramBandwidthMarginGbps)} GB/s (${percent(dramBandwidthMarginGbps, rules.dramBandwidthGbpsBelow)} %)`
       : `total DRAM bandwidth ${fmt(dramBandwidthGbps)} GB/s is not below ${fmt(rules.dramBandwidthGbpsBelow)} GB/s (the limit is strict; over by ${fmt(-dramBandwidthMarginGbps)} GB/s)`,
     `bandwidth reading: ${rules.dramBandwidthReading}`,
   ];
-  return { ruleSet: rules.id, eligible: tppOk && bandwidthOk, tppMargin, dramBandwidthMarginGbps, reasons };
+}
+
+export function evaluateCaseByCase(rules: CaseByCaseRuleSet, tpp: number, dramBandwidthGbps: number): CaseByCaseOutcome {
+  return { ...decideCaseByCase(rules, tpp, dramBandwidthGbps), reasons: caseByCaseReasons(rules, tpp, dramBandwidthGbps) };
 }

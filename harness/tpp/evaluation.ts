@@ -2,7 +2,15 @@
 // checks and rule outcomes. Pure: later stages feed measured per-clock rates
 // and observed clocks into the same functions.
 import type { Declaration } from '../declaration/declaration.js';
-import { classify, evaluateCaseByCase, type CaseByCaseOutcome, type ClassificationOutcome } from '../rules/evaluate.js';
+import {
+  classificationOf,
+  classify,
+  decideCaseByCase,
+  evaluateCaseByCase,
+  type CaseByCaseDecision,
+  type CaseByCaseOutcome,
+  type ClassificationOutcome,
+} from '../rules/evaluate.js';
 import { ECCN_3A090, US_BIS_2026_00789 } from '../rules/rule-sets.js';
 import { findArchitecture } from './architectures.js';
 import { FORMATS, TF32_BIT_LENGTH_POLICY, type Format } from './formats.js';
@@ -80,19 +88,18 @@ function percent(fraction: number): string {
  * the architecture is known, else implied by the declared rates at the spec
  * clock. A declared format the table lacks keeps its declared per-clock rate.
  */
-function perClockRates(declaration: Declaration): { rates: Partial<Record<Format, number>>; source: string } {
+function perClockRates(declaration: Declaration): Partial<Record<Format, number>> {
   const implied = perClockFromRates(declaration.peakDenseTops, declaration.computeUnits, declaration.specClockMhz);
   const architecture = findArchitecture(declaration.architecture);
+  return architecture ? { ...implied, ...architecture.opsPerClockPerUnit } : implied;
+}
+
+function perClockRatesSource(declaration: Declaration): string {
+  const architecture = findArchitecture(declaration.architecture);
   if (!architecture) {
-    return {
-      rates: implied,
-      source: `declared rates ÷ (${declaration.computeUnits} units × ${fmt(declaration.specClockMhz)} MHz): architecture '${declaration.architecture}' is not in the rate table`,
-    };
+    return `declared rates ÷ (${declaration.computeUnits} units × ${fmt(declaration.specClockMhz)} MHz): architecture '${declaration.architecture}' is not in the rate table`;
   }
-  return {
-    rates: { ...implied, ...architecture.opsPerClockPerUnit },
-    source: `architecture table ${architecture.architecture} (${architecture.source}${architecture.verified ? '' : '; unverified'}), declared rates for formats it lacks`,
-  };
+  return `architecture table ${architecture.architecture} (${architecture.source}${architecture.verified ? '' : '; unverified'}), declared rates for formats it lacks`;
 }
 
 function checkDeclaredTpp(declaration: Declaration, computed: number): DeclarationCheck {
@@ -171,46 +178,73 @@ function checkRatesAgainstArchitecture(declaration: Declaration): DeclarationChe
   ];
 }
 
-export function evaluateDeclaration(declaration: Declaration, options: EvaluationOptions = {}): Evaluation {
+export interface TppAtClockNumbers {
+  clock: ClockName;
+  clockMhz: number;
+  tpp: number;
+  format: Format;
+  caseByCase: CaseByCaseDecision;
+}
+
+/** The figures of an evaluation without any text: what verify recomputes for every attestation. */
+export interface DeclarationNumbers {
+  tpp: number;
+  tppFormat: Format;
+  tppByFormat: Partial<Record<Format, number>>;
+  atClocks: TppAtClockNumbers[];
+  performanceDensity: number | null;
+  eccn3a090: string;
+  caseByCase: CaseByCaseDecision;
+}
+
+export function declarationNumbers(declaration: Declaration, options: EvaluationOptions = {}): DeclarationNumbers {
   const declared = tppFromRates(declaration.peakDenseTops);
   const perClock = perClockRates(declaration);
   const density = performanceDensity(declared.tpp, declaration.dieAreaMm2);
   const bandwidth = declaration.declaredDramBandwidthGbps;
-
   const clocks: [ClockName, number | undefined][] = [
     ['spec', declaration.specClockMhz],
     ['max', declaration.maxClockMhz],
     ['observed', options.observedClockMhz],
   ];
-  const atClocks: TppAtClock[] = [];
+  const atClocks: TppAtClockNumbers[] = [];
   for (const [clock, mhz] of clocks) {
     if (mhz === undefined) continue;
-    const result = tppFromRates(ratesAtClock(perClock.rates, declaration.computeUnits, mhz));
-    atClocks.push({
-      clock,
-      clockMhz: mhz,
-      tpp: result.tpp,
-      format: result.format,
-      caseByCase: evaluateCaseByCase(US_BIS_2026_00789, result.tpp, bandwidth),
-    });
+    const result = tppFromRates(ratesAtClock(perClock, declaration.computeUnits, mhz));
+    atClocks.push({ clock, clockMhz: mhz, tpp: result.tpp, format: result.format, caseByCase: decideCaseByCase(US_BIS_2026_00789, result.tpp, bandwidth) });
   }
-  const tppAt = (clock: ClockName) => atClocks.find((c) => c.clock === clock)?.tpp ?? null;
-  const classification = classify(ECCN_3A090, declared.tpp, density);
-
   return {
     tpp: declared.tpp,
     tppFormat: declared.format,
     tppByFormat: declared.byFormat,
+    atClocks,
+    performanceDensity: density,
+    eccn3a090: classificationOf(ECCN_3A090, declared.tpp, density),
+    caseByCase: decideCaseByCase(US_BIS_2026_00789, declared.tpp, bandwidth),
+  };
+}
+
+export function evaluateDeclaration(declaration: Declaration, options: EvaluationOptions = {}): Evaluation {
+  const numbers = declarationNumbers(declaration, options);
+  const bandwidth = declaration.declaredDramBandwidthGbps;
+  const atClocks: TppAtClock[] = numbers.atClocks.map((c) => ({ ...c, caseByCase: evaluateCaseByCase(US_BIS_2026_00789, c.tpp, bandwidth) }));
+  const tppAt = (clock: ClockName) => atClocks.find((c) => c.clock === clock)?.tpp ?? null;
+  const classification = classify(ECCN_3A090, numbers.tpp, numbers.performanceDensity);
+
+  return {
+    tpp: numbers.tpp,
+    tppFormat: numbers.tppFormat,
+    tppByFormat: numbers.tppByFormat,
     tppAtSpecClock: tppAt('spec'),
     tppAtMaxClock: tppAt('max'),
     tppAtObservedClock: tppAt('observed'),
-    perClockRatesSource: perClock.source,
+    perClockRatesSource: perClockRatesSource(declaration),
     atClocks,
-    performanceDensity: density,
-    eccn3a090: classification.classification,
+    performanceDensity: numbers.performanceDensity,
+    eccn3a090: numbers.eccn3a090,
     classification,
-    caseByCase2026: evaluateCaseByCase(US_BIS_2026_00789, declared.tpp, bandwidth),
-    checks: [checkDeclaredTpp(declaration, declared.tpp), checkMemoryInterface(declaration), ...checkRatesAgainstArchitecture(declaration)],
+    caseByCase2026: evaluateCaseByCase(US_BIS_2026_00789, numbers.tpp, bandwidth),
+    checks: [checkDeclaredTpp(declaration, numbers.tpp), checkMemoryInterface(declaration), ...checkRatesAgainstArchitecture(declaration)],
     policies: {
       tf32BitLength: TF32_BIT_LENGTH_POLICY.reading,
       rates: 'dense rates only; sparsity is not counted',

@@ -4,13 +4,12 @@
 // recompute it from the attested record.
 import { summarizeRates } from '../../benchmarks/statistics.js';
 import type { Declaration } from '../declaration/declaration.js';
-import { evaluateCaseByCase } from '../rules/evaluate.js';
+import { decideCaseByCase } from '../rules/evaluate.js';
 import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
-import { evaluateDeclaration, type Evaluation } from '../tpp/evaluation.js';
+import { declarationNumbers } from '../tpp/evaluation.js';
 import { BIT_LENGTH, isFormat, type Format } from '../tpp/formats.js';
 import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
 import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
-import { formatFixed as fmt } from '../format.js';
 
 /** Every tolerance and guard band of the rule, named and versioned; recorded in each attestation. */
 export const DECISION_RULE = {
@@ -30,15 +29,30 @@ export const DECISION_RULE = {
   },
 } as const;
 
+/** The steps of the decision rule, as findings name them. */
+export const RULE_STEP = {
+  units: '1-units',
+  rate: '2-per-clock-rate',
+  omitted: '3-omitted-formats',
+  clocks: '4-clocks',
+  dram: '5-dram',
+  state: '6-state',
+} as const;
+
 export type FindingStatus = 'consistent' | 'under-declared' | 'over-declared' | 'not-confirmed' | 'inconclusive' | 'note';
 export type Outcome = 'consistent' | 'under-declared' | 'over-declared' | 'inconclusive';
 
+/**
+ * One checked claim, as data: the text a person reads is rendered from it
+ * (describe.ts), so verify compares numbers, statuses and labels, not prose.
+ */
 export interface Finding {
   claim: string;
   rule: string;
   status: FindingStatus;
-  detail: string;
   values: { name: string; value: number }[];
+  /** Text that is data, not prose: an engine name, a backend's reason. */
+  labels: { name: string; value: string }[];
 }
 
 export interface TppAtClockRecord {
@@ -60,7 +74,6 @@ export interface ResultsRecord {
   caseByCaseEligible: boolean;
   tppMargin: number;
   dramBandwidthMarginGbps: number;
-  caseByCaseReasons: string[];
   achievedDramBandwidthGbps: number;
 }
 
@@ -88,7 +101,6 @@ export interface MeasuredRate {
   units: number;
 }
 
-const pct = (fraction: number) => `${fmt(fraction * 100, 1)} %`;
 
 function perClockTrials(c: ThroughputCaseRecord): number[] {
   return c.trialSeconds.map((seconds, i) => c.opsPerTrial / seconds / ((c.trialClockMhz[i] ?? Number.NaN) * 1e6) / c.units);
@@ -126,36 +138,27 @@ export function achievedDramBandwidthGbps(measurements: MeasurementRecord): numb
   return best;
 }
 
-function toClockRecords(evaluation: Evaluation): TppAtClockRecord[] {
-  return evaluation.atClocks.map((c) => ({
-    clock: c.clock,
-    clockMhz: c.clockMhz,
-    tpp: c.tpp,
-    format: c.format,
-    caseByCaseEligible: c.caseByCase.eligible,
-    tppMargin: c.caseByCase.tppMargin,
-  }));
-}
-
 export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord; verdict: VerdictRecord } {
   const { declaration: d, measurements, deviceFacts, stateProblems } = inputs;
   const p = DECISION_RULE.parameters;
   const rates = measuredRates(measurements);
   const findings: Finding[] = [];
-  const add = (claim: string, rule: string, status: FindingStatus, detail: string, values: Record<string, number> = {}) =>
-    findings.push({ claim, rule, status, detail, values: Object.entries(values).map(([name, value]) => ({ name, value })) });
+  const add = (claim: string, rule: string, status: FindingStatus, values: Record<string, number> = {}, labels: Record<string, string> = {}) =>
+    findings.push({
+      claim,
+      rule,
+      status,
+      values: Object.entries(values).map(([name, value]) => ({ name, value })),
+      labels: Object.entries(labels).map(([name, value]) => ({ name, value })),
+    });
 
   // 1. Units actually used vs declared.
   const unitsUsed = Math.max(0, ...rates.map((r) => r.units));
-  if (rates.length === 0) {
-    add('units', '1-units', 'inconclusive', 'no throughput measurement: units used unknown');
-  } else if (unitsUsed > d.computeUnits) {
-    add('units', '1-units', 'under-declared', `${unitsUsed} units used, ${d.computeUnits} declared`, { unitsUsed, declared: d.computeUnits });
-  } else if (unitsUsed < d.computeUnits) {
-    add('units', '1-units', 'inconclusive', `${unitsUsed} units used, ${d.computeUnits} declared: partitioned or disabled units`, { unitsUsed, declared: d.computeUnits });
-  } else {
-    add('units', '1-units', 'consistent', `${unitsUsed} units used, as declared`, { unitsUsed, declared: d.computeUnits });
-  }
+  const units = { unitsUsed, declared: d.computeUnits };
+  if (rates.length === 0) add('units', RULE_STEP.units, 'inconclusive');
+  else if (unitsUsed > d.computeUnits) add('units', RULE_STEP.units, 'under-declared', units);
+  else if (unitsUsed < d.computeUnits) add('units', RULE_STEP.units, 'inconclusive', units);
+  else add('units', RULE_STEP.units, 'consistent', units);
 
   // 2. Per-clock rate per declared format; 3. formats the declaration omits.
   const declaredTpp = tppFromRates(d.peakDenseTops).tpp;
@@ -164,29 +167,20 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
     const implied = (declaredTops * 1e12) / (d.computeUnits * d.specClockMhz * 1e6);
     if (!measured) {
       const missing = measurements.throughput.find((c) => c.format === format && !c.available);
-      add(`rate:${format}`, '2-per-clock-rate', 'not-confirmed', `not measured${missing ? `: ${missing.unavailableReason}` : ' by this backend'}`, { declaredOpsPerClockPerUnit: implied });
+      add(`rate:${format}`, RULE_STEP.rate, 'not-confirmed', { declaredOpsPerClockPerUnit: implied }, missing ? { unavailableReason: missing.unavailableReason } : {});
       continue;
     }
     const ratio = measured.opsPerClockPerUnit / implied;
     const guard = p.coverageFactor * measured.relativeUncertainty;
     const values = { measuredOpsPerClockPerUnit: measured.opsPerClockPerUnit, declaredOpsPerClockPerUnit: implied, ratio, expandedUncertainty: guard };
-    const detail = `${measured.engine}: ${fmt(measured.opsPerClockPerUnit, 1)} ops/clk/unit measured vs ${fmt(implied, 1)} declared (${pct(ratio)}, U = ${pct(guard)} at k = ${p.coverageFactor})`;
-    if (ratio > 1 + p.perClockTolerance + guard) add(`rate:${format}`, '2-per-clock-rate', 'under-declared', detail, values);
-    else if (ratio < p.notConfirmedBelow) add(`rate:${format}`, '2-per-clock-rate', 'not-confirmed', `${detail}: below ${pct(p.notConfirmedBelow)}`, values);
-    else add(`rate:${format}`, '2-per-clock-rate', 'consistent', detail, values);
+    const status: FindingStatus = ratio > 1 + p.perClockTolerance + guard ? 'under-declared' : ratio < p.notConfirmedBelow ? 'not-confirmed' : 'consistent';
+    add(`rate:${format}`, RULE_STEP.rate, status, values, { engine: measured.engine });
   }
   for (const measured of rates) {
     if (d.peakDenseTops[measured.format] !== undefined) continue;
     const tops = (measured.opsPerClockPerUnit * d.computeUnits * d.specClockMhz * 1e6) / 1e12;
     const tpp = tops * BIT_LENGTH[measured.format];
-    const raises = tpp > declaredTpp;
-    add(
-      `format:${measured.format}`,
-      '3-omitted-formats',
-      raises ? 'under-declared' : 'note',
-      `executes ${measured.format} (${measured.engine}), which the declaration omits: TPP ${fmt(tpp)} at the spec clock${raises ? `, above the declared ${fmt(declaredTpp)}` : ''}`,
-      { tpp, declaredTpp },
-    );
+    add(`format:${measured.format}`, RULE_STEP.omitted, tpp > declaredTpp ? 'under-declared' : 'note', { tpp, declaredTpp }, { engine: measured.engine });
   }
 
   // 4. Clocks: TPP from measured per-clock rates at the spec, maximum and observed clocks.
@@ -200,7 +194,7 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
     for (const [clock, mhz] of clocks) {
       if (mhz === undefined) continue;
       const tpp = tppFromRates(ratesAtClock(measuredPerClock, unitsUsed, mhz));
-      const outcome = evaluateCaseByCase(US_BIS_2026_00789, tpp.tpp, d.declaredDramBandwidthGbps);
+      const outcome = decideCaseByCase(US_BIS_2026_00789, tpp.tpp, d.declaredDramBandwidthGbps);
       measuredAtClocks.push({ clock, clockMhz: mhz, tpp: tpp.tpp, format: tpp.format, caseByCaseEligible: outcome.eligible, tppMargin: outcome.tppMargin });
     }
   }
@@ -208,34 +202,30 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
   for (const at of measuredAtClocks) {
     if (at.clock === 'spec' || at.clockMhz <= d.specClockMhz) continue;
     const crosses = declaredEligible && at.tpp >= US_BIS_2026_00789.tppBelow;
-    const headroom = `${at.clock} clock ${fmt(at.clockMhz)} MHz is above the ${fmt(d.specClockMhz)} MHz spec clock: measured TPP ${fmt(at.tpp)} there`;
-    if (crosses && at.clock === 'observed') add(`clock:${at.clock}`, '4-clocks', 'under-declared', `${headroom}, not below ${fmt(US_BIS_2026_00789.tppBelow)} while the declared TPP is`, { clockMhz: at.clockMhz, tpp: at.tpp });
-    else add(`clock:${at.clock}`, '4-clocks', 'note', `${headroom}${crosses ? `: crosses ${fmt(US_BIS_2026_00789.tppBelow)}, which the declared TPP stays under` : ''}`, { clockMhz: at.clockMhz, tpp: at.tpp });
+    const values = { clockMhz: at.clockMhz, specClockMhz: d.specClockMhz, tpp: at.tpp, tppLimit: US_BIS_2026_00789.tppBelow, crosses: crosses ? 1 : 0 };
+    add(`clock:${at.clock}`, RULE_STEP.clocks, crosses && at.clock === 'observed' ? 'under-declared' : 'note', values);
   }
 
   // 5. DRAM bandwidth: peak from the memory interface, and achieved.
   const declaredGbps = d.declaredDramBandwidthGbps;
   const peakGbps = numericFact(deviceFacts, 'peakDramBandwidthGbps');
   if (peakGbps === undefined) {
-    add('dram:peak', '5-dram', 'note', 'the device reports no memory interface: peak bandwidth not checked');
+    add('dram:peak', RULE_STEP.dram, 'note');
   } else {
     const diff = relativeDifference(peakGbps, declaredGbps);
-    const detail = `memory interface peak ${fmt(peakGbps, 1)} GB/s vs declared ${fmt(declaredGbps, 1)} GB/s (${diff >= 0 ? '+' : ''}${pct(diff)})`;
-    const status: FindingStatus = diff > p.dramPeakTolerance ? 'under-declared' : diff < -p.dramPeakTolerance ? 'over-declared' : 'consistent';
-    add('dram:peak', '5-dram', status, detail, { peakGbps, declaredGbps });
+    add('dram:peak', RULE_STEP.dram, diff > p.dramPeakTolerance ? 'under-declared' : diff < -p.dramPeakTolerance ? 'over-declared' : 'consistent', { peakGbps, declaredGbps });
   }
   const achieved = achievedDramBandwidthGbps(measurements);
   if (!measurements.bandwidth) {
-    add('dram:achieved', '5-dram', 'not-confirmed', 'no bandwidth measurement');
+    add('dram:achieved', RULE_STEP.dram, 'not-confirmed');
   } else {
     const share = achieved / declaredGbps;
-    const detail = `achieved ${fmt(achieved, 1)} GB/s = ${pct(share)} of the declared ${fmt(declaredGbps, 1)} GB/s`;
     const status: FindingStatus = share > 1 + p.dramPeakTolerance ? 'under-declared' : share < p.dramNotConfirmedBelow ? 'not-confirmed' : 'consistent';
-    add('dram:achieved', '5-dram', status, detail, { achievedGbps: achieved, declaredGbps });
+    add('dram:achieved', RULE_STEP.dram, status, { achievedGbps: achieved, declaredGbps });
   }
 
   // 6. State.
-  for (const problem of stateProblems) add('state', '6-state', 'inconclusive', problem);
+  for (const problem of stateProblems) add('state', RULE_STEP.state, 'inconclusive', {}, { problem });
 
   const has = (status: FindingStatus) => findings.some((f) => f.status === status);
   const outcome: Outcome = has('under-declared')
@@ -246,18 +236,24 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
         ? 'inconclusive'
         : 'consistent';
 
-  const evaluation = evaluateDeclaration(d, observedClockMhz !== undefined ? { observedClockMhz } : {});
+  const numbers = declarationNumbers(d, observedClockMhz !== undefined ? { observedClockMhz } : {});
   const results: ResultsRecord = {
-    declaredTpp: evaluation.tpp,
-    declaredTppFormat: evaluation.tppFormat,
-    declaredAtClocks: toClockRecords(evaluation),
+    declaredTpp: numbers.tpp,
+    declaredTppFormat: numbers.tppFormat,
+    declaredAtClocks: numbers.atClocks.map((c) => ({
+      clock: c.clock,
+      clockMhz: c.clockMhz,
+      tpp: c.tpp,
+      format: c.format,
+      caseByCaseEligible: c.caseByCase.eligible,
+      tppMargin: c.caseByCase.tppMargin,
+    })),
     measuredAtClocks,
-    performanceDensity: evaluation.performanceDensity,
-    eccn3a090: evaluation.eccn3a090,
-    caseByCaseEligible: evaluation.caseByCase2026.eligible,
-    tppMargin: evaluation.caseByCase2026.tppMargin,
-    dramBandwidthMarginGbps: evaluation.caseByCase2026.dramBandwidthMarginGbps,
-    caseByCaseReasons: evaluation.caseByCase2026.reasons,
+    performanceDensity: numbers.performanceDensity,
+    eccn3a090: numbers.eccn3a090,
+    caseByCaseEligible: numbers.caseByCase.eligible,
+    tppMargin: numbers.caseByCase.tppMargin,
+    dramBandwidthMarginGbps: numbers.caseByCase.dramBandwidthMarginGbps,
     achievedDramBandwidthGbps: achieved,
   };
   return { results, verdict: { outcome, findings } };

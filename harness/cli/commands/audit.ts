@@ -10,6 +10,7 @@ import { UsageError } from '../../errors.js';
 import { pickDevice } from '../../measure.js';
 import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
+import { describeFinding } from '../../verdict/describe.js';
 import { progressLine } from '../progress.js';
 import { renderSummary } from './verify.js';
 
@@ -83,7 +84,7 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
     return;
   }
   io.out(`audit of ${file}: ${audit.outcome.toUpperCase()}\n`);
-  for (const c of audit.comparisons) io.out(`  ${c.status.padEnd(14)} ${c.claim.padEnd(28)} ${c.detail}\n`);
+  for (const c of audit.comparisons) io.out(`  ${c.status.padEnd(14)} ${c.claim.padEnd(28)} ${describeFinding(c)}\n`);
   io.out('\n' + renderSummary(result.summary, result.statement.predicate.verdict.findings));
   io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\n`);
 }

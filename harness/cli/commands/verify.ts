@@ -6,6 +6,7 @@ import { EXIT_USAGE, UsageError } from '../../errors.js';
 import { verifyFiles } from '../../../attestations/verify-batch.js';
 import type { KeyObject } from 'node:crypto';
 import type { CliIo } from '../io.js';
+import { describeFinding } from '../../verdict/describe.js';
 import { formatNumber } from '../table.js';
 
 export const EXIT_INVALID = 1;
@@ -23,7 +24,7 @@ export function renderSummary(s: AttestationSummary, findings: readonly Finding[
     `device ${s.device}: ${s.model}${s.serial ? `, serial ${s.serial}` : ''}`,
     `verdict: ${s.outcome.toUpperCase()}`,
     `declared TPP ${formatNumber(s.declaredTpp, 0)}; measured at the spec clock ${formatNumber(s.measuredTppAtSpecClock, 0)}; ECCN ${s.eccn3a090}; 2026 case-by-case ${s.caseByCaseEligible ? 'eligible' : 'not eligible'}`,
-    ...findings.map((f) => `  ${f.status.padEnd(14)} ${f.claim.padEnd(14)} ${f.detail}`),
+    ...findings.map((f) => `  ${f.status.padEnd(14)} ${f.claim.padEnd(14)} ${describeFinding(f)}`),
   ];
   if (s.auditOf) lines.push(`audit rerun of ${s.auditOf}`);
   return lines.join('\n') + '\n';

@@ -1,0 +1,83 @@
+// Renders findings as the sentences a person reads. Findings are data (see
+// verdict.ts); the words live here, so verify never has to reproduce prose.
+import { formatFixed as fmt } from '../format.js';
+import { DECISION_RULE, type Finding } from './verdict.js';
+
+const pct = (fraction: number) => `${fmt(fraction * 100, 1)} %`;
+
+function value(f: Finding, name: string): number {
+  return f.values.find((v) => v.name === name)?.value ?? Number.NaN;
+}
+
+function label(f: Finding, name: string): string | undefined {
+  return f.labels.find((l) => l.name === name)?.value;
+}
+
+function describeUnits(f: Finding): string {
+  if (f.values.length === 0) return 'no throughput measurement: units used unknown';
+  const used = value(f, 'unitsUsed');
+  const declared = value(f, 'declared');
+  if (used === declared) return `${used} units used, as declared`;
+  return `${used} units used, ${declared} declared${used < declared ? ': partitioned or disabled units' : ''}`;
+}
+
+function describeRate(f: Finding): string {
+  const measured = value(f, 'measuredOpsPerClockPerUnit');
+  if (Number.isNaN(measured)) {
+    const reason = label(f, 'unavailableReason');
+    return `not measured${reason ? `: ${reason}` : ' by this backend'}`;
+  }
+  const p = DECISION_RULE.parameters;
+  const text = `${label(f, 'engine') ?? ''}: ${fmt(measured, 1)} ops/clk/unit measured vs ${fmt(value(f, 'declaredOpsPerClockPerUnit'), 1)} declared (${pct(value(f, 'ratio'))}, U = ${pct(value(f, 'expandedUncertainty'))} at k = ${p.coverageFactor})`;
+  return f.status === 'not-confirmed' ? `${text}: below ${pct(p.notConfirmedBelow)}` : text;
+}
+
+function describeOmitted(f: Finding): string {
+  const format = f.claim.slice('format:'.length);
+  const raises = f.status === 'under-declared';
+  return `executes ${format} (${label(f, 'engine') ?? ''}), which the declaration omits: TPP ${fmt(value(f, 'tpp'))} at the spec clock${raises ? `, above the declared ${fmt(value(f, 'declaredTpp'))}` : ''}`;
+}
+
+function describeClock(f: Finding): string {
+  const clock = f.claim.slice('clock:'.length);
+  const limit = fmt(value(f, 'tppLimit'));
+  const headroom = `${clock} clock ${fmt(value(f, 'clockMhz'))} MHz is above the ${fmt(value(f, 'specClockMhz'))} MHz spec clock: measured TPP ${fmt(value(f, 'tpp'))} there`;
+  if (value(f, 'crosses') !== 1) return headroom;
+  return f.status === 'under-declared'
+    ? `${headroom}, not below ${limit} while the declared TPP is`
+    : `${headroom}: crosses ${limit}, which the declared TPP stays under`;
+}
+
+function describeDram(f: Finding): string {
+  if (f.claim === 'dram:peak') {
+    if (f.values.length === 0) return 'the device reports no memory interface: peak bandwidth not checked';
+    const peak = value(f, 'peakGbps');
+    const declared = value(f, 'declaredGbps');
+    const diff = (peak - declared) / declared;
+    return `memory interface peak ${fmt(peak, 1)} GB/s vs declared ${fmt(declared, 1)} GB/s (${diff >= 0 ? '+' : ''}${pct(diff)})`;
+  }
+  if (f.values.length === 0) return 'no bandwidth measurement';
+  const achieved = value(f, 'achievedGbps');
+  const declared = value(f, 'declaredGbps');
+  return `achieved ${fmt(achieved, 1)} GB/s = ${pct(achieved / declared)} of the declared ${fmt(declared, 1)} GB/s`;
+}
+
+function describeAudit(f: Finding): string {
+  const note = label(f, 'note');
+  if (note !== undefined) return note;
+  const original = value(f, 'original');
+  const rerun = value(f, 'rerun');
+  if (Number.isNaN(rerun)) return `${original.toPrecision(5)} originally; not measured in the rerun`;
+  return `${original.toPrecision(5)} originally, ${rerun.toPrecision(5)} now (${(((rerun - original) / original) * 100).toFixed(2)} %; allowed ±${(value(f, 'allowed') * 100).toFixed(2)} %)`;
+}
+
+export function describeFinding(f: Finding): string {
+  if (f.rule === 'audit') return describeAudit(f);
+  if (f.claim === 'units') return describeUnits(f);
+  if (f.claim.startsWith('rate:')) return describeRate(f);
+  if (f.claim.startsWith('format:')) return describeOmitted(f);
+  if (f.claim.startsWith('clock:')) return describeClock(f);
+  if (f.claim.startsWith('dram:')) return describeDram(f);
+  if (f.claim === 'state') return label(f, 'problem') ?? 'state problem';
+  return f.labels.map((l) => l.value).join('; ');
+}
