@@ -3,14 +3,16 @@
 // what the hardware can physically issue.
 import type { NativeBandwidthResult, NativeThroughputCase } from './native-addon.js';
 import { BANDWIDTH_CASES, MIN_TRIALS } from './registry.js';
+import { median } from './statistics.js';
 
 /**
- * Slack on the per-clock bound. The clock is measured just before and after
- * each trial, not during it, and on a shared host it drifts by a few percent
- * between readings (seen here: up to 6 %). The bound exists to catch counting
- * errors, which come in factors of 2 or more.
+ * Slack on the per-clock bound, applied to the median over trials. The clock
+ * is read just before and after each trial, not during it, and on a shared
+ * host it hops between 2.6 and 3.0 GHz from one millisecond to the next (seen
+ * here: one 3 ms trial read 14 % over the bound). The bound exists to catch
+ * counting errors and elided work, which come in factors of 2 or more.
  */
-export const PLAUSIBILITY_TOLERANCE = 0.1;
+export const PLAUSIBILITY_TOLERANCE = 0.25;
 
 export class ResultValidationError extends Error {
   constructor(
@@ -67,17 +69,18 @@ export function validateThroughputCase(c: NativeThroughputCase, minTrials = MIN_
     throw new ResultValidationError(label, 'one clock reading per trial expected');
   }
   if (!(c.opsPerTrial > 0)) throw new ResultValidationError(label, `op count ${c.opsPerTrial} per trial`);
-  const bound = c.opsPerInstruction * c.maxInstructionsPerClockPerUnit * (1 + PLAUSIBILITY_TOLERANCE);
-  c.trialSeconds.forEach((_, trial) => {
+  const rates = c.trialSeconds.map((_, trial) => {
     const rate = opsPerClockPerUnit(c, trial);
     if (!Number.isFinite(rate)) throw new ResultValidationError(label, `no valid clock reading for trial ${trial + 1}`);
-    if (rate > bound) {
-      throw new ResultValidationError(
-        label,
-        `trial ${trial + 1} reached ${rate.toFixed(1)} ops per clock per unit, above the ` +
-          `hardware bound of ${(c.opsPerInstruction * c.maxInstructionsPerClockPerUnit).toFixed(1)}: a counting bug ` +
-          `or work the compiler removed, not a result`,
-      );
-    }
+    return rate;
   });
+  const hardwareBound = c.opsPerInstruction * c.maxInstructionsPerClockPerUnit;
+  const typical = median(rates);
+  if (typical > hardwareBound * (1 + PLAUSIBILITY_TOLERANCE)) {
+    throw new ResultValidationError(
+      label,
+      `a median of ${typical.toFixed(1)} ops per clock per unit over ${rates.length} trials is above the hardware ` +
+        `bound of ${hardwareBound.toFixed(1)}: a counting bug or work the compiler removed, not a result`,
+    );
+  }
 }

@@ -98,6 +98,15 @@ describe('throughput results', () => {
     expect(() => validateThroughputCase(tooFast)).toThrow(/FP64\/avx512: .*above the hardware bound of 32/);
   });
 
+  it('tolerates one trial whose clock reading was off, but not a median above the bound', () => {
+    const oneOff = fp64Case(30 * 2 * 3e9 * 0.1);
+    oneOff.trialClockMhz = [...oneOff.trialClockMhz];
+    oneOff.trialClockMhz[3] = 2400; // this trial reads 37.5 ops/clk
+    expect(() => validateThroughputCase(oneOff)).not.toThrow();
+    const allOff = fp64Case(41 * 2 * 3e9 * 0.1); // 41 > 32 × 1.25
+    expect(() => validateThroughputCase(allOff)).toThrow(/a median of 41\.0 ops per clock per unit over 10 trials/);
+  });
+
   it('keeps an unavailable format with its reason and no numbers', () => {
     const report = shapeThroughputCase({
       ...fp64Case(0),
