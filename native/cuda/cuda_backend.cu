@@ -5,15 +5,15 @@
 #include <cstdio>
 #include <string>
 
+#include "bandwidth.cuh"
 #include "cuda_backend.h"
+#include "tensor.cuh"
 
 namespace tppverify::cuda {
 namespace {
 
-// Until the CUDA kernels land, this backend identifies devices and refuses to
-// measure them: a number from a path that does not exist yet would be a lie.
-constexpr const char* kNotMeasurable =
-    "this build's CUDA backend identifies devices only; its bandwidth and tensor kernels are not implemented yet";
+// mma.sync needs compute capability 8.0 (Ampere); older parts are identified only.
+constexpr int kMinComputeCapability = 80;
 
 // HBM and GDDR transfer data on both clock edges: peak = 2 × clock × bus width.
 constexpr double kTransfersPerMemoryClock = 2.0;
@@ -68,7 +68,12 @@ class CudaBackend final : public Backend {
       device.model = prop.name;
       device.unitName = "SM";
       device.computeUnits = prop.multiProcessorCount;
-      device.notMeasurableReason = kNotMeasurable;
+      const int cc = prop.major * 10 + prop.minor;
+      device.measuresBandwidth = device.measuresThroughput = cc >= kMinComputeCapability;
+      if (cc < kMinComputeCapability) {
+        device.notMeasurableReason = "compute capability " + std::to_string(prop.major) + "." + std::to_string(prop.minor) +
+                                     " is below 8.0, the oldest this backend measures";
+      }
       const int memoryClockKhz = attribute(cudaDevAttrMemoryClockRate, d);
       const double peakGbps =
           memoryClockKhz > 0 ? kTransfersPerMemoryClock * memoryClockKhz * 1e3 * prop.memoryBusWidth / 8 / 1e9 : -1;
@@ -95,13 +100,26 @@ class CudaBackend final : public Backend {
     return list;
   }
 
-  BandwidthResult measureBandwidth(int, const BandwidthRequest&, const ProgressSink&) override {
-    throw DeviceError(kNotMeasurable);
+  BandwidthResult measureBandwidth(int index, const BandwidthRequest& request, const ProgressSink& progress) override {
+    requireDevice(index);
+    return measureCudaBandwidth(index, request, progress);
   }
-  ThroughputResult measureThroughput(int, const ThroughputRequest&, const ProgressSink&) override {
-    throw DeviceError(kNotMeasurable);
+  ThroughputResult measureThroughput(int index, const ThroughputRequest& request, const ProgressSink& progress) override {
+    requireDevice(index);
+    return measureCudaThroughput(index, request, progress);
   }
-  ClockResult probeClock(int) override { throw DeviceError(kNotMeasurable); }
+  ClockResult probeClock(int index) override {
+    requireDevice(index);
+    return probeCudaClock(index);
+  }
+
+ private:
+  static void requireDevice(int index) {
+    int count = 0;
+    const cudaError_t status = cudaGetDeviceCount(&count);
+    if (status != cudaSuccess) throw DeviceError("cuda:" + std::to_string(index) + ": " + describe(status));
+    if (index < 0 || index >= count) throw DeviceError("cuda:" + std::to_string(index) + ": the CUDA driver reports " + std::to_string(count) + " device(s)");
+  }
 };
 
 }  // namespace
