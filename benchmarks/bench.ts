@@ -214,6 +214,7 @@ export async function measurePeakThroughput(
     {
       secondsPerTrial: settings.secondsPerTrial,
       trials: settings.trials,
+      sweep: settings.sweep === true,
       ...(fault?.suite === 'throughput' ? { faultCase: fault.name } : {}),
     },
     onProgress,

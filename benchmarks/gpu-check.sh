@@ -26,6 +26,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi -q >"$out/nvidia-smi-q.txt" 2>&1
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,uuid,serial,driver_version,vbios_version,clocks.max.sm,clocks.sm,power.limit,power.default_limit,mig.mode.current,ecc.mode.current --format=csv >"$out/nvidia-smi.csv" 2>&1
 step devices $cli devices --json
 step bench $cli bench --device "$device" --json
+step sweep $cli bench --device "$device" --suite throughput --sweep --seconds-per-trial 0.02 --json
 model=$(node -e 'try{const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(r.device.model)}catch{console.log("")}' "$out/bench.out")
 case "$model" in
   *H200*) declaration=harness/declaration/examples/h200-sxm.json ;;

@@ -75,6 +75,8 @@ export interface NativeThroughputRequest {
   secondsPerTrial?: number;
   trials?: number;
   formats?: string[];
+  /** Also every shape and occupancy variant the backend has (the GPU wgmma sweep). */
+  sweep?: boolean;
   /** Test-only: "FORMAT/engine" whose accumulators are corrupted before the check. */
   faultCase?: string;
 }

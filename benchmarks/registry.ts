@@ -38,6 +38,8 @@ export const THROUGHPUT_FORMATS: readonly ThroughputFormat[] = [
 
 export interface RunSettings {
   trials: number;
+  /** Also run every shape/occupancy variant (GPU wgmma: N = 64/128/256 × 1–3 warpgroups per SM). */
+  sweep?: boolean;
   /** 0: the backend's sizing rule (CPU: max(4 × last-level cache, 256 MiB) per array). */
   arrayBytes: number;
   secondsPerTrial: number;

@@ -45,6 +45,7 @@ interface BenchFlags {
   trials?: number;
   arrayMib?: number;
   secondsPerTrial?: number;
+  sweep?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -82,6 +83,7 @@ export function buildProgram(): Command {
     .option('--trials <n>', 'timed trials per kernel (at least 10)', positiveInteger('--trials'))
     .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
+    .option('--sweep', 'also every shape and occupancy variant (GPU: wgmma N = 64/128/256 × 1–3 warpgroups per SM)')
     .action(async (flags: BenchFlags) => {
       const json = flags.json === true;
       const options = {
@@ -92,6 +94,7 @@ export function buildProgram(): Command {
         ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
         ...(flags.arrayMib !== undefined ? { arrayMib: flags.arrayMib } : {}),
         ...(flags.secondsPerTrial !== undefined ? { secondsPerTrial: flags.secondsPerTrial } : {}),
+        ...(flags.sweep === true ? { sweep: true } : {}),
       };
       checkBenchOptions(options);
       const io = processIo(json);

@@ -269,6 +269,7 @@ Napi::Value MeasureThroughput(const Napi::CallbackInfo& info) {
   request.secondsPerTrial = numberOr(js, "secondsPerTrial", request.secondsPerTrial);
   request.trials = int(numberOr(js, "trials", request.trials));
   request.formats = stringList(js, "formats");
+  request.sweep = js.Has("sweep") && js.Get("sweep").ToBoolean().Value();
   request.faultCase = stringOr(js, "faultCase");
   return startWorker<ThroughputResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
     return requireBackend(target.backend).measureThroughput(target.index, request, progress);

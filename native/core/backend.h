@@ -78,6 +78,7 @@ struct ThroughputRequest {
   double secondsPerTrial = 0.1;
   int trials = 10;
   std::vector<std::string> formats;   // empty: every format the device has
+  bool sweep = false;                 // also every shape/occupancy variant the backend has (GPU wgmma sweep)
   std::string faultCase;              // test-only: "FORMAT/engine" whose result is corrupted
 };
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "tensor_case.cuh"
 
 namespace tppverify::cuda {
 namespace {
@@ -21,25 +22,8 @@ constexpr int kBlocksPerSm = 2;
 constexpr int kAccumulators = 8;
 // Each mma adds exactly 1 (integer formats: a known constant) to every
 // accumulator element; FP32 stays exact up to 2^24 additions.
-constexpr uint64_t kMaxIterations = 1u << 23;
 constexpr double kTargetTrialSeconds = 0.05;
 
-struct BlockRecord {
-  unsigned long long clockStart, clockEnd, timerStart, timerEnd;
-  unsigned smidStart, smidEnd, mismatches, pad;
-};
-
-__device__ unsigned long long globalTimerNs() {
-  unsigned long long t;
-  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-  return t;
-}
-
-__device__ unsigned smId() {
-  unsigned id;
-  asm volatile("mov.u32 %0, %%smid;" : "=r"(id));
-  return id;
-}
 
 // ---- one struct per instruction: registers, operand values, the asm, the check ----
 // Operand bit patterns (every A register one constant, every B register
@@ -146,22 +130,14 @@ __global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(Operand a, Operand
 #pragma unroll
     for (int r = 0; r < Op::kAccRegs; ++r) acc[k][r] = 0;
   __syncthreads();
-  if (threadIdx.x == 0) {
-    records[blockIdx.x].smidStart = smId();
-    records[blockIdx.x].timerStart = globalTimerNs();
-    records[blockIdx.x].clockStart = clock64();
-  }
+  stampStart(records);
 #pragma unroll 1
   for (uint64_t it = 0; it < iterations; ++it) {
 #pragma unroll
     for (int k = 0; k < kAccumulators; ++k) Op::mma(acc[k], a, b);
   }
   __syncthreads();
-  if (threadIdx.x == 0) {
-    records[blockIdx.x].clockEnd = clock64();
-    records[blockIdx.x].timerEnd = globalTimerNs();
-    records[blockIdx.x].smidEnd = smId();
-  }
+  stampEnd(records);
   if (int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0][0] += Op::kStep;  // test-only
   const typename Op::Acc expected = typename Op::Acc(iterations) * Op::kStep;
   unsigned bad = 0;
@@ -171,15 +147,6 @@ __global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(Operand a, Operand
     for (int r = 0; r < Op::kAccRegs; ++r) bad += acc[k][r] != expected;
   if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
 }
-
-struct Case {
-  const char* format;
-  const char* engine;
-  int minComputeCapability;  // major*10 + minor
-  double opsPerInstruction;
-  // Launches the kernel: grid, iterations, records, corrupt block (-1 for none).
-  void (*launch)(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock);
-};
 
 template <typename Op>
 void launchBits(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
@@ -194,15 +161,19 @@ void launchF64K16(int blocks, uint64_t iterations, BlockRecord* records, int cor
   mmaKernel<F64K16, double><<<blocks, kThreadsPerBlock>>>(1.0, 1.0 / 16, iterations, records, corruptBlock);
 }
 
-const Case kCases[] = {
-    {"FP64_TENSOR", "mma.sync.m8n8k4", 80, F64K4::kOps, launchF64K4},
-    {"FP64_TENSOR", "mma.sync.m16n8k16", 90, F64K16::kOps, launchF64K16},
-    {"TF32", "mma.sync", 80, TF32::kOps, launchBits<TF32>},
-    {"FP16", "mma.sync", 80, F16::kOps, launchBits<F16>},
-    {"BF16", "mma.sync", 80, BF16::kOps, launchBits<BF16>},
-    {"FP8", "mma.sync", 89, FP8::kOps, launchBits<FP8>},
-    {"INT8", "mma.sync", 80, INT8::kOps, launchBits<INT8>},
-};
+TensorCase mmaCase(const char* format, const char* engine, int minCc, double ops, uint64_t maxIterations,
+                   void (*launch)(int, uint64_t, BlockRecord*, int)) {
+  TensorCase c;
+  c.format = format;
+  c.engine = engine;
+  c.minComputeCapability = minCc;
+  c.opsPerInstruction = ops;
+  c.instructionsPerBlockIteration = kWarpsPerBlock * kAccumulators;
+  c.blocksPerSm = kBlocksPerSm;
+  c.maxIterations = maxIterations;
+  c.launch = launch;
+  return c;
+}
 
 // Dense ops per SM per clock by compute capability and format (shared
 // reference measurement.md, from vendor peaks): the plausibility bound.
@@ -220,11 +191,12 @@ double publishedOpsPerClockPerSm(int cc, const std::string& format) {
   return 32768;
 }
 
-std::string unavailableReason(const Case& c, int cc) {
+std::string unavailableReason(const TensorCase& c, int cc) {
   if (cc < c.minComputeCapability) {
-    return std::string(c.engine) + " " + c.format + " needs compute capability " + std::to_string(c.minComputeCapability / 10) +
-           "." + std::to_string(c.minComputeCapability % 10) + " or newer";
+    return c.engine + " " + c.format + " needs compute capability " + std::to_string(c.minComputeCapability / 10) + "." +
+           std::to_string(c.minComputeCapability % 10) + " or newer";
   }
+  if (c.hopperOnly && cc != 90) return c.engine + " exists on compute capability 9.0 (sm_90a) only";
   // Blackwell's peak path is tcgen05.mma; a slower mma.sync figure must not stand as its peak.
   if (cc >= 100) return "on Blackwell the peak path is tcgen05.mma, which this build does not implement; mma.sync is not reported as the peak";
   return "";
@@ -237,7 +209,7 @@ struct TrialMeasure {
   unsigned mismatches;
 };
 
-TrialMeasure runTrial(const Case& c, int blocks, uint64_t iterations, DeviceBuffer<BlockRecord>& records, int corruptBlock,
+TrialMeasure runTrial(const TensorCase& c, int blocks, uint64_t iterations, DeviceBuffer<BlockRecord>& records, int corruptBlock,
                       EventTimer& timer) {
   TPPVERIFY_CUDA_CHECK(cudaMemset(records.get(), 0, records.count() * sizeof(BlockRecord)));
   timer.start();
@@ -261,25 +233,43 @@ TrialMeasure runTrial(const Case& c, int blocks, uint64_t iterations, DeviceBuff
 
 }  // namespace
 
+std::vector<TensorCase> mmaSyncCases() {
+  // FP32 accumulators stay exact to 2^24 additions of 1; INT32 to 2^31 of 32.
+  constexpr uint64_t kFloatMax = 1u << 23;
+  constexpr uint64_t kIntMax = (1u << 31) / 32 - 1;
+  return {
+      mmaCase("FP64_TENSOR", "mma.sync.m8n8k4", 80, F64K4::kOps, kFloatMax, launchF64K4),
+      mmaCase("FP64_TENSOR", "mma.sync.m16n8k16", 90, F64K16::kOps, kFloatMax, launchF64K16),
+      mmaCase("TF32", "mma.sync", 80, TF32::kOps, kFloatMax, launchBits<TF32>),
+      mmaCase("FP16", "mma.sync", 80, F16::kOps, kFloatMax, launchBits<F16>),
+      mmaCase("BF16", "mma.sync", 80, BF16::kOps, kFloatMax, launchBits<BF16>),
+      mmaCase("FP8", "mma.sync", 89, FP8::kOps, kFloatMax, launchBits<FP8>),
+      mmaCase("INT8", "mma.sync", 80, INT8::kOps, kIntMax, launchBits<INT8>),
+  };
+}
+
 ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& request, const ProgressSink& progress) {
   TPPVERIFY_CUDA_CHECK(cudaSetDevice(device));
   cudaDeviceProp prop{};
   TPPVERIFY_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
   const int cc = prop.major * 10 + prop.minor;
-  const int blocks = prop.multiProcessorCount * kBlocksPerSm;
-  DeviceBuffer<BlockRecord> records(static_cast<size_t>(blocks));
+  std::vector<TensorCase> cases = mmaSyncCases();
+  for (TensorCase& c : wgmmaCases(request.sweep)) cases.push_back(std::move(c));
+  int maxBlocks = 0;
+  for (const TensorCase& c : cases) maxBlocks = std::max(maxBlocks, prop.multiProcessorCount * c.blocksPerSm);
+  DeviceBuffer<BlockRecord> records(static_cast<size_t>(maxBlocks));
   EventTimer timer;
   ThroughputResult result;
   result.deviceId = "cuda:" + std::to_string(device);
 
-  for (const Case& c : kCases) {
+  for (const TensorCase& c : cases) {
     if (!request.formats.empty() && std::find(request.formats.begin(), request.formats.end(), c.format) == request.formats.end()) continue;
+    const int blocks = prop.multiProcessorCount * c.blocksPerSm;
     ThroughputCaseResult out;
     out.format = c.format;
     out.engine = c.engine;
     out.opsPerInstruction = c.opsPerInstruction;
     out.maxInstructionsPerClockPerUnit = publishedOpsPerClockPerSm(cc, c.format) / c.opsPerInstruction;
-    out.threads = blocks * kThreadsPerBlock;
     out.clockMethod = "Δclock64 ÷ Δ%globaltimer per block, summed over blocks";
     out.unavailableReason = unavailableReason(c, cc);
     out.available = out.unavailableReason.empty();
@@ -287,16 +277,16 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
       result.cases.push_back(std::move(out));
       continue;
     }
-    const std::string label = std::string(c.format) + "/" + c.engine;
-    // Calibrate the iteration count for about kTargetTrialSeconds per trial.
-    const uint64_t probe = 4096;
+    const std::string label = c.format + "/" + c.engine;
+    // Calibrate the iteration count for the requested trial length.
+    const uint64_t probe = std::min<uint64_t>(1024, c.maxIterations);
     const TrialMeasure calibration = runTrial(c, blocks, probe, records, -1, timer);
+    if (calibration.mismatches) throw VerificationError(label, "accumulators wrong in the calibration run");
     const double perIteration = std::max(calibration.seconds / double(probe), 1e-12);
-    const uint64_t iterations =
-        std::clamp<uint64_t>(uint64_t(request.secondsPerTrial > 0 ? request.secondsPerTrial / perIteration
-                                                                   : kTargetTrialSeconds / perIteration),
-                             probe, kMaxIterations);
-    out.opsPerTrial = double(blocks) * kWarpsPerBlock * double(iterations) * kAccumulators * c.opsPerInstruction;
+    const double seconds = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
+    const uint64_t iterations = std::clamp<uint64_t>(uint64_t(seconds / perIteration), probe, c.maxIterations);
+    out.threads = blocks;
+    out.opsPerTrial = double(blocks) * c.instructionsPerBlockIteration * double(iterations) * c.opsPerInstruction;
     for (int trial = 0; trial <= request.trials; ++trial) {
       progress({"throughput", label, trial, request.trials});
       const bool corrupt = request.faultCase == label && trial == request.trials;
@@ -310,18 +300,6 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
       out.units = std::max(out.units, int(m.sms.size()));
     }
     result.cases.push_back(std::move(out));
-  }
-  // The peak paths this build does not have yet are listed, not silently dropped.
-  if (cc >= 90 && cc < 100) {
-    for (const char* format : {"TF32", "FP16", "BF16", "FP8", "INT8"}) {
-      if (!request.formats.empty() && std::find(request.formats.begin(), request.formats.end(), format) == request.formats.end()) continue;
-      ThroughputCaseResult out;
-      out.format = format;
-      out.engine = "wgmma";
-      out.available = false;
-      out.unavailableReason = "wgmma.mma_async kernels (the Hopper peak path) are not implemented in this build";
-      result.cases.push_back(std::move(out));
-    }
   }
   return result;
 }
@@ -338,7 +316,7 @@ ClockResult probeCudaClock(int device) {
   DeviceBuffer<BlockRecord> records(static_cast<size_t>(blocks));
   EventTimer timer;
   // The FP16 mma.sync loop keeps every SM busy: the clock it reads is the clock under tensor load.
-  const Case& fp16 = kCases[3];
+  const TensorCase fp16 = mmaSyncCases()[3];
   runTrial(fp16, blocks, 1u << 14, records, -1, timer);  // warm-up
   const TrialMeasure m = runTrial(fp16, blocks, 1u << 18, records, -1, timer);
   ClockResult result;

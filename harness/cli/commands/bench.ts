@@ -18,6 +18,7 @@ export interface BenchOptions {
   trials?: number;
   arrayMib?: number;
   secondsPerTrial?: number;
+  sweep?: boolean;
 }
 
 export interface BenchReport {
@@ -39,6 +40,7 @@ export function settingsFrom(options: BenchOptions): RunSettings {
     trials: options.trials ?? base.trials,
     arrayBytes: options.arrayMib !== undefined ? Math.round(options.arrayMib * 2 ** 20) : base.arrayBytes,
     secondsPerTrial: options.secondsPerTrial ?? base.secondsPerTrial,
+    sweep: options.sweep === true,
   };
 }
 

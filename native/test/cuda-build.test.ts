@@ -1,0 +1,68 @@
+// The built addon carries GPU code for every architecture the README claims.
+// CUDA cubins are ELF files (e_machine 190) embedded in the addon's fatbinary;
+// bits 8–15 of e_flags hold the SM version.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { addonPath, loadAddon } from '../../benchmarks/native-addon.js';
+
+const EM_CUDA = 190;
+const CLAIMED_SM_VERSIONS = [80, 89, 90, 100];
+
+interface Cubin {
+  sm: number;
+  bytes: Buffer;
+}
+
+/** Sizes of the ELF sections whose names contain `part` (ELF64 section headers, little endian). */
+function sectionSizes(elf: Buffer, part: string): number[] {
+  const shoff = Number(elf.readBigUInt64LE(0x28));
+  const shentsize = elf.readUInt16LE(0x3a);
+  const shnum = elf.readUInt16LE(0x3c);
+  const shstrndx = elf.readUInt16LE(0x3e);
+  const header = (i: number) => shoff + i * shentsize;
+  const names = Number(elf.readBigUInt64LE(header(shstrndx) + 0x18));
+  const sizes: number[] = [];
+  for (let i = 0; i < shnum; i++) {
+    const nameAt = names + elf.readUInt32LE(header(i));
+    const name = elf.toString('latin1', nameAt, elf.indexOf(0, nameAt));
+    if (name.startsWith('.text.') && name.includes(part)) sizes.push(Number(elf.readBigUInt64LE(header(i) + 0x20)));
+  }
+  return sizes;
+}
+
+function embeddedCubins(binary: Buffer): Cubin[] {
+  const found: Cubin[] = [];
+  for (let at = binary.indexOf('\x7fELF'); at >= 0; at = binary.indexOf('\x7fELF', at + 1)) {
+    if (binary[at + 4] !== 2 || binary.readUInt16LE(at + 18) !== EM_CUDA) continue;
+    const flags = binary.readUInt32LE(at + 48);
+    // Section headers end the ELF image: e_shoff + e_shnum × e_shentsize.
+    const end = Number(binary.readBigUInt64LE(at + 40)) + binary.readUInt16LE(at + 60) * binary.readUInt16LE(at + 58);
+    found.push({ sm: (flags >> 8) & 0xff, bytes: binary.subarray(at, at + end) });
+  }
+  return found;
+}
+
+const cudaBuilt = loadAddon().listBackends().find((b) => b.backend === 'cuda')?.built === true;
+
+describe.skipIf(!cudaBuilt)('CUDA code in the addon', () => {
+  const cubins = embeddedCubins(readFileSync(addonPath()));
+
+  it.each(CLAIMED_SM_VERSIONS)('holds a cubin for sm_%i', (sm) => {
+    expect(cubins.map((c) => c.sm)).toContain(sm);
+  });
+
+  it('carries real wgmma kernels in the sm_90a code, and only a trap elsewhere', () => {
+    const largest = (sm: number) => Math.max(0, ...cubins.filter((c) => c.sm === sm).flatMap((c) => sectionSizes(c.bytes, 'wgmmaKernel')));
+    // Fifteen wgmma kernels (five formats × three shapes), each a loop with its checks: kilobytes of code.
+    expect(largest(90)).toBeGreaterThan(2048);
+    for (const sm of [80, 89, 100]) expect(largest(sm), `sm_${sm}`).toBeLessThan(largest(90) / 4);
+  });
+
+  it('carries the mma.sync and bandwidth kernels for every claimed architecture', () => {
+    for (const sm of CLAIMED_SM_VERSIONS) {
+      const code = cubins.filter((c) => c.sm === sm);
+      expect(code.some((c) => c.bytes.includes('mmaKernel')), `sm_${sm}`).toBe(true);
+      expect(code.some((c) => c.bytes.includes('triadKernel')), `sm_${sm}`).toBe(true);
+    }
+  });
+});
