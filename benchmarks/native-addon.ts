@@ -123,7 +123,22 @@ export function isNativeMeasurementError(error: unknown): error is NativeMeasure
   );
 }
 
+/** The CUDA backend's host-side decisions, callable without a GPU (tests). */
+export interface NativeHostLogic {
+  cudaSizeArrays(l2Bytes: number, freeBytes: number, requestedBytes: number): {
+    elements: number;
+    ruleBytes: number;
+    capBytes: number;
+    belowRule: boolean;
+  };
+  cudaReadClock(
+    stamps: { clockStart: number; clockEnd: number; timerStartNs: number; timerEndNs: number; smidStart: number; smidEnd: number }[],
+  ): { mhz: number; sms: number };
+  cudaIterationsFor(calibrationSeconds: number, calibrationIterations: number, targetSeconds: number, minimum: number, maximum: number): number;
+}
+
 export interface NativeAddon {
+  hostLogic: NativeHostLogic;
   listBackends(): NativeBackendListing[];
   measureBandwidth(
     backend: BackendName,

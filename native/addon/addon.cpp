@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../core/backend.h"
+#include "../cuda/host_logic.h"
 #include "backends.h"
 
 namespace tppverify::addon {
@@ -284,7 +285,51 @@ Napi::Value ProbeClock(const Napi::CallbackInfo& info) {
   });
 }
 
+// The CUDA backend's host-side decisions, exposed so they are tested without a GPU.
+Napi::Object HostLogic(Napi::Env env) {
+  Napi::Object logic = Napi::Object::New(env);
+  logic.Set("cudaSizeArrays", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const auto arg = [&](size_t i) { return uint64_t(info[i].As<Napi::Number>().DoubleValue()); };
+    try {
+      const cuda::ArraySizing s = cuda::sizeArrays(arg(0), arg(1), arg(2));
+      Napi::Object out = Napi::Object::New(info.Env());
+      out.Set("elements", double(s.elements));
+      out.Set("ruleBytes", double(s.ruleBytes));
+      out.Set("capBytes", double(s.capBytes));
+      out.Set("belowRule", s.belowRule);
+      return out;
+    } catch (const DeviceError& e) {
+      throw Napi::Error::New(info.Env(), e.what());
+    }
+  }));
+  logic.Set("cudaReadClock", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const Napi::Array array = info[0].As<Napi::Array>();
+    std::vector<cuda::ClockStamp> stamps;
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      const Napi::Object o = array.Get(i).As<Napi::Object>();
+      const auto n = [&](const char* key) { return o.Get(key).As<Napi::Number>().DoubleValue(); };
+      stamps.push_back({uint64_t(n("clockStart")), uint64_t(n("clockEnd")), uint64_t(n("timerStartNs")), uint64_t(n("timerEndNs")),
+                        unsigned(n("smidStart")), unsigned(n("smidEnd"))});
+    }
+    try {
+      const cuda::ClockReading r = cuda::readClock(stamps);
+      Napi::Object out = Napi::Object::New(info.Env());
+      out.Set("mhz", r.mhz);
+      out.Set("sms", double(r.sms.size()));
+      return out;
+    } catch (const DeviceError& e) {
+      throw Napi::Error::New(info.Env(), e.what());
+    }
+  }));
+  logic.Set("cudaIterationsFor", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const auto n = [&](size_t i) { return info[i].As<Napi::Number>().DoubleValue(); };
+    return Napi::Number::New(info.Env(), double(cuda::iterationsFor(n(0), uint64_t(n(1)), n(2), uint64_t(n(3)), uint64_t(n(4)))));
+  }));
+  return logic;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("hostLogic", HostLogic(env));
   exports.Set("listBackends", Napi::Function::New(env, ListBackends));
   exports.Set("measureBandwidth", Napi::Function::New(env, MeasureBandwidth));
   exports.Set("measureThroughput", Napi::Function::New(env, MeasureThroughput));

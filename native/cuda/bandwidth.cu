@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "host_logic.h"
 
 namespace tppverify::cuda {
 namespace {
@@ -16,11 +17,6 @@ namespace {
 // nvbandwidth use the same order of magnitude).
 constexpr int kThreadsPerBlock = 256;
 constexpr int kUnroll = 4;
-// Arrays must dwarf the L2 so trials stream from DRAM (H100/H200 L2 is 50–60 MB).
-constexpr uint64_t kL2Multiple = 8;
-constexpr uint64_t kMinArrayBytes = 1ull << 30;
-// Three arrays may take at most this share of the free device memory.
-constexpr double kMaxFreeMemoryShare = 0.8;
 // Each timed trial repeats the kernel until it lasts about this long.
 constexpr double kMinTrialSeconds = 0.02;
 constexpr double kTriadScalar = 3.0;
@@ -241,15 +237,8 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
   }
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
-  const uint64_t ruleBytes = std::max<uint64_t>(kL2Multiple * uint64_t(prop.l2CacheSize), kMinArrayBytes);
-  const uint64_t capBytes = uint64_t(kMaxFreeMemoryShare * double(freeBytes) / 3);
-  const uint64_t wanted = request.arrayBytes ? request.arrayBytes : ruleBytes;
-  if (request.arrayBytes && wanted > capBytes) {
-    throw DeviceError("three arrays of " + std::to_string(wanted) + " bytes do not fit in " + std::to_string(freeBytes) +
-                      " free bytes of device memory");
-  }
-  // Elements: a whole number of 16-byte pairs per thread of the largest grid.
-  const uint64_t n = std::max<uint64_t>(2, std::min(wanted, capBytes) / sizeof(double) / 2 * 2);
+  const ArraySizing sizing = sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes);
+  const uint64_t n = sizing.elements;
   const uint64_t arrayBytes = n * sizeof(double);
 
   BandwidthResult result;
@@ -261,6 +250,7 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
       {"lastLevelCacheMultiple", double(kL2Multiple), "tppverify rule"},
       {"minimumArrayBytes", double(kMinArrayBytes), "tppverify rule"},
       {"freeMemoryBytes", double(freeBytes), "cudaMemGetInfo"},
+      {"cappedByFreeMemory", sizing.belowRule && !request.arrayBytes, "tppverify rule"},
       {"requestedArrayBytes", double(request.arrayBytes), "request"},
       {"arrays", 3.0, "tppverify rule"},
   };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "host_logic.h"
 #include "tensor_case.cuh"
 
 namespace tppverify::cuda {
@@ -218,16 +219,14 @@ TrialMeasure runTrial(const TensorCase& c, int blocks, uint64_t iterations, Devi
   TrialMeasure m{timer.stopSeconds(), 0, {}, 0};
   std::vector<BlockRecord> host(static_cast<size_t>(blocks));
   TPPVERIFY_CUDA_CHECK(cudaMemcpy(host.data(), records.get(), host.size() * sizeof(BlockRecord), cudaMemcpyDeviceToHost));
-  double cycles = 0, nanoseconds = 0;
+  std::vector<ClockStamp> stamps;
   for (const BlockRecord& r : host) {
-    cycles += double(r.clockEnd - r.clockStart);
-    nanoseconds += double(r.timerEnd - r.timerStart);
-    m.sms.insert(r.smidStart);
-    m.sms.insert(r.smidEnd);
+    stamps.push_back({r.clockStart, r.clockEnd, r.timerStart, r.timerEnd, r.smidStart, r.smidEnd});
     m.mismatches += r.mismatches;
   }
-  // Effective SM clock: cycles per nanosecond × 1000 = MHz (Δclock64 ÷ Δ%globaltimer).
-  m.clockMhz = nanoseconds > 0 ? cycles / nanoseconds * 1e3 : 0;
+  const ClockReading clock = readClock(stamps);
+  m.clockMhz = clock.mhz;
+  m.sms = clock.sms;
   return m;
 }
 
@@ -282,9 +281,8 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
     const uint64_t probe = std::min<uint64_t>(1024, c.maxIterations);
     const TrialMeasure calibration = runTrial(c, blocks, probe, records, -1, timer);
     if (calibration.mismatches) throw VerificationError(label, "accumulators wrong in the calibration run");
-    const double perIteration = std::max(calibration.seconds / double(probe), 1e-12);
     const double seconds = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
-    const uint64_t iterations = std::clamp<uint64_t>(uint64_t(seconds / perIteration), probe, c.maxIterations);
+    const uint64_t iterations = iterationsFor(calibration.seconds, probe, seconds, probe, c.maxIterations);
     out.threads = blocks;
     out.opsPerTrial = double(blocks) * c.instructionsPerBlockIteration * double(iterations) * c.opsPerInstruction;
     for (int trial = 0; trial <= request.trials; ++trial) {

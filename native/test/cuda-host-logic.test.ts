@@ -1,0 +1,64 @@
+// The CUDA backend's host-side logic, without a GPU.
+import { describe, expect, it } from 'vitest';
+import { loadAddon } from '../../benchmarks/native-addon.js';
+
+const logic = loadAddon().hostLogic;
+const GIB = 2 ** 30;
+const MIB = 2 ** 20;
+
+describe('CUDA array sizing', () => {
+  it('takes max(8 × L2, 1 GiB) per array when memory allows', () => {
+    // H100: 50 MiB L2 → 400 MiB, so the 1 GiB floor rules.
+    expect(logic.cudaSizeArrays(50 * MIB, 79 * GIB, 0)).toMatchObject({ ruleBytes: GIB, elements: GIB / 8, belowRule: false });
+    // A part with a 256 MiB last-level cache → 2 GiB.
+    expect(logic.cudaSizeArrays(256 * MIB, 180 * GIB, 0)).toMatchObject({ ruleBytes: 2 * GIB, elements: (2 * GIB) / 8 });
+  });
+
+  it('caps three arrays at 80 % of free memory and says the rule was not met', () => {
+    const s = logic.cudaSizeArrays(50 * MIB, 3 * GIB, 0);
+    expect(s.capBytes).toBe(Math.floor((0.8 * 3 * GIB) / 3));
+    expect(s.elements * 8).toBeLessThanOrEqual(s.capBytes);
+    expect(s.elements % 2).toBe(0);
+    expect(s.belowRule).toBe(true);
+  });
+
+  it('refuses a requested size that does not fit', () => {
+    expect(() => logic.cudaSizeArrays(50 * MIB, 3 * GIB, 2 * GIB)).toThrow(/three arrays of 2147483648 bytes do not fit/);
+  });
+});
+
+describe('CUDA clock and SMs from block records', () => {
+  it('divides summed cycles by summed nanoseconds and counts distinct SMs', () => {
+    const stamps = [0, 1, 2, 3].map((sm) => ({
+      clockStart: 1000,
+      clockEnd: 1000 + 1_755_000 * 10, // 10 ms at 1,755 MHz
+      timerStartNs: 5_000,
+      timerEndNs: 5_000 + 10_000_000,
+      smidStart: sm % 2,
+      smidEnd: sm % 2,
+    }));
+    const reading = logic.cudaReadClock(stamps);
+    expect(reading.mhz).toBeCloseTo(1755, 6);
+    expect(reading.sms).toBe(2);
+  });
+
+  it('counts a block that migrated between SMs on both', () => {
+    const reading = logic.cudaReadClock([{ clockStart: 0, clockEnd: 100, timerStartNs: 0, timerEndNs: 100, smidStart: 7, smidEnd: 9 }]);
+    expect(reading.sms).toBe(2);
+    expect(reading.mhz).toBe(1000);
+  });
+
+  it('refuses stamps that run backwards', () => {
+    expect(() => logic.cudaReadClock([{ clockStart: 10, clockEnd: 5, timerStartNs: 0, timerEndNs: 1, smidStart: 0, smidEnd: 0 }])).toThrow(
+      /ran backwards/,
+    );
+  });
+});
+
+describe('CUDA trial length', () => {
+  it('scales the calibration run to the target and clamps to the exact-accumulator limit', () => {
+    expect(logic.cudaIterationsFor(0.001, 1024, 0.05, 1024, 1 << 22)).toBe(51200);
+    expect(logic.cudaIterationsFor(1e-6, 1024, 10, 1024, 1 << 22)).toBe(1 << 22);
+    expect(logic.cudaIterationsFor(1, 1024, 0.001, 1024, 1 << 22)).toBe(1024);
+  });
+});
