@@ -2,8 +2,10 @@
 # CMake 3.25's HIP language fails against Debian's ROCm layout.
 set(TPPVERIFY_HIP_TARGETS "gfx90a" CACHE STRING "AMD GPU targets for hipcc (semicolon-separated), e.g. gfx90a;gfx942;gfx950")
 
-set(hip_sources ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.cpp)
-set(hip_headers ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.h ${CMAKE_SOURCE_DIR}/native/core/backend.h)
+set(hip_sources ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.cpp ${CMAKE_SOURCE_DIR}/native/hip/hip_bandwidth.cpp
+    ${CMAKE_SOURCE_DIR}/native/hip/hip_mfma.cpp)
+set(hip_headers ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.h ${CMAKE_SOURCE_DIR}/native/hip/hip_check.h
+    ${CMAKE_SOURCE_DIR}/native/core/backend.h)
 set(hip_output ${CMAKE_BINARY_DIR}/hip/libtppverify_hip.so)
 set(hip_arch_flags)
 foreach(target ${TPPVERIFY_HIP_TARGETS})

@@ -1,4 +1,5 @@
 #include "hip_backend.h"
+#include "hip_check.h"
 
 #include <hip/hip_runtime.h>
 
@@ -7,10 +8,6 @@
 namespace tppverify::hip {
 namespace {
 
-// Until the HIP kernels land, this backend identifies devices and refuses to
-// measure them: a number from a path that does not exist yet would be a lie.
-constexpr const char* kNotMeasurable =
-    "this build's HIP backend identifies devices only; its bandwidth and MFMA kernels are not implemented yet";
 
 // HBM transfers data on both clock edges: peak = 2 × clock × bus width.
 constexpr double kTransfersPerMemoryClock = 2.0;
@@ -45,7 +42,7 @@ class HipBackend final : public Backend {
       device.model = prop.name;
       device.unitName = "CU";
       device.computeUnits = prop.multiProcessorCount;
-      device.notMeasurableReason = kNotMeasurable;
+      device.measuresBandwidth = device.measuresThroughput = true;
       const double peakGbps = kTransfersPerMemoryClock * prop.memoryClockRate * 1e3 * prop.memoryBusWidth / 8 / 1e9;
       auto add = [&](const std::string& key, AttributeValue value) {
         device.attributes.push_back({key, std::move(value), "hip runtime"});
@@ -69,13 +66,24 @@ class HipBackend final : public Backend {
     return list;
   }
 
-  BandwidthResult measureBandwidth(int, const BandwidthRequest&, const ProgressSink&) override {
-    throw DeviceError(kNotMeasurable);
+  BandwidthResult measureBandwidth(int index, const BandwidthRequest& request, const ProgressSink& progress) override {
+    return measureHipBandwidth(index, request, progress);
   }
-  ThroughputResult measureThroughput(int, const ThroughputRequest&, const ProgressSink&) override {
-    throw DeviceError(kNotMeasurable);
+  ThroughputResult measureThroughput(int index, const ThroughputRequest& request, const ProgressSink& progress) override {
+    return measureHipThroughput(index, request, progress);
   }
-  ClockResult probeClock(int) override { throw DeviceError(kNotMeasurable); }
+  ClockResult probeClock(int index) override {
+    ThroughputRequest request;
+    request.formats = {"FP16"};
+    request.trials = 1;
+    request.secondsPerTrial = 0.02;
+    const ThroughputResult result = measureHipThroughput(index, request, [](const Progress&) {});
+    ClockResult clock;
+    clock.deviceId = "hip:" + std::to_string(index);
+    clock.method = "Δs_memtime ÷ Δs_memrealtime over an FP16 MFMA loop on every CU";
+    for (const ThroughputCaseResult& c : result.cases) clock.mhzPerThread.insert(clock.mhzPerThread.end(), c.trialClockMhz.begin(), c.trialClockMhz.end());
+    return clock;
+  }
 };
 
 }  // namespace

@@ -1,0 +1,211 @@
+// DRAM bandwidth on AMD Instinct: read, write, copy, triad with 16-byte
+// non-temporal accesses and a persistent grid; arrays of at least 2 GiB so the
+// 256 MB Infinity Cache of MI300-class parts cannot serve them. Never run on a GPU.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+#include <vector>
+
+#include "hip_check.h"
+
+namespace tppverify::hip {
+namespace {
+
+constexpr int kThreadsPerBlock = 256;
+// ≥ 2 GiB per array: above MI300X/MI325X's 256 MB Infinity Cache by 8× (issue 6).
+constexpr uint64_t kMinArrayBytes = 2ull << 30;
+constexpr uint64_t kL2Multiple = 8;
+constexpr double kMaxFreeMemoryShare = 0.8;
+constexpr double kMinTrialSeconds = 0.02;
+constexpr double kTriadScalar = 3.0;
+constexpr int kBlocksPerCu = 4;
+
+enum class Kernel { Read, Write, Copy, Triad };
+struct KernelSpec {
+  Kernel kind;
+  const char* name;
+  int arraysRead;
+  int arraysWritten;
+};
+constexpr KernelSpec kKernels[] = {
+    {Kernel::Read, "read", 1, 0}, {Kernel::Write, "write", 0, 1}, {Kernel::Copy, "copy", 1, 1}, {Kernel::Triad, "triad", 2, 1}};
+
+__host__ __device__ double patternA(uint64_t i) { return 1.0 + double(i & 255) * 0.5; }
+__host__ __device__ double patternB(uint64_t i) { return 2.0 + double((i >> 8) & 255) * 0.25; }
+__host__ __device__ double expectedOutput(Kernel kind, uint64_t i, double value) {
+  switch (kind) {
+    case Kernel::Write: return value;
+    case Kernel::Copy: return patternA(i);
+    case Kernel::Triad: return patternA(i) + value * patternB(i);
+    case Kernel::Read: break;
+  }
+  return 0;
+}
+
+double expectedReadSum(uint64_t n) {
+  const double periodSum = 256.0 + 0.5 * (255.0 * 256.0 / 2.0);
+  const uint64_t remainder = n % 256;
+  return double(n / 256) * periodSum + double(remainder) + 0.5 * double(remainder * (remainder - 1) / 2);
+}
+
+struct Pair {
+  double x, y;
+};
+
+__device__ Pair loadNt(const Pair* p) { return {__builtin_nontemporal_load(&p->x), __builtin_nontemporal_load(&p->y)}; }
+__device__ void storeNt(Pair* p, Pair v) {
+  __builtin_nontemporal_store(v.x, &p->x);
+  __builtin_nontemporal_store(v.y, &p->y);
+}
+
+__global__ void initArrays(double* a, double* b, uint64_t n) {
+  for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < n; i += uint64_t(gridDim.x) * blockDim.x) {
+    a[i] = patternA(i);
+    b[i] = patternB(i);
+  }
+}
+
+// One body for all four kernels: the switch is uniform across the grid.
+__global__ void streamKernel(Kernel kind, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, double value, double* partial) {
+  __shared__ double sums[kThreadsPerBlock];
+  const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
+  double sum = 0;
+  uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x;
+  for (; i < pairs; i += stride) {
+    switch (kind) {
+      case Kernel::Read: {
+        const Pair v = loadNt(a + i);
+        sum += v.x + v.y;
+        break;
+      }
+      case Kernel::Write: storeNt(c + i, {value, value}); break;
+      case Kernel::Copy: storeNt(c + i, loadNt(a + i)); break;
+      case Kernel::Triad: {
+        const Pair x = loadNt(a + i), y = loadNt(b + i);
+        storeNt(c + i, {fma(value, y.x, x.x), fma(value, y.y, x.y)});
+        break;
+      }
+    }
+  }
+  if (kind != Kernel::Read) return;
+  sums[threadIdx.x] = sum;
+  __syncthreads();
+  for (int width = kThreadsPerBlock / 2; width > 0; width /= 2) {
+    if (int(threadIdx.x) < width) sums[threadIdx.x] += sums[threadIdx.x + width];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];
+}
+
+__global__ void countMismatches(Kernel kind, const double* c, uint64_t n, double value, unsigned long long* mismatches) {
+  unsigned long long bad = 0;
+  for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < n; i += uint64_t(gridDim.x) * blockDim.x) bad += c[i] != expectedOutput(kind, i, value);
+  if (bad) atomicAdd(mismatches, bad);
+}
+
+}  // namespace
+
+BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request, const ProgressSink& progress) {
+  TPPVERIFY_HIP_CHECK(hipSetDevice(device));
+  hipDeviceProp_t prop{};
+  TPPVERIFY_HIP_CHECK(hipGetDeviceProperties(&prop, device));
+  for (const std::string& name : request.kernels) {
+    if (std::none_of(std::begin(kKernels), std::end(kKernels), [&](const KernelSpec& k) { return name == k.name; })) {
+      throw DeviceError("unknown bandwidth kernel '" + name + "' for the HIP backend (read, write, copy, triad)");
+    }
+  }
+  size_t freeBytes = 0, totalBytes = 0;
+  TPPVERIFY_HIP_CHECK(hipMemGetInfo(&freeBytes, &totalBytes));
+  const uint64_t ruleBytes = std::max<uint64_t>(kL2Multiple * uint64_t(prop.l2CacheSize), kMinArrayBytes);
+  const uint64_t capBytes = uint64_t(kMaxFreeMemoryShare * double(freeBytes) / 3);
+  if (request.arrayBytes && request.arrayBytes > capBytes) {
+    throw DeviceError("three arrays of " + std::to_string(request.arrayBytes) + " bytes do not fit in " + std::to_string(freeBytes) + " free bytes");
+  }
+  const uint64_t n = std::max<uint64_t>(2, std::min(request.arrayBytes ? request.arrayBytes : ruleBytes, capBytes) / sizeof(double) / 2 * 2);
+  const uint64_t arrayBytes = n * sizeof(double);
+  const int blocks = prop.multiProcessorCount * kBlocksPerCu;
+
+  BandwidthResult result;
+  result.deviceId = "hip:" + std::to_string(device);
+  result.threads = blocks * kThreadsPerBlock;
+  result.arrayBytes = arrayBytes;
+  result.byteConvention = "bytes read plus bytes written per trial; write-allocate not counted (non-temporal loads and stores)";
+  result.sizing = {
+      {"lastLevelCacheBytes", double(prop.l2CacheSize), "hip runtime (L2; the Infinity Cache is not reported)"},
+      {"lastLevelCacheMultiple", double(kL2Multiple), "tppverify rule"},
+      {"minimumArrayBytes", double(kMinArrayBytes), "tppverify rule"},
+      {"freeMemoryBytes", double(freeBytes), "hipMemGetInfo"},
+      {"requestedArrayBytes", double(request.arrayBytes), "request"},
+  };
+
+  DeviceBuffer<double> a(n), b(n), c(n), partial(static_cast<size_t>(blocks));
+  DeviceBuffer<unsigned long long> count(1);
+  initArrays<<<blocks, kThreadsPerBlock>>>(a.get(), b.get(), n);
+  TPPVERIFY_HIP_CHECK(hipGetLastError());
+  TPPVERIFY_HIP_CHECK(hipDeviceSynchronize());
+  EventTimer timer;
+  const auto* pa = reinterpret_cast<const Pair*>(a.get());
+  const auto* pb = reinterpret_cast<const Pair*>(b.get());
+  auto* pc = reinterpret_cast<Pair*>(c.get());
+
+  for (const KernelSpec& spec : kKernels) {
+    if (!request.kernels.empty() && std::find(request.kernels.begin(), request.kernels.end(), spec.name) == request.kernels.end()) continue;
+    BandwidthKernelResult kernel;
+    kernel.name = spec.name;
+    kernel.engine = "hip-16B-nontemporal";
+    kernel.elements = n;
+    kernel.bytesReadPerTrial = uint64_t(spec.arraysRead) * arrayBytes;
+    kernel.bytesWrittenPerTrial = uint64_t(spec.arraysWritten) * arrayBytes;
+    int launches = 1;
+    for (int trial = 0; trial <= request.trials; ++trial) {
+      progress({"bandwidth", spec.name, trial, request.trials});
+      const double value = spec.kind == Kernel::Write ? 1.5 + trial : kTriadScalar;
+      if (spec.arraysWritten) TPPVERIFY_HIP_CHECK(hipMemset(c.get(), 0xFF, arrayBytes));
+      timer.start();
+      for (int l = 0; l < launches; ++l) streamKernel<<<blocks, kThreadsPerBlock>>>(spec.kind, pa, pb, pc, n / 2, value, partial.get());
+      TPPVERIFY_HIP_CHECK(hipGetLastError());
+      const double seconds = timer.stopSeconds() / launches;
+      const bool corrupt = trial == request.trials && request.faultKernel == spec.name;
+      if (spec.kind == Kernel::Read) {
+        std::vector<double> sums(static_cast<size_t>(blocks));
+        TPPVERIFY_HIP_CHECK(hipMemcpy(sums.data(), partial.get(), sums.size() * sizeof(double), hipMemcpyDeviceToHost));
+        double sum = corrupt ? 1.0 : 0.0;
+        for (double s : sums) sum += s;
+        if (sum != expectedReadSum(n)) {
+          std::ostringstream detail;
+          detail.precision(17);
+          detail << "sum " << sum << ", expected " << expectedReadSum(n) << " (trial " << trial << ")";
+          throw VerificationError(spec.name, detail.str());
+        }
+      } else {
+        if (corrupt) {
+          const double wrong = expectedOutput(spec.kind, n / 2, value) + 1.0;
+          TPPVERIFY_HIP_CHECK(hipMemcpy(c.get() + n / 2, &wrong, sizeof(double), hipMemcpyHostToDevice));
+        }
+        TPPVERIFY_HIP_CHECK(hipMemset(count.get(), 0, sizeof(unsigned long long)));
+        countMismatches<<<blocks, kThreadsPerBlock>>>(spec.kind, c.get(), n, value, count.get());
+        unsigned long long bad = 0;
+        TPPVERIFY_HIP_CHECK(hipMemcpy(&bad, count.get(), sizeof(bad), hipMemcpyDeviceToHost));
+        if (bad) throw VerificationError(spec.name, std::to_string(bad) + " of " + std::to_string(n) + " elements wrong (trial " + std::to_string(trial) + ")");
+        if (trial == request.trials) {
+          std::vector<double> host(n);
+          TPPVERIFY_HIP_CHECK(hipMemcpy(host.data(), c.get(), arrayBytes, hipMemcpyDeviceToHost));
+          for (uint64_t i = 0; i < n; ++i) {
+            if (host[i] != expectedOutput(spec.kind, i, value)) throw VerificationError(spec.name, "element " + std::to_string(i) + " wrong on the host");
+          }
+        }
+      }
+      if (trial == 0) {
+        kernel.warmupSeconds = seconds;
+        launches = std::max(1, int(std::ceil(kMinTrialSeconds / std::max(seconds, 1e-6))));
+      } else {
+        kernel.trialSeconds.push_back(seconds);
+      }
+    }
+    result.kernels.push_back(std::move(kernel));
+  }
+  return result;
+}
+
+}  // namespace tppverify::hip

@@ -1,0 +1,230 @@
+// MFMA peak microbenchmarks for CDNA (wave64): independent accumulators in
+// registers, constant operands so every accumulator's value is known, the
+// shader clock (s_memtime) against the 100 MHz real-time counter
+// (s_memrealtime), and the CUs used from HW_ID. Never run on a GPU.
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hip_check.h"
+
+namespace tppverify::hip {
+namespace {
+
+constexpr int kThreadsPerBlock = 256;  // four waves: one per SIMD
+constexpr int kBlocksPerCu = 2;
+constexpr int kAccumulators = 4;
+// s_memrealtime counts at a constant 100 MHz on CDNA (shared reference tensor-instructions.md §5).
+constexpr double kRealtimeMhz = 100.0;
+// HW_ID (hwreg 4), all 32 bits: CU id in bits 8–11, SH in 12, SE in 13–15 (gfx9 ISA, "HW_ID").
+constexpr int kHwIdAllBits = (31 << 11) | 4;
+constexpr double kTargetTrialSeconds = 0.05;
+
+struct Record {
+  unsigned long long clockStart, clockEnd, realStart, realEnd;
+  unsigned cuStart, cuEnd, mismatches, pad;
+};
+
+__device__ unsigned cuKey() {
+  const unsigned id = __builtin_amdgcn_s_getreg(kHwIdAllBits);
+  return (id >> 8) & 0xFF;  // CU, SH and SE bits together name one CU
+}
+
+typedef _Float16 half4 __attribute__((ext_vector_type(4)));
+typedef short short4v __attribute__((ext_vector_type(4)));
+typedef float float16v __attribute__((ext_vector_type(16)));
+typedef int int16v __attribute__((ext_vector_type(16)));
+typedef double double4v __attribute__((ext_vector_type(4)));
+
+// Each op: accumulator type, ops per wave instruction (2·M·N·K), the increment
+// every accumulator element gets per instruction with the operands below.
+struct F16 {  // 32x32x8 f16: a = 1, b = 1/8 → +1
+  using Acc = float16v;
+  static constexpr int kLanes = 16;
+  static constexpr double kOps = 2.0 * 32 * 32 * 8;
+  static constexpr float kStep = 1;
+  __device__ static Acc mma(Acc c) {
+    const half4 a = {1, 1, 1, 1}, b = {0.125, 0.125, 0.125, 0.125};
+    return __builtin_amdgcn_mfma_f32_32x32x8f16(a, b, c, 0, 0, 0);
+  }
+};
+struct BF16 {  // 32x32x8 bf16_1k: a = 1 (0x3F80), b = 1/8 (0x3E00) → +1
+  using Acc = float16v;
+  static constexpr int kLanes = 16;
+  static constexpr double kOps = 2.0 * 32 * 32 * 8;
+  static constexpr float kStep = 1;
+  __device__ static Acc mma(Acc c) {
+    const short4v a = {0x3F80, 0x3F80, 0x3F80, 0x3F80}, b = {0x3E00, 0x3E00, 0x3E00, 0x3E00};
+    return __builtin_amdgcn_mfma_f32_32x32x8bf16_1k(a, b, c, 0, 0, 0);
+  }
+};
+struct INT8 {  // 32x32x8 i8 (CDNA2): a = b = 1 → +8
+  using Acc = int16v;
+  static constexpr int kLanes = 16;
+  static constexpr double kOps = 2.0 * 32 * 32 * 8;
+  static constexpr int kStep = 8;
+  __device__ static Acc mma(Acc c) {
+#if defined(__gfx90a__)
+    return __builtin_amdgcn_mfma_i32_32x32x8i8(0x01010101, 0x01010101, c, 0, 0, 0);
+#else
+    __builtin_trap();
+    return c;
+#endif
+  }
+};
+struct F64 {  // 16x16x4 f64: a = 1, b = 1/4 → +1
+  using Acc = double4v;
+  static constexpr int kLanes = 4;
+  static constexpr double kOps = 2.0 * 16 * 16 * 4;
+  static constexpr double kStep = 1;
+  __device__ static Acc mma(Acc c) { return __builtin_amdgcn_mfma_f64_16x16x4f64(1.0, 0.25, c, 0, 0, 0); }
+};
+
+template <typename Op>
+__global__ void __launch_bounds__(kThreadsPerBlock) mfmaKernel(uint64_t iterations, Record* records, int corruptBlock) {
+  typename Op::Acc acc[kAccumulators];
+  for (int k = 0; k < kAccumulators; ++k) acc[k] = typename Op::Acc{};
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    records[blockIdx.x].cuStart = cuKey();
+    records[blockIdx.x].realStart = __builtin_amdgcn_s_memrealtime();
+    records[blockIdx.x].clockStart = __builtin_amdgcn_s_memtime();
+  }
+  for (uint64_t it = 0; it < iterations; ++it) {
+#pragma unroll
+    for (int k = 0; k < kAccumulators; ++k) acc[k] = Op::mma(acc[k]);
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    records[blockIdx.x].clockEnd = __builtin_amdgcn_s_memtime();
+    records[blockIdx.x].realEnd = __builtin_amdgcn_s_memrealtime();
+    records[blockIdx.x].cuEnd = cuKey();
+  }
+  if (int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0][0] += Op::kStep;  // test-only
+  unsigned bad = 0;
+  for (int k = 0; k < kAccumulators; ++k)
+    for (int l = 0; l < Op::kLanes; ++l) bad += acc[k][l] != decltype(acc[k][l])(iterations) * Op::kStep;
+  if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
+}
+
+struct Case {
+  const char* format;
+  const char* engine;
+  bool gfx90aOnly;
+  double opsPerInstruction;
+  uint64_t maxIterations;
+  void (*launch)(int blocks, uint64_t iterations, Record* records, int corruptBlock);
+};
+
+template <typename Op>
+void launch(int blocks, uint64_t iterations, Record* records, int corruptBlock) {
+  mfmaKernel<Op><<<blocks, kThreadsPerBlock>>>(iterations, records, corruptBlock);
+}
+
+// FP32 exact to 2^24 additions of 1; INT32 to 2^31 / 8.
+constexpr uint64_t kFloatMax = 1u << 23;
+const Case kCases[] = {
+    {"FP64_TENSOR", "mfma.f64.16x16x4", false, F64::kOps, kFloatMax, launch<F64>},
+    {"FP16", "mfma.f32.32x32x8f16", false, F16::kOps, kFloatMax, launch<F16>},
+    {"BF16", "mfma.f32.32x32x8bf16_1k", false, BF16::kOps, kFloatMax, launch<BF16>},
+    {"INT8", "mfma.i32.32x32x8i8", true, INT8::kOps, (1u << 31) / 8 - 1, launch<INT8>},
+};
+
+// Dense ops per CU per clock (measurement.md): the plausibility bound.
+double publishedOpsPerClockPerCu(const std::string& gfx, const std::string& format) {
+  const bool cdna3 = gfx.rfind("gfx94", 0) == 0 || gfx.rfind("gfx95", 0) == 0;
+  if (format == "FP64_TENSOR") return 256;
+  if (format == "FP16" || format == "BF16") return cdna3 ? 2048 : 1024;
+  if (format == "INT8") return cdna3 ? 4096 : 1024;
+  return 8192;
+}
+
+}  // namespace
+
+ThroughputResult measureHipThroughput(int device, const ThroughputRequest& request, const ProgressSink& progress) {
+  TPPVERIFY_HIP_CHECK(hipSetDevice(device));
+  hipDeviceProp_t prop{};
+  TPPVERIFY_HIP_CHECK(hipGetDeviceProperties(&prop, device));
+  const std::string gfx = prop.gcnArchName;
+  const bool isGfx90a = gfx.rfind("gfx90a", 0) == 0;
+  const int blocks = prop.multiProcessorCount * kBlocksPerCu;
+  DeviceBuffer<Record> records(static_cast<size_t>(blocks));
+  EventTimer timer;
+  ThroughputResult result;
+  result.deviceId = "hip:" + std::to_string(device);
+
+  auto trial = [&](const Case& c, uint64_t iterations, int corruptBlock, double& seconds, double& mhz, std::set<unsigned>& cus) {
+    TPPVERIFY_HIP_CHECK(hipMemset(records.get(), 0, records.count() * sizeof(Record)));
+    timer.start();
+    c.launch(blocks, iterations, records.get(), corruptBlock);
+    TPPVERIFY_HIP_CHECK(hipGetLastError());
+    seconds = timer.stopSeconds();
+    std::vector<Record> host(static_cast<size_t>(blocks));
+    TPPVERIFY_HIP_CHECK(hipMemcpy(host.data(), records.get(), host.size() * sizeof(Record), hipMemcpyDeviceToHost));
+    double cycles = 0, ticks = 0;
+    unsigned bad = 0;
+    for (const Record& r : host) {
+      cycles += double(r.clockEnd - r.clockStart);
+      ticks += double(r.realEnd - r.realStart);
+      cus.insert(r.cuStart);
+      cus.insert(r.cuEnd);
+      bad += r.mismatches;
+    }
+    mhz = ticks > 0 ? cycles / ticks * kRealtimeMhz : 0;
+    return bad;
+  };
+
+  for (const Case& c : kCases) {
+    if (!request.formats.empty() && std::find(request.formats.begin(), request.formats.end(), c.format) == request.formats.end()) continue;
+    ThroughputCaseResult out;
+    out.format = c.format;
+    out.engine = c.engine;
+    out.opsPerInstruction = c.opsPerInstruction;
+    out.maxInstructionsPerClockPerUnit = publishedOpsPerClockPerCu(gfx, c.format) / c.opsPerInstruction;
+    out.clockMethod = "Δs_memtime ÷ Δs_memrealtime (100 MHz) per block, summed over blocks";
+    out.threads = blocks * kThreadsPerBlock;
+    out.available = !c.gfx90aOnly || isGfx90a;
+    if (!out.available) {
+      out.unavailableReason = std::string(c.engine) + " exists on gfx90a only; the CDNA3 variant is not implemented in this build";
+      result.cases.push_back(std::move(out));
+      continue;
+    }
+    const std::string label = std::string(c.format) + "/" + c.engine;
+    double seconds = 0, mhz = 0;
+    std::set<unsigned> cus;
+    const uint64_t probe = 1024;
+    if (trial(c, probe, -1, seconds, mhz, cus)) throw VerificationError(label, "accumulators wrong in the calibration run");
+    const double target = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
+    const uint64_t iterations = std::clamp<uint64_t>(uint64_t(target / std::max(seconds / probe, 1e-12)), probe, c.maxIterations);
+    // Each wave issues kAccumulators MFMAs per iteration; a block holds four waves.
+    out.opsPerTrial = double(blocks) * (kThreadsPerBlock / 64) * kAccumulators * double(iterations) * c.opsPerInstruction;
+    for (int t = 0; t <= request.trials; ++t) {
+      progress({"throughput", label, t, request.trials});
+      cus.clear();
+      const bool corrupt = request.faultCase == label && t == request.trials;
+      if (const unsigned bad = trial(c, iterations, corrupt ? 0 : -1, seconds, mhz, cus)) {
+        throw VerificationError(label, std::to_string(bad) + " accumulator elements differ from their exact expected value");
+      }
+      if (t == 0) continue;
+      out.trialSeconds.push_back(seconds);
+      out.trialClockMhz.push_back(mhz);
+      out.units = std::max(out.units, int(cus.size()));
+    }
+    result.cases.push_back(std::move(out));
+  }
+  for (const char* format : {"TF32", "FP8"}) {
+    if (!request.formats.empty() && std::find(request.formats.begin(), request.formats.end(), format) == request.formats.end()) continue;
+    ThroughputCaseResult out;
+    out.format = format;
+    out.engine = "mfma";
+    out.available = false;
+    out.unavailableReason = isGfx90a ? std::string("CDNA2 (gfx90a) has no ") + format + " MFMA"
+                                     : std::string(format) + " MFMA (xf32/fp8, gfx942+) is not implemented in this build";
+    result.cases.push_back(std::move(out));
+  }
+  return result;
+}
+
+}  // namespace tppverify::hip
