@@ -37,6 +37,13 @@ typedef short short4v __attribute__((ext_vector_type(4)));
 typedef float float16v __attribute__((ext_vector_type(16)));
 typedef int int16v __attribute__((ext_vector_type(16)));
 typedef double double4v __attribute__((ext_vector_type(4)));
+typedef float float4v __attribute__((ext_vector_type(4)));
+typedef float float2v __attribute__((ext_vector_type(2)));
+typedef int int4v __attribute__((ext_vector_type(4)));
+
+#if defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__)
+#define TPPVERIFY_CDNA3 1
+#endif
 
 // Each op: accumulator type, ops per wave instruction (2·M·N·K), the increment
 // every accumulator element gets per instruction with the operands below.
@@ -82,6 +89,52 @@ struct F64 {  // 16x16x4 f64: a = 1, b = 1/4 → +1
   __device__ static Acc mma(Acc c) { return __builtin_amdgcn_mfma_f64_16x16x4f64(1.0, 0.25, c, 0, 0, 0); }
 };
 
+// CDNA3 (gfx94x) only. FP8 here is the FNUZ variant: 1.0 = 0x40, 1/32 = 0x18
+// (bias 8), so each 16x16x32 MFMA adds 32 × 1 × 1/32 = 1.
+struct FP8 {
+  using Acc = float4v;
+  static constexpr int kLanes = 4;
+  static constexpr double kOps = 2.0 * 16 * 16 * 32;
+  static constexpr float kStep = 1;
+  __device__ static Acc mma(Acc c) {
+#ifdef TPPVERIFY_CDNA3
+    return __builtin_amdgcn_mfma_f32_16x16x32_fp8_fp8(0x4040404040404040l, 0x1818181818181818l, c, 0, 0, 0);
+#else
+    __builtin_trap();
+    return c;
+#endif
+  }
+};
+struct INT8CDNA3 {  // 16x16x32 i8: a = b = 1 → +32
+  using Acc = int4v;
+  static constexpr int kLanes = 4;
+  static constexpr double kOps = 2.0 * 16 * 16 * 32;
+  static constexpr int kStep = 32;
+  __device__ static Acc mma(Acc c) {
+#ifdef TPPVERIFY_CDNA3
+    return __builtin_amdgcn_mfma_i32_16x16x32_i8(0x0101010101010101l, 0x0101010101010101l, c, 0, 0, 0);
+#else
+    __builtin_trap();
+    return c;
+#endif
+  }
+};
+struct XF32 {  // 16x16x8 xf32 (TF32): a = 1, b = 1/8 → +1
+  using Acc = float4v;
+  static constexpr int kLanes = 4;
+  static constexpr double kOps = 2.0 * 16 * 16 * 8;
+  static constexpr float kStep = 1;
+  __device__ static Acc mma(Acc c) {
+#ifdef TPPVERIFY_CDNA3
+    const float2v a = {1.0f, 1.0f}, b = {0.125f, 0.125f};
+    return __builtin_amdgcn_mfma_f32_16x16x8_xf32(a, b, c, 0, 0, 0);
+#else
+    __builtin_trap();
+    return c;
+#endif
+  }
+};
+
 template <typename Op>
 __global__ void __launch_bounds__(kThreadsPerBlock) mfmaKernel(uint64_t iterations, Record* records, int corruptBlock) {
   typename Op::Acc acc[kAccumulators];
@@ -109,10 +162,12 @@ __global__ void __launch_bounds__(kThreadsPerBlock) mfmaKernel(uint64_t iteratio
   if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
 }
 
+enum class Family { Any, Cdna2, Cdna3 };
+
 struct Case {
   const char* format;
   const char* engine;
-  bool gfx90aOnly;
+  Family family;
   double opsPerInstruction;
   uint64_t maxIterations;
   void (*launch)(int blocks, uint64_t iterations, Record* records, int corruptBlock);
@@ -126,10 +181,13 @@ void launch(int blocks, uint64_t iterations, Record* records, int corruptBlock) 
 // FP32 exact to 2^24 additions of 1; INT32 to 2^31 / 8.
 constexpr uint64_t kFloatMax = 1u << 23;
 const Case kCases[] = {
-    {"FP64_TENSOR", "mfma.f64.16x16x4", false, F64::kOps, kFloatMax, launch<F64>},
-    {"FP16", "mfma.f32.32x32x8f16", false, F16::kOps, kFloatMax, launch<F16>},
-    {"BF16", "mfma.f32.32x32x8bf16_1k", false, BF16::kOps, kFloatMax, launch<BF16>},
-    {"INT8", "mfma.i32.32x32x8i8", true, INT8::kOps, (1u << 31) / 8 - 1, launch<INT8>},
+    {"FP64_TENSOR", "mfma.f64.16x16x4", Family::Any, F64::kOps, kFloatMax, launch<F64>},
+    {"TF32", "mfma.f32.16x16x8_xf32", Family::Cdna3, XF32::kOps, kFloatMax, launch<XF32>},
+    {"FP16", "mfma.f32.32x32x8f16", Family::Any, F16::kOps, kFloatMax, launch<F16>},
+    {"BF16", "mfma.f32.32x32x8bf16_1k", Family::Any, BF16::kOps, kFloatMax, launch<BF16>},
+    {"FP8", "mfma.f32.16x16x32_fp8_fp8", Family::Cdna3, FP8::kOps, kFloatMax, launch<FP8>},
+    {"INT8", "mfma.i32.32x32x8i8", Family::Cdna2, INT8::kOps, (1u << 31) / 8 - 1, launch<INT8>},
+    {"INT8", "mfma.i32.16x16x32_i8", Family::Cdna3, INT8CDNA3::kOps, (1u << 31) / 32 - 1, launch<INT8CDNA3>},
 };
 
 // Dense ops per CU per clock (measurement.md): the plausibility bound.
@@ -138,6 +196,8 @@ double publishedOpsPerClockPerCu(const std::string& gfx, const std::string& form
   if (format == "FP64_TENSOR") return 256;
   if (format == "FP16" || format == "BF16") return cdna3 ? 2048 : 1024;
   if (format == "INT8") return cdna3 ? 4096 : 1024;
+  if (format == "TF32") return 1024;  // CDNA3 only
+  if (format == "FP8") return 4096;   // CDNA3 only
   return 8192;
 }
 
@@ -149,6 +209,7 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
   TPPVERIFY_HIP_CHECK(hipGetDeviceProperties(&prop, device));
   const std::string gfx = prop.gcnArchName;
   const bool isGfx90a = gfx.rfind("gfx90a", 0) == 0;
+  const bool isCdna3 = gfx.rfind("gfx94", 0) == 0;
   const int blocks = prop.multiProcessorCount * kBlocksPerCu;
   DeviceBuffer<Record> records(static_cast<size_t>(blocks));
   EventTimer timer;
@@ -185,9 +246,9 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
     out.maxInstructionsPerClockPerUnit = publishedOpsPerClockPerCu(gfx, c.format) / c.opsPerInstruction;
     out.clockMethod = "Δs_memtime ÷ Δs_memrealtime (100 MHz) per block, summed over blocks";
     out.threads = blocks * kThreadsPerBlock;
-    out.available = !c.gfx90aOnly || isGfx90a;
+    out.available = c.family == Family::Any || (c.family == Family::Cdna2 && isGfx90a) || (c.family == Family::Cdna3 && isCdna3);
     if (!out.available) {
-      out.unavailableReason = std::string(c.engine) + " exists on gfx90a only; the CDNA3 variant is not implemented in this build";
+      out.unavailableReason = std::string(c.engine) + (c.family == Family::Cdna2 ? " exists on CDNA2 (gfx90a) only" : " needs CDNA3 (gfx94x)");
       result.cases.push_back(std::move(out));
       continue;
     }
@@ -212,16 +273,6 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
       out.trialClockMhz.push_back(mhz);
       out.units = std::max(out.units, int(cus.size()));
     }
-    result.cases.push_back(std::move(out));
-  }
-  for (const char* format : {"TF32", "FP8"}) {
-    if (!request.formats.empty() && std::find(request.formats.begin(), request.formats.end(), format) == request.formats.end()) continue;
-    ThroughputCaseResult out;
-    out.format = format;
-    out.engine = "mfma";
-    out.available = false;
-    out.unavailableReason = isGfx90a ? std::string("CDNA2 (gfx90a) has no ") + format + " MFMA"
-                                     : std::string(format) + " MFMA (xf32/fp8, gfx942+) is not implemented in this build";
     result.cases.push_back(std::move(out));
   }
   return result;

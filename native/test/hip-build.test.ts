@@ -7,6 +7,7 @@ import { addonPath, loadAddon } from '../../benchmarks/native-addon.js';
 
 const EM_AMDGPU = 224;
 const EF_AMDGPU_MACH_GFX90A = 0x3f;
+const EF_AMDGPU_MACH_GFX940 = 0x40;
 const hipLibrary = path.join(path.dirname(addonPath()), 'libtppverify_hip.so');
 const hipBuilt = loadAddon().listBackends().find((b) => b.backend === 'hip')?.built === true;
 
@@ -27,5 +28,10 @@ describe.skipIf(!hipBuilt)('HIP code in libtppverify_hip.so', () => {
     expect(gfx90a.length).toBeGreaterThan(0);
     expect(gfx90a.some((o) => o.bytes.includes('streamKernel'))).toBe(true);
     expect(gfx90a.some((o) => o.bytes.includes('mfmaKernel'))).toBe(true);
+  });
+
+  it('holds a gfx940 (CDNA3) code object as well, by default', () => {
+    const machs = codeObjects(readFileSync(hipLibrary)).map((o) => o.mach);
+    expect(machs).toContain(EF_AMDGPU_MACH_GFX940);
   });
 });
