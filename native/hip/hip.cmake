@@ -2,7 +2,12 @@
 # CMake 3.25's HIP language fails against Debian's ROCm layout.
 # gfx940 (CDNA3) compiles with ROCm 5.2 and exercises the CDNA3 MFMA code; gfx942
 # (MI300X/MI325X) and gfx950 need ROCm >= 6 on the build machine.
-set(TPPVERIFY_HIP_TARGETS "gfx90a;gfx940" CACHE STRING "AMD GPU targets for hipcc (semicolon-separated), e.g. gfx90a;gfx942;gfx950")
+if(DEFINED ENV{TPPVERIFY_HIP_TARGETS})
+  set(hip_default_targets "$ENV{TPPVERIFY_HIP_TARGETS}")
+else()
+  set(hip_default_targets "gfx90a;gfx940")
+endif()
+set(TPPVERIFY_HIP_TARGETS "${hip_default_targets}" CACHE STRING "AMD GPU targets for hipcc (semicolon-separated), e.g. gfx90a;gfx942;gfx950")
 
 set(hip_sources ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.cpp ${CMAKE_SOURCE_DIR}/native/hip/hip_bandwidth.cpp
     ${CMAKE_SOURCE_DIR}/native/hip/hip_mfma.cpp)
