@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 
+#include "../core/stream_patterns.h"
 #include "clock_probe.h"
 #include "peak_kernels.h"
 #include "stream_kernels.h"
@@ -32,16 +33,9 @@ constexpr uint64_t kHugePageBytes = 2ull << 20;
 constexpr double kStreamScalar = 3.0;
 constexpr int kClockProbesPerThread = 3;
 
-double patternA(uint64_t i) { return 1.0 + double(i & 255) * 0.5; }
-double patternB(uint64_t i) { return 2.0 + double((i >> 8) & 255) * 0.25; }
-
-// Closed form of sum(patternA(i), i < n); exact because every partial sum is a
-// multiple of 0.5 far below 2^52.
-double expectedReadSum(uint64_t n) {
-  const double periodSum = 256.0 + 0.5 * (255.0 * 256.0 / 2.0);
-  const uint64_t remainder = n % 256;
-  return double(n / 256) * periodSum + double(remainder) + 0.5 * double(remainder * (remainder - 1) / 2);
-}
+using stream::expectedReadSum;
+using stream::patternA;
+using stream::patternB;
 
 struct FreeDeleter {
   void operator()(double* p) const { std::free(p); }
@@ -70,10 +64,10 @@ bool writesOutput(const StreamKernelSpec& spec) { return spec.arraysWritten > 0;
 double expectedElement(StreamKernel kernel, uint64_t i, double value) {
   switch (kernel) {
     case StreamKernel::Write: return value;
-    case StreamKernel::Copy: return patternA(i);
-    case StreamKernel::Scale: return value * patternA(i);
-    case StreamKernel::Add: return patternA(i) + patternB(i);
-    case StreamKernel::Triad: return patternA(i) + value * patternB(i);
+    case StreamKernel::Copy: return stream::expectedCopy(i);
+    case StreamKernel::Scale: return stream::expectedScale(i, value);
+    case StreamKernel::Add: return stream::expectedAdd(i);
+    case StreamKernel::Triad: return stream::expectedTriad(i, value);
     case StreamKernel::Read: break;
   }
   return 0;

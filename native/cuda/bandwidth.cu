@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "../core/stream_patterns.h"
 #include "cuda_check.cuh"
 #include "host_logic.h"
 
@@ -37,24 +38,18 @@ constexpr KernelSpec kKernels[] = {
     {Kernel::Triad, "triad", 2, 1},
 };
 
-__host__ __device__ double patternA(uint64_t i) { return 1.0 + double(i & 255) * 0.5; }
-__host__ __device__ double patternB(uint64_t i) { return 2.0 + double((i >> 8) & 255) * 0.25; }
+using stream::expectedReadSum;
+using stream::patternA;
+using stream::patternB;
 
 __host__ __device__ double expectedOutput(Kernel kind, uint64_t i, double value) {
   switch (kind) {
     case Kernel::Write: return value;
-    case Kernel::Copy: return patternA(i);
-    case Kernel::Triad: return patternA(i) + value * patternB(i);
+    case Kernel::Copy: return stream::expectedCopy(i);
+    case Kernel::Triad: return stream::expectedTriad(i, value);
     case Kernel::Read: break;
   }
   return 0;
-}
-
-// Closed form of sum(patternA(i), i < n); exact in FP64 (multiples of 0.5 far below 2^52).
-double expectedReadSum(uint64_t n) {
-  const double periodSum = 256.0 + 0.5 * (255.0 * 256.0 / 2.0);
-  const uint64_t remainder = n % 256;
-  return double(n / 256) * periodSum + double(remainder) + 0.5 * double(remainder * (remainder - 1) / 2);
 }
 
 __global__ void initArrays(double* a, double* b, uint64_t n) {
