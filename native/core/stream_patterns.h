@@ -30,4 +30,33 @@ inline double expectedReadSum(uint64_t n) {
   return double(n / 256) * periodSum + double(remainder) + 0.5 * double(remainder * (remainder - 1) / 2);
 }
 
+// The GPU backends' four kernels and their byte model (arrays of `elements`
+// doubles read and written per launch).
+enum class GpuKernel { Read, Write, Copy, Triad };
+
+struct GpuKernelSpec {
+  GpuKernel kind;
+  const char* name;
+  int arraysRead;
+  int arraysWritten;
+};
+
+inline constexpr GpuKernelSpec kGpuKernels[] = {
+    {GpuKernel::Read, "read", 1, 0},
+    {GpuKernel::Write, "write", 0, 1},
+    {GpuKernel::Copy, "copy", 1, 1},
+    {GpuKernel::Triad, "triad", 2, 1},
+};
+
+// The exact value element i of the output must hold; `value` is v (write) or s (triad).
+TPPVERIFY_HOST_DEVICE inline double expectedGpuOutput(GpuKernel kind, uint64_t i, double value) {
+  switch (kind) {
+    case GpuKernel::Write: return value;
+    case GpuKernel::Copy: return expectedCopy(i);
+    case GpuKernel::Triad: return expectedTriad(i, value);
+    case GpuKernel::Read: break;
+  }
+  return 0;
+}
+
 }  // namespace tppverify::stream

@@ -22,35 +22,13 @@ constexpr int kUnroll = 4;
 constexpr double kMinTrialSeconds = 0.02;
 constexpr double kTriadScalar = 3.0;
 
-enum class Kernel { Read, Write, Copy, Triad };
-
-struct KernelSpec {
-  Kernel kind;
-  const char* name;
-  int arraysRead;
-  int arraysWritten;
-};
-
-constexpr KernelSpec kKernels[] = {
-    {Kernel::Read, "read", 1, 0},
-    {Kernel::Write, "write", 0, 1},
-    {Kernel::Copy, "copy", 1, 1},
-    {Kernel::Triad, "triad", 2, 1},
-};
-
+using Kernel = stream::GpuKernel;
+using KernelSpec = stream::GpuKernelSpec;
 using stream::expectedReadSum;
 using stream::patternA;
 using stream::patternB;
-
-__host__ __device__ double expectedOutput(Kernel kind, uint64_t i, double value) {
-  switch (kind) {
-    case Kernel::Write: return value;
-    case Kernel::Copy: return stream::expectedCopy(i);
-    case Kernel::Triad: return stream::expectedTriad(i, value);
-    case Kernel::Read: break;
-  }
-  return 0;
-}
+constexpr auto& kKernels = stream::kGpuKernels;
+using stream::expectedGpuOutput;
 
 __global__ void initArrays(double* a, double* b, uint64_t n) {
   for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < n; i += uint64_t(gridDim.x) * blockDim.x) {
@@ -128,7 +106,7 @@ __global__ void countMismatches(Kernel kind, const double* __restrict__ c, uint6
                                 unsigned long long* mismatches) {
   unsigned long long bad = 0;
   for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < n; i += uint64_t(gridDim.x) * blockDim.x) {
-    bad += c[i] != expectedOutput(kind, i, value);
+    bad += c[i] != expectedGpuOutput(kind, i, value);
   }
   if (bad) atomicAdd(mismatches, bad);
 }
@@ -185,7 +163,7 @@ void verifyTrial(const KernelSpec& spec, const Arrays& x, int blocks, double val
     return;
   }
   if (corrupt) {
-    const double wrong = expectedOutput(spec.kind, x.n / 2, value) + 1.0;
+    const double wrong = expectedGpuOutput(spec.kind, x.n / 2, value) + 1.0;
     TPPVERIFY_CUDA_CHECK(cudaMemcpy(x.c + x.n / 2, &wrong, sizeof(double), cudaMemcpyHostToDevice));
   }
   TPPVERIFY_CUDA_CHECK(cudaMemset(deviceCount, 0, sizeof(unsigned long long)));
@@ -206,7 +184,7 @@ void verifyOnHost(const KernelSpec& spec, const Arrays& x, double value) {
   TPPVERIFY_CUDA_CHECK(cudaMemcpy(host.data(), x.c, x.n * sizeof(double), cudaMemcpyDeviceToHost));
   uint64_t bad = 0, first = x.n;
   for (uint64_t i = 0; i < x.n; ++i) {
-    if (host[i] != expectedOutput(spec.kind, i, value)) {
+    if (host[i] != expectedGpuOutput(spec.kind, i, value)) {
       if (!bad++) first = i;
     }
   }
@@ -214,7 +192,7 @@ void verifyOnHost(const KernelSpec& spec, const Arrays& x, double value) {
     std::ostringstream detail;
     detail.precision(17);
     detail << bad << " of " << x.n << " elements wrong on the host; first at index " << first << ": " << host[first]
-           << ", expected " << expectedOutput(spec.kind, first, value);
+           << ", expected " << expectedGpuOutput(spec.kind, first, value);
     throw VerificationError(spec.name, detail.str());
   }
 }

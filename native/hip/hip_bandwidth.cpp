@@ -22,29 +22,13 @@ constexpr double kMinTrialSeconds = 0.02;
 constexpr double kTriadScalar = 3.0;
 constexpr int kBlocksPerCu = 4;
 
-enum class Kernel { Read, Write, Copy, Triad };
-struct KernelSpec {
-  Kernel kind;
-  const char* name;
-  int arraysRead;
-  int arraysWritten;
-};
-constexpr KernelSpec kKernels[] = {
-    {Kernel::Read, "read", 1, 0}, {Kernel::Write, "write", 0, 1}, {Kernel::Copy, "copy", 1, 1}, {Kernel::Triad, "triad", 2, 1}};
-
+using Kernel = stream::GpuKernel;
+using KernelSpec = stream::GpuKernelSpec;
 using stream::expectedReadSum;
 using stream::patternA;
 using stream::patternB;
-
-__host__ __device__ double expectedOutput(Kernel kind, uint64_t i, double value) {
-  switch (kind) {
-    case Kernel::Write: return value;
-    case Kernel::Copy: return stream::expectedCopy(i);
-    case Kernel::Triad: return stream::expectedTriad(i, value);
-    case Kernel::Read: break;
-  }
-  return 0;
-}
+constexpr auto& kKernels = stream::kGpuKernels;
+using stream::expectedGpuOutput;
 
 struct Pair {
   double x, y;
@@ -97,7 +81,7 @@ __global__ void streamKernel(Kernel kind, const Pair* a, const Pair* b, Pair* c,
 
 __global__ void countMismatches(Kernel kind, const double* c, uint64_t n, double value, unsigned long long* mismatches) {
   unsigned long long bad = 0;
-  for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < n; i += uint64_t(gridDim.x) * blockDim.x) bad += c[i] != expectedOutput(kind, i, value);
+  for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < n; i += uint64_t(gridDim.x) * blockDim.x) bad += c[i] != expectedGpuOutput(kind, i, value);
   if (bad) atomicAdd(mismatches, bad);
 }
 
@@ -177,7 +161,7 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
         }
       } else {
         if (corrupt) {
-          const double wrong = expectedOutput(spec.kind, n / 2, value) + 1.0;
+          const double wrong = expectedGpuOutput(spec.kind, n / 2, value) + 1.0;
           TPPVERIFY_HIP_CHECK(hipMemcpy(c.get() + n / 2, &wrong, sizeof(double), hipMemcpyHostToDevice));
         }
         TPPVERIFY_HIP_CHECK(hipMemset(count.get(), 0, sizeof(unsigned long long)));
@@ -189,7 +173,7 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
           std::vector<double> host(n);
           TPPVERIFY_HIP_CHECK(hipMemcpy(host.data(), c.get(), arrayBytes, hipMemcpyDeviceToHost));
           for (uint64_t i = 0; i < n; ++i) {
-            if (host[i] != expectedOutput(spec.kind, i, value)) throw VerificationError(spec.name, "element " + std::to_string(i) + " wrong on the host");
+            if (host[i] != expectedGpuOutput(spec.kind, i, value)) throw VerificationError(spec.name, "element " + std::to_string(i) + " wrong on the host");
           }
         }
       }
