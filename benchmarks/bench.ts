@@ -16,9 +16,12 @@ export interface DeviceTarget {
   index: number;
 }
 
-/** Test-only fault injection, from TPPVERIFY_TEST_INJECT_FAULT ("bandwidth:triad", "throughput:FP64/avx512"). */
+/**
+ * Test-only fault injection, from TPPVERIFY_TEST_INJECT_FAULT: "bandwidth:triad",
+ * "throughput:FP64/avx512", or "preflight:tree-clean" (that check fails).
+ */
 export interface InjectedFault {
-  suite: 'bandwidth' | 'throughput';
+  suite: 'bandwidth' | 'throughput' | 'preflight';
   name: string;
 }
 
@@ -28,8 +31,8 @@ export function faultFromEnvironment(env: NodeJS.ProcessEnv = process.env): Inje
   const raw = env[FAULT_ENV];
   if (!raw) return undefined;
   const [suite, name] = raw.split(':', 2);
-  if ((suite !== 'bandwidth' && suite !== 'throughput') || !name) {
-    throw new Error(`${FAULT_ENV} must look like 'bandwidth:triad' or 'throughput:FP64/avx512', not '${raw}'`);
+  if ((suite !== 'bandwidth' && suite !== 'throughput' && suite !== 'preflight') || !name) {
+    throw new Error(`${FAULT_ENV} must look like 'bandwidth:triad', 'throughput:FP64/avx512' or 'preflight:tree-clean', not '${raw}'`);
   }
   return { suite, name };
 }

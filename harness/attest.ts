@@ -5,7 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.js';
-import type { NativeProgress } from '../benchmarks/native-addon.js';
+import { faultFromEnvironment } from '../benchmarks/bench.js';
+import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
 import { writeFileAtomic } from '../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../attestations/dsse.js';
@@ -24,7 +25,9 @@ import { summarize, type AttestationSummary } from '../attestations/verify.js';
 import { declarationToJson, parseDeclaration, type Declaration } from './declaration/declaration.js';
 import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
-import { UsageError } from './errors.js';
+import { DeviceUnavailableError, UsageError } from './errors.js';
+import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
+import { stateProblemsFrom } from './inventory/preflight.js';
 import { EMPTY_LAB, type LabInfo } from './lab.js';
 import { measureDevice, type Measured } from './measure.js';
 import { readProvenance } from './provenance.js';
@@ -56,6 +59,8 @@ export interface AttestRequest {
   arrayBytes?: number;
   secondsPerTrial?: number;
   outDir: string;
+  /** Refuse to measure when a preflight check fails (the default when signing with a lab key). */
+  strict: boolean;
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -136,7 +141,25 @@ function fileStem(entry: DeviceEntry, issuedAt: string): string {
   return `${formatDeviceId(entry.target).replace(':', '-')}-${issuedAt.replace(/[-:]/g, '')}`;
 }
 
+/** Inventory and preflight before anything is measured; strict mode refuses on a failed check. */
+async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<DeviceInventory> {
+  const inventory = await inventoryFor(request.entry, dirtyTree);
+  const fault = faultFromEnvironment();
+  if (fault?.suite === 'preflight') {
+    inventory.checks = inventory.checks.map((c) => (c.id === fault.name ? { ...c, status: 'fail', detail: `${c.detail} (test-injected failure)` } : c));
+  }
+  const failed = inventory.checks.filter((c) => c.status === 'fail');
+  if (request.strict && failed.length) {
+    throw new DeviceUnavailableError(
+      `preflight failed, refusing to measure (strict): ${failed.map((c) => `${c.id}: ${c.detail}`).join('; ')}; --no-strict records the failures and makes the verdict inconclusive`,
+    );
+  }
+  return inventory;
+}
+
 export async function attest(request: AttestRequest): Promise<AttestResult> {
+  const provenance = await readProvenance(addonPath());
+  const inventory = await preflight(request, provenance.dirtyTree);
   const defaults = request.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
   const settings = {
     trials: MIN_TRIALS,
@@ -151,8 +174,8 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
     Buffer.from(declarationToJson(selfDeclaration(request.entry.device, measured.throughput ?? [], measured.bandwidth)), 'utf8');
   const declaration: Declaration = parseDeclaration(declarationBytes.toString('utf8'));
   const measurements = measurementRecord(measured);
-  const deviceFacts = identityFacts(request.entry);
-  const stateProblems: string[] = [];
+  const deviceFacts = [...identityFacts(request.entry), ...inventory.facts];
+  const stateProblems: string[] = stateProblemsFrom(inventory.checks);
   if (measured.bandwidth?.belowSizingRule) {
     stateProblems.push(
       `bandwidth arrays of ${measured.bandwidth.arrayBytes} bytes are below the sizing rule: the figures may come from cache, not DRAM`,
@@ -163,7 +186,6 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   const key = request.key ?? ephemeralSigningKey();
   const demo = request.key === undefined;
   const lab = request.lab ?? EMPTY_LAB;
-  const provenance = await readProvenance(measured.addonFile);
   const issuedAt = new Date().toISOString();
   const statementBase = {
     type: STATEMENT_TYPE,
@@ -200,7 +222,12 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
       measurements,
       results,
       verdict,
-      environment: { facts: environmentFacts() },
+      environment: {
+        facts: [
+          ...environmentFacts(),
+          ...inventory.checks.map((c) => ({ name: `preflight.${c.id}`, value: `${c.status}: ${c.detail}`, source: 'tppverify preflight' })),
+        ],
+      },
       provenance: {
         addonSha256: provenance.addonSha256,
         harnessSha256: provenance.harnessSha256,

@@ -139,6 +139,8 @@ export function buildProgram(): Command {
     .option('--exporter <name>', 'exporter (overrides the lab file)')
     .option('--filing-reference <ref>', 'licence filing reference (overrides the lab file)')
     .option('--nonce <hex>', "auditor's challenge nonce (default: random)")
+    .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
+    .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
     .option('--quick', 'shorter throughput trials')
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
@@ -161,6 +163,7 @@ export function buildProgram(): Command {
           quick: flags['quick'] === true,
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
+          ...(typeof flags['strict'] === 'boolean' ? { strict: flags['strict'] } : {}),
           json,
         },
         processIo(json),
@@ -206,6 +209,7 @@ export function buildProgram(): Command {
     .option('--trust <dir>', "a folder of trusted keys for the original's signature")
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
+    .option('--no-strict', 'record failed preflight checks instead of refusing to measure')
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: Record<string, string | number | boolean | string[] | undefined>) => {
       const json = flags['json'] === true;
@@ -223,6 +227,7 @@ export function buildProgram(): Command {
           ...text('trust'),
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
+          ...(flags['strict'] === false ? { strict: false } : {}),
         },
         processIo(json),
       );

@@ -13,8 +13,8 @@ const declaration = path.join(root, 'harness', 'declaration', 'examples', 'h100-
 const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002'];
 const outputs: string[] = [];
 
-async function tppverify(args: string[], nodeArgs: string[] = []) {
-  const run = await execa('node', [...nodeArgs, cli, ...args], { reject: false, timeout: 120_000, env: { TPPVERIFY_PASS: 'correct horse battery' } });
+async function tppverify(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}) {
+  const run = await execa('node', [...nodeArgs, cli, ...args], { reject: false, timeout: 120_000, env: { TPPVERIFY_PASS: 'correct horse battery', ...env } });
   outputs.push(run.stdout, run.stderr);
   return run;
 }
@@ -31,7 +31,8 @@ beforeAll(async () => {
   expect(keygen.exitCode, keygen.stderr).toBe(0);
   publicKey = path.join(keys, 'tppverify-public.pem');
   privateKey = path.join(keys, 'tppverify-private.pem');
-  const run = await tppverify(['run', '--declaration', declaration, '--key', privateKey, '--out', out, '--nonce', 'a1b2c3d4e5f60718', '--json', ...SMALL]);
+  // --no-strict: these tests exercise the attestation, not preflight (a development tree is often dirty).
+  const run = await tppverify(['run', '--declaration', declaration, '--key', privateKey, '--out', out, '--nonce', 'a1b2c3d4e5f60718', '--no-strict', '--json', ...SMALL]);
   expect(run.exitCode, run.stderr).toBe(0);
   attestation = JSON.parse(run.stdout).attestation;
 });
@@ -48,7 +49,7 @@ describe('run', () => {
     const result = JSON.parse(verify.stdout);
     expect(result.summary.outcome).not.toBe('consistent');
     const show = JSON.parse((await tppverify(['show', attestation, '--json'])).stdout);
-    expect(show.statement.predicate.stateProblems[0]).toMatch(/below the sizing rule/);
+    expect(show.statement.predicate.stateProblems).toContainEqual(expect.stringMatching(/below the sizing rule/));
     expect(show.statement.predicate.nonce).toBe('a1b2c3d4e5f60718');
   });
 
@@ -139,7 +140,7 @@ describe('audit', () => {
     await tppverify(['keygen', '--out', auditorKeys]);
     const run = await tppverify([
       'audit', attestation, '--device', 'cpu', '--key', path.join(auditorKeys, 'tppverify-private.pem'),
-      '--pubkey', publicKey, '--nonce', '0011223344556677', '--out', path.join(work, 'audit'), '--json',
+      '--pubkey', publicKey, '--nonce', '0011223344556677', '--out', path.join(work, 'audit'), '--json', '--no-strict',
       '--array-mib', '4', '--seconds-per-trial', '0.002',
     ]);
     expect(run.exitCode, run.stderr).toBe(0);
@@ -188,5 +189,32 @@ describe('verify many', () => {
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({ valid: true, count: 130, validCount: 130 });
     expect(result.files.map((f: { file: string }) => f.file)).toEqual(files);
+  });
+});
+
+describe('preflight', () => {
+  const failTree = { TPPVERIFY_TEST_INJECT_FAULT: 'preflight:tree-clean' };
+
+  it('with a lab key refuses to measure when a check fails, and writes nothing', async () => {
+    const dir = path.join(work, 'strict');
+    const run = await tppverify(['run', '--key', privateKey, '--out', dir, ...SMALL], [], failTree);
+    expect(run.exitCode).toBe(3);
+    expect(run.stderr.trim()).toMatch(/^tppverify: preflight failed, refusing to measure \(strict\): tree-clean: /);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('with --no-strict records the failure and the verdict is inconclusive', async () => {
+    const run = await tppverify(['run', '--key', privateKey, '--out', path.join(work, 'lenient'), '--no-strict', '--json', ...SMALL], [], failTree);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.summary.outcome).toBe('inconclusive');
+    const show = JSON.parse((await tppverify(['show', result.attestation, '--json'])).stdout);
+    expect(show.statement.predicate.stateProblems).toContainEqual(expect.stringMatching(/^preflight tree-clean: .*test-injected failure/));
+    expect(show.statement.predicate.environment.facts.map((f: { name: string }) => f.name)).toContain('preflight.tree-clean');
+  });
+
+  it('without a key (a demo run) is not strict', async () => {
+    const run = await tppverify(['run', '--out', path.join(work, 'demo-preflight'), '--json', ...SMALL], [], failTree);
+    expect(run.exitCode, run.stderr).toBe(0);
   });
 });

@@ -25,6 +25,7 @@ export interface AuditOptions {
   json: boolean;
   arrayMib?: number;
   secondsPerTrial?: number;
+  strict?: boolean;
 }
 
 export async function runAudit(file: string, options: AuditOptions, io: CliIo): Promise<void> {
@@ -72,6 +73,7 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
       ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
       ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
       outDir: options.out,
+      strict: options.strict ?? true,
       onProgress: progress.update,
       audit: (rerun) => compareRuns(sha256Hex(content.bytes), statement.predicate.measurements, rerun.predicate.measurements, identityNote),
     });

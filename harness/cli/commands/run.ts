@@ -24,6 +24,8 @@ export interface RunOptions {
   json: boolean;
   arrayMib?: number;
   secondsPerTrial?: number;
+  /** undefined: strict when signing with a lab key. */
+  strict?: boolean;
 }
 
 export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
@@ -50,6 +52,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
       ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
       ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
       outDir: options.out,
+      strict: options.strict ?? key !== undefined,
       onProgress: progress.update,
     });
   } finally {

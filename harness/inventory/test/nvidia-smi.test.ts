@@ -1,0 +1,111 @@
+// Parsers and preflight against fixtures shaped as nvidia-smi prints them.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { InventoryParseError, NVIDIA_QUERY_FIELDS, parseQueryCsv, parseQueryXml } from '../nvidia-smi.js';
+import { nvidiaPreflight, stateProblemsFrom } from '../preflight.js';
+
+const fixture = (name: string) => readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', name), 'utf8');
+const statusOf = (checks: { id: string; status: string }[], id: string) => checks.find((c) => c.id === id)?.status;
+
+describe('nvidia-smi --query-gpu CSV', () => {
+  it('reads every field of an idle H100, placeholders as missing', () => {
+    const [row] = parseQueryCsv(fixture('h100-idle.csv'));
+    expect(row).toMatchObject({
+      name: 'NVIDIA H100 80GB HBM3',
+      serial: '1654922001234',
+      uuid: 'GPU-5b2c1a4e-1111-2222-3333-444455556666',
+      'pci.device_id': '0x233010DE',
+      'clocks.max.sm': '1980',
+      'clocks.applications.graphics': null,
+      'retired_pages.pending': null,
+      driver_version: '590.48.01',
+    });
+    expect(Object.keys(row!)).toEqual([...NVIDIA_QUERY_FIELDS]);
+  });
+
+  it('refuses a line with the wrong number of fields, naming the line', () => {
+    expect(() => parseQueryCsv(fixture('malformed.csv'))).toThrow(InventoryParseError);
+    expect(() => parseQueryCsv(fixture('malformed.csv'))).toThrow(/line 1: 5 fields, expected 34/);
+  });
+
+  it('reports nvidia-smi saying it found no device', () => {
+    expect(() => parseQueryCsv(fixture('no-devices.csv'))).toThrow(/nvidia-smi: No devices were found/);
+  });
+});
+
+describe('nvidia-smi -q -x', () => {
+  it('reads the board part number and the running processes', () => {
+    const report = parseQueryXml(fixture('h100.xml'));
+    expect(report).toMatchObject({ driverVersion: '590.48.01', cudaVersion: '13.1' });
+    expect(report.gpus[0]).toMatchObject({
+      busId: '00000000:00:09.0',
+      boardPartNumber: '692-2G520-0200-000',
+      migMode: 'Disabled',
+      processes: [{ pid: '11345', name: './gpu_burn' }],
+    });
+  });
+
+  it('reads the 510 layout: no board part number, MIG on, N/A as missing', () => {
+    const gpu = parseQueryXml(fixture('a100-mig-510.xml')).gpus[0]!;
+    expect(gpu).toMatchObject({ boardPartNumber: null, gpuPartNumber: '692-2G506-0200-003', migMode: 'Enabled', serial: null, processes: [] });
+  });
+
+  it('refuses text that is not nvidia-smi XML', () => {
+    expect(() => parseQueryXml('<other/>')).toThrow(/no <nvidia_smi_log> root/);
+    expect(() => parseQueryXml('<nvidia_smi_log><gpu>')).toThrow(InventoryParseError);
+  });
+});
+
+describe('preflight', () => {
+  const clean = parseQueryXml(fixture('h100.xml')).gpus[0]!;
+  const idle = { ...clean, processes: [] };
+
+  it('passes an idle H100 with no other process and a clean tree', () => {
+    const checks = nvidiaPreflight(parseQueryCsv(fixture('h100-idle.csv'))[0]!, idle, false);
+    expect(checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(stateProblemsFrom(checks)).toEqual([]);
+  });
+
+  it('fails MIG on', () => {
+    const checks = nvidiaPreflight(parseQueryCsv(fixture('h100-mig.csv'))[0]!, idle, false);
+    expect(statusOf(checks, 'mig-off')).toBe('fail');
+  });
+
+  it('fails a lowered power limit, an application clock cap, a hot start and an active slowdown', () => {
+    const checks = nvidiaPreflight(parseQueryCsv(fixture('h200-throttled.csv'))[0]!, idle, false);
+    expect(statusOf(checks, 'power-limit-default')).toBe('fail');
+    expect(statusOf(checks, 'no-clock-cap')).toBe('fail');
+    expect(statusOf(checks, 'temperature')).toBe('fail');
+    expect(statusOf(checks, 'no-slowdown')).toBe('fail');
+    expect(stateProblemsFrom(checks).join('\n')).toMatch(/power limit 500 W differs from the default 700 W/);
+  });
+
+  it('fails uncorrected ECC errors and a pending row remap', () => {
+    const checks = nvidiaPreflight(parseQueryCsv(fixture('h100-ecc-errors.csv'))[0]!, idle, false);
+    expect(checks.find((c) => c.id === 'memory-health')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/3 uncorrected ECC errors.*row remapping is pending/) });
+  });
+
+  it('fails another compute process and a dirty tree', () => {
+    const checks = nvidiaPreflight(parseQueryCsv(fixture('h100-idle.csv'))[0]!, clean, true);
+    expect(checks.find((c) => c.id === 'no-other-process')?.detail).toMatch(/11345 \.\/gpu_burn/);
+    expect(statusOf(checks, 'tree-clean')).toBe('fail');
+  });
+});
+
+describe('collecting from nvidia-smi', () => {
+  it('says why when nvidia-smi is missing, rather than failing the run', async () => {
+    const { collectNvidiaInventory } = await import('../collect.js');
+    const result = await collectNvidiaInventory('/nonexistent/nvidia-smi');
+    expect('unavailable' in result && result.unavailable).toMatch(/^\/nonexistent\/nvidia-smi: /);
+  });
+
+  it('matches nvidia-smi bus ids to CUDA PCI numbers', async () => {
+    const { samePciAddress } = await import('../collect.js');
+    expect(samePciAddress('00000000:18:00.0', 0, 0x18, 0)).toBe(true);
+    expect(samePciAddress('00000000:1B:00.0', 0, 0x1b, 0)).toBe(true);
+    expect(samePciAddress('00000000:18:00.0', 0, 0x19, 0)).toBe(false);
+    expect(samePciAddress('garbage', 0, 0, 0)).toBe(false);
+  });
+});
