@@ -18,10 +18,11 @@ export interface DeviceTarget {
 
 /**
  * Test-only fault injection, from TPPVERIFY_TEST_INJECT_FAULT: "bandwidth:triad",
- * "throughput:FP64/avx512", or "preflight:tree-clean" (that check fails).
+ * "throughput:FP64/avx512", "preflight:tree-clean" (that check fails), or
+ * "worker:bandwidth-hang" / "worker:throughput-crash" (the measuring child hangs or crashes).
  */
 export interface InjectedFault {
-  suite: 'bandwidth' | 'throughput' | 'preflight';
+  suite: 'bandwidth' | 'throughput' | 'preflight' | 'worker';
   name: string;
 }
 
@@ -31,7 +32,7 @@ export function faultFromEnvironment(env: NodeJS.ProcessEnv = process.env): Inje
   const raw = env[FAULT_ENV];
   if (!raw) return undefined;
   const [suite, name] = raw.split(':', 2);
-  if ((suite !== 'bandwidth' && suite !== 'throughput' && suite !== 'preflight') || !name) {
+  if ((suite !== 'bandwidth' && suite !== 'throughput' && suite !== 'preflight' && suite !== 'worker') || !name) {
     throw new Error(`${FAULT_ENV} must look like 'bandwidth:triad', 'throughput:FP64/avx512' or 'preflight:tree-clean', not '${raw}'`);
   }
   return { suite, name };

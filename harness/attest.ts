@@ -28,8 +28,10 @@ import { formatDeviceId, type DeviceEntry } from './devices.js';
 import { DeviceUnavailableError, UsageError } from './errors.js';
 import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
 import { stateProblemsFrom } from './inventory/preflight.js';
+import { TELEMETRY_INTERVAL_MS } from './inventory/telemetry.js';
 import { EMPTY_LAB, type LabInfo } from './lab.js';
-import { measureDevice, type Measured } from './measure.js';
+import { measureIsolated, type PhaseTimeouts } from './isolation/isolated.js';
+import type { Measured } from './measure.js';
 import { readProvenance } from './provenance.js';
 import { RULE_SETS } from './rules/rule-sets.js';
 import { TF32_BIT_LENGTH_POLICY } from './tpp/formats.js';
@@ -61,6 +63,8 @@ export interface AttestRequest {
   outDir: string;
   /** Refuse to measure when a preflight check fails (the default when signing with a lab key). */
   strict: boolean;
+  /** Per-phase time limits of the isolated measurement (default PHASE_TIMEOUT_SECONDS). */
+  phaseTimeouts?: PhaseTimeouts;
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -166,7 +170,8 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
     arrayBytes: request.arrayBytes ?? defaults.arrayBytes,
     secondsPerTrial: request.secondsPerTrial ?? defaults.secondsPerTrial,
   };
-  const measured = await measureDevice(request.entry, 'all', settings, request.onProgress);
+  const busId = inventory.facts.find((f) => f.name === 'pciBusId')?.value;
+  const { measured, telemetry } = await measureIsolated(request.entry, settings, request.onProgress, request.phaseTimeouts, busId);
 
   const selfDeclared = request.declarationBytes === undefined;
   const declarationBytes =
@@ -176,6 +181,9 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   const measurements = measurementRecord(measured);
   const deviceFacts = [...identityFacts(request.entry), ...inventory.facts];
   const stateProblems: string[] = stateProblemsFrom(inventory.checks);
+  for (const phase of telemetry) {
+    if (phase.throttled) stateProblems.push(`the ${phase.phase} phase ran with clock slowdown reasons ${phase.reasonsSeen} active`);
+  }
   if (measured.bandwidth?.belowSizingRule) {
     stateProblems.push(
       `bandwidth arrays of ${measured.bandwidth.arrayBytes} bytes are below the sizing rule: the figures may come from cache, not DRAM`,
@@ -226,6 +234,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
         facts: [
           ...environmentFacts(),
           ...inventory.checks.map((c) => ({ name: `preflight.${c.id}`, value: `${c.status}: ${c.detail}`, source: 'tppverify preflight' })),
+          ...telemetry.map((t) => ({ name: `telemetry.${t.phase}`, value: JSON.stringify(t), source: `nvidia-smi -lms ${TELEMETRY_INTERVAL_MS}` })),
         ],
       },
       provenance: {

@@ -130,7 +130,7 @@ export function buildProgram(): Command {
     .command('run')
     .description('measure a device, evaluate a declaration, and write a signed attestation')
     .option('--declaration <file>', "the exporter's declaration (default: self-declared from the device, marked as such)")
-    .option('--device <id>', 'cpu, cuda:N or hip:N (default: the best device present)')
+    .option('--device <id>', 'cpu, cuda:N, hip:N, or all (every GPU, one attestation each; default: the best device present)')
     .option('--key <file>', 'private signing key (default: an ephemeral key, marked demo)')
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
     .option('--out <dir>', 'where the attestation files go', 'attestations-out')
@@ -141,6 +141,7 @@ export function buildProgram(): Command {
     .option('--nonce <hex>', "auditor's challenge nonce (default: random)")
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
+    .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout'))
     .option('--quick', 'shorter throughput trials')
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
@@ -164,6 +165,7 @@ export function buildProgram(): Command {
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(typeof flags['strict'] === 'boolean' ? { strict: flags['strict'] } : {}),
+          ...(typeof flags['phaseTimeout'] === 'number' ? { phaseTimeoutSeconds: flags['phaseTimeout'] } : {}),
           json,
         },
         processIo(json),

@@ -218,3 +218,26 @@ describe('preflight', () => {
     expect(run.exitCode, run.stderr).toBe(0);
   });
 });
+
+describe('isolated measurement', () => {
+  it.each([
+    ['a hang', 'worker:throughput-hang', /the throughput phase did not finish within 3 s and was stopped/],
+    ['a crash', 'worker:bandwidth-crash', /the bandwidth phase crashed \(SIGSEGV\)/],
+    ['a wrong result', 'bandwidth:copy', /copy: result verification failed/],
+  ])('turns %s into exit 3 with the reason, and writes no attestation', async (_what, fault, message) => {
+    const dir = path.join(work, `isolated-${fault.replace(/\W/g, '-')}`);
+    const run = await tppverify(['run', '--out', dir, '--phase-timeout', '3', ...SMALL], [], { TPPVERIFY_TEST_INJECT_FAULT: fault });
+    expect(run.exitCode).toBe(3);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('--device all says so when there is no GPU to measure', async () => {
+    const listing = JSON.parse((await tppverify(['devices', '--json'])).stdout) as { backends: { backend: string; devices: unknown[] }[] };
+    if (listing.backends.some((b) => b.backend !== 'cpu' && b.devices.length > 0)) return; // a GPU host: nothing to refuse
+    const run = await tppverify(['run', '--device', 'all', '--out', path.join(work, 'all')]);
+    expect(run.exitCode).toBe(3);
+    expect(run.stderr).toMatch(/--device all: no GPU this build can measure is present/);
+  });
+});

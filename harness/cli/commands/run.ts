@@ -1,6 +1,8 @@
 // `tppverify run`: measure, evaluate, decide and write a signed attestation.
 import { readDeclarationFile } from '../../declaration/declaration.js';
-import { attest, parseNonce } from '../../attest.js';
+import { attest, parseNonce, type AttestResult } from '../../attest.js';
+import { formatDeviceId, listBackends, parseDeviceId, type DeviceEntry } from '../../devices.js';
+import { DeviceUnavailableError, MeasurementError, TppverifyError } from '../../errors.js';
 import { loadSigningKey } from '../../../attestations/keys.js';
 import { EMPTY_LAB, readLabFile, type LabInfo } from '../../lab.js';
 import { pickDevice } from '../../measure.js';
@@ -26,6 +28,8 @@ export interface RunOptions {
   secondsPerTrial?: number;
   /** undefined: strict when signing with a lab key. */
   strict?: boolean;
+  /** Time limit of each isolated measurement phase, in seconds. */
+  phaseTimeoutSeconds?: number;
 }
 
 export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
@@ -37,27 +41,51 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   if (options.exporter !== undefined) lab.exporter = options.exporter;
   if (options.filingReference !== undefined) lab.filingReference = options.filingReference;
   const nonce = parseNonce(options.nonce);
-  const entry = pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`));
-
-  const progress = progressLine(io);
-  let result;
-  try {
-    result = await attest({
-      entry,
-      ...(declaration ? { declarationBytes: declaration.bytes } : {}),
-      ...(key ? { key } : {}),
-      lab,
-      nonce,
-      quick: options.quick,
-      ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
-      ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
-      outDir: options.out,
-      strict: options.strict ?? key !== undefined,
-      onProgress: progress.update,
-    });
-  } finally {
-    progress.done();
+  const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];
+  const failures: string[] = [];
+  for (const entry of entries) {
+    const progress = progressLine(io);
+    try {
+      const result = await attest({
+        entry,
+        ...(declaration ? { declarationBytes: declaration.bytes } : {}),
+        ...(key ? { key } : {}),
+        lab,
+        nonce,
+        quick: options.quick,
+        ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
+        ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
+        ...(options.phaseTimeoutSeconds !== undefined
+          ? { phaseTimeouts: { bandwidth: options.phaseTimeoutSeconds, throughput: options.phaseTimeoutSeconds } }
+          : {}),
+        outDir: options.out,
+        strict: options.strict ?? key !== undefined,
+        onProgress: progress.update,
+      });
+      progress.done();
+      report(result, options, io);
+    } catch (error) {
+      progress.done();
+      // One device's failure does not stop the others; the run still fails at the end.
+      if (entries.length === 1 || !(error instanceof TppverifyError)) throw error;
+      failures.push(`${formatDeviceId(entry.target)}: ${error.message}`);
+      io.err(`tppverify: ${formatDeviceId(entry.target)}: ${error.message}\n`);
+    }
   }
+  if (failures.length) throw new MeasurementError(`${failures.length} of ${entries.length} devices failed: ${failures.join('; ')}`);
+}
+
+/** --device all: every GPU this build can measure, in backend then index order. */
+function everyGpu(): DeviceEntry[] {
+  const entries = listBackends()
+    .filter((l) => l.backend !== 'cpu')
+    .flatMap((l) => l.devices.filter((d) => d.measuresBandwidth && d.measuresThroughput))
+    .map((device) => ({ target: parseDeviceId(device.id), device }));
+  if (!entries.length) throw new DeviceUnavailableError('--device all: no GPU this build can measure is present');
+  return entries;
+}
+
+function report(result: AttestResult, options: RunOptions, io: CliIo): void {
   if (options.json) {
     io.out(JSON.stringify({ attestation: result.pbFile, json: result.jsonFile, keyid: result.keyId, summary: result.summary, findings: result.statement.predicate.verdict.findings }) + '\n');
     return;

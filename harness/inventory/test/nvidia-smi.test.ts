@@ -109,3 +109,48 @@ describe('collecting from nvidia-smi', () => {
     expect(samePciAddress('garbage', 0, 0, 0)).toBe(false);
   });
 });
+
+describe('telemetry', () => {
+  it('summarises samples and flags a slowdown other than idle', async () => {
+    const { parseTelemetryLine, summarizeTelemetry } = await import('../telemetry.js');
+    const lines = [
+      '2026/11/26 10:00:00.000, 1980, 2619, 650.12, 55, 0x0000000000000000',
+      '2026/11/26 10:00:00.200, 1755, 2619, 699.80, 61, 0x0000000000000004',
+      '2026/11/26 10:00:00.400, 1830, 2619, 690.00, 62, 0x0000000000000000',
+      'garbage',
+    ];
+    const samples = lines.map(parseTelemetryLine).filter((s) => s !== null);
+    expect(samples).toHaveLength(3);
+    const summary = summarizeTelemetry('throughput', samples);
+    expect(summary).toMatchObject({ samples: 3, smClockMhz: { min: 1755, median: 1830, max: 1980 }, maxPowerW: 699.8, maxTemperatureC: 62, reasonsSeen: '0x0000000000000004', throttled: true });
+  });
+
+  it('does not flag an idle-only mask', async () => {
+    const { parseTelemetryLine, summarizeTelemetry } = await import('../telemetry.js');
+    const sample = parseTelemetryLine('2026/11/26 10:00:00.000, 345, 2619, 69.85, 41, 0x0000000000000001')!;
+    expect(summarizeTelemetry('bandwidth', [sample]).throttled).toBe(false);
+  });
+
+  it('records nothing, without failing, when nvidia-smi is missing', async () => {
+    const { startTelemetry } = await import('../telemetry.js');
+    const recorder = startTelemetry('bandwidth', '00000000:18:00.0', '/nonexistent/nvidia-smi');
+    expect(await recorder.stop()).toMatchObject({ samples: 0, throttled: false, smClockMhz: null });
+  });
+});
+
+describe('telemetry from a running sampler', () => {
+  it('collects streamed samples until stopped', async () => {
+    const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { startTelemetry } = await import('../telemetry.js');
+    // A stand-in for `nvidia-smi -lms`: one sample line every 50 ms, forever.
+    const fake = path.join(mkdtempSync(path.join(tmpdir(), 'tppverify-smi-')), 'nvidia-smi');
+    writeFileSync(fake, '#!/bin/sh\nwhile true; do echo "2026/11/26 10:00:00.000, 1755, 2619, 690.00, 60, 0x0000000000000000"; sleep 0.05; done\n');
+    chmodSync(fake, 0o755);
+    const recorder = startTelemetry('throughput', '00000000:18:00.0', fake);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const summary = await recorder.stop();
+    expect(summary.samples).toBeGreaterThan(3);
+    expect(summary).toMatchObject({ smClockMhz: { median: 1755 }, throttled: false });
+  });
+});

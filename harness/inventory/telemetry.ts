@@ -1,0 +1,114 @@
+// Telemetry while a phase runs: a bounded nvidia-smi sampling loop (through
+// execa), summarised per phase; a phase whose samples show a slowdown reason
+// other than idle is flagged, and the verdict treats it as inconclusive.
+import { execa } from 'execa';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { isPlaceholder } from './nvidia-smi.js';
+
+export const TELEMETRY_FIELDS = ['timestamp', 'clocks.sm', 'clocks.mem', 'power.draw', 'temperature.gpu', 'clocks_event_reasons.active'] as const;
+/** Five samples a second: fine enough to see a slowdown, light on the host. */
+export const TELEMETRY_INTERVAL_MS = 200;
+/** At most an hour of samples are kept: the loop is bounded whatever happens. */
+export const MAX_TELEMETRY_SAMPLES = 18_000;
+/** stop() waits at most this long for the sampler to exit before killing it. */
+const STOP_GRACE_MS = 2_000;
+/** Bit 0 of the event-reason mask is "GPU idle"; every other bit slows the clock. */
+const IDLE_REASON = 0x1n;
+
+export interface TelemetrySample {
+  smClockMhz: number | null;
+  memoryClockMhz: number | null;
+  powerW: number | null;
+  temperatureC: number | null;
+  reasons: bigint | null;
+}
+
+export interface PhaseTelemetry {
+  phase: string;
+  samples: number;
+  smClockMhz: { min: number; median: number; max: number } | null;
+  maxPowerW: number | null;
+  maxTemperatureC: number | null;
+  /** OR of every sample's event-reason mask, hex. */
+  reasonsSeen: string;
+  throttled: boolean;
+}
+
+const number = (cell: string | undefined): number | null => (cell === undefined || isPlaceholder(cell) || Number.isNaN(Number(cell)) ? null : Number(cell));
+
+/** One `--format=csv,noheader,nounits` line of TELEMETRY_FIELDS; null for a line that is not one. */
+export function parseTelemetryLine(line: string): TelemetrySample | null {
+  const cells = line.split(', ').map((c) => c.trim());
+  if (cells.length !== TELEMETRY_FIELDS.length) return null;
+  const reasons = cells[5] !== undefined && /^0x[0-9a-f]+$/i.test(cells[5]) ? BigInt(cells[5]) : null;
+  return { smClockMhz: number(cells[1]), memoryClockMhz: number(cells[2]), powerW: number(cells[3]), temperatureC: number(cells[4]), reasons };
+}
+
+export function summarizeTelemetry(phase: string, samples: readonly TelemetrySample[]): PhaseTelemetry {
+  const clocks = samples.map((s) => s.smClockMhz).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const max = (values: (number | null)[]) => {
+    const known = values.filter((v): v is number => v !== null);
+    return known.length ? Math.max(...known) : null;
+  };
+  const seen = samples.reduce((mask, s) => mask | (s.reasons ?? 0n), 0n);
+  return {
+    phase,
+    samples: samples.length,
+    smClockMhz: clocks.length ? { min: clocks[0]!, median: clocks[Math.floor(clocks.length / 2)]!, max: clocks[clocks.length - 1]! } : null,
+    maxPowerW: max(samples.map((s) => s.powerW)),
+    maxTemperatureC: max(samples.map((s) => s.temperatureC)),
+    reasonsSeen: `0x${seen.toString(16).padStart(16, '0')}`,
+    throttled: (seen & ~IDLE_REASON) !== 0n,
+  };
+}
+
+export interface TelemetryRecorder {
+  stop(): Promise<PhaseTelemetry>;
+}
+
+/** The command's path if it can be run: a path as given, or a name found on PATH. */
+function findCommand(command: string): string | undefined {
+  const candidates = command.includes('/') ? [command] : (process.env['PATH'] ?? '').split(':').filter(Boolean).map((dir) => path.join(dir, command));
+  return candidates.find((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Samples one GPU (by PCI bus id) until stop(); without nvidia-smi it records nothing and starts nothing. */
+export function startTelemetry(phase: string, busId: string, command = 'nvidia-smi'): TelemetryRecorder {
+  const executable = findCommand(command);
+  if (!executable) return { stop: async () => summarizeTelemetry(phase, []) };
+  const controller = new AbortController();
+  const samples: TelemetrySample[] = [];
+  const child = execa(executable, [`--query-gpu=${TELEMETRY_FIELDS.join(',')}`, '--format=csv,noheader,nounits', `-lms`, String(TELEMETRY_INTERVAL_MS), '-i', busId], {
+    reject: false,
+    cancelSignal: controller.signal,
+    stdin: 'ignore',
+  });
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const sample = parseTelemetryLine(line);
+      if (sample && samples.length < MAX_TELEMETRY_SAMPLES) samples.push(sample);
+    }
+  });
+  return {
+    async stop() {
+      controller.abort();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([child, new Promise((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      return summarizeTelemetry(phase, samples);
+    },
+  };
+}

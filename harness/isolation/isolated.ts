@@ -1,0 +1,110 @@
+// Each measurement phase of a device runs in its own child process with a
+// time limit: a kernel that crashes or hangs ends that phase with a clear
+// error (exit 3), never a passing attestation, and never takes the harness down.
+import { execa } from 'execa';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BandwidthReport, ThroughputCaseReport } from '../../benchmarks/bench.js';
+import { addonPath, type NativeProgress } from '../../benchmarks/native-addon.js';
+import type { RunSettings } from '../../benchmarks/registry.js';
+import { formatDeviceId, type DeviceEntry } from '../devices.js';
+import { DeviceUnavailableError, MeasurementError, UsageError } from '../errors.js';
+import type { Measured } from '../measure.js';
+import { startTelemetry, type PhaseTelemetry } from '../inventory/telemetry.js';
+import type { PhaseReply, PhaseRequest } from './worker.js';
+
+/** Per-phase limits: generous for a full GPU run, short enough that a hang is found. */
+export const PHASE_TIMEOUT_SECONDS = { bandwidth: 600, throughput: 900 } as const;
+
+const workerPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
+
+export interface PhaseTimeouts {
+  bandwidth: number;
+  throughput: number;
+}
+
+async function runPhase(
+  entry: DeviceEntry,
+  phase: PhaseRequest['phase'],
+  settings: RunSettings,
+  timeoutSeconds: number,
+  onProgress: (event: NativeProgress) => void,
+): Promise<{ report: unknown; startedAt: string; finishedAt: string }> {
+  const device = formatDeviceId(entry.target);
+  const request: PhaseRequest = { device, phase, settings };
+  const child = execa('node', [workerPath, JSON.stringify(request)], {
+    reject: false,
+    timeout: timeoutSeconds * 1000,
+    killSignal: 'SIGKILL',
+    stdin: 'ignore',
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.startsWith('progress ')) continue;
+      try {
+        onProgress(JSON.parse(line.slice('progress '.length)) as NativeProgress);
+      } catch {
+        // A torn progress line is only a missed progress update.
+      }
+    }
+  });
+  const result = await child;
+  if (result.timedOut) {
+    throw new MeasurementError(`${device}: the ${phase} phase did not finish within ${timeoutSeconds} s and was stopped`, phase);
+  }
+  if (result.signal) {
+    throw new MeasurementError(`${device}: the ${phase} phase crashed (${result.signal}); no result from it is used`, phase);
+  }
+  const last = String(result.stdout).trim().split('\n').pop() ?? '';
+  let reply: PhaseReply;
+  try {
+    reply = JSON.parse(last) as PhaseReply;
+  } catch {
+    throw new MeasurementError(`${device}: the ${phase} phase ended (exit ${result.exitCode}) without a result`, phase);
+  }
+  if (!reply.ok) {
+    const { message, exitCode, kernel } = reply.error;
+    if (exitCode === 2) throw new UsageError(message);
+    if (reply.error.name === 'MeasurementError') throw new MeasurementError(message, kernel);
+    throw exitCode === 3 ? new DeviceUnavailableError(message) : new MeasurementError(message, kernel);
+  }
+  return reply;
+}
+
+export interface IsolatedMeasurement {
+  measured: Measured;
+  /** One summary per phase when a telemetry source was given. */
+  telemetry: PhaseTelemetry[];
+}
+
+/** measureDevice, with every phase in its own child process and, for an NVIDIA GPU, telemetry around it. */
+export async function measureIsolated(
+  entry: DeviceEntry,
+  settings: RunSettings,
+  onProgress: (event: NativeProgress) => void,
+  timeouts: PhaseTimeouts = PHASE_TIMEOUT_SECONDS,
+  telemetryBusId?: string,
+): Promise<IsolatedMeasurement> {
+  const telemetry: PhaseTelemetry[] = [];
+  const phase = async (name: PhaseRequest['phase']) => {
+    const recorder = telemetryBusId ? startTelemetry(name, telemetryBusId) : undefined;
+    try {
+      return await runPhase(entry, name, settings, timeouts[name], onProgress);
+    } finally {
+      if (recorder) telemetry.push(await recorder.stop());
+    }
+  };
+  const bandwidth = await phase('bandwidth');
+  const throughput = await phase('throughput');
+  return {
+    measured: {
+      entry,
+      startedAt: bandwidth.startedAt,
+      finishedAt: throughput.finishedAt,
+      bandwidth: bandwidth.report as BandwidthReport | null,
+      throughput: throughput.report as ThroughputCaseReport[] | null,
+      addonFile: addonPath(),
+    },
+    telemetry,
+  };
+}
