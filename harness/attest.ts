@@ -2,7 +2,6 @@
 // `<out>/<device>-<UTC timestamp>.dsse.pb` and its `.dsse.json` rendering.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.js';
 import { faultFromEnvironment } from '../benchmarks/bench.js';
@@ -27,6 +26,7 @@ import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
 import { DeviceUnavailableError, UsageError } from './errors.js';
 import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
+import { hostFacts } from './inventory/host.js';
 import { stateProblemsFrom } from './inventory/preflight.js';
 import { TELEMETRY_INTERVAL_MS } from './inventory/telemetry.js';
 import { EMPTY_LAB, type LabInfo } from './lab.js';
@@ -92,15 +92,6 @@ export function identityFacts(entry: DeviceEntry): Fact[] {
   return facts;
 }
 
-function environmentFacts(): Fact[] {
-  return [
-    { name: 'hostname', value: os.hostname(), source: 'node:os' },
-    { name: 'os', value: `${os.type()} ${os.release()}`, source: 'node:os' },
-    { name: 'arch', value: os.arch(), source: 'node:os' },
-    { name: 'node', value: process.version, source: 'process.version' },
-    { name: 'totalMemoryBytes', value: String(os.totalmem()), source: 'node:os' },
-  ];
-}
 
 export function measurementRecord(measured: Measured): MeasurementRecord {
   const bandwidth: BandwidthReport | null = measured.bandwidth;
@@ -232,7 +223,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
       verdict,
       environment: {
         facts: [
-          ...environmentFacts(),
+          ...(await hostFacts()),
           ...inventory.checks.map((c) => ({ name: `preflight.${c.id}`, value: `${c.status}: ${c.detail}`, source: 'tppverify preflight' })),
           ...telemetry.map((t) => ({ name: `telemetry.${t.phase}`, value: JSON.stringify(t), source: `nvidia-smi -lms ${TELEMETRY_INTERVAL_MS}` })),
         ],

@@ -154,3 +154,14 @@ describe('telemetry from a running sampler', () => {
     expect(summary).toMatchObject({ smClockMhz: { median: 1755 }, throttled: false });
   });
 });
+
+describe('host inventory', () => {
+  it('records the host from systeminformation, every fact with its source and no empty values', async () => {
+    const { hostFacts } = await import('../host.js');
+    const facts = await hostFacts();
+    const names = facts.map((f) => f.name);
+    for (const name of ['hostOs', 'hostKernel', 'hostMemoryBytes', 'node']) expect(names).toContain(name);
+    expect(facts.every((f) => f.value.trim() !== '' && f.source.length > 0)).toBe(true);
+    expect(Number(facts.find((f) => f.name === 'hostMemoryBytes')?.value)).toBeGreaterThan(0);
+  });
+});
