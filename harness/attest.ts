@@ -28,7 +28,7 @@ import { DeviceUnavailableError, UsageError } from './errors.js';
 import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
 import { hostFacts } from './inventory/host.js';
 import { stateProblemsFrom } from './inventory/preflight.js';
-import { TELEMETRY_INTERVAL_MS } from './inventory/telemetry.js';
+import { startAmdTelemetry, startTelemetry, TELEMETRY_INTERVAL_MS, type TelemetryRecorder } from './inventory/telemetry.js';
 import { EMPTY_LAB, type LabInfo } from './lab.js';
 import { measureIsolated, type PhaseTimeouts } from './isolation/isolated.js';
 import type { Measured } from './measure.js';
@@ -136,6 +136,16 @@ function fileStem(entry: DeviceEntry, issuedAt: string): string {
   return `${formatDeviceId(entry.target).replace(':', '-')}-${issuedAt.replace(/[-:]/g, '')}`;
 }
 
+/** The sampler for this device during each phase: nvidia-smi or amd-smi, found through the inventory. */
+function telemetryFor(entry: DeviceEntry, inventory: DeviceInventory): ((phase: string) => TelemetryRecorder) | undefined {
+  const fact = (name: string) => inventory.facts.find((f) => f.name === name)?.value;
+  const busId = fact('pciBusId');
+  const amdIndex = fact('amdSmiGpu');
+  if (entry.target.backend === 'cuda' && busId) return (phase) => startTelemetry(phase, busId);
+  if (entry.target.backend === 'hip' && amdIndex !== undefined) return (phase) => startAmdTelemetry(phase, Number(amdIndex));
+  return undefined;
+}
+
 /** Inventory and preflight before anything is measured; strict mode refuses on a failed check. */
 async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<DeviceInventory> {
   const inventory = await inventoryFor(request.entry, dirtyTree);
@@ -161,8 +171,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
     arrayBytes: request.arrayBytes ?? defaults.arrayBytes,
     secondsPerTrial: request.secondsPerTrial ?? defaults.secondsPerTrial,
   };
-  const busId = inventory.facts.find((f) => f.name === 'pciBusId')?.value;
-  const { measured, telemetry } = await measureIsolated(request.entry, settings, request.onProgress, request.phaseTimeouts, busId);
+  const { measured, telemetry } = await measureIsolated(request.entry, settings, request.onProgress, request.phaseTimeouts, telemetryFor(request.entry, inventory));
 
   const selfDeclared = request.declarationBytes === undefined;
   const declarationBytes =
@@ -225,7 +234,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
         facts: [
           ...(await hostFacts()),
           ...inventory.checks.map((c) => ({ name: `preflight.${c.id}`, value: `${c.status}: ${c.detail}`, source: 'tppverify preflight' })),
-          ...telemetry.map((t) => ({ name: `telemetry.${t.phase}`, value: JSON.stringify(t), source: `nvidia-smi -lms ${TELEMETRY_INTERVAL_MS}` })),
+          ...telemetry.map((t) => ({ name: `telemetry.${t.phase}`, value: JSON.stringify(t), source: request.entry.target.backend === 'hip' ? 'amd-smi metric (polled)' : `nvidia-smi -lms ${TELEMETRY_INTERVAL_MS}` })),
         ],
       },
       provenance: {

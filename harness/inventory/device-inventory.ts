@@ -3,9 +3,9 @@
 // checks on its state. amd-smi/rocm-smi for AMD GPUs are not read yet.
 import type { DeviceEntry } from '../devices.js';
 import type { Fact } from '../verdict/record.js';
-import { collectNvidiaInventory, samePciAddress } from './collect.js';
+import { collectAmdInventory, collectNvidiaInventory, samePciAddress } from './collect.js';
 import type { NvidiaQueryField } from './nvidia-smi.js';
-import { nvidiaPreflight, type PreflightCheck } from './preflight.js';
+import { amdPreflight, nvidiaPreflight, treeClean, type PreflightCheck } from './preflight.js';
 
 export interface DeviceInventory {
   facts: Fact[];
@@ -26,28 +26,68 @@ const NVIDIA_FACTS: [NvidiaQueryField, string][] = [
   ['clocks.max.sm', 'maxSmClockMhzNvidiaSmi'],
   ['clocks.max.mem', 'maxMemoryClockMhz'],
   ['ecc.mode.current', 'eccMode'],
+  ['ecc.errors.uncorrected.volatile.total', 'eccUncorrectedVolatile'],
+  ['retired_pages.pending', 'retiredPagesPending'],
+  ['remapped_rows.pending', 'remappedRowsPending'],
   ['mig.mode.current', 'migMode'],
+  ['pcie.link.gen.gpucurrent', 'pcieGenCurrent'],
+  ['pcie.link.gen.max', 'pcieGenMax'],
+  ['pcie.link.width.current', 'pcieWidthCurrent'],
+  ['pcie.link.width.max', 'pcieWidthMax'],
+  ['power.max_limit', 'maxPowerLimitW'],
+  ['clocks.sm', 'smClockMhzAtInventory'],
+  ['clocks.applications.graphics', 'applicationClockMhz'],
+  ['persistence_mode', 'persistenceMode'],
+  ['compute_mode', 'computeMode'],
+  ['temperature.gpu', 'temperatureCAtInventory'],
 ];
 
-function treeCheck(dirtyTree: boolean): PreflightCheck {
-  return { id: 'tree-clean', status: dirtyTree ? 'fail' : 'pass', detail: dirtyTree ? 'the harness tree has uncommitted changes' : 'harness tree clean' };
-}
 
 function attribute(entry: DeviceEntry, key: string): number | undefined {
   const value = entry.device.attributes.find((a) => a.key === key)?.value;
   return typeof value === 'number' ? value : undefined;
 }
 
+async function amdInventoryFor(entry: DeviceEntry, dirtyTree: boolean): Promise<DeviceInventory> {
+  const result = await collectAmdInventory();
+  if ('unavailable' in result) {
+    return { facts: [], checks: [{ id: 'inventory', status: 'warn', detail: `no amd-smi inventory: ${result.unavailable}` }, treeClean(dirtyTree)] };
+  }
+  const [domain, bus, device] = [attribute(entry, 'pciDomain'), attribute(entry, 'pciBus'), attribute(entry, 'pciDevice')];
+  const gpu = result.inventory.gpus.find((g) => domain !== undefined && bus !== undefined && device !== undefined && g.bdf !== null && samePciAddress(g.bdf, domain, bus, device));
+  if (!gpu) return { facts: [], checks: [{ id: 'inventory', status: 'fail', detail: "amd-smi lists no GPU at this device's PCI address" }, treeClean(dirtyTree)] };
+  const source = 'amd-smi static';
+  const facts: Fact[] = (
+    [
+      ['serial', gpu.serial],
+      ['asicSerial', gpu.asicSerial],
+      ['boardPartNumber', gpu.vbiosPartNumber],
+      ['vbiosVersion', gpu.vbiosVersion],
+      ['pciBusId', gpu.bdf],
+      ['driverVersion', gpu.driverVersion],
+      ['computePartition', gpu.computePartition],
+      ['memoryPartition', gpu.memoryPartition],
+      ['powerCapW', gpu.socketPowerCapW === null ? null : String(gpu.socketPowerCapW)],
+      ['amdSmiGpu', String(gpu.gpu)],
+    ] as [string, string | null][]
+  )
+    .filter((pair): pair is [string, string] => pair[1] !== null)
+    .map(([name, value]) => ({ name, value, source }));
+  const metric = result.inventory.metrics.find((m) => m.gpu === gpu.gpu);
+  return { facts, checks: amdPreflight(gpu, metric, result.inventory.processes?.get(gpu.gpu), dirtyTree) };
+}
+
 export async function inventoryFor(entry: DeviceEntry, dirtyTree: boolean): Promise<DeviceInventory> {
-  if (entry.target.backend !== 'cuda') return { facts: [], checks: [treeCheck(dirtyTree)] };
+  if (entry.target.backend === 'hip') return amdInventoryFor(entry, dirtyTree);
+  if (entry.target.backend !== 'cuda') return { facts: [], checks: [treeClean(dirtyTree)] };
   const result = await collectNvidiaInventory();
   if ('unavailable' in result) {
-    return { facts: [], checks: [{ id: 'inventory', status: 'warn', detail: `no nvidia-smi inventory: ${result.unavailable}` }, treeCheck(dirtyTree)] };
+    return { facts: [], checks: [{ id: 'inventory', status: 'warn', detail: `no nvidia-smi inventory: ${result.unavailable}` }, treeClean(dirtyTree)] };
   }
   const [domain, bus, device] = [attribute(entry, 'pciDomain'), attribute(entry, 'pciBus'), attribute(entry, 'pciDevice')];
   const row = result.inventory.rows.find((r) => domain !== undefined && bus !== undefined && device !== undefined && r['pci.bus_id'] !== null && samePciAddress(r['pci.bus_id'], domain, bus, device));
   if (!row) {
-    return { facts: [], checks: [{ id: 'inventory', status: 'fail', detail: 'nvidia-smi lists no GPU at this device\'s PCI address' }, treeCheck(dirtyTree)] };
+    return { facts: [], checks: [{ id: 'inventory', status: 'fail', detail: 'nvidia-smi lists no GPU at this device\'s PCI address' }, treeClean(dirtyTree)] };
   }
   const xml = result.inventory.xml.find((g) => g.busId.toLowerCase() === (row['pci.bus_id'] ?? '').toLowerCase());
   const facts: Fact[] = [];

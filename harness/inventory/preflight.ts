@@ -1,5 +1,6 @@
 // Preflight checks: is the device in the state a reportable measurement
 // needs? Each check has an id, a status and the numbers behind it. Pure.
+import type { AmdGpu, AmdMetric } from './amd-smi.js';
 import type { NvidiaQueryRow, NvidiaXmlGpu } from './nvidia-smi.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -104,11 +105,52 @@ export function nvidiaPreflight(row: NvidiaQueryRow, xml: NvidiaXmlGpu | undefin
     temperature(row),
     pcieLink(row),
     slowdown(row),
-    { id: 'tree-clean', status: dirtyTree ? 'fail' : 'pass', detail: dirtyTree ? 'the harness tree has uncommitted changes' : 'harness tree clean' },
+    treeClean(dirtyTree),
   ];
 }
 
 /** Failed checks as the state problems the verdict treats as inconclusive. */
 export function stateProblemsFrom(checks: readonly PreflightCheck[]): string[] {
   return checks.filter((c) => c.status === 'fail').map((c) => `preflight ${c.id}: ${c.detail}`);
+}
+
+export function treeClean(dirtyTree: boolean): PreflightCheck {
+  return { id: 'tree-clean', status: dirtyTree ? 'fail' : 'pass', detail: dirtyTree ? 'the harness tree has uncommitted changes' : 'harness tree clean' };
+}
+
+/** AMD Instinct: partition mode, power cap, memory errors, processes, temperature, throttling. */
+export function amdPreflight(gpu: AmdGpu, metric: AmdMetric | undefined, pids: readonly string[] | undefined, dirtyTree: boolean): PreflightCheck[] {
+  const checks: PreflightCheck[] = [
+    { id: 'inventory', status: 'pass', detail: `amd-smi: ${gpu.productName ?? gpu.marketName ?? 'GPU'} ${gpu.serial ? `serial ${gpu.serial}` : 'without a board serial'}` },
+  ];
+  const partitioned = (gpu.computePartition !== null && gpu.computePartition !== 'SPX') || (gpu.memoryPartition !== null && gpu.memoryPartition !== 'NPS1');
+  checks.push(
+    partitioned
+      ? { id: 'partition-off', status: 'fail', detail: `compute partition ${gpu.computePartition}, memory partition ${gpu.memoryPartition}: the measured units would be one partition` }
+      : { id: 'partition-off', status: 'pass', detail: `compute ${gpu.computePartition ?? 'not reported'}, memory ${gpu.memoryPartition ?? 'not reported'}` },
+  );
+  // Reading: limit.socket_power is the cap in force, limit.max_power the board's own maximum.
+  if (gpu.socketPowerCapW === null || gpu.maxPowerW === null) checks.push({ id: 'power-limit-default', status: 'warn', detail: 'power cap not reported' });
+  else if (Math.abs(gpu.socketPowerCapW - gpu.maxPowerW) > POWER_LIMIT_TOLERANCE_W) {
+    checks.push({ id: 'power-limit-default', status: 'fail', detail: `socket power cap ${gpu.socketPowerCapW} W is below the board maximum ${gpu.maxPowerW} W` });
+  } else checks.push({ id: 'power-limit-default', status: 'pass', detail: `socket power cap ${gpu.socketPowerCapW} W = board maximum` });
+  const ecc = metric?.uncorrectableEccErrors ?? null;
+  checks.push(
+    ecc !== null && ecc > 0
+      ? { id: 'memory-health', status: 'fail', detail: `${ecc} uncorrectable ECC errors` }
+      : { id: 'memory-health', status: ecc === null ? 'warn' : 'pass', detail: ecc === null ? 'ECC counts not reported' : 'no uncorrectable ECC errors' },
+  );
+  if (pids === undefined) checks.push({ id: 'no-other-process', status: 'warn', detail: 'process list not available' });
+  else checks.push(pids.length ? { id: 'no-other-process', status: 'fail', detail: `other processes: ${pids.join(', ')}` } : { id: 'no-other-process', status: 'pass', detail: 'no other process on the GPU' });
+  const hot = metric?.hotspotC ?? null;
+  if (hot === null) checks.push({ id: 'temperature', status: 'warn', detail: 'hotspot temperature not reported' });
+  else checks.push(hot >= MAX_IDLE_TEMPERATURE_C ? { id: 'temperature', status: 'fail', detail: `hotspot ${hot} °C at start, limit ${MAX_IDLE_TEMPERATURE_C} °C` } : { id: 'temperature', status: 'pass', detail: `hotspot ${hot} °C at start` });
+  const throttle = metric?.throttleStatus ?? null;
+  checks.push(
+    throttle !== null && /^(throttled|true|1)$/i.test(throttle)
+      ? { id: 'no-slowdown', status: 'fail', detail: `throttle status ${throttle} before the run` }
+      : { id: 'no-slowdown', status: throttle === null ? 'warn' : 'pass', detail: `throttle status ${throttle ?? 'not reported'}` },
+  );
+  checks.push(treeClean(dirtyTree));
+  return checks;
 }

@@ -4,6 +4,7 @@
 import { execa } from 'execa';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { parseAmdMetric, type AmdMetric } from './amd-smi.js';
 import { isPlaceholder } from './nvidia-smi.js';
 
 export const TELEMETRY_FIELDS = ['timestamp', 'clocks.sm', 'clocks.mem', 'power.draw', 'temperature.gpu', 'clocks_event_reasons.active'] as const;
@@ -109,6 +110,46 @@ export function startTelemetry(phase: string, busId: string, command = 'nvidia-s
       clearTimeout(timer);
       child.kill('SIGKILL');
       return summarizeTelemetry(phase, samples);
+    },
+  };
+}
+
+/** amd-smi's `-w` watch mode has printed nothing in some releases (ROCm/amdsmi #168): poll instead. */
+export const AMD_TELEMETRY_INTERVAL_MS = 500;
+
+export function summarizeAmdTelemetry(phase: string, samples: readonly AmdMetric[]): PhaseTelemetry {
+  const statuses = [...new Set(samples.map((s) => s.throttleStatus).filter((t): t is string => t !== null))];
+  const base = summarizeTelemetry(
+    phase,
+    samples.map((s) => ({ smClockMhz: s.gfxClockMhz, memoryClockMhz: null, powerW: s.socketPowerW, temperatureC: s.hotspotC, reasons: null })),
+  );
+  return { ...base, reasonsSeen: statuses.join(' ') || 'not reported', throttled: statuses.some((t) => /^(throttled|true|1)$/i.test(t)) };
+}
+
+/** Polls `amd-smi metric -g INDEX --json` until stop(); without amd-smi it records nothing. */
+export function startAmdTelemetry(phase: string, gpuIndex: number, command = 'amd-smi'): TelemetryRecorder {
+  const executable = findCommand(command);
+  if (!executable) return { stop: async () => summarizeAmdTelemetry(phase, []) };
+  const samples: AmdMetric[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running && samples.length < MAX_TELEMETRY_SAMPLES) {
+      const run = await execa(executable, ['metric', '-g', String(gpuIndex), '--json'], { reject: false, timeout: 5_000, stdin: 'ignore' });
+      if (!run.failed) {
+        try {
+          samples.push(...parseAmdMetric(String(run.stdout)));
+        } catch {
+          // One unreadable poll is a missing sample, not a failed phase.
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, AMD_TELEMETRY_INTERVAL_MS));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return summarizeAmdTelemetry(phase, samples);
     },
   };
 }

@@ -10,7 +10,7 @@ import type { RunSettings } from '../../benchmarks/registry.js';
 import { formatDeviceId, type DeviceEntry } from '../devices.js';
 import { DeviceUnavailableError, MeasurementError, UsageError } from '../errors.js';
 import type { Measured } from '../measure.js';
-import { startTelemetry, type PhaseTelemetry } from '../inventory/telemetry.js';
+import type { PhaseTelemetry, TelemetryRecorder } from '../inventory/telemetry.js';
 import type { PhaseReply, PhaseRequest } from './worker.js';
 
 /** Per-phase limits: generous for a full GPU run, short enough that a hang is found. */
@@ -83,11 +83,11 @@ export async function measureIsolated(
   settings: RunSettings,
   onProgress: (event: NativeProgress) => void,
   timeouts: PhaseTimeouts = PHASE_TIMEOUT_SECONDS,
-  telemetryBusId?: string,
+  startRecorder?: (phase: string) => TelemetryRecorder,
 ): Promise<IsolatedMeasurement> {
   const telemetry: PhaseTelemetry[] = [];
   const phase = async (name: PhaseRequest['phase']) => {
-    const recorder = telemetryBusId ? startTelemetry(name, telemetryBusId) : undefined;
+    const recorder = startRecorder?.(name);
     try {
       return await runPhase(entry, name, settings, timeouts[name], onProgress);
     } finally {
