@@ -10,6 +10,7 @@ import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
 import { runTpp } from './commands/tpp.js';
 import { runAudit } from './commands/audit.js';
+import { runLotPlan } from './commands/lot.js';
 import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
@@ -230,6 +231,29 @@ export function buildProgram(): Command {
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(flags['strict'] === false ? { strict: false } : {}),
+        },
+        processIo(json),
+      );
+    });
+
+  const lot = program.command('lot').description('shipment batches: reproducible samples');
+  lot
+    .command('plan')
+    .description("draw the reproducible sample of a lot: a function of the manifest's digest and the lab's nonce")
+    .argument('<manifest>', 'lot manifest JSON (proto/tppverify/v1/lot.proto)')
+    .option('--nonce <hex>', "the lab's nonce (required)")
+    .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
+    .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: { nonce?: string; sample?: number; plan?: string; json?: boolean }) => {
+      const json = flags.json === true;
+      await runLotPlan(
+        file,
+        {
+          json,
+          ...(flags.nonce !== undefined ? { nonce: flags.nonce } : {}),
+          ...(flags.sample !== undefined ? { sample: flags.sample } : {}),
+          ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
         },
         processIo(json),
       );
