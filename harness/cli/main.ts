@@ -10,7 +10,7 @@ import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
 import { runTpp } from './commands/tpp.js';
 import { runAudit } from './commands/audit.js';
-import { runLotPlan } from './commands/lot.js';
+import { runLotCertify, runLotPlan } from './commands/lot.js';
 import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
@@ -180,12 +180,21 @@ export function buildProgram(): Command {
     .option('--pubkey <file>', 'a trusted public key (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted public keys (*.pem)')
     .option('--threshold <n>', 'valid signatures from distinct trusted keys required', positiveInteger('--threshold'), 1)
+    .option('--attestations <dir>', 'lot certificates: check each referenced unit attestation in this folder')
+    .option('--manifest <file>', 'lot certificates: recompute the sample from this manifest')
     .option('--json', 'print one JSON object')
-    .action(async (files: string[], flags: { pubkey: string[]; trust?: string; threshold: number; json?: boolean }) => {
+    .action(async (files: string[], flags: { pubkey: string[]; trust?: string; threshold: number; json?: boolean; attestations?: string; manifest?: string }) => {
       const json = flags.json === true;
       commandExitCode = await runVerify(
         files,
-        { pubkey: flags.pubkey, threshold: flags.threshold, json, ...(flags.trust !== undefined ? { trust: flags.trust } : {}) },
+        {
+          pubkey: flags.pubkey,
+          threshold: flags.threshold,
+          json,
+          ...(flags.trust !== undefined ? { trust: flags.trust } : {}),
+          ...(flags.attestations !== undefined ? { attestations: flags.attestations } : {}),
+          ...(flags.manifest !== undefined ? { manifest: flags.manifest } : {}),
+        },
         processIo(json),
       );
     });
@@ -254,6 +263,41 @@ export function buildProgram(): Command {
           ...(flags.nonce !== undefined ? { nonce: flags.nonce } : {}),
           ...(flags.sample !== undefined ? { sample: flags.sample } : {}),
           ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
+        },
+        processIo(json),
+      );
+    });
+
+  lot
+    .command('certify')
+    .description('issue a signed lot certificate from the attestations of the sampled units')
+    .argument('<manifest>', 'lot manifest JSON')
+    .requiredOption('--attestations <dir>', 'folder of unit attestations (*.dsse.pb)')
+    .requiredOption('--key <file>', "the lab's private signing key")
+    .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
+    .option('--nonce <hex>', "the lab's nonce used for the plan (required)")
+    .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
+    .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
+    .option('--pubkey <file>', 'another trusted key for unit attestations (repeatable)', collect, [])
+    .option('--trust <dir>', 'a folder of trusted keys for unit attestations')
+    .option('--out <dir>', 'where the certificate goes', 'attestations-out')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: Record<string, string | number | boolean | string[] | undefined>) => {
+      const json = flags['json'] === true;
+      const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
+      await runLotCertify(
+        file,
+        {
+          json,
+          attestations: flags['attestations'] as string,
+          key: flags['key'] as string,
+          out: flags['out'] as string,
+          pubkey: flags['pubkey'] as string[],
+          ...text('nonce'),
+          ...text('plan'),
+          ...text('trust'),
+          ...text('passphraseEnv'),
+          ...(typeof flags['sample'] === 'number' ? { sample: flags['sample'] } : {}),
         },
         processIo(json),
       );

@@ -3,6 +3,14 @@ import { parseNonce } from '../../attest.js';
 import { UsageError } from '../../errors.js';
 import { readManifestFile } from '../../lot/manifest.js';
 import { drawSample, fixedCountPlan, PLANS, Z14_GENERAL_LEVEL_II, type SamplePlan } from '../../lot/sampling.js';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../../../attestations/atomic-write.js';
+import { encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
+import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
+import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate } from '../../lot/certificate.js';
+import { PROTO_DIR } from '../../lot/verify-certificate.js';
+import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
 
 export interface LotPlanOptions {
@@ -34,4 +42,40 @@ export async function runLotPlan(file: string, options: LotPlanOptions, io: CliI
   io.out(`lot ${manifest.lotId}: ${sample.sampled.length} of ${sample.lotSize} units (${plan.description})\n`);
   io.out(`manifest SHA-256 ${sha256}, nonce ${sample.nonceHex}\n`);
   for (const unit of sample.sampled) io.out(`  ${unit.serial}${unit.uuid ? `  ${unit.uuid}` : ''}\n`);
+}
+
+export interface LotCertifyOptions extends LotPlanOptions {
+  attestations: string;
+  key: string;
+  passphraseEnv?: string;
+  pubkey: string[];
+  trust?: string;
+  out: string;
+}
+
+/** `tppverify lot certify MANIFEST --attestations DIR --key FILE --nonce HEX`: a signed lot certificate. */
+export async function runLotCertify(file: string, options: LotCertifyOptions, io: CliIo): Promise<void> {
+  if (options.nonce === undefined) throw new UsageError("lot certify needs the lab's --nonce: the sample must be the one planned");
+  const nonce = parseNonce(options.nonce);
+  const plan = choosePlan(options);
+  const key = await loadSigningKey(options.key, passphraseFrom(options.passphraseEnv));
+  const trusted = await loadTrustedKeys(options.pubkey, options.trust);
+  trusted.set(key.keyId, key.publicKey);
+  const { manifest, sha256 } = await readManifestFile(file);
+  const sample = drawSample(manifest, sha256, nonce, plan);
+  const certificate = await certifyLot(manifest, sample, options.attestations, trusted);
+  const envelope = signEnvelope(encodeCertificate(certificate, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key]);
+  await mkdir(options.out, { recursive: true });
+  const stem = path.join(options.out, `lot-${manifest.lotId.replace(/[^A-Za-z0-9._-]/g, '_')}-${certificate.issuedAt.replace(/[-:]/g, '')}`);
+  await writeFileAtomic(`${stem}.dsse.pb`, encodeEnvelope(envelope), { exclusive: true });
+  await writeFileAtomic(`${stem}.dsse.json`, envelopeToJson(envelope) + '\n', { exclusive: true });
+  if (options.json) {
+    io.out(JSON.stringify({ certificate: `${stem}.dsse.pb`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
+    return;
+  }
+  io.out(`lot ${manifest.lotId}: ${certificate.outcome.toUpperCase()} (${certificate.units.length} of ${certificate.lotSize} units sampled, ${plan.description})\n`);
+  for (const unit of certificate.units) io.out(`  ${unit.serial}  ${unit.status}${unit.verdict ? ` ${unit.verdict}` : ''}  ${unit.detail}\n`);
+  for (const reason of certificate.reasons) io.out(`  - ${reason}\n`);
+  if (certificate.ignoredSerials.length) io.out(`attestations of units outside the sample, not used: ${certificate.ignoredSerials.join(', ')}\n`);
+  io.out(`wrote ${stem}.dsse.pb\n      ${stem}.dsse.json\nsigned by key ${key.keyId}\n`);
 }

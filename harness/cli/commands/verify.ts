@@ -1,6 +1,9 @@
 // `tppverify verify FILE`: exit 0 valid, 1 invalid, 2 unreadable input.
 import { loadTrustedKeys } from '../../../attestations/keys.js';
-import { verifyAttestationFile, type AttestationSummary } from '../../../attestations/verify.js';
+import { readAttestationFile, verifyAttestationFile, type AttestationSummary } from '../../../attestations/verify.js';
+import { decodeEnvelope, envelopeFromJson, verifySignatures } from '../../../attestations/dsse.js';
+import { CERTIFICATE_PAYLOAD_TYPE } from '../../lot/certificate.js';
+import { checkCertificate } from '../../lot/verify-certificate.js';
 import type { Finding } from '../../verdict/verdict.js';
 import { EXIT_USAGE, UsageError } from '../../errors.js';
 import { verifyFiles } from '../../../attestations/verify-batch.js';
@@ -16,6 +19,9 @@ export interface VerifyOptions {
   trust?: string;
   threshold: number;
   json: boolean;
+  /** Lot certificates: the folder of unit attestations, and the manifest to recompute the sample from. */
+  attestations?: string;
+  manifest?: string;
 }
 
 export function renderSummary(s: AttestationSummary, findings: readonly Finding[]): string {
@@ -41,6 +47,8 @@ export async function runVerify(files: string[], options: VerifyOptions, io: Cli
   }
   if (files.length > 1) return verifyMany(files, trusted, options, io);
   const file = files[0]!;
+  const certificateResult = await verifyIfCertificate(file, trusted, options, io);
+  if (certificateResult !== undefined) return certificateResult;
   const outcome = await verifyAttestationFile(file, trusted, options.threshold);
   if (options.json) {
     io.out(JSON.stringify({ valid: outcome.valid, keyids: outcome.keyids, reasons: outcome.reasons, summary: outcome.summary }) + '\n');
@@ -67,4 +75,31 @@ async function verifyMany(files: string[], trusted: Map<string, KeyObject>, opti
   }
   if (verdicts.some((v) => v.unreadable)) return EXIT_USAGE;
   return valid === verdicts.length ? 0 : EXIT_INVALID;
+}
+
+/** A lot certificate gets its own checks; anything else returns undefined. */
+async function verifyIfCertificate(file: string, trusted: Map<string, KeyObject>, options: VerifyOptions, io: CliIo): Promise<number | undefined> {
+  const content = await readAttestationFile(file);
+  if (!('bytes' in content)) return undefined;
+  let envelope;
+  try {
+    envelope = content.bytes[0] === 0x7b ? envelopeFromJson(content.bytes.toString('utf8')) : decodeEnvelope(content.bytes);
+  } catch {
+    return undefined;
+  }
+  if (envelope.payloadType !== CERTIFICATE_PAYLOAD_TYPE) return undefined;
+  const signatures = verifySignatures(envelope, trusted, options.threshold);
+  const check = signatures.valid
+    ? await checkCertificate(envelope.payload, trusted, options.attestations, options.manifest)
+    : { certificate: null, problems: signatures.reasons };
+  const valid = signatures.valid && check.problems.length === 0;
+  const c = check.certificate;
+  if (options.json) {
+    io.out(JSON.stringify({ valid, keyids: signatures.keyids, reasons: check.problems, summary: c && { kind: 'lot-certificate', lotId: c.lotId, outcome: c.outcome, units: c.units.length, lotSize: c.lotSize } }) + '\n');
+  } else if (valid && c) {
+    io.out(`VALID lot certificate: lot ${c.lotId}, ${c.outcome.toUpperCase()}, ${c.units.length} of ${c.lotSize} units; signed by ${signatures.keyids.join(', ')}\n`);
+  } else {
+    io.out(`INVALID: ${file}\n${check.problems.map((r) => `  - ${r}`).join('\n')}\n`);
+  }
+  return valid ? 0 : EXIT_INVALID;
 }

@@ -1,0 +1,105 @@
+// lot certify and verify of certificates, end to end, with unit attestations
+// built from the attestation fixture (serial numbers of our choosing).
+import { execa } from 'execa';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DECLARATION_JSON, fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
+import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../../attestations/dsse.js';
+import { loadSigningKey } from '../../../attestations/keys.js';
+import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, encodeCertificate } from '../certificate.js';
+import { PROTO_DIR } from '../verify-certificate.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
+const work = mkdtempSync(path.join(tmpdir(), 'tppverify-certify-'));
+const NONCE = '0011223344556677';
+const SERIALS = Array.from({ length: 6 }, (_, i) => `16549220${String(i).padStart(5, '0')}`);
+const declarationSha256 = createHash('sha256').update(DECLARATION_JSON).digest('hex');
+const keys = path.join(work, 'keys');
+const units = path.join(work, 'units');
+const manifestFile = path.join(work, 'manifest.json');
+
+const tppverify = (args: string[]) => execa('node', [cli, ...args], { reject: false, timeout: 60_000 });
+
+beforeAll(async () => {
+  expect((await tppverify(['keygen', '--out', keys])).exitCode).toBe(0);
+  const key = await loadSigningKey(path.join(keys, 'tppverify-private.pem'));
+  mkdirSync(units);
+  for (const serial of SERIALS) {
+    const statement = fixtureStatement();
+    statement.subject[0]!.identity = statement.subject[0]!.identity.map((f) => (f.name === 'serial' ? { ...f, value: serial } : f));
+    writeFileSync(path.join(units, `${serial}.dsse.pb`), signedFixture(key, statement));
+  }
+  writeFileSync(
+    manifestFile,
+    JSON.stringify({ lotId: 'LOT-7', exporter: 'Example', declarationSha256, units: SERIALS.map((serial) => ({ serial })) }),
+  );
+});
+
+async function certify(out: string, extra: string[] = []) {
+  const run = await tppverify(['lot', 'certify', manifestFile, '--attestations', units, '--key', path.join(keys, 'tppverify-private.pem'), '--nonce', NONCE, '--out', out, '--json', ...extra]);
+  expect(run.exitCode, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as { certificate: string; outcome: string; units: { serial: string; status: string; detail: string }[]; reasons: string[]; ignoredSerials: string[] };
+}
+
+describe('lot certify', () => {
+  it('certifies a lot whose sampled units all have consistent attestations, and says which it ignored', async () => {
+    const result = await certify(path.join(work, 'cert-all'), ['--sample', '4']);
+    expect(result.outcome).toBe('certified');
+    expect(result.units).toHaveLength(4);
+    expect(result.units.every((u) => u.status === 'valid')).toBe(true);
+    expect(result.ignoredSerials).toHaveLength(2);
+    const verify = await tppverify(['verify', result.certificate, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', units, '--manifest', manifestFile, '--json']);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true, summary: { kind: 'lot-certificate', outcome: 'certified' } });
+  });
+
+  it('is incomplete when a sampled unit has no attestation, naming the unit', async () => {
+    const plan = JSON.parse((await tppverify(['lot', 'plan', manifestFile, '--nonce', NONCE, '--sample', '3', '--json'])).stdout) as { sampled: { serial: string }[] };
+    const missing = plan.sampled[0]!.serial;
+    const partial = path.join(work, 'partial');
+    mkdirSync(partial);
+    for (const serial of SERIALS.filter((s) => s !== missing)) writeFileSync(path.join(partial, `${serial}.dsse.pb`), readFileSync(path.join(units, `${serial}.dsse.pb`)));
+    const run = await tppverify(['lot', 'certify', manifestFile, '--attestations', partial, '--key', path.join(keys, 'tppverify-private.pem'), '--nonce', NONCE, '--sample', '3', '--out', path.join(work, 'cert-partial'), '--json']);
+    const result = JSON.parse(run.stdout);
+    expect(result.outcome).toBe('incomplete');
+    expect(result.reasons).toContain(`unit ${missing}: missing (no attestation for this serial)`);
+  });
+
+  it('refuses an attestation made for a different declaration, naming the unit', async () => {
+    const other = path.join(work, 'other-declaration');
+    mkdirSync(other);
+    const key = await loadSigningKey(path.join(keys, 'tppverify-private.pem'));
+    for (const serial of SERIALS) {
+      const statement = fixtureStatement({ declarationJson: DECLARATION_JSON.replace('"P-1"', '"P-2"') });
+      statement.subject[0]!.identity = statement.subject[0]!.identity.map((f) => (f.name === 'serial' ? { ...f, value: serial } : f));
+      writeFileSync(path.join(other, `${serial}.dsse.pb`), signedFixture(key, statement));
+    }
+    const run = await tppverify(['lot', 'certify', manifestFile, '--attestations', other, '--key', path.join(keys, 'tppverify-private.pem'), '--nonce', NONCE, '--sample', '2', '--out', path.join(work, 'cert-other'), '--json']);
+    const result = JSON.parse(run.stdout);
+    expect(result.outcome).toBe('incomplete');
+    expect(result.units[0].detail).toMatch(/attests declaration .*, not the lot's/);
+    expect(result.reasons[0]).toMatch(new RegExp(`^unit ${result.units[0].serial}: invalid`));
+  });
+
+  it('refuses a certificate whose unit list was edited, naming the unit', async () => {
+    const result = await certify(path.join(work, 'cert-edit'), ['--sample', '3']);
+    const envelope = decodeEnvelope(readFileSync(result.certificate));
+    const certificate = decodeCertificate(envelope.payload, PROTO_DIR());
+    const swapped = SERIALS.find((s) => !certificate.units.some((u) => u.serial === s))!;
+    const original = certificate.units[0]!.serial;
+    certificate.units[0] = { ...certificate.units[0]!, serial: swapped };
+    // Even re-signed with the lab's own key, the edit shows.
+    const key = await loadSigningKey(path.join(keys, 'tppverify-private.pem'));
+    const edited = path.join(work, 'edited.dsse.pb');
+    writeFileSync(edited, encodeEnvelope(signEnvelope(encodeCertificate(certificate, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key])));
+    const verify = await tppverify(['verify', edited, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', units, '--manifest', manifestFile, '--json']);
+    expect(verify.exitCode).toBe(1);
+    const reasons: string[] = JSON.parse(verify.stdout).reasons;
+    expect(reasons).toContain(`unit ${swapped}: its attestation is for serial ${original}`);
+    expect(reasons).toContain('the units listed are not the sample the manifest and nonce give');
+  });
+});
