@@ -11,6 +11,7 @@ import { runDevices } from './commands/devices.js';
 import { runTpp } from './commands/tpp.js';
 import { runAudit } from './commands/audit.js';
 import { runLotCertify, runLotPlan } from './commands/lot.js';
+import { runReport } from './commands/report.js';
 import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
@@ -242,6 +243,27 @@ export function buildProgram(): Command {
           ...(flags['strict'] === false ? { strict: false } : {}),
         },
         processIo(json),
+      );
+    });
+
+  program
+    .command('report')
+    .description('render an attestation as a self-contained HTML page and/or a PDF (headless Chromium)')
+    .argument('<file>', '.dsse.pb or .dsse.json')
+    .option('--html <file>', 'write the HTML page here')
+    .option('--pdf <file>', 'write a PDF here (needs the Debian package chromium)')
+    .option('--pubkey <file>', 'a trusted key, to show which signatures verify (repeatable)', collect, [])
+    .option('--trust <dir>', 'a folder of trusted keys')
+    .action(async (file: string, flags: { html?: string; pdf?: string; pubkey: string[]; trust?: string }) => {
+      await runReport(
+        file,
+        {
+          pubkey: flags.pubkey,
+          ...(flags.html !== undefined ? { html: flags.html } : {}),
+          ...(flags.pdf !== undefined ? { pdf: flags.pdf } : {}),
+          ...(flags.trust !== undefined ? { trust: flags.trust } : {}),
+        },
+        processIo(false),
       );
     });
 

@@ -1,0 +1,51 @@
+// `tppverify report FILE [--html OUT] [--pdf OUT]`: a self-contained HTML page
+// (and a PDF through headless Chromium) of an attestation.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { writeFileAtomic } from '../../../attestations/atomic-write.js';
+import { decodeEnvelope, envelopeFromJson, verifySignatures } from '../../../attestations/dsse.js';
+import { loadTrustedKeys } from '../../../attestations/keys.js';
+import { decodeStatement, PAYLOAD_TYPE } from '../../../attestations/statement.js';
+import { readAttestationFile } from '../../../attestations/verify.js';
+import { DeviceUnavailableError, UsageError } from '../../errors.js';
+import { runChromium } from '../../report/chromium.js';
+import { renderReportHtml, type ReportSignature } from '../../report/html.js';
+import type { CliIo } from '../io.js';
+
+export interface ReportOptions {
+  html?: string;
+  pdf?: string;
+  pubkey: string[];
+  trust?: string;
+}
+
+export async function runReport(file: string, options: ReportOptions, io: CliIo): Promise<void> {
+  if (!options.html && !options.pdf) throw new UsageError('give --html OUT and/or --pdf OUT');
+  const content = await readAttestationFile(file);
+  if (!('bytes' in content)) throw new UsageError(`${file} is too large to be an attestation`);
+  let envelope;
+  let statement;
+  try {
+    envelope = content.bytes[0] === 0x7b ? envelopeFromJson(content.bytes.toString('utf8')) : decodeEnvelope(content.bytes);
+    if (envelope.payloadType !== PAYLOAD_TYPE) throw new Error(`payload type '${envelope.payloadType}' is not ${PAYLOAD_TYPE}`);
+    statement = decodeStatement(envelope.payload);
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
+  let signatures: ReportSignature[] = envelope.signatures.map((s) => ({ keyid: s.keyid, verified: null }));
+  if (options.pubkey.length || options.trust) {
+    const trusted = await loadTrustedKeys(options.pubkey, options.trust);
+    const check = verifySignatures(envelope, trusted, 1);
+    signatures = envelope.signatures.map((s) => ({ keyid: s.keyid, verified: check.keyids.includes(s.keyid) }));
+  }
+  const html = renderReportHtml(statement, signatures);
+  const htmlFile = options.html ?? path.join(path.dirname(options.pdf!), `.${path.basename(options.pdf!)}.html`);
+  await writeFileAtomic(htmlFile, html);
+  if (options.html) io.out(`wrote ${options.html}\n`);
+  if (options.pdf) {
+    const run = await runChromium([`--print-to-pdf=${path.resolve(options.pdf)}`, '--no-pdf-header-footer', pathToFileURL(path.resolve(htmlFile)).href]);
+    if (run.failed || !existsSync(options.pdf)) throw new DeviceUnavailableError(`Chromium could not print ${options.pdf}: ${String(run.stderr).trim().split('\n').pop() ?? ''}`);
+    io.out(`wrote ${options.pdf}\n`);
+  }
+}

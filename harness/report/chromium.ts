@@ -1,0 +1,30 @@
+// Headless Chromium (Debian package `chromium`) for PDF printing and for the
+// report tests. Flags from the workplace's known-good set: no sandbox as root,
+// no GPU, no background networking (this machine has no network to reach).
+import { execa } from 'execa';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+
+export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+export async function findChromium(): Promise<string | undefined> {
+  const { existsSync } = await import('node:fs');
+  return CHROMIUM_CANDIDATES.find((c) => existsSync(c));
+}
+
+export async function runChromium(args: string[], timeoutMs = 60_000) {
+  const binary = await findChromium();
+  if (!binary) throw new UsageError('this needs headless Chromium: install the Debian package chromium (apt-get install chromium)');
+  const profile = mkdtempSync(path.join(tmpdir(), 'tppverify-chromium-'));
+  try {
+    return await execa(
+      binary,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, ...args],
+      { reject: false, timeout: timeoutMs, stdin: 'ignore' },
+    );
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}

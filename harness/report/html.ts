@@ -1,0 +1,106 @@
+// A self-contained HTML rendering of an attestation: no network, no script,
+// charts as inline SVG, print CSS. Pure: statement in, HTML text out.
+import type { Statement } from '../../attestations/statement.js';
+import { formatFixed as fmt } from '../format.js';
+import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
+import { describeFinding } from '../verdict/describe.js';
+import { summarizeRates } from '../../benchmarks/statistics.js';
+
+export interface ReportSignature {
+  keyid: string;
+  verified: boolean | null;
+}
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function table(header: string[], rows: string[][]): string {
+  return `<table><thead><tr>${header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+/** Horizontal bars with a threshold line: value labels inside the SVG, sized in viewBox units. */
+function barChart(title: string, bars: { label: string; value: number }[], threshold: { value: number; label: string }, unit: string): string {
+  const width = 640;
+  const rowHeight = 26;
+  const left = 230;
+  const height = bars.length * rowHeight + 40;
+  const max = Math.max(threshold.value, ...bars.map((b) => b.value)) * 1.1 || 1;
+  const x = (v: number) => left + ((width - left - 20) * v) / max;
+  const rows = bars
+    .map((b, i) => {
+      const y = 10 + i * rowHeight;
+      const over = b.value >= threshold.value;
+      return `<text x="${left - 8}" y="${y + 16}" text-anchor="end" font-size="12">${escape(b.label)}</text><rect x="${left}" y="${y + 4}" width="${Math.max(1, x(b.value) - left)}" height="16" fill="${over ? '#b3261e' : '#2f6f9f'}"/><text x="${x(b.value) + 4}" y="${y + 16}" font-size="11">${escape(fmt(b.value))} ${escape(unit)}</text>`;
+    })
+    .join('');
+  const tx = x(threshold.value);
+  return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escape(title)}">${rows}<line x1="${tx}" x2="${tx}" y1="4" y2="${height - 24}" stroke="#000" stroke-dasharray="4 3"/><text x="${tx}" y="${height - 8}" text-anchor="middle" font-size="11">${escape(threshold.label)}</text></svg></figure>`;
+}
+
+export function renderReportHtml(statement: Statement, signatures: ReportSignature[]): string {
+  const p = statement.predicate;
+  const subject = statement.subject[0];
+  const fact = (name: string) => subject?.identity.find((f) => f.name === name)?.value ?? '';
+  const tppBars = [
+    ...p.results.declaredAtClocks.map((c) => ({ label: `declared, ${c.clock} ${fmt(c.clockMhz)} MHz`, value: c.tpp })),
+    ...p.results.measuredAtClocks.map((c) => ({ label: `measured, ${c.clock} ${fmt(c.clockMhz)} MHz`, value: c.tpp })),
+  ];
+  const bandwidthBars = (p.measurements.bandwidth?.kernels ?? []).map((k) => {
+    const bytes = k.bytesReadPerTrial + k.bytesWrittenPerTrial;
+    return { label: k.name, value: summarizeRates(k.trialSeconds.map((s) => bytes / s / 1e9)).median };
+  });
+  const rates = p.verdict.findings.filter((f) => f.claim.startsWith('rate:'));
+  const value = (f: (typeof rates)[number], name: string) => f.values.find((v) => v.name === name)?.value;
+  // A figure that was not measured shows as a dash, never as "NaN".
+  const figure = (v: number | undefined, digits: number, scale = 1, suffix = '') => (v === undefined || !Number.isFinite(v) ? '—' : fmt(v * scale, digits) + suffix);
+  const preflight = p.environment.facts.filter((f) => f.name.startsWith('preflight.'));
+  const telemetry = p.environment.facts.filter((f) => f.name.startsWith('telemetry.'));
+  const verdictClass = p.verdict.outcome === 'consistent' ? 'ok' : p.verdict.outcome === 'inconclusive' ? 'warn' : 'bad';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>tppverify report ${escape(p.report.reportId)}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#111}
+h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.verdict{font-size:1.3rem;font-weight:700;padding:.4rem .8rem;display:inline-block;border-radius:4px}
+.ok{background:#dff3e0}.warn{background:#fff3cd}.bad{background:#f8d7da}.demo{color:#b3261e;font-weight:700}
+figure{margin:.6rem 0}figcaption{font-weight:600;margin-bottom:.2rem}
+@media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}table,figure{break-inside:avoid}}
+</style></head><body>
+<h1>Verification of declared performance — ${escape(fact('model') || subject?.name || '')}</h1>
+<p>Report <b>${escape(p.report.reportId)}</b>, issued ${escape(p.report.issuedAt)}${p.report.demo ? ' — <span class="demo">DEMO: signed with an ephemeral key, not a lab signature</span>' : ''}${p.report.selfDeclared ? ' — self-declared (no exporter declaration)' : ''}</p>
+<p>Lab: ${escape(p.report.labName || '—')} ${escape(p.report.labAccreditation)}; location ${escape(p.report.testLocation || '—')}; operator ${escape(p.report.operator || '—')}; exporter ${escape(p.report.exporter || '—')}; filing ${escape(p.report.filingReference || '—')}. Measured ${escape(p.measurements.startedAt)} – ${escape(p.measurements.finishedAt)}.</p>
+<p><i>${escape(p.report.statementScope)}</i></p>
+<h2>Verdict</h2>
+<p class="verdict ${verdictClass}">${escape(p.verdict.outcome.toUpperCase())}</p>
+${table(['status', 'claim', 'finding'], p.verdict.findings.map((f) => [f.status, f.claim, describeFinding(f)]))}
+<p>Declared TPP ${escape(fmt(p.results.declaredTpp))} (${escape(p.results.declaredTppFormat)}); ECCN ${escape(p.results.eccn3a090)}; 2026 case-by-case review: <b>${p.results.caseByCaseEligible ? 'eligible' : 'not eligible'}</b> (TPP margin ${escape(fmt(p.results.tppMargin))}, DRAM bandwidth margin ${escape(fmt(p.results.dramBandwidthMarginGbps))} GB/s). Decision rule ${escape(p.method.decisionRule)}.</p>
+<h2>Device</h2>
+${table(['field', 'value', 'source'], (subject?.identity ?? []).map((f) => [f.name, f.value, f.source]))}
+<h2>Declared and measured rates</h2>
+${table(['format', 'declared ops/clk/unit', 'measured ops/clk/unit', 'measured ÷ declared', 'expanded uncertainty (k = 2)', 'status'], rates.map((f) => [f.claim.slice(5), figure(value(f, 'declaredOpsPerClockPerUnit'), 1), figure(value(f, 'measuredOpsPerClockPerUnit'), 1), figure(value(f, 'ratio'), 1, 100, ' %'), figure(value(f, 'expandedUncertainty'), 1, 100, ' %'), f.status]))}
+<h2>TPP at each clock</h2>
+${barChart('TPP against the 21,000 limit', tppBars, { value: US_BIS_2026_00789.tppBelow, label: `${fmt(US_BIS_2026_00789.tppBelow)} (limit)` }, '')}
+<h2>DRAM bandwidth</h2>
+${barChart('Median achieved bandwidth per kernel against the 6,500 GB/s limit', bandwidthBars, { value: US_BIS_2026_00789.dramBandwidthGbpsBelow, label: `${fmt(US_BIS_2026_00789.dramBandwidthGbpsBelow)} GB/s (limit)` }, 'GB/s')}
+<p>${escape(p.measurements.bandwidth?.byteConvention ?? 'no bandwidth measurement')}</p>
+<h2>Preflight</h2>
+${preflight.length ? table(['check', 'result'], preflight.map((f) => [f.name.slice('preflight.'.length), f.value])) : '<p>none recorded</p>'}
+<h2>Telemetry</h2>
+${telemetry.length ? table(['phase', 'summary', 'source'], telemetry.map((f) => [f.name.slice('telemetry.'.length), f.value, f.source])) : '<p>no telemetry for this device</p>'}
+<h2>Method and provenance</h2>
+${table(['item', 'value'], [
+    ['harness', `${p.method.harnessVersion} ${p.method.gitCommit}`],
+    ['rule sets', p.method.ruleSets.join(', ')],
+    ...p.method.policies.map((x) => [x.name, x.value]),
+    ['addon SHA-256', p.provenance.addonSha256],
+    ['harness SHA-256', p.provenance.harnessSha256],
+    ['dirty tree', String(p.provenance.dirtyTree)],
+    ['nonce', Buffer.from(p.nonce).toString('hex')],
+  ])}
+<h2>Signatures</h2>
+${table(['key id', 'verified'], signatures.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}
+</body></html>
+`;
+}

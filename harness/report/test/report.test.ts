@@ -1,0 +1,68 @@
+// The HTML report in headless Chromium: no console error, the verdict and the
+// device serial on the page; and a PDF through the CLI.
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
+import { ephemeralSigningKey } from '../../../attestations/keys.js';
+import { findChromium, runChromium } from '../chromium.js';
+import { renderReportHtml } from '../html.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
+const work = mkdtempSync(path.join(tmpdir(), 'tppverify-report-'));
+const chromium = await findChromium();
+
+describe('report HTML', () => {
+  it('is self-contained: no script, no external resource', () => {
+    const html = renderReportHtml(fixtureStatement(), [{ keyid: 'ab'.repeat(32), verified: true }]);
+    expect(html).not.toMatch(/<script|<link|src="http|href="http|@import/i);
+    expect(html).toMatch(/<svg /);
+    expect(html).toContain('These results relate only to the item tested.');
+  });
+
+  it('escapes text from the attestation', () => {
+    const statement = fixtureStatement();
+    statement.predicate.report.operator = '<img src=x onerror=alert(1)>';
+    expect(renderReportHtml(statement, [])).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+});
+
+describe.skipIf(!chromium)('report in headless Chromium', () => {
+  it('renders with no console error and shows the verdict and the serial', async () => {
+    const file = path.join(work, 'report.html');
+    writeFileSync(file, renderReportHtml(fixtureStatement(), [{ keyid: 'ab'.repeat(32), verified: true }]));
+    const run = await runChromium(['--enable-logging=stderr', '--v=0', '--dump-dom', pathToFileURL(file).href]);
+    expect(run.exitCode, String(run.stderr)).toBe(0);
+    expect(String(run.stderr)).not.toMatch(/CONSOLE|Uncaught|Refused to/);
+    expect(run.stdout).toMatch(/class="verdict ok">CONSISTENT</);
+    expect(run.stdout).toContain('1654922001234');
+  });
+
+  it('tppverify report writes the HTML page and a PDF', async () => {
+    const attestation = path.join(work, 'unit.dsse.pb');
+    writeFileSync(attestation, signedFixture(ephemeralSigningKey()));
+    const html = path.join(work, 'cli.html');
+    const pdf = path.join(work, 'cli.pdf');
+    const run = await execa('node', [cli, 'report', attestation, '--html', html, '--pdf', pdf], { reject: false, timeout: 90_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain('CONSISTENT');
+    expect(existsSync(pdf)).toBe(true);
+    expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
+  });
+});
+
+describe('report input', () => {
+  it('exits 2 without an output, and for a file that is not an attestation', async () => {
+    const none = await execa('node', [cli, 'report', path.join(work, 'x.dsse.pb')], { reject: false });
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toMatch(/give --html OUT and\/or --pdf OUT/);
+    const junk = path.join(work, 'junk.dsse.pb');
+    writeFileSync(junk, 'not an envelope');
+    const bad = await execa('node', [cli, 'report', junk, '--html', path.join(work, 'j.html')], { reject: false });
+    expect(bad.exitCode).toBe(2);
+  });
+});
