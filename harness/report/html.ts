@@ -1,6 +1,7 @@
 // A self-contained HTML rendering of an attestation: no network, no script,
 // charts as inline SVG, print CSS. Pure: statement in, HTML text out.
 import type { Statement } from '../../attestations/statement.js';
+import type { LotCertificate } from '../lot/certificate.js';
 import { formatFixed as fmt } from '../format.js';
 import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
 import { describeFinding } from '../verdict/describe.js';
@@ -38,6 +39,16 @@ function barChart(title: string, bars: { label: string; value: number }[], thres
   return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escape(title)}">${rows}<line x1="${tx}" x2="${tx}" y1="4" y2="${height - 24}" stroke="#000" stroke-dasharray="4 3"/><text x="${tx}" y="${height - 8}" text-anchor="middle" font-size="11">${escape(threshold.label)}</text></svg></figure>`;
 }
 
+const STYLE = `<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#111}
+h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.verdict{font-size:1.3rem;font-weight:700;padding:.4rem .8rem;display:inline-block;border-radius:4px}
+.ok{background:#dff3e0}.warn{background:#fff3cd}.bad{background:#f8d7da}.demo{color:#b3261e;font-weight:700}
+figure{margin:.6rem 0}figcaption{font-weight:600;margin-bottom:.2rem}
+@media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}table,figure{break-inside:avoid}}
+</style>`;
+
 export function renderReportHtml(statement: Statement, signatures: ReportSignature[]): string {
   const p = statement.predicate;
   const subject = statement.subject[0];
@@ -59,15 +70,7 @@ export function renderReportHtml(statement: Statement, signatures: ReportSignatu
   const verdictClass = p.verdict.outcome === 'consistent' ? 'ok' : p.verdict.outcome === 'inconclusive' ? 'warn' : 'bad';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tppverify report ${escape(p.report.reportId)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#111}
-h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3}.verdict{font-size:1.3rem;font-weight:700;padding:.4rem .8rem;display:inline-block;border-radius:4px}
-.ok{background:#dff3e0}.warn{background:#fff3cd}.bad{background:#f8d7da}.demo{color:#b3261e;font-weight:700}
-figure{margin:.6rem 0}figcaption{font-weight:600;margin-bottom:.2rem}
-@media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}table,figure{break-inside:avoid}}
-</style></head><body>
+${STYLE}</head><body>
 <h1>Verification of declared performance — ${escape(fact('model') || subject?.name || '')}</h1>
 <p>Report <b>${escape(p.report.reportId)}</b>, issued ${escape(p.report.issuedAt)}${p.report.demo ? ' — <span class="demo">DEMO: signed with an ephemeral key, not a lab signature</span>' : ''}${p.report.selfDeclared ? ' — self-declared (no exporter declaration)' : ''}</p>
 <p>Lab: ${escape(p.report.labName || '—')} ${escape(p.report.labAccreditation)}; location ${escape(p.report.testLocation || '—')}; operator ${escape(p.report.operator || '—')}; exporter ${escape(p.report.exporter || '—')}; filing ${escape(p.report.filingReference || '—')}. Measured ${escape(p.measurements.startedAt)} – ${escape(p.measurements.finishedAt)}.</p>
@@ -99,6 +102,27 @@ ${table(['item', 'value'], [
     ['dirty tree', String(p.provenance.dirtyTree)],
     ['nonce', Buffer.from(p.nonce).toString('hex')],
   ])}
+<h2>Signatures</h2>
+${table(['key id', 'verified'], signatures.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}
+</body></html>
+`;
+}
+
+export function renderCertificateHtml(certificate: LotCertificate, signatures: ReportSignature[]): string {
+  const c = certificate;
+  const outcomeClass = c.outcome === 'certified' ? 'ok' : c.outcome === 'incomplete' ? 'warn' : 'bad';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>tppverify lot certificate ${escape(c.lotId)}</title>
+${STYLE}</head><body>
+<h1>Lot certificate — ${escape(c.lotId)}</h1>
+<p>Issued ${escape(c.issuedAt)}. ${c.units.length} of ${c.lotSize} units sampled: ${escape(c.planDescription)} (plan ${escape(c.plan)}), nonce ${escape(Buffer.from(c.nonce).toString('hex'))}, manifest SHA-256 ${escape(c.manifestSha256)}, declaration SHA-256 ${escape(c.declarationSha256)}.</p>
+<p><i>These results relate only to the items tested.</i></p>
+<h2>Outcome</h2>
+<p class="verdict ${outcomeClass}">${escape(c.outcome.toUpperCase())}</p>
+${c.reasons.length ? `<ul>${c.reasons.map((r) => `<li>${escape(r)}</li>`).join('')}</ul>` : ''}
+<h2>Sampled units</h2>
+${table(['serial', 'status', 'verdict', 'attestation SHA-256', 'detail'], c.units.map((u) => [u.serial, u.status, u.verdict || '—', u.attestationSha256 || '—', u.detail]))}
+${c.ignoredSerials.length ? `<p>Attestations of units outside the sample, not used: ${escape(c.ignoredSerials.join(', '))}</p>` : ''}
 <h2>Signatures</h2>
 ${table(['key id', 'verified'], signatures.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}
 </body></html>

@@ -10,7 +10,9 @@ import { decodeStatement, PAYLOAD_TYPE } from '../../../attestations/statement.j
 import { readAttestationFile } from '../../../attestations/verify.js';
 import { DeviceUnavailableError, UsageError } from '../../errors.js';
 import { runChromium } from '../../report/chromium.js';
-import { renderReportHtml, type ReportSignature } from '../../report/html.js';
+import { renderCertificateHtml, renderReportHtml, type ReportSignature } from '../../report/html.js';
+import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate } from '../../lot/certificate.js';
+import { PROTO_DIR } from '../../lot/verify-certificate.js';
 import type { CliIo } from '../io.js';
 
 export interface ReportOptions {
@@ -25,11 +27,18 @@ export async function runReport(file: string, options: ReportOptions, io: CliIo)
   const content = await readAttestationFile(file);
   if (!('bytes' in content)) throw new UsageError(`${file} is too large to be an attestation`);
   let envelope;
-  let statement;
+  let render: (signatures: ReportSignature[]) => string;
   try {
     envelope = content.bytes[0] === 0x7b ? envelopeFromJson(content.bytes.toString('utf8')) : decodeEnvelope(content.bytes);
-    if (envelope.payloadType !== PAYLOAD_TYPE) throw new Error(`payload type '${envelope.payloadType}' is not ${PAYLOAD_TYPE}`);
-    statement = decodeStatement(envelope.payload);
+    if (envelope.payloadType === CERTIFICATE_PAYLOAD_TYPE) {
+      const certificate = decodeCertificate(envelope.payload, PROTO_DIR());
+      render = (signatures) => renderCertificateHtml(certificate, signatures);
+    } else if (envelope.payloadType === PAYLOAD_TYPE) {
+      const statement = decodeStatement(envelope.payload);
+      render = (signatures) => renderReportHtml(statement, signatures);
+    } else {
+      throw new Error(`payload type '${envelope.payloadType}' is neither an attestation nor a lot certificate`);
+    }
   } catch (error) {
     throw new UsageError(`${file}: ${(error as Error).message}`);
   }
@@ -39,7 +48,7 @@ export async function runReport(file: string, options: ReportOptions, io: CliIo)
     const check = verifySignatures(envelope, trusted, 1);
     signatures = envelope.signatures.map((s) => ({ keyid: s.keyid, verified: check.keyids.includes(s.keyid) }));
   }
-  const html = renderReportHtml(statement, signatures);
+  const html = render(signatures);
   const htmlFile = options.html ?? path.join(path.dirname(options.pdf!), `.${path.basename(options.pdf!)}.html`);
   await writeFileAtomic(htmlFile, html);
   if (options.html) io.out(`wrote ${options.html}\n`);

@@ -103,3 +103,16 @@ describe('lot certify', () => {
     expect(reasons).toContain('the units listed are not the sample the manifest and nonce give');
   });
 });
+
+describe('lot certificate report', () => {
+  it('renders the outcome and every sampled unit', async () => {
+    const result = await certify(path.join(work, 'cert-report'), ['--sample', '2']);
+    const html = path.join(work, 'certificate.html');
+    const run = await tppverify(['report', result.certificate, '--html', html, '--pubkey', path.join(keys, 'tppverify-public.pem')]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('class="verdict ok">CERTIFIED<');
+    for (const unit of result.units) expect(page).toContain(unit.serial);
+    expect(page).toContain('<td>yes</td>');
+  });
+});
