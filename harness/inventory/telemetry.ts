@@ -34,7 +34,14 @@ export interface PhaseTelemetry {
   /** OR of every sample's event-reason mask, hex. */
   reasonsSeen: string;
   throttled: boolean;
+  /** Milliseconds between consecutive points of `series`. */
+  intervalMs: number;
+  /** [SM clock MHz, power W, temperature °C] over time, at most MAX_SERIES_POINTS points. */
+  series: [number | null, number | null, number | null][];
 }
+
+/** The series kept per phase for the report's chart: enough to see a slowdown, small in the attestation. */
+export const MAX_SERIES_POINTS = 240;
 
 const number = (cell: string | undefined): number | null => (cell === undefined || isPlaceholder(cell) || Number.isNaN(Number(cell)) ? null : Number(cell));
 
@@ -46,7 +53,9 @@ export function parseTelemetryLine(line: string): TelemetrySample | null {
   return { smClockMhz: number(cells[1]), memoryClockMhz: number(cells[2]), powerW: number(cells[3]), temperatureC: number(cells[4]), reasons };
 }
 
-export function summarizeTelemetry(phase: string, samples: readonly TelemetrySample[]): PhaseTelemetry {
+export function summarizeTelemetry(phase: string, samples: readonly TelemetrySample[], sampleIntervalMs = TELEMETRY_INTERVAL_MS): PhaseTelemetry {
+  const stride = Math.max(1, Math.ceil(samples.length / MAX_SERIES_POINTS));
+  const series = samples.filter((_, i) => i % stride === 0).map((s): [number | null, number | null, number | null] => [s.smClockMhz, s.powerW, s.temperatureC]);
   const clocks = samples.map((s) => s.smClockMhz).filter((v): v is number => v !== null).sort((a, b) => a - b);
   const max = (values: (number | null)[]) => {
     const known = values.filter((v): v is number => v !== null);
@@ -61,6 +70,8 @@ export function summarizeTelemetry(phase: string, samples: readonly TelemetrySam
     maxTemperatureC: max(samples.map((s) => s.temperatureC)),
     reasonsSeen: `0x${seen.toString(16).padStart(16, '0')}`,
     throttled: (seen & ~IDLE_REASON) !== 0n,
+    intervalMs: sampleIntervalMs * stride,
+    series,
   };
 }
 
@@ -122,6 +133,7 @@ export function summarizeAmdTelemetry(phase: string, samples: readonly AmdMetric
   const base = summarizeTelemetry(
     phase,
     samples.map((s) => ({ smClockMhz: s.gfxClockMhz, memoryClockMhz: null, powerW: s.socketPowerW, temperatureC: s.hotspotC, reasons: null })),
+    AMD_TELEMETRY_INTERVAL_MS,
   );
   return { ...base, reasonsSeen: statuses.join(' ') || 'not reported', throttled: statuses.some((t) => /^(throttled|true|1)$/i.test(t)) };
 }

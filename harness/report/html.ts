@@ -49,6 +49,25 @@ figure{margin:.6rem 0}figcaption{font-weight:600;margin-bottom:.2rem}
 @media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}table,figure{break-inside:avoid}}
 </style>`;
 
+/** SM clock over time for one phase, from the telemetry series recorded in the attestation. */
+function telemetryChart(phase: string, json: string): string {
+  let t: { intervalMs?: number; series?: [number | null, number | null, number | null][] };
+  try {
+    t = JSON.parse(json) as typeof t;
+  } catch {
+    return '';
+  }
+  const points = (t.series ?? []).map((p, i) => ({ x: i * (t.intervalMs ?? 0), y: p[0] })).filter((p): p is { x: number; y: number } => p.y !== null);
+  if (points.length < 2) return '';
+  const width = 640, height = 160, left = 50, bottom = 24;
+  const maxX = points[points.length - 1]!.x || 1;
+  const maxY = Math.max(...points.map((p) => p.y)) * 1.05;
+  const px = (x: number) => left + ((width - left - 10) * x) / maxX;
+  const py = (y: number) => height - bottom - ((height - bottom - 10) * y) / maxY;
+  const line = points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
+  return `<figure><figcaption>${escape(phase)}: SM clock over ${escape(fmt(maxX / 1000, 1))} s</figcaption><svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="SM clock over time, ${escape(phase)}"><polyline fill="none" stroke="#2f6f9f" stroke-width="1.5" points="${line}"/><line x1="${left}" x2="${left}" y1="10" y2="${height - bottom}" stroke="#888"/><line x1="${left}" x2="${width - 10}" y1="${height - bottom}" y2="${height - bottom}" stroke="#888"/><text x="${left - 6}" y="${py(maxY / 1.05) + 4}" text-anchor="end" font-size="11">${escape(fmt(maxY / 1.05))}</text><text x="${left - 6}" y="${height - bottom}" text-anchor="end" font-size="11">0 MHz</text><text x="${width - 10}" y="${height - 6}" text-anchor="end" font-size="11">${escape(fmt(maxX / 1000, 1))} s</text></svg></figure>`;
+}
+
 export function renderReportHtml(statement: Statement, signatures: ReportSignature[]): string {
   const p = statement.predicate;
   const subject = statement.subject[0];
@@ -61,6 +80,7 @@ export function renderReportHtml(statement: Statement, signatures: ReportSignatu
     const bytes = k.bytesReadPerTrial + k.bytesWrittenPerTrial;
     return { label: k.name, value: summarizeRates(k.trialSeconds.map((s) => bytes / s / 1e9)).median };
   });
+  const declaredPeakGbps = p.verdict.findings.find((f) => f.claim === 'dram:achieved')?.values.find((v) => v.name === 'declaredGbps')?.value ?? 0;
   const rates = p.verdict.findings.filter((f) => f.claim.startsWith('rate:'));
   const value = (f: (typeof rates)[number], name: string) => f.values.find((v) => v.name === name)?.value;
   // A figure that was not measured shows as a dash, never as "NaN".
@@ -86,12 +106,12 @@ ${table(['format', 'declared ops/clk/unit', 'measured ops/clk/unit', 'measured Ã
 <h2>TPP at each clock</h2>
 ${barChart('TPP against the 21,000 limit', tppBars, { value: US_BIS_2026_00789.tppBelow, label: `${fmt(US_BIS_2026_00789.tppBelow)} (limit)` }, '')}
 <h2>DRAM bandwidth</h2>
-${barChart('Median achieved bandwidth per kernel against the 6,500 GB/s limit', bandwidthBars, { value: US_BIS_2026_00789.dramBandwidthGbpsBelow, label: `${fmt(US_BIS_2026_00789.dramBandwidthGbpsBelow)} GB/s (limit)` }, 'GB/s')}
+${barChart(`Median achieved bandwidth per kernel (declared peak ${fmt(declaredPeakGbps)} GB/s) against the 6,500 GB/s limit`, [...bandwidthBars, { label: 'declared peak', value: declaredPeakGbps }], { value: US_BIS_2026_00789.dramBandwidthGbpsBelow, label: `${fmt(US_BIS_2026_00789.dramBandwidthGbpsBelow)} GB/s (limit)` }, 'GB/s')}
 <p>${escape(p.measurements.bandwidth?.byteConvention ?? 'no bandwidth measurement')}</p>
 <h2>Preflight</h2>
 ${preflight.length ? table(['check', 'result'], preflight.map((f) => [f.name.slice('preflight.'.length), f.value])) : '<p>none recorded</p>'}
 <h2>Telemetry</h2>
-${telemetry.length ? table(['phase', 'summary', 'source'], telemetry.map((f) => [f.name.slice('telemetry.'.length), f.value, f.source])) : '<p>no telemetry for this device</p>'}
+${telemetry.length ? telemetry.map((f) => telemetryChart(f.name.slice('telemetry.'.length), f.value)).join('') + table(['phase', 'summary', 'source'], telemetry.map((f) => [f.name.slice('telemetry.'.length), f.value.replace(/,"series":\[.*\]/, ''), f.source])) : '<p>no telemetry for this device</p>'}
 <h2>Method and provenance</h2>
 ${table(['item', 'value'], [
     ['harness', `${p.method.harnessVersion} ${p.method.gitCommit}`],

@@ -24,6 +24,16 @@ describe('report HTML', () => {
     expect(html).toContain('These results relate only to the item tested.');
   });
 
+  it('draws the SM clock over time from the recorded telemetry series', async () => {
+    const { summarizeTelemetry } = await import('../../inventory/telemetry.js');
+    const samples = Array.from({ length: 50 }, (_, i) => ({ smClockMhz: 1980 - i, memoryClockMhz: 2619, powerW: 690, temperatureC: 60, reasons: 0n }));
+    const statement = fixtureStatement();
+    statement.predicate.environment.facts.push({ name: 'telemetry.throughput', value: JSON.stringify(summarizeTelemetry('throughput', samples), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), source: 'nvidia-smi -lms 200' });
+    const html = renderReportHtml(statement, []);
+    expect(html).toContain('throughput: SM clock over 9.8 s');
+    expect(html).toMatch(/<polyline [^>]*points="(\d+\.\d,\d+\.\d ?){50}"/);
+  });
+
   it('escapes text from the attestation', () => {
     const statement = fixtureStatement();
     statement.predicate.report.operator = '<img src=x onerror=alert(1)>';
