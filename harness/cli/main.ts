@@ -267,7 +267,7 @@ export function buildProgram(): Command {
       );
     });
 
-  const lot = program.command('lot').description('shipment batches: reproducible samples');
+  const lot = program.command('lot').description('shipment batches: reproducible samples and signed lot certificates');
   lot
     .command('plan')
     .description("draw the reproducible sample of a lot: a function of the manifest's digest and the lab's nonce")
