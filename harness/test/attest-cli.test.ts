@@ -221,12 +221,12 @@ describe('preflight', () => {
 
 describe('isolated measurement', () => {
   it.each([
-    ['a hang', 'worker:throughput-hang', /the throughput phase did not finish within 3 s and was stopped/],
+    ['a hang', 'worker:throughput-hang', /the throughput phase did not finish within 5 s and was stopped/],
     ['a crash', 'worker:bandwidth-crash', /the bandwidth phase crashed \(SIGSEGV\)/],
     ['a wrong result', 'bandwidth:copy', /copy: result verification failed/],
   ])('turns %s into exit 3 with the reason, and writes no attestation', async (_what, fault, message) => {
     const dir = path.join(work, `isolated-${fault.replace(/\W/g, '-')}`);
-    const run = await tppverify(['run', '--out', dir, '--phase-timeout', '3', ...SMALL], [], { TPPVERIFY_TEST_INJECT_FAULT: fault });
+    const run = await tppverify(['run', '--out', dir, '--phase-timeout', '5', ...SMALL], [], { TPPVERIFY_TEST_INJECT_FAULT: fault });
     expect(run.exitCode).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(message);

@@ -75,7 +75,7 @@ describe('AMD telemetry', () => {
     writeFileSync(fake, `#!/bin/sh\ncat <<'JSON'\n${fixture('mi300x-metric-idle.json').trim()}\nJSON\n`);
     chmodSync(fake, 0o755);
     const recorder = startAmdTelemetry('bandwidth', 0, fake);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await new Promise((resolve) => setTimeout(resolve, 1600));
     const summary = await recorder.stop();
     expect(summary.samples).toBeGreaterThan(1);
     expect(summary).toMatchObject({ throttled: false, reasonsSeen: 'UNTHROTTLED', smClockMhz: { median: 132 } });
