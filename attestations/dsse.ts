@@ -108,6 +108,11 @@ export function envelopeFromJson(text: string): Envelope {
   return { payload: Buffer.from(object['payload'], 'base64'), payloadType: object['payloadType'], signatures };
 }
 
+/** Either rendering of an envelope: the JSON one starts with '{', the protobuf one with field 1's tag. */
+export function decodeEnvelopeAnyForm(bytes: Uint8Array): Envelope {
+  return bytes[0] === 0x7b /* '{' */ ? envelopeFromJson(Buffer.from(bytes).toString('utf8')) : decodeEnvelope(bytes);
+}
+
 export interface SignatureCheck {
   valid: boolean;
   /** Distinct trusted keys whose signature verified. */

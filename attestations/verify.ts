@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDeclaration } from '../harness/declaration/declaration.js';
 import { computeVerdict, DECISION_RULE } from '../harness/verdict/verdict.js';
-import { decodeEnvelope, envelopeFromJson, verifySignatures, type Envelope } from './dsse.js';
+import { decodeEnvelopeAnyForm, verifySignatures, type Envelope } from './dsse.js';
 import { UnreadableAttestationError } from './errors.js';
 import {
   decodeStatement,
@@ -152,7 +152,7 @@ export function verifyAttestationBytes(bytes: Uint8Array, trusted: ReadonlyMap<s
   if (bytes.length > MAX_ATTESTATION_BYTES) return tooLarge(bytes.length);
   let envelope: Envelope;
   try {
-    envelope = bytes[0] === 0x7b /* '{' */ ? envelopeFromJson(Buffer.from(bytes).toString('utf8')) : decodeEnvelope(bytes);
+    envelope = decodeEnvelopeAnyForm(bytes);
   } catch (error) {
     return invalid([(error as Error).message]);
   }

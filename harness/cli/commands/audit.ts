@@ -3,7 +3,7 @@
 import { checkSameItem, compareRuns, IdentityMismatchError } from '../../../attestations/audit.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { decodeStatement, sha256Hex } from '../../../attestations/statement.js';
-import { decodeEnvelope, envelopeFromJson } from '../../../attestations/dsse.js';
+import { decodeEnvelopeAnyForm } from '../../../attestations/dsse.js';
 import { readAttestationFile, recomputationProblems, verifyAttestationBytes } from '../../../attestations/verify.js';
 import { attest, identityFacts, parseNonce } from '../../attest.js';
 import { UsageError } from '../../errors.js';
@@ -42,7 +42,7 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
     statement = outcome.statement;
   } else {
     try {
-      const envelope = content.bytes[0] === 0x7b ? envelopeFromJson(content.bytes.toString('utf8')) : decodeEnvelope(content.bytes);
+      const envelope = decodeEnvelopeAnyForm(content.bytes);
       statement = decodeStatement(envelope.payload);
     } catch (error) {
       throw new UsageError(`${file}: ${(error as Error).message}`);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '../../../attestations/atomic-write.js';
-import { decodeEnvelope, envelopeFromJson, verifySignatures } from '../../../attestations/dsse.js';
+import { decodeEnvelopeAnyForm, verifySignatures } from '../../../attestations/dsse.js';
 import { loadTrustedKeys } from '../../../attestations/keys.js';
 import { decodeStatement, PAYLOAD_TYPE } from '../../../attestations/statement.js';
 import { readAttestationFile } from '../../../attestations/verify.js';
@@ -29,7 +29,7 @@ export async function runReport(file: string, options: ReportOptions, io: CliIo)
   let envelope;
   let render: (signatures: ReportSignature[]) => string;
   try {
-    envelope = content.bytes[0] === 0x7b ? envelopeFromJson(content.bytes.toString('utf8')) : decodeEnvelope(content.bytes);
+    envelope = decodeEnvelopeAnyForm(content.bytes);
     if (envelope.payloadType === CERTIFICATE_PAYLOAD_TYPE) {
       const certificate = decodeCertificate(envelope.payload, PROTO_DIR());
       render = (signatures) => renderCertificateHtml(certificate, signatures);

@@ -1,5 +1,5 @@
 // `tppverify show FILE`: the decoded attestation, without judging it.
-import { decodeEnvelope, envelopeFromJson } from '../../../attestations/dsse.js';
+import { decodeEnvelopeAnyForm } from '../../../attestations/dsse.js';
 import { decodeStatement, PAYLOAD_TYPE } from '../../../attestations/statement.js';
 import { readAttestationFile } from '../../../attestations/verify.js';
 import { UsageError } from '../../errors.js';
@@ -15,7 +15,7 @@ export async function runShow(file: string, options: { json: boolean }, io: CliI
   let envelope;
   let statement;
   try {
-    envelope = content.bytes[0] === 0x7b ? envelopeFromJson(content.bytes.toString('utf8')) : decodeEnvelope(content.bytes);
+    envelope = decodeEnvelopeAnyForm(content.bytes);
     if (envelope.payloadType !== PAYLOAD_TYPE) throw new Error(`payload type '${envelope.payloadType}' is not ${PAYLOAD_TYPE}`);
     statement = decodeStatement(envelope.payload);
   } catch (error) {

@@ -1,7 +1,7 @@
 // `tppverify verify FILE`: exit 0 valid, 1 invalid, 2 unreadable input.
 import { loadTrustedKeys } from '../../../attestations/keys.js';
 import { readAttestationFile, verifyAttestationFile, type AttestationSummary } from '../../../attestations/verify.js';
-import { decodeEnvelope, envelopeFromJson, verifySignatures } from '../../../attestations/dsse.js';
+import { decodeEnvelopeAnyForm, verifySignatures } from '../../../attestations/dsse.js';
 import { CERTIFICATE_PAYLOAD_TYPE } from '../../lot/certificate.js';
 import { checkCertificate } from '../../lot/verify-certificate.js';
 import type { Finding } from '../../verdict/verdict.js';
@@ -83,7 +83,7 @@ async function verifyIfCertificate(file: string, trusted: Map<string, KeyObject>
   if (!('bytes' in content)) return undefined;
   let envelope;
   try {
-    envelope = content.bytes[0] === 0x7b ? envelopeFromJson(content.bytes.toString('utf8')) : decodeEnvelope(content.bytes);
+    envelope = decodeEnvelopeAnyForm(content.bytes);
   } catch {
     return undefined;
   }
