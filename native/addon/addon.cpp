@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "../core/backend.h"
-#include "../cuda/host_logic.h"
+#include "../core/gpu_host_logic.h"
 #include "backends.h"
 
 namespace tppverify::addon {
@@ -285,13 +285,13 @@ Napi::Value ProbeClock(const Napi::CallbackInfo& info) {
   });
 }
 
-// The CUDA backend's host-side decisions, exposed so they are tested without a GPU.
+// The GPU backends' host-side decisions, exposed so they are tested without a GPU.
 Napi::Object HostLogic(Napi::Env env) {
   Napi::Object logic = Napi::Object::New(env);
   logic.Set("cudaSizeArrays", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     const auto arg = [&](size_t i) { return uint64_t(info[i].As<Napi::Number>().DoubleValue()); };
     try {
-      const cuda::ArraySizing s = cuda::sizeArrays(arg(0), arg(1), arg(2));
+      const gpu::ArraySizing s = gpu::sizeArrays(arg(0), arg(1), arg(2), gpu::kCudaMinArrayBytes);
       Napi::Object out = Napi::Object::New(info.Env());
       out.Set("elements", double(s.elements));
       out.Set("ruleBytes", double(s.ruleBytes));
@@ -304,7 +304,7 @@ Napi::Object HostLogic(Napi::Env env) {
   }));
   logic.Set("cudaReadClock", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     const Napi::Array array = info[0].As<Napi::Array>();
-    std::vector<cuda::ClockStamp> stamps;
+    std::vector<gpu::ClockStamp> stamps;
     for (uint32_t i = 0; i < array.Length(); ++i) {
       const Napi::Object o = array.Get(i).As<Napi::Object>();
       const auto n = [&](const char* key) { return o.Get(key).As<Napi::Number>().DoubleValue(); };
@@ -312,10 +312,10 @@ Napi::Object HostLogic(Napi::Env env) {
                         unsigned(n("smidStart")), unsigned(n("smidEnd"))});
     }
     try {
-      const cuda::ClockReading r = cuda::readClock(stamps);
+      const gpu::ClockReading r = gpu::readClock(stamps, gpu::kCudaTimerTicksPerMicrosecond);
       Napi::Object out = Napi::Object::New(info.Env());
       out.Set("mhz", r.mhz);
-      out.Set("sms", double(r.sms.size()));
+      out.Set("sms", double(r.units.size()));
       return out;
     } catch (const DeviceError& e) {
       throw Napi::Error::New(info.Env(), e.what());
@@ -323,7 +323,7 @@ Napi::Object HostLogic(Napi::Env env) {
   }));
   logic.Set("cudaIterationsFor", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     const auto n = [&](size_t i) { return info[i].As<Napi::Number>().DoubleValue(); };
-    return Napi::Number::New(info.Env(), double(cuda::iterationsFor(n(0), uint64_t(n(1)), n(2), uint64_t(n(3)), uint64_t(n(4)))));
+    return Napi::Number::New(info.Env(), double(gpu::iterationsFor(n(0), uint64_t(n(1)), n(2), uint64_t(n(3)), uint64_t(n(4)))));
   }));
   return logic;
 }

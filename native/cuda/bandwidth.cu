@@ -8,7 +8,7 @@
 
 #include "../core/stream_patterns.h"
 #include "cuda_check.cuh"
-#include "host_logic.h"
+#include "../core/gpu_host_logic.h"
 
 namespace tppverify::cuda {
 namespace {
@@ -210,7 +210,7 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
   }
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
-  const ArraySizing sizing = sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes);
+  const gpu::ArraySizing sizing = gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kCudaMinArrayBytes);
   const uint64_t n = sizing.elements;
   const uint64_t arrayBytes = n * sizeof(double);
 
@@ -220,8 +220,8 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
   result.byteConvention = "bytes read plus bytes written per trial; write-allocate not counted (streaming loads and stores)";
   result.sizing = {
       {"lastLevelCacheBytes", double(prop.l2CacheSize), "cuda runtime"},
-      {"lastLevelCacheMultiple", double(kL2Multiple), "tppverify rule"},
-      {"minimumArrayBytes", double(kMinArrayBytes), "tppverify rule"},
+      {"lastLevelCacheMultiple", double(gpu::kL2Multiple), "tppverify rule"},
+      {"minimumArrayBytes", double(gpu::kCudaMinArrayBytes), "tppverify rule"},
       {"freeMemoryBytes", double(freeBytes), "cudaMemGetInfo"},
       {"cappedByFreeMemory", sizing.belowRule && !request.arrayBytes, "tppverify rule"},
       {"requestedArrayBytes", double(request.arrayBytes), "request"},

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
-#include "host_logic.h"
+#include "../core/gpu_host_logic.h"
 #include "tensor_case.cuh"
 
 namespace tppverify::cuda {
@@ -219,14 +219,14 @@ TrialMeasure runTrial(const TensorCase& c, int blocks, uint64_t iterations, Devi
   TrialMeasure m{timer.stopSeconds(), 0, {}, 0};
   std::vector<BlockRecord> host(static_cast<size_t>(blocks));
   TPPVERIFY_CUDA_CHECK(cudaMemcpy(host.data(), records.get(), host.size() * sizeof(BlockRecord), cudaMemcpyDeviceToHost));
-  std::vector<ClockStamp> stamps;
+  std::vector<gpu::ClockStamp> stamps;
   for (const BlockRecord& r : host) {
     stamps.push_back({r.clockStart, r.clockEnd, r.timerStart, r.timerEnd, r.smidStart, r.smidEnd});
     m.mismatches += r.mismatches;
   }
-  const ClockReading clock = readClock(stamps);
+  const gpu::ClockReading clock = gpu::readClock(stamps, gpu::kCudaTimerTicksPerMicrosecond);
   m.clockMhz = clock.mhz;
-  m.sms = clock.sms;
+  m.sms = clock.units;
   return m;
 }
 
@@ -282,7 +282,7 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
     const TrialMeasure calibration = runTrial(c, blocks, probe, records, -1, timer);
     if (calibration.mismatches) throw VerificationError(label, "accumulators wrong in the calibration run");
     const double seconds = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
-    const uint64_t iterations = iterationsFor(calibration.seconds, probe, seconds, probe, c.maxIterations);
+    const uint64_t iterations = gpu::iterationsFor(calibration.seconds, probe, seconds, probe, c.maxIterations);
     out.threads = blocks;
     out.opsPerTrial = double(blocks) * c.instructionsPerBlockIteration * double(iterations) * c.opsPerInstruction;
     for (int trial = 0; trial <= request.trials; ++trial) {

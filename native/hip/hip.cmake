@@ -12,7 +12,8 @@ set(TPPVERIFY_HIP_TARGETS "${hip_default_targets}" CACHE STRING "AMD GPU targets
 set(hip_sources ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.cpp ${CMAKE_SOURCE_DIR}/native/hip/hip_bandwidth.cpp
     ${CMAKE_SOURCE_DIR}/native/hip/hip_mfma.cpp)
 set(hip_headers ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.h ${CMAKE_SOURCE_DIR}/native/hip/hip_check.h
-    ${CMAKE_SOURCE_DIR}/native/core/backend.h ${CMAKE_SOURCE_DIR}/native/core/stream_patterns.h)
+    ${CMAKE_SOURCE_DIR}/native/core/backend.h ${CMAKE_SOURCE_DIR}/native/core/stream_patterns.h
+    ${CMAKE_SOURCE_DIR}/native/core/gpu_host_logic.h)
 set(hip_output ${CMAKE_BINARY_DIR}/hip/libtppverify_hip.so)
 set(hip_arch_flags)
 foreach(target ${TPPVERIFY_HIP_TARGETS})

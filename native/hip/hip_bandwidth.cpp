@@ -8,16 +8,13 @@
 #include <vector>
 
 #include "../core/stream_patterns.h"
+#include "../core/gpu_host_logic.h"
 #include "hip_check.h"
 
 namespace tppverify::hip {
 namespace {
 
 constexpr int kThreadsPerBlock = 256;
-// ≥ 2 GiB per array: above MI300X/MI325X's 256 MB Infinity Cache by 8× (issue 6).
-constexpr uint64_t kMinArrayBytes = 2ull << 30;
-constexpr uint64_t kL2Multiple = 8;
-constexpr double kMaxFreeMemoryShare = 0.8;
 constexpr double kMinTrialSeconds = 0.02;
 constexpr double kTriadScalar = 3.0;
 constexpr int kBlocksPerCu = 4;
@@ -98,12 +95,9 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
   }
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_HIP_CHECK(hipMemGetInfo(&freeBytes, &totalBytes));
-  const uint64_t ruleBytes = std::max<uint64_t>(kL2Multiple * uint64_t(prop.l2CacheSize), kMinArrayBytes);
-  const uint64_t capBytes = uint64_t(kMaxFreeMemoryShare * double(freeBytes) / 3);
-  if (request.arrayBytes && request.arrayBytes > capBytes) {
-    throw DeviceError("three arrays of " + std::to_string(request.arrayBytes) + " bytes do not fit in " + std::to_string(freeBytes) + " free bytes");
-  }
-  const uint64_t n = std::max<uint64_t>(2, std::min(request.arrayBytes ? request.arrayBytes : ruleBytes, capBytes) / sizeof(double) / 2 * 2);
+  // ≥ 2 GiB per array: above MI300X/MI325X's 256 MB Infinity Cache by 8× (issue 6).
+  const gpu::ArraySizing sizing = gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kHipMinArrayBytes);
+  const uint64_t n = sizing.elements;
   const uint64_t arrayBytes = n * sizeof(double);
   const int blocks = prop.multiProcessorCount * kBlocksPerCu;
 
@@ -114,8 +108,8 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
   result.byteConvention = "bytes read plus bytes written per trial; write-allocate not counted (non-temporal loads and stores)";
   result.sizing = {
       {"lastLevelCacheBytes", double(prop.l2CacheSize), "hip runtime (L2; the Infinity Cache is not reported)"},
-      {"lastLevelCacheMultiple", double(kL2Multiple), "tppverify rule"},
-      {"minimumArrayBytes", double(kMinArrayBytes), "tppverify rule"},
+      {"lastLevelCacheMultiple", double(gpu::kL2Multiple), "tppverify rule"},
+      {"minimumArrayBytes", double(gpu::kHipMinArrayBytes), "tppverify rule"},
       {"freeMemoryBytes", double(freeBytes), "hipMemGetInfo"},
       {"requestedArrayBytes", double(request.arrayBytes), "request"},
   };

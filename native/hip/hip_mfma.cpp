@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/gpu_host_logic.h"
 #include "hip_check.h"
 
 namespace tppverify::hip {
@@ -16,8 +17,6 @@ namespace {
 constexpr int kThreadsPerBlock = 256;  // four waves: one per SIMD
 constexpr int kBlocksPerCu = 2;
 constexpr int kAccumulators = 4;
-// s_memrealtime counts at a constant 100 MHz on CDNA (shared reference tensor-instructions.md §5).
-constexpr double kRealtimeMhz = 100.0;
 // HW_ID (hwreg 4), all 32 bits: CU id in bits 8–11, SH in 12, SE in 13–15 (gfx9 ISA, "HW_ID").
 constexpr int kHwIdAllBits = (31 << 11) | 4;
 constexpr double kTargetTrialSeconds = 0.05;
@@ -224,16 +223,15 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
     seconds = timer.stopSeconds();
     std::vector<Record> host(static_cast<size_t>(blocks));
     TPPVERIFY_HIP_CHECK(hipMemcpy(host.data(), records.get(), host.size() * sizeof(Record), hipMemcpyDeviceToHost));
-    double cycles = 0, ticks = 0;
+    std::vector<gpu::ClockStamp> stamps;
     unsigned bad = 0;
     for (const Record& r : host) {
-      cycles += double(r.clockEnd - r.clockStart);
-      ticks += double(r.realEnd - r.realStart);
-      cus.insert(r.cuStart);
-      cus.insert(r.cuEnd);
+      stamps.push_back({r.clockStart, r.clockEnd, r.realStart, r.realEnd, r.cuStart, r.cuEnd});
       bad += r.mismatches;
     }
-    mhz = ticks > 0 ? cycles / ticks * kRealtimeMhz : 0;
+    gpu::ClockReading clock = gpu::readClock(stamps, gpu::kHipTimerTicksPerMicrosecond);
+    mhz = clock.mhz;
+    cus = std::move(clock.units);
     return bad;
   };
 
@@ -258,12 +256,11 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
     const uint64_t probe = 1024;
     if (trial(c, probe, -1, seconds, mhz, cus)) throw VerificationError(label, "accumulators wrong in the calibration run");
     const double target = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
-    const uint64_t iterations = std::clamp<uint64_t>(uint64_t(target / std::max(seconds / probe, 1e-12)), probe, c.maxIterations);
+    const uint64_t iterations = gpu::iterationsFor(seconds, probe, target, probe, c.maxIterations);
     // Each wave issues kAccumulators MFMAs per iteration; a block holds four waves.
     out.opsPerTrial = double(blocks) * (kThreadsPerBlock / 64) * kAccumulators * double(iterations) * c.opsPerInstruction;
     for (int t = 0; t <= request.trials; ++t) {
       progress({"throughput", label, t, request.trials});
-      cus.clear();
       const bool corrupt = request.faultCase == label && t == request.trials;
       if (const unsigned bad = trial(c, iterations, corrupt ? 0 : -1, seconds, mhz, cus)) {
         throw VerificationError(label, std::to_string(bad) + " accumulator elements differ from their exact expected value");

@@ -1,0 +1,87 @@
+// The GPU backends' host-side decisions as plain C++ (no CUDA or HIP needed),
+// so they are tested on machines without a GPU: array sizing, the clock and
+// unit count from the kernels' block records, the trial length.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+
+namespace tppverify::gpu {
+
+// Arrays must dwarf the last-level cache so trials stream from DRAM.
+inline constexpr uint64_t kL2Multiple = 8;
+// NVIDIA: H100/H200 L2 is 50–60 MB, so 1 GiB is over 16× it.
+inline constexpr uint64_t kCudaMinArrayBytes = 1ull << 30;
+// AMD: 8× MI300X/MI325X's 256 MB Infinity Cache, which the runtime does not report.
+inline constexpr uint64_t kHipMinArrayBytes = 2ull << 30;
+// Three arrays may take at most this share of the free device memory.
+inline constexpr double kMaxFreeMemoryShare = 0.8;
+
+struct ArraySizing {
+  uint64_t elements = 0;     // doubles per array, even (16-byte pairs)
+  uint64_t ruleBytes = 0;    // max(8 × L2, the backend's minimum)
+  uint64_t capBytes = 0;     // what free memory allows per array
+  bool belowRule = false;    // free memory forced arrays smaller than the rule
+};
+
+inline ArraySizing sizeArrays(uint64_t l2Bytes, uint64_t freeBytes, uint64_t requestedBytes, uint64_t minArrayBytes) {
+  ArraySizing s;
+  s.ruleBytes = std::max<uint64_t>(kL2Multiple * l2Bytes, minArrayBytes);
+  s.capBytes = uint64_t(kMaxFreeMemoryShare * double(freeBytes) / 3);
+  if (requestedBytes && requestedBytes > s.capBytes) {
+    throw DeviceError("three arrays of " + std::to_string(requestedBytes) + " bytes do not fit in " +
+                      std::to_string(freeBytes) + " free bytes of device memory");
+  }
+  const uint64_t bytes = std::min(requestedBytes ? requestedBytes : s.ruleBytes, s.capBytes);
+  s.elements = std::max<uint64_t>(2, bytes / sizeof(double) / 2 * 2);
+  s.belowRule = s.elements * sizeof(double) < s.ruleBytes;
+  return s;
+}
+
+// One block's stamps: its unit's cycle counter and a constant-rate timer at
+// the start and end of the timed loop, and the unit it ran on.
+struct ClockStamp {
+  uint64_t clockStart, clockEnd, timerStart, timerEnd;
+  unsigned unitStart, unitEnd;
+};
+
+struct ClockReading {
+  double mhz = 0;            // Σ Δcycles ÷ Σ Δtimer, in MHz
+  std::set<unsigned> units;  // distinct unit ids at start and end of every block
+};
+
+// %globaltimer counts nanoseconds; s_memrealtime ticks at 100 MHz.
+inline constexpr double kCudaTimerTicksPerMicrosecond = 1000.0;
+inline constexpr double kHipTimerTicksPerMicrosecond = 100.0;
+
+inline ClockReading readClock(const std::vector<ClockStamp>& stamps, double timerTicksPerMicrosecond) {
+  ClockReading r;
+  double cycles = 0, ticks = 0;
+  for (const ClockStamp& s : stamps) {
+    if (s.clockEnd < s.clockStart || s.timerEnd < s.timerStart) {
+      throw DeviceError("a block's clock or timer ran backwards: the stamps are not trustworthy");
+    }
+    cycles += double(s.clockEnd - s.clockStart);
+    ticks += double(s.timerEnd - s.timerStart);
+    r.units.insert(s.unitStart);
+    r.units.insert(s.unitEnd);
+  }
+  // Cycles per tick × ticks per microsecond = cycles per microsecond = MHz.
+  r.mhz = ticks > 0 ? cycles / ticks * timerTicksPerMicrosecond : 0;
+  return r;
+}
+
+// Loop iterations for a trial of `targetSeconds`, from a calibration run,
+// kept within [minimum, maximum] (the maximum keeps accumulators exact).
+inline uint64_t iterationsFor(double calibrationSeconds, uint64_t calibrationIterations, double targetSeconds,
+                              uint64_t minimum, uint64_t maximum) {
+  const double perIteration = std::max(calibrationSeconds / double(std::max<uint64_t>(1, calibrationIterations)), 1e-12);
+  return std::clamp<uint64_t>(uint64_t(targetSeconds / perIteration), minimum, maximum);
+}
+
+}  // namespace tppverify::gpu
