@@ -134,6 +134,7 @@ export interface NativeHostLogic {
   cudaReadClock(
     stamps: { clockStart: number; clockEnd: number; timerStartNs: number; timerEndNs: number; smidStart: number; smidEnd: number }[],
   ): { mhz: number; sms: number };
+  gpuLaunchesPerTrial(warmupSeconds: number): number;
   cudaIterationsFor(calibrationSeconds: number, calibrationIterations: number, targetSeconds: number, minimum: number, maximum: number): number;
 }
 

@@ -321,6 +321,9 @@ Napi::Object HostLogic(Napi::Env env) {
       throw Napi::Error::New(info.Env(), e.what());
     }
   }));
+  logic.Set("gpuLaunchesPerTrial", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Napi::Number::New(info.Env(), gpu::launchesPerTrial(info[0].As<Napi::Number>().DoubleValue()));
+  }));
   logic.Set("cudaIterationsFor", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     const auto n = [&](size_t i) { return info[i].As<Napi::Number>().DoubleValue(); };
     return Napi::Number::New(info.Env(), double(gpu::iterationsFor(n(0), uint64_t(n(1)), n(2), uint64_t(n(3)), uint64_t(n(4)))));

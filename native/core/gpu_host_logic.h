@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -74,6 +75,16 @@ inline ClockReading readClock(const std::vector<ClockStamp>& stamps, double time
   // Cycles per tick × ticks per microsecond = cycles per microsecond = MHz.
   r.mhz = ticks > 0 ? cycles / ticks * timerTicksPerMicrosecond : 0;
   return r;
+}
+
+// A bandwidth trial repeats its kernel until it lasts about this long, so the
+// event timer's resolution and launch gaps stay small against it.
+inline constexpr double kMinTrialSeconds = 0.02;
+// A warm-up faster than this is timed as this, so a zero reading cannot divide by zero.
+inline constexpr double kShortestLaunchSeconds = 1e-6;
+
+inline int launchesPerTrial(double warmupSeconds) {
+  return std::max(1, int(std::ceil(kMinTrialSeconds / std::max(warmupSeconds, kShortestLaunchSeconds))));
 }
 
 // Loop iterations for a trial of `targetSeconds`, from a calibration run,

@@ -48,6 +48,15 @@ inline constexpr GpuKernelSpec kGpuKernels[] = {
     {GpuKernel::Triad, "triad", 2, 1},
 };
 
+// The scalar s of scale and triad, and the value write stores in each trial: a new one per
+// trial, so output left over from an earlier trial fails verification. All
+// exact in FP64.
+inline constexpr double kStreamScalar = 3.0;
+inline constexpr double kFirstWriteValue = 1.5;
+inline double gpuKernelValue(GpuKernel kind, int trial) {
+  return kind == GpuKernel::Write ? kFirstWriteValue + trial : kStreamScalar;
+}
+
 // The exact value element i of the output must hold; `value` is v (write) or s (triad).
 TPPVERIFY_HOST_DEVICE inline double expectedGpuOutput(GpuKernel kind, uint64_t i, double value) {
   switch (kind) {

@@ -29,8 +29,6 @@ constexpr uint64_t kMinArrayBytes = 256ull << 20;
 constexpr double kMaxMemoryShare = 0.75;
 // Large pages cut TLB misses on multi-GiB arrays.
 constexpr uint64_t kHugePageBytes = 2ull << 20;
-// Scalar of scale and triad; with the patterns below every result is exact in FP64.
-constexpr double kStreamScalar = 3.0;
 constexpr int kClockProbesPerThread = 3;
 
 using stream::expectedReadSum;
@@ -189,7 +187,7 @@ BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& 
 
     for (int trial = 0; trial <= request.trials; ++trial) {
       progress({"bandwidth", spec.name, trial, request.trials});
-      const double value = spec.kind == StreamKernel::Write ? 1.5 + trial : kStreamScalar;
+      const double value = spec.kind == StreamKernel::Write ? stream::kFirstWriteValue + trial : stream::kStreamScalar;
       std::vector<double> partialSums(size_t(threads), 0.0);
       std::chrono::steady_clock::time_point start;
       double seconds = 0;

@@ -1,7 +1,6 @@
 #include "bandwidth.cuh"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <sstream>
 #include <vector>
@@ -18,9 +17,6 @@ namespace {
 // nvbandwidth use the same order of magnitude).
 constexpr int kThreadsPerBlock = 256;
 constexpr int kUnroll = 4;
-// Each timed trial repeats the kernel until it lasts about this long.
-constexpr double kMinTrialSeconds = 0.02;
-constexpr double kTriadScalar = 3.0;
 
 using Kernel = stream::GpuKernel;
 using KernelSpec = stream::GpuKernelSpec;
@@ -251,7 +247,7 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
     int launches = 1;
     for (int trial = 0; trial <= request.trials; ++trial) {
       progress({"bandwidth", spec.name, trial, request.trials});
-      const double value = spec.kind == Kernel::Write ? 1.5 + trial : kTriadScalar;
+      const double value = stream::gpuKernelValue(spec.kind, trial);
       // Poison the output (untimed): all-ones bytes are NaN doubles.
       if (spec.arraysWritten) TPPVERIFY_CUDA_CHECK(cudaMemset(x.c, 0xFF, arrayBytes));
       timer.start();
@@ -261,7 +257,7 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
       verifyTrial(spec, x, blocks, value, trial, last && request.faultKernel == spec.name, count.get());
       if (trial == 0) {
         kernel.warmupSeconds = seconds;
-        launches = std::max(1, int(std::ceil(kMinTrialSeconds / std::max(seconds, 1e-6))));
+        launches = gpu::launchesPerTrial(seconds);
       } else {
         kernel.trialSeconds.push_back(seconds);
       }

@@ -2,7 +2,6 @@
 // non-temporal accesses and a persistent grid; arrays of at least 2 GiB so the
 // 256 MB Infinity Cache of MI300-class parts cannot serve them. Never run on a GPU.
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <sstream>
 #include <vector>
@@ -15,8 +14,6 @@ namespace tppverify::hip {
 namespace {
 
 constexpr int kThreadsPerBlock = 256;
-constexpr double kMinTrialSeconds = 0.02;
-constexpr double kTriadScalar = 3.0;
 constexpr int kBlocksPerCu = 4;
 
 using Kernel = stream::GpuKernel;
@@ -135,7 +132,7 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
     int launches = 1;
     for (int trial = 0; trial <= request.trials; ++trial) {
       progress({"bandwidth", spec.name, trial, request.trials});
-      const double value = spec.kind == Kernel::Write ? 1.5 + trial : kTriadScalar;
+      const double value = stream::gpuKernelValue(spec.kind, trial);
       if (spec.arraysWritten) TPPVERIFY_HIP_CHECK(hipMemset(c.get(), 0xFF, arrayBytes));
       timer.start();
       for (int l = 0; l < launches; ++l) streamKernel<<<blocks, kThreadsPerBlock>>>(spec.kind, pa, pb, pc, n / 2, value, partial.get());
@@ -173,7 +170,7 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
       }
       if (trial == 0) {
         kernel.warmupSeconds = seconds;
-        launches = std::max(1, int(std::ceil(kMinTrialSeconds / std::max(seconds, 1e-6))));
+        launches = gpu::launchesPerTrial(seconds);
       } else {
         kernel.trialSeconds.push_back(seconds);
       }

@@ -62,3 +62,15 @@ describe('CUDA trial length', () => {
     expect(logic.cudaIterationsFor(1, 1024, 0.001, 1024, 1 << 22)).toBe(1024);
   });
 });
+
+describe('GPU bandwidth trial length', () => {
+  it('repeats a launch until a trial lasts at least 20 ms', () => {
+    expect(logic.gpuLaunchesPerTrial(0.001)).toBe(20);
+    expect(logic.gpuLaunchesPerTrial(0.003)).toBe(7);
+    expect(logic.gpuLaunchesPerTrial(0.5)).toBe(1);
+  });
+
+  it('treats a zero warm-up time as 1 µs rather than dividing by zero', () => {
+    expect(logic.gpuLaunchesPerTrial(0)).toBe(20000);
+  });
+});
