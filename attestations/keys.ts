@@ -1,8 +1,9 @@
 // Ed25519 keys: generation, loading with permission checks, key ids, trust.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { readFileWithin } from './bounded-read.js';
 import { KeyError } from './errors.js';
 
 export const PRIVATE_KEY_FILE = 'tppverify-private.pem';
@@ -53,15 +54,9 @@ export async function generateKeyPairFiles(dir: string, passphrase?: string): Pr
 }
 
 async function readKeyFile(file: string): Promise<{ text: string; mode: number }> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch (error) {
-    throw new KeyError(`cannot read key ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (!info.isFile()) throw new KeyError(`${file} is not a regular file`);
-  if (info.size > MAX_KEY_FILE_BYTES) throw new KeyError(`${file} is too large to be a key`);
-  return { text: await readFile(file, 'utf8'), mode: info.mode };
+  const read = readFileWithin(file, MAX_KEY_FILE_BYTES, { what: 'key', toError: (message) => new KeyError(message) });
+  if ('tooLargeBytes' in read) throw new KeyError(`${file} is too large to be a key`);
+  return { text: read.bytes.toString('utf8'), mode: read.mode };
 }
 
 /** Loads a private signing key, refusing a file that group or others can read. */

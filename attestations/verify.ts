@@ -2,11 +2,11 @@
 // only, the payload type, the payload's shape, the declaration digest, and a
 // recomputation of TPP, classification and verdict from the recorded
 // declaration and measurements. Needs neither a GPU nor the native addon.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDeclaration } from '../harness/declaration/declaration.js';
 import { computeVerdict, DECISION_RULE } from '../harness/verdict/verdict.js';
+import { readFileWithin } from './bounded-read.js';
 import { decodeEnvelopeAnyForm, verifySignatures, type Envelope } from './dsse.js';
 import { UnreadableAttestationError } from './errors.js';
 import {
@@ -72,37 +72,10 @@ export function summarize(statement: Statement): AttestationSummary {
 
 export type AttestationFileContent = { bytes: Buffer } | { tooLargeBytes: number };
 
-/**
- * Reads the file whole, unless it is over the limit: then only its size is
- * known. Synchronous: a few small reads, and verify reads thousands of files
- * in a row.
- */
+/** Reads the file whole, unless it is over the limit: then only its size is known. */
 export async function readAttestationFile(file: string): Promise<AttestationFileContent> {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    throw new UnreadableAttestationError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) throw new UnreadableAttestationError(`${file} is not a regular file`);
-    if (info.size > MAX_ATTESTATION_BYTES) return { tooLargeBytes: info.size };
-    // One byte more than the size, in case the file grew after fstat.
-    const buffer = Buffer.allocUnsafe(info.size + 1);
-    let length = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, length);
-      if (read === 0 || length + read >= buffer.length) {
-        length += read;
-        break;
-      }
-      length += read;
-    }
-    return length > MAX_ATTESTATION_BYTES ? { tooLargeBytes: length } : { bytes: buffer.subarray(0, length) };
-  } finally {
-    closeSync(fd);
-  }
+  const read = readFileWithin(file, MAX_ATTESTATION_BYTES, { toError: (message) => new UnreadableAttestationError(message) });
+  return 'bytes' in read ? { bytes: read.bytes } : read;
 }
 
 function invalid(reasons: string[], partial: Partial<VerifyOutcome> = {}): VerifyOutcome {

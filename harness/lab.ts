@@ -1,5 +1,5 @@
 // The lab's identity for the report (--lab FILE), read strictly.
-import { readFile, stat } from 'node:fs/promises';
+import { readFileWithin } from '../attestations/bounded-read.js';
 import { UsageError } from './errors.js';
 
 export interface LabInfo {
@@ -28,14 +28,9 @@ export function labFromJson(value: unknown): LabInfo {
 }
 
 export async function readLabFile(file: string): Promise<LabInfo> {
-  let text: string;
-  try {
-    if ((await stat(file)).size > MAX_LAB_FILE_BYTES) throw new UsageError(`lab file ${file} is over ${MAX_LAB_FILE_BYTES} bytes`);
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read lab file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const read = readFileWithin(file, MAX_LAB_FILE_BYTES, { what: 'lab file', toError: (message) => new UsageError(message) });
+  if ('tooLargeBytes' in read) throw new UsageError(`lab file ${file} is over ${MAX_LAB_FILE_BYTES} bytes`);
+  const text = read.bytes.toString('utf8');
   try {
     return labFromJson(JSON.parse(text));
   } catch (error) {

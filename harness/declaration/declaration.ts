@@ -1,6 +1,6 @@
 // Reads an exporter's declaration (proto/tppverify/v1/declaration.proto, in
 // its canonical JSON form) strictly: every problem names its field path.
-import { open } from 'node:fs/promises';
+import { readFileWithin } from '../../attestations/bounded-read.js';
 import { FORMATS, isFormat, type Format } from '../tpp/formats.js';
 import { UsageError } from '../errors.js';
 
@@ -165,29 +165,11 @@ export interface LoadedDeclaration {
 
 /** Reads a declaration file, refusing one over MAX_DECLARATION_BYTES before reading it. */
 export async function readDeclarationFile(file: string): Promise<LoadedDeclaration> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    throw new DeclarationError('', `cannot read declaration ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  const read = readFileWithin(file, MAX_DECLARATION_BYTES, { what: 'declaration', toError: (message) => new DeclarationError('', message) });
+  if ('tooLargeBytes' in read) {
+    throw new DeclarationError('', `${file} is ${read.tooLargeBytes} bytes; a declaration may be at most ${MAX_DECLARATION_BYTES} bytes`);
   }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new DeclarationError('', `${file} is not a regular file`);
-    if (stat.size > MAX_DECLARATION_BYTES) {
-      throw new DeclarationError('', `${file} is ${stat.size} bytes; a declaration may be at most ${MAX_DECLARATION_BYTES} bytes`);
-    }
-    // Read at most one byte past the limit, in case the file grew after stat.
-    const buffer = Buffer.alloc(MAX_DECLARATION_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_DECLARATION_BYTES) {
-      throw new DeclarationError('', `${file} is over ${MAX_DECLARATION_BYTES} bytes`);
-    }
-    const bytes = buffer.subarray(0, bytesRead);
-    return { declaration: parseDeclaration(bytes.toString('utf8')), bytes: Buffer.from(bytes) };
-  } finally {
-    await handle.close();
-  }
+  return { declaration: parseDeclaration(read.bytes.toString('utf8')), bytes: read.bytes };
 }
 
 /** Canonical JSON of a declaration, without empty optional text (the reader refuses empty strings). */

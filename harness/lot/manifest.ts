@@ -1,6 +1,6 @@
 // Lot manifests (proto/tppverify/v1/lot.proto), read strictly.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFileWithin } from '../../attestations/bounded-read.js';
 import { UsageError } from '../errors.js';
 
 export interface LotUnit {
@@ -74,14 +74,9 @@ export interface LoadedManifest {
 }
 
 export async function readManifestFile(file: string): Promise<LoadedManifest> {
-  let bytes: Buffer;
-  try {
-    if ((await stat(file)).size > MAX_MANIFEST_BYTES) throw new ManifestError('', `${file} is over ${MAX_MANIFEST_BYTES} bytes`);
-    bytes = await readFile(file);
-  } catch (error) {
-    if (error instanceof ManifestError) throw error;
-    throw new ManifestError('', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const read = readFileWithin(file, MAX_MANIFEST_BYTES, { toError: (message) => new ManifestError('', message) });
+  if ('tooLargeBytes' in read) throw new ManifestError('', `${file} is over ${MAX_MANIFEST_BYTES} bytes`);
+  const bytes = read.bytes;
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));
