@@ -15,6 +15,8 @@ namespace {
 
 constexpr int kThreadsPerBlock = 256;
 constexpr int kBlocksPerCu = 4;
+// 16-byte loads in flight per thread and array (the CUDA backend's figure).
+constexpr int kUnroll = 4;
 
 using Kernel = stream::GpuKernel;
 using KernelSpec = stream::GpuKernelSpec;
@@ -41,36 +43,59 @@ __global__ void initArrays(double* a, double* b, uint64_t n) {
   }
 }
 
-// One body for all four kernels: the switch is uniform across the grid.
-__global__ void streamKernel(Kernel kind, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, double value, double* partial) {
+// What each kernel does with one 16-byte pair (x from a, y from b).
+template <Kernel kind>
+__device__ void applyPair(Pair x, Pair y, Pair* out, double value, double& sum) {
+  if constexpr (kind == Kernel::Read) sum += x.x + x.y;
+  if constexpr (kind == Kernel::Write) storeNt(out, {value, value});
+  if constexpr (kind == Kernel::Copy) storeNt(out, x);
+  if constexpr (kind == Kernel::Triad) storeNt(out, {fma(value, y.x, x.x), fma(value, y.y, x.y)});
+}
+
+template <Kernel kind>
+__device__ void loadPairs(const Pair* a, const Pair* b, uint64_t i, Pair& x, Pair& y) {
+  if constexpr (kind != Kernel::Write) x = loadNt(a + i);
+  if constexpr (kind == Kernel::Triad) y = loadNt(b + i);
+}
+
+// Every load of kUnroll pairs is issued before any is used, so each thread keeps
+// several requests in flight (as the CUDA backend does).
+template <Kernel kind>
+__global__ void streamKernel(const Pair* a, const Pair* b, Pair* c, uint64_t pairs, double value, double* partial) {
   __shared__ double sums[kThreadsPerBlock];
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
   double sum = 0;
   uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x;
+  for (; i + (kUnroll - 1) * stride < pairs; i += kUnroll * stride) {
+    Pair x[kUnroll] = {}, y[kUnroll] = {};
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) loadPairs<kind>(a, b, i + u * stride, x[u], y[u]);
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) applyPair<kind>(x[u], y[u], c + i + u * stride, value, sum);
+  }
   for (; i < pairs; i += stride) {
-    switch (kind) {
-      case Kernel::Read: {
-        const Pair v = loadNt(a + i);
-        sum += v.x + v.y;
-        break;
-      }
-      case Kernel::Write: storeNt(c + i, {value, value}); break;
-      case Kernel::Copy: storeNt(c + i, loadNt(a + i)); break;
-      case Kernel::Triad: {
-        const Pair x = loadNt(a + i), y = loadNt(b + i);
-        storeNt(c + i, {fma(value, y.x, x.x), fma(value, y.y, x.y)});
-        break;
-      }
-    }
+    Pair x = {}, y = {};
+    loadPairs<kind>(a, b, i, x, y);
+    applyPair<kind>(x, y, c + i, value, sum);
   }
-  if (kind != Kernel::Read) return;
-  sums[threadIdx.x] = sum;
-  __syncthreads();
-  for (int width = kThreadsPerBlock / 2; width > 0; width /= 2) {
-    if (int(threadIdx.x) < width) sums[threadIdx.x] += sums[threadIdx.x + width];
+  if constexpr (kind == Kernel::Read) {
+    sums[threadIdx.x] = sum;
     __syncthreads();
+    for (int width = kThreadsPerBlock / 2; width > 0; width /= 2) {
+      if (int(threadIdx.x) < width) sums[threadIdx.x] += sums[threadIdx.x + width];
+      __syncthreads();
+    }
+    if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];
   }
-  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];
+}
+
+void launchStream(Kernel kind, int blocks, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, double value, double* partial) {
+  switch (kind) {
+    case Kernel::Read: streamKernel<Kernel::Read><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, value, partial); break;
+    case Kernel::Write: streamKernel<Kernel::Write><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, value, partial); break;
+    case Kernel::Copy: streamKernel<Kernel::Copy><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, value, partial); break;
+    case Kernel::Triad: streamKernel<Kernel::Triad><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, value, partial); break;
+  }
 }
 
 __global__ void countMismatches(Kernel kind, const double* c, uint64_t n, double value, unsigned long long* mismatches) {
@@ -135,7 +160,7 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
       const double value = stream::gpuKernelValue(spec.kind, trial);
       if (spec.arraysWritten) TPPVERIFY_HIP_CHECK(hipMemset(c.get(), 0xFF, arrayBytes));
       timer.start();
-      for (int l = 0; l < launches; ++l) streamKernel<<<blocks, kThreadsPerBlock>>>(spec.kind, pa, pb, pc, n / 2, value, partial.get());
+      for (int l = 0; l < launches; ++l) launchStream(spec.kind, blocks, pa, pb, pc, n / 2, value, partial.get());
       TPPVERIFY_HIP_CHECK(hipGetLastError());
       const double seconds = timer.stopSeconds() / launches;
       const bool corrupt = trial == request.trials && request.faultKernel == spec.name;

@@ -26,10 +26,6 @@ struct Record {
   unsigned cuStart, cuEnd, mismatches, pad;
 };
 
-__device__ unsigned cuKey() {
-  const unsigned id = __builtin_amdgcn_s_getreg(kHwIdAllBits);
-  return (id >> 8) & 0xFF;  // CU, SH and SE bits together name one CU
-}
 
 typedef _Float16 half4 __attribute__((ext_vector_type(4)));
 typedef short short4v __attribute__((ext_vector_type(4)));
@@ -43,6 +39,22 @@ typedef int int4v __attribute__((ext_vector_type(4)));
 #if defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__)
 #define TPPVERIFY_CDNA3 1
 #endif
+
+// HW_ID names a CU only within one accelerator complex die (XCD): an MI300X
+// has eight XCDs whose CU, SH and SE fields repeat. On CDNA3 the XCD comes from
+// XCC_ID (hwreg 20, low 16 bits; tensor-instructions.md §5).
+#ifdef TPPVERIFY_CDNA3
+constexpr int kXccIdLow16Bits = (15 << 11) | 20;
+#endif
+
+__device__ unsigned cuKey() {
+  const unsigned cuInXcd = (__builtin_amdgcn_s_getreg(kHwIdAllBits) >> 8) & 0xFF;  // CU, SH and SE bits
+#ifdef TPPVERIFY_CDNA3
+  return (unsigned(__builtin_amdgcn_s_getreg(kXccIdLow16Bits)) << 8) | cuInXcd;
+#else
+  return cuInXcd;
+#endif
+}
 
 // Each op: accumulator type, ops per wave instruction (2·M·N·K), the increment
 // every accumulator element gets per instruction with the operands below.
