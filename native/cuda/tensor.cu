@@ -197,9 +197,16 @@ std::string unavailableReason(const TensorCase& c, int cc) {
     return c.engine + " " + c.format + " needs compute capability " + std::to_string(c.minComputeCapability / 10) + "." +
            std::to_string(c.minComputeCapability % 10) + " or newer";
   }
-  if (c.hopperOnly && cc != 90) return c.engine + " exists on compute capability 9.0 (sm_90a) only";
-  // Blackwell's peak path is tcgen05.mma; a slower mma.sync figure must not stand as its peak.
-  if (cc >= 100) return "on Blackwell the peak path is tcgen05.mma, which this build does not implement; mma.sync is not reported as the peak";
+  if (c.onlyComputeCapability && cc != c.onlyComputeCapability) {
+    // Arch-specific code (sm_90a, sm_100a) runs on exactly that compute capability.
+    return c.engine + " exists on compute capability " + std::to_string(c.onlyComputeCapability / 10) + "." +
+           std::to_string(c.onlyComputeCapability % 10) + " (sm_" + std::to_string(c.onlyComputeCapability) + "a) only";
+  }
+  if (cc >= 100 && c.onlyComputeCapability != 100) {
+    // Blackwell's peak path is tcgen05.mma: a slower mma.sync figure must not stand as its peak.
+    if (c.format == "FP64_TENSOR") return "no published per-SM FP64 matrix rate for Blackwell to bound a measurement (measurement.md); not measured";
+    return "on Blackwell the peak path is tcgen05.mma; mma.sync is not reported as the peak";
+  }
   return "";
 }
 
@@ -254,6 +261,7 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
   const int cc = prop.major * 10 + prop.minor;
   std::vector<TensorCase> cases = mmaSyncCases();
   for (TensorCase& c : wgmmaCases(request.sweep)) cases.push_back(std::move(c));
+  for (TensorCase& c : tcgen05Cases(request.sweep)) cases.push_back(std::move(c));
   int maxBlocks = 0;
   for (const TensorCase& c : cases) maxBlocks = std::max(maxBlocks, prop.multiProcessorCount * c.blocksPerSm);
   DeviceBuffer<BlockRecord> records(static_cast<size_t>(maxBlocks));

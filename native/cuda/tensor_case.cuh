@@ -48,7 +48,7 @@ struct TensorCase {
   std::string format;                // "FP16", "FP64_TENSOR", ...
   std::string engine;                // "mma.sync", "wgmma.n256.wg2", ...
   int minComputeCapability = 80;     // major × 10 + minor
-  bool hopperOnly = false;           // built for sm_90a only
+  int onlyComputeCapability = 0;     // 90: built for sm_90a only, 100: sm_100a only; 0: any
   double opsPerInstruction = 0;      // per warp (mma.sync) or per warpgroup (wgmma)
   double instructionsPerBlockIteration = 0;
   int blocksPerSm = 1;
@@ -59,5 +59,7 @@ struct TensorCase {
 std::vector<TensorCase> mmaSyncCases();
 // The default wgmma configuration per format, and with `sweep` every shape and warpgroup count.
 std::vector<TensorCase> wgmmaCases(bool sweep);
+// Blackwell's tcgen05.mma per format, and with `sweep` every shape and block count.
+std::vector<TensorCase> tcgen05Cases(bool sweep);
 
 }  // namespace tppverify::cuda

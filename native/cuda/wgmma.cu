@@ -84,7 +84,7 @@ TensorCase makeCase(const char* format, int warpgroupsPerSm, uint64_t maxIterati
   c.format = format;
   c.engine = "wgmma.n" + std::to_string(Op::kN) + ".wg" + std::to_string(warpgroupsPerSm);
   c.minComputeCapability = 90;
-  c.hopperOnly = true;
+  c.onlyComputeCapability = 90;
   c.opsPerInstruction = 2.0 * 64 * Op::kN * Op::kK;
   c.instructionsPerBlockIteration = kWgmmaPerTrip;
   c.blocksPerSm = warpgroupsPerSm;

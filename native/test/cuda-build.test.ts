@@ -58,6 +58,13 @@ describe.skipIf(!cudaBuilt)('CUDA code in the addon', () => {
     for (const sm of [80, 89, 100]) expect(largest(sm), `sm_${sm}`).toBeLessThan(largest(90) / 4);
   });
 
+  it('carries real tcgen05 kernels in the sm_100a code, and only a trap elsewhere', () => {
+    const largest = (sm: number) => Math.max(0, ...cubins.filter((c) => c.sm === sm).flatMap((c) => sectionSizes(c.bytes, 'tcgen05Kernel')));
+    // Four kernels (f16, tf32, f8f6f4, i8): TMEM allocation, the issue loop, the barrier wait and the TMEM read-back.
+    expect(largest(100)).toBeGreaterThan(2048);
+    for (const sm of [80, 89, 90]) expect(largest(sm), `sm_${sm}`).toBeLessThan(largest(100) / 4);
+  });
+
   it('carries the mma.sync and bandwidth kernels for every claimed architecture', () => {
     for (const sm of CLAIMED_SM_VERSIONS) {
       const code = cubins.filter((c) => c.sm === sm);

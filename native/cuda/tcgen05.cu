@@ -1,0 +1,225 @@
+// Blackwell's peak tensor path: tcgen05.mma with both operands in shared memory
+// (matrix descriptors) and the accumulators in tensor memory (TMEM), issued by
+// one thread per block. Compiled for sm_100a only (__CUDA_ARCH_FEAT_SM100_ALL);
+// never run on a GPU. Steps and encodings: tensor-instructions.md §3 and PTX ISA
+// §9.7.16 (descriptor layouts also as in CUTLASS's mma_sm100_desc.hpp).
+#include <algorithm>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "cuda_check.cuh"
+#include "tensor_case.cuh"
+#include "tcgen05_descriptors.h"
+
+namespace tppverify::cuda {
+namespace {
+
+using namespace tcgen05;
+
+// Four warps: warp w may read TMEM lanes 32w…32w+31 only, and M = 128 fills all 128 lanes.
+constexpr int kThreads = 128;
+// Every operand row is 32 bytes (k16 × 2 B, k8 × 4 B, k32 × 1 B), as in the wgmma kernels.
+constexpr int kRowBytes = 32;
+constexpr int kATileBytes = kM * kRowBytes;
+// MMAs issued per loop trip and accumulator before the loop test.
+constexpr int kMmaPerTrip = 4;
+
+enum class MmaKind { F16, TF32, F8F6F4, I8 };
+
+#if defined(__CUDA_ARCH_FEAT_SM100_ALL)
+// tcgen05.ld 32x32b.x16: sixteen consecutive 32-bit columns of the thread's lane.
+constexpr int kColumnsPerLoad = 16;
+// A wait that outlives any trial (trials are calibrated to tens of ms, the
+// iteration cap to a few seconds) means the MMAs never completed: trap rather than hang.
+constexpr unsigned long long kCompletionTimeoutNs = 60ull * 1000 * 1000 * 1000;
+
+__device__ uint32_t sharedAddress(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
+
+template <MmaKind kind>
+__device__ void mma(uint32_t dTmem, uint64_t descA, uint64_t descB, uint32_t idesc, uint32_t accumulate) {
+#define TPPVERIFY_TCGEN05_MMA(KIND)                                                                            \
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %4, 0;\ntcgen05.mma.cta_group::1.kind::" KIND " [%0], %1, %2, %3, p;\n}\n" \
+               :: "r"(dTmem), "l"(descA), "l"(descB), "r"(idesc), "r"(accumulate))
+  if constexpr (kind == MmaKind::F16) TPPVERIFY_TCGEN05_MMA("f16");
+  if constexpr (kind == MmaKind::TF32) TPPVERIFY_TCGEN05_MMA("tf32");
+  if constexpr (kind == MmaKind::F8F6F4) TPPVERIFY_TCGEN05_MMA("f8f6f4");
+  if constexpr (kind == MmaKind::I8) TPPVERIFY_TCGEN05_MMA("i8");
+#undef TPPVERIFY_TCGEN05_MMA
+}
+
+// Every thread waits for phase 0 of the barrier the issuing thread's commit arrives on.
+__device__ void waitForMmas(const uint64_t* barrier) {
+  const unsigned long long deadline = globalTimerNs() + kCompletionTimeoutNs;
+  for (uint32_t done = 0; !done;) {
+    asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], 0;\nselp.u32 %0, 1, 0, p;\n}\n"
+                 : "=r"(done) : "r"(sharedAddress(barrier)) : "memory");
+    if (!done && globalTimerNs() > deadline) __trap();
+  }
+}
+
+template <typename Acc>
+__device__ Acc fromBits(uint32_t bits) {
+  if constexpr (std::is_same_v<Acc, float>) return __uint_as_float(bits);
+  else return static_cast<Acc>(bits);
+}
+#endif
+
+template <MmaKind kind, typename Acc>
+__global__ void __launch_bounds__(kThreads, 1)
+    tcgen05Kernel(uint32_t aWord, uint32_t bWord, uint32_t idesc, int n, int accumulators, uint64_t iterations,
+                  BlockRecord* records, int corruptBlock, Acc step) {
+#if defined(__CUDA_ARCH_FEAT_SM100_ALL)
+  extern __shared__ __align__(128) uint32_t tiles[];
+  __shared__ uint32_t tmemBase;
+  __shared__ __align__(8) uint64_t mmasDone;
+  const int warp = threadIdx.x / 32;
+  const uint32_t columns = uint32_t(n * accumulators);  // a power of two from 32 to 512 (host-checked)
+  // Fill both tiles whole, so every address a descriptor can form holds the constant.
+  const int bTileBytes = n * kRowBytes;
+  for (int i = threadIdx.x; i < (kATileBytes + bTileBytes) / 4; i += blockDim.x) tiles[i] = i < kATileBytes / 4 ? aWord : bWord;
+  if (warp == 0) {
+    asm volatile("tcgen05.alloc.cta_group::1.sync.aligned.shared::cta.b32 [%0], %1;" :: "r"(sharedAddress(&tmemBase)), "r"(columns) : "memory");
+    asm volatile("tcgen05.relinquish_alloc_permit.cta_group::1.sync.aligned;" ::: "memory");
+  }
+  if (threadIdx.x == 0) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" :: "r"(sharedAddress(&mmasDone)) : "memory");
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+  }
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+  asm volatile("tcgen05.fence::before_thread_sync;" ::: "memory");
+  __syncthreads();
+  asm volatile("tcgen05.fence::after_thread_sync;" ::: "memory");
+  const uint32_t tmem = tmemBase;
+
+  stampStart(records);
+  if (threadIdx.x == 0) {
+    const uint64_t descA = sharedMemoryDescriptor(sharedAddress(tiles));
+    const uint64_t descB = sharedMemoryDescriptor(sharedAddress(tiles) + kATileBytes);
+#pragma unroll 1
+    for (uint64_t it = 0; it < iterations; ++it) {
+#pragma unroll
+      for (int m = 0; m < kMmaPerTrip; ++m) {
+        // The first MMA into each accumulator overwrites it (D = A·B), the rest accumulate.
+        const uint32_t accumulate = (it | uint64_t(m)) != 0;
+        for (int a = 0; a < accumulators; ++a) mma<kind>(tmem + uint32_t(a * n), descA, descB, idesc, accumulate);
+      }
+    }
+    asm volatile("tcgen05.commit.cta_group::1.mbarrier::arrive::one.shared::cluster.b64 [%0];" :: "r"(sharedAddress(&mmasDone)) : "memory");
+  }
+  waitForMmas(&mmasDone);
+  asm volatile("tcgen05.fence::after_thread_sync;" ::: "memory");
+  __syncthreads();
+  stampEnd(records);
+
+  // Every accumulator element: row r is TMEM lane r, read by warp r / 32.
+  const Acc expected = Acc(iterations * kMmaPerTrip) * step;
+  const uint32_t laneBase = uint32_t(warp * 32) << 16;
+  unsigned bad = 0;
+  for (uint32_t column = 0; column < columns; column += kColumnsPerLoad) {
+    uint32_t v[kColumnsPerLoad];
+    asm volatile(
+        "tcgen05.ld.sync.aligned.32x32b.x16.b32 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15}, [%16];"
+        : "=r"(v[0]), "=r"(v[1]), "=r"(v[2]), "=r"(v[3]), "=r"(v[4]), "=r"(v[5]), "=r"(v[6]), "=r"(v[7]), "=r"(v[8]),
+          "=r"(v[9]), "=r"(v[10]), "=r"(v[11]), "=r"(v[12]), "=r"(v[13]), "=r"(v[14]), "=r"(v[15])
+        : "r"(tmem + laneBase + column));
+    asm volatile("tcgen05.wait::ld.sync.aligned;" ::: "memory");
+#pragma unroll
+    for (int i = 0; i < kColumnsPerLoad; ++i) {
+      Acc value = fromBits<Acc>(v[i]);
+      if (int(blockIdx.x) == corruptBlock && threadIdx.x == 0 && column == 0 && i == 0) value += step;  // test-only
+      bad += value != expected;
+    }
+  }
+  if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
+
+  asm volatile("tcgen05.fence::before_thread_sync;" ::: "memory");
+  __syncthreads();
+  if (warp == 0) asm volatile("tcgen05.dealloc.cta_group::1.sync.aligned.b32 %0, %1;" :: "r"(tmem), "r"(columns) : "memory");
+#else
+  __trap();
+#endif
+}
+
+// TMEM holds 512 columns per SM: the blocks on one SM share them, and each
+// block splits its share into N-column accumulators.
+template <int N, int BlocksPerSm>
+constexpr int accumulatorsPerBlock() {
+  return kTmemColumns / BlocksPerSm / N;
+}
+
+// Shared memory per block large enough that no more than BlocksPerSm blocks
+// fit on one SM: a further block would wait in tcgen05.alloc for TMEM and
+// stretch the timing. 1 KiB per block is reserved by the runtime.
+int sharedBytesCappingOccupancy(int tileBytes, int blocksPerSm) {
+  int device = 0, perSm = 0;
+  TPPVERIFY_CUDA_CHECK(cudaGetDevice(&device));
+  TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&perSm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
+  constexpr int kReservedPerBlock = 1024;
+  return std::max(tileBytes, perSm / (blocksPerSm + 1) - kReservedPerBlock + 128);
+}
+
+template <MmaKind kind, typename Acc, int K, uint32_t DType, uint32_t OperandType, uint32_t A, uint32_t B, int Step, int N,
+          int BlocksPerSm>
+void launchTcgen05(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
+  constexpr int accumulators = accumulatorsPerBlock<N, BlocksPerSm>();
+  static_assert(accumulators >= 1 && N * accumulators * BlocksPerSm <= kTmemColumns, "TMEM holds 512 columns per SM");
+  static_assert(N % 16 == 0 && N >= 16 && N <= 256, "M = 128 takes N from 16 to 256 in steps of 16");
+  const int smem = sharedBytesCappingOccupancy(kATileBytes + N * kRowBytes, BlocksPerSm);
+  auto* kernel = tcgen05Kernel<kind, Acc>;
+  TPPVERIFY_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+  kernel<<<blocks, kThreads, smem>>>(A, B, instructionDescriptor(DType, OperandType, OperandType, kM, N), N, accumulators,
+                                     iterations, records, corruptBlock, Acc(Step));
+}
+
+// Operand words: every element of A is a, of B is b = 1/K, so each MMA adds
+// K·a·b = 1 to every accumulator element (32 for s8, where a = b = 1); the
+// same bit patterns as the wgmma kernels (tensor-instructions.md §1).
+template <int N, int BlocksPerSm>
+void addShape(std::vector<TensorCase>& out, uint64_t floatMaxIterations, uint64_t intMaxIterations) {
+  constexpr int accumulators = accumulatorsPerBlock<N, BlocksPerSm>();
+  const std::string engine = "tcgen05.n" + std::to_string(N) + ".cta" + std::to_string(BlocksPerSm);
+  auto add = [&](const char* format, int k, void (*launch)(int, uint64_t, BlockRecord*, int), uint64_t maxIterations) {
+    TensorCase c;
+    c.format = format;
+    c.engine = engine;
+    c.minComputeCapability = 100;
+    c.onlyComputeCapability = 100;
+    c.opsPerInstruction = 2.0 * kM * N * k;
+    c.instructionsPerBlockIteration = kMmaPerTrip * accumulators;
+    c.blocksPerSm = BlocksPerSm;
+    c.maxIterations = maxIterations;
+    c.launch = launch;
+    out.push_back(c);
+  };
+  add("TF32", 8, launchTcgen05<MmaKind::TF32, float, 8, kDTypeF32, kTypeTf32, 0x3F800000u, 0x3E000000u, 1, N, BlocksPerSm>,
+      floatMaxIterations);
+  add("FP16", 16, launchTcgen05<MmaKind::F16, float, 16, kDTypeF32, kTypeF16, 0x3C003C00u, 0x2C002C00u, 1, N, BlocksPerSm>,
+      floatMaxIterations);
+  add("BF16", 16, launchTcgen05<MmaKind::F16, float, 16, kDTypeF32, kTypeBf16, 0x3F803F80u, 0x3D803D80u, 1, N, BlocksPerSm>,
+      floatMaxIterations);
+  add("FP8", 32, launchTcgen05<MmaKind::F8F6F4, float, 32, kDTypeF32, kTypeE4m3, 0x38383838u, 0x10101010u, 1, N, BlocksPerSm>,
+      floatMaxIterations);
+  add("INT8", 32, launchTcgen05<MmaKind::I8, int, 32, kDTypeS32, kTypeS8, 0x01010101u, 0x01010101u, 32, N, BlocksPerSm>,
+      intMaxIterations);
+}
+
+// FP32 accumulators stay exact to 2^24: kMmaPerTrip MMAs adding 1 per trip.
+constexpr uint64_t kMaxFloatIterations = (1u << 24) / kMmaPerTrip;
+// INT32 accumulators: kMmaPerTrip × 32 per trip, below 2^31.
+constexpr uint64_t kMaxIntIterations = (1u << 31) / (kMmaPerTrip * 32) - 1;
+
+}  // namespace
+
+std::vector<TensorCase> tcgen05Cases(bool sweep) {
+  std::vector<TensorCase> out;
+  // The default: N = 256, one block per SM with two accumulators (all 512 TMEM columns).
+  addShape<256, 1>(out, kMaxFloatIterations, kMaxIntIterations);
+  if (!sweep) return out;
+  addShape<256, 2>(out, kMaxFloatIterations, kMaxIntIterations);
+  addShape<128, 1>(out, kMaxFloatIterations, kMaxIntIterations);
+  addShape<128, 2>(out, kMaxFloatIterations, kMaxIntIterations);
+  return out;
+}
+
+}  // namespace tppverify::cuda
