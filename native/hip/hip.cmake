@@ -19,13 +19,17 @@ set(hip_arch_flags)
 foreach(target ${TPPVERIFY_HIP_TARGETS})
   list(APPEND hip_arch_flags --offload-arch=${target})
 endforeach()
+# The backend names the targets it carries, so a device without code here is
+# reported as not measurable instead of failing at its first launch.
+string(REPLACE ";" "," hip_targets_csv "${TPPVERIFY_HIP_TARGETS}")
 
 add_custom_command(
   OUTPUT ${hip_output}
   COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/hip
   # hipcc picks the NVIDIA platform when it sees /usr/local/cuda: say AMD.
   COMMAND ${CMAKE_COMMAND} -E env HIP_PLATFORM=amd ${TPPVERIFY_HIPCC} ${hip_arch_flags}
-          -std=c++17 -O2 -fPIC -shared -fvisibility=hidden -o ${hip_output} ${hip_sources}
+          -std=c++17 -O2 -fPIC -shared -fvisibility=hidden -DTPPVERIFY_HIP_BUILT_TARGETS="${hip_targets_csv}"
+          -o ${hip_output} ${hip_sources}
   DEPENDS ${hip_sources} ${hip_headers}
   COMMENT "hipcc: libtppverify_hip.so for ${TPPVERIFY_HIP_TARGETS}"
   VERBATIM)

@@ -12,6 +12,18 @@ namespace {
 // HBM transfers data on both clock edges: peak = 2 × clock × bus width.
 constexpr double kTransfersPerMemoryClock = 2.0;
 
+#ifndef TPPVERIFY_HIP_BUILT_TARGETS
+#error "TPPVERIFY_HIP_BUILT_TARGETS (the comma-separated --offload-arch list) must be defined by the build"
+#endif
+constexpr const char* kBuiltTargets = TPPVERIFY_HIP_BUILT_TARGETS;
+
+// "gfx942:sramecc+:xnack-" → "gfx942"; code objects are built per base target.
+bool hasCodeFor(const std::string& gcnArchName) {
+  const std::string base = gcnArchName.substr(0, gcnArchName.find(':'));
+  const std::string targets = std::string(",") + kBuiltTargets + ",";
+  return targets.find("," + base + ",") != std::string::npos;
+}
+
 std::string describe(hipError_t status) {
   return std::string(hipGetErrorName(status)) + ": " + hipGetErrorString(status);
 }
@@ -42,12 +54,17 @@ class HipBackend final : public Backend {
       device.model = prop.name;
       device.unitName = "CU";
       device.computeUnits = prop.multiProcessorCount;
-      device.measuresBandwidth = device.measuresThroughput = true;
+      device.measuresBandwidth = device.measuresThroughput = hasCodeFor(prop.gcnArchName);
+      if (!device.measuresBandwidth) {
+        device.notMeasurableReason = std::string("this build has no code for ") + prop.gcnArchName + " (built for " + kBuiltTargets +
+                                     "): rebuild with TPPVERIFY_HIP_TARGETS naming it (gfx942 and gfx950 need ROCm >= 6)";
+      }
       const double peakGbps = kTransfersPerMemoryClock * prop.memoryClockRate * 1e3 * prop.memoryBusWidth / 8 / 1e9;
       auto add = [&](const std::string& key, AttributeValue value) {
         device.attributes.push_back({key, std::move(value), "hip runtime"});
       };
       add("gfxTarget", std::string(prop.gcnArchName));
+      add("builtTargets", std::string(kBuiltTargets));
       add("pciDomain", double(prop.pciDomainID));
       add("pciBus", double(prop.pciBusID));
       add("pciDevice", double(prop.pciDeviceID));

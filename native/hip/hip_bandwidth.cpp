@@ -158,7 +158,9 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
     for (int trial = 0; trial <= request.trials; ++trial) {
       progress({"bandwidth", spec.name, trial, request.trials});
       const double value = stream::gpuKernelValue(spec.kind, trial);
+      // Poison the output (untimed): all-ones bytes are NaN doubles; for read, its per-block sums.
       if (spec.arraysWritten) TPPVERIFY_HIP_CHECK(hipMemset(c.get(), 0xFF, arrayBytes));
+      else TPPVERIFY_HIP_CHECK(hipMemset(partial.get(), 0xFF, partial.count() * sizeof(double)));
       timer.start();
       for (int l = 0; l < launches; ++l) launchStream(spec.kind, blocks, pa, pb, pc, n / 2, value, partial.get());
       TPPVERIFY_HIP_CHECK(hipGetLastError());
@@ -182,6 +184,7 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
         }
         TPPVERIFY_HIP_CHECK(hipMemset(count.get(), 0, sizeof(unsigned long long)));
         countMismatches<<<blocks, kThreadsPerBlock>>>(spec.kind, c.get(), n, value, count.get());
+        TPPVERIFY_HIP_CHECK(hipGetLastError());
         unsigned long long bad = 0;
         TPPVERIFY_HIP_CHECK(hipMemcpy(&bad, count.get(), sizeof(bad), hipMemcpyDeviceToHost));
         if (bad) throw VerificationError(spec.name, std::to_string(bad) + " of " + std::to_string(n) + " elements wrong (trial " + std::to_string(trial) + ")");

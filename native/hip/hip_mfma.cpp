@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../core/gpu_host_logic.h"
@@ -56,33 +57,30 @@ __device__ unsigned cuKey() {
 #endif
 }
 
-// Each op: accumulator type, ops per wave instruction (2·M·N·K), the increment
-// every accumulator element gets per instruction with the operands below.
-struct F16 {  // 32x32x8 f16: a = 1, b = 1/8 → +1
+// Each op: accumulator type, lanes per accumulator, K. Every operand element
+// is 1, so each MFMA adds exactly K to every accumulator element.
+struct F16 {  // 32x32x8 f16
   using Acc = float16v;
   static constexpr int kLanes = 16;
-  static constexpr double kOps = 2.0 * 32 * 32 * 8;
-  static constexpr float kStep = 1;
+  static constexpr int kK = 8;
   __device__ static Acc mma(Acc c) {
-    const half4 a = {1, 1, 1, 1}, b = {0.125, 0.125, 0.125, 0.125};
-    return __builtin_amdgcn_mfma_f32_32x32x8f16(a, b, c, 0, 0, 0);
+    const half4 one = {1, 1, 1, 1};
+    return __builtin_amdgcn_mfma_f32_32x32x8f16(one, one, c, 0, 0, 0);
   }
 };
-struct BF16 {  // 32x32x8 bf16_1k: a = 1 (0x3F80), b = 1/8 (0x3E00) → +1
+struct BF16 {  // 32x32x8 bf16_1k: 1.0 = 0x3F80
   using Acc = float16v;
   static constexpr int kLanes = 16;
-  static constexpr double kOps = 2.0 * 32 * 32 * 8;
-  static constexpr float kStep = 1;
+  static constexpr int kK = 8;
   __device__ static Acc mma(Acc c) {
-    const short4v a = {0x3F80, 0x3F80, 0x3F80, 0x3F80}, b = {0x3E00, 0x3E00, 0x3E00, 0x3E00};
-    return __builtin_amdgcn_mfma_f32_32x32x8bf16_1k(a, b, c, 0, 0, 0);
+    const short4v one = {0x3F80, 0x3F80, 0x3F80, 0x3F80};
+    return __builtin_amdgcn_mfma_f32_32x32x8bf16_1k(one, one, c, 0, 0, 0);
   }
 };
-struct INT8 {  // 32x32x8 i8 (CDNA2): a = b = 1 → +8
+struct INT8 {  // 32x32x8 i8 (CDNA2)
   using Acc = int16v;
   static constexpr int kLanes = 16;
-  static constexpr double kOps = 2.0 * 32 * 32 * 8;
-  static constexpr int kStep = 8;
+  static constexpr int kK = 8;
   __device__ static Acc mma(Acc c) {
 #if defined(__gfx90a__)
     return __builtin_amdgcn_mfma_i32_32x32x8i8(0x01010101, 0x01010101, c, 0, 0, 0);
@@ -92,35 +90,31 @@ struct INT8 {  // 32x32x8 i8 (CDNA2): a = b = 1 → +8
 #endif
   }
 };
-struct F64 {  // 16x16x4 f64: a = 1, b = 1/4 → +1
+struct F64 {  // 16x16x4 f64
   using Acc = double4v;
   static constexpr int kLanes = 4;
-  static constexpr double kOps = 2.0 * 16 * 16 * 4;
-  static constexpr double kStep = 1;
-  __device__ static Acc mma(Acc c) { return __builtin_amdgcn_mfma_f64_16x16x4f64(1.0, 0.25, c, 0, 0, 0); }
+  static constexpr int kK = 4;
+  __device__ static Acc mma(Acc c) { return __builtin_amdgcn_mfma_f64_16x16x4f64(1.0, 1.0, c, 0, 0, 0); }
 };
 
-// CDNA3 (gfx94x) only. FP8 here is the FNUZ variant: 1.0 = 0x40, 1/32 = 0x18
-// (bias 8), so each 16x16x32 MFMA adds 32 × 1 × 1/32 = 1.
+// CDNA3 (gfx94x) only. FP8 here is the FNUZ variant: 1.0 = 0x40 (bias 8).
 struct FP8 {
   using Acc = float4v;
   static constexpr int kLanes = 4;
-  static constexpr double kOps = 2.0 * 16 * 16 * 32;
-  static constexpr float kStep = 1;
+  static constexpr int kK = 32;
   __device__ static Acc mma(Acc c) {
 #ifdef TPPVERIFY_CDNA3
-    return __builtin_amdgcn_mfma_f32_16x16x32_fp8_fp8(0x4040404040404040l, 0x1818181818181818l, c, 0, 0, 0);
+    return __builtin_amdgcn_mfma_f32_16x16x32_fp8_fp8(0x4040404040404040l, 0x4040404040404040l, c, 0, 0, 0);
 #else
     __builtin_trap();
     return c;
 #endif
   }
 };
-struct INT8CDNA3 {  // 16x16x32 i8: a = b = 1 → +32
+struct INT8CDNA3 {  // 16x16x32 i8
   using Acc = int4v;
   static constexpr int kLanes = 4;
-  static constexpr double kOps = 2.0 * 16 * 16 * 32;
-  static constexpr int kStep = 32;
+  static constexpr int kK = 32;
   __device__ static Acc mma(Acc c) {
 #ifdef TPPVERIFY_CDNA3
     return __builtin_amdgcn_mfma_i32_16x16x32_i8(0x0101010101010101l, 0x0101010101010101l, c, 0, 0, 0);
@@ -130,15 +124,14 @@ struct INT8CDNA3 {  // 16x16x32 i8: a = b = 1 → +32
 #endif
   }
 };
-struct XF32 {  // 16x16x8 xf32 (TF32): a = 1, b = 1/8 → +1
+struct XF32 {  // 16x16x8 xf32 (TF32)
   using Acc = float4v;
   static constexpr int kLanes = 4;
-  static constexpr double kOps = 2.0 * 16 * 16 * 8;
-  static constexpr float kStep = 1;
+  static constexpr int kK = 8;
   __device__ static Acc mma(Acc c) {
 #ifdef TPPVERIFY_CDNA3
-    const float2v a = {1.0f, 1.0f}, b = {0.125f, 0.125f};
-    return __builtin_amdgcn_mfma_f32_16x16x8_xf32(a, b, c, 0, 0, 0);
+    const float2v one = {1.0f, 1.0f};
+    return __builtin_amdgcn_mfma_f32_16x16x8_xf32(one, one, c, 0, 0, 0);
 #else
     __builtin_trap();
     return c;
@@ -147,18 +140,36 @@ struct XF32 {  // 16x16x8 xf32 (TF32): a = 1, b = 1/8 → +1
 };
 
 template <typename Op>
+constexpr double opsPerMfma(int m, int n) {
+  return 2.0 * m * n * Op::kK;
+}
+
+// Accumulators are checked against their exact value and restarted from zero
+// every period: 64 iterations add at most 64 × 32 = 2,048, exact in any
+// accumulator width a matrix core keeps (the CUDA kernels' rule, tensor_case.cuh).
+constexpr int kIterationsPerPeriod = 64;
+
+template <typename Op>
 __global__ void __launch_bounds__(kThreadsPerBlock) mfmaKernel(uint64_t iterations, Record* records, int corruptBlock) {
+  using Element = std::remove_reference_t<decltype(typename Op::Acc{}[0])>;
+  const Element expected = Element(kIterationsPerPeriod * Op::kK);
   typename Op::Acc acc[kAccumulators];
-  for (int k = 0; k < kAccumulators; ++k) acc[k] = typename Op::Acc{};
+  unsigned bad = 0;
   __syncthreads();
   if (threadIdx.x == 0) {
     records[blockIdx.x].cuStart = cuKey();
     records[blockIdx.x].realStart = __builtin_amdgcn_s_memrealtime();
     records[blockIdx.x].clockStart = __builtin_amdgcn_s_memtime();
   }
-  for (uint64_t it = 0; it < iterations; ++it) {
+  for (uint64_t period = 0; period < iterations / kIterationsPerPeriod; ++period) {
+    for (int k = 0; k < kAccumulators; ++k) acc[k] = typename Op::Acc{};
+    for (int it = 0; it < kIterationsPerPeriod; ++it) {
 #pragma unroll
-    for (int k = 0; k < kAccumulators; ++k) acc[k] = Op::mma(acc[k]);
+      for (int k = 0; k < kAccumulators; ++k) acc[k] = Op::mma(acc[k]);
+    }
+    if (period == 0 && int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0][0] += Element(Op::kK);  // test-only
+    for (int k = 0; k < kAccumulators; ++k)
+      for (int l = 0; l < Op::kLanes; ++l) bad += acc[k][l] != expected;
   }
   __syncthreads();
   if (threadIdx.x == 0) {
@@ -166,10 +177,6 @@ __global__ void __launch_bounds__(kThreadsPerBlock) mfmaKernel(uint64_t iteratio
     records[blockIdx.x].realEnd = __builtin_amdgcn_s_memrealtime();
     records[blockIdx.x].cuEnd = cuKey();
   }
-  if (int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0][0] += Op::kStep;  // test-only
-  unsigned bad = 0;
-  for (int k = 0; k < kAccumulators; ++k)
-    for (int l = 0; l < Op::kLanes; ++l) bad += acc[k][l] != decltype(acc[k][l])(iterations) * Op::kStep;
   if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
 }
 
@@ -180,7 +187,6 @@ struct Case {
   const char* engine;
   Family family;
   double opsPerInstruction;
-  uint64_t maxIterations;
   void (*launch)(int blocks, uint64_t iterations, Record* records, int corruptBlock);
 };
 
@@ -189,16 +195,16 @@ void launch(int blocks, uint64_t iterations, Record* records, int corruptBlock) 
   mfmaKernel<Op><<<blocks, kThreadsPerBlock>>>(iterations, records, corruptBlock);
 }
 
-// FP32 exact to 2^24 additions of 1; INT32 to 2^31 / 8.
-constexpr uint64_t kFloatMax = 1u << 23;
+// No trial runs longer than this many iterations, whatever the calibration says.
+constexpr uint64_t kMaxTrialIterations = uint64_t(1) << 32;
 const Case kCases[] = {
-    {"FP64_TENSOR", "mfma.f64.16x16x4", Family::Any, F64::kOps, kFloatMax, launch<F64>},
-    {"TF32", "mfma.f32.16x16x8_xf32", Family::Cdna3, XF32::kOps, kFloatMax, launch<XF32>},
-    {"FP16", "mfma.f32.32x32x8f16", Family::Any, F16::kOps, kFloatMax, launch<F16>},
-    {"BF16", "mfma.f32.32x32x8bf16_1k", Family::Any, BF16::kOps, kFloatMax, launch<BF16>},
-    {"FP8", "mfma.f32.16x16x32_fp8_fp8", Family::Cdna3, FP8::kOps, kFloatMax, launch<FP8>},
-    {"INT8", "mfma.i32.32x32x8i8", Family::Cdna2, INT8::kOps, (1u << 31) / 8 - 1, launch<INT8>},
-    {"INT8", "mfma.i32.16x16x32_i8", Family::Cdna3, INT8CDNA3::kOps, (1u << 31) / 32 - 1, launch<INT8CDNA3>},
+    {"FP64_TENSOR", "mfma.f64.16x16x4", Family::Any, opsPerMfma<F64>(16, 16), launch<F64>},
+    {"TF32", "mfma.f32.16x16x8_xf32", Family::Cdna3, opsPerMfma<XF32>(16, 16), launch<XF32>},
+    {"FP16", "mfma.f32.32x32x8f16", Family::Any, opsPerMfma<F16>(32, 32), launch<F16>},
+    {"BF16", "mfma.f32.32x32x8bf16_1k", Family::Any, opsPerMfma<BF16>(32, 32), launch<BF16>},
+    {"FP8", "mfma.f32.16x16x32_fp8_fp8", Family::Cdna3, opsPerMfma<FP8>(16, 16), launch<FP8>},
+    {"INT8", "mfma.i32.32x32x8i8", Family::Cdna2, opsPerMfma<INT8>(32, 32), launch<INT8>},
+    {"INT8", "mfma.i32.16x16x32_i8", Family::Cdna3, opsPerMfma<INT8CDNA3>(16, 16), launch<INT8CDNA3>},
 };
 
 // Dense ops per CU per clock (measurement.md): the plausibility bound.
@@ -241,7 +247,7 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
       stamps.push_back({r.clockStart, r.clockEnd, r.realStart, r.realEnd, r.cuStart, r.cuEnd});
       bad += r.mismatches;
     }
-    gpu::ClockReading clock = gpu::readClock(stamps, gpu::kHipTimerTicksPerMicrosecond);
+    gpu::ClockReading clock = gpu::readClock(stamps, gpu::kHipTimerTicksPerMicrosecond, seconds);
     mhz = clock.mhz;
     cus = std::move(clock.units);
     return bad;
@@ -265,10 +271,10 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
     const std::string label = std::string(c.format) + "/" + c.engine;
     double seconds = 0, mhz = 0;
     std::set<unsigned> cus;
-    const uint64_t probe = 1024;
+    const uint64_t probe = 1024;  // whole periods, long enough to time against launch overhead
     if (trial(c, probe, -1, seconds, mhz, cus)) throw VerificationError(label, "accumulators wrong in the calibration run");
     const double target = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
-    const uint64_t iterations = gpu::iterationsFor(seconds, probe, target, probe, c.maxIterations);
+    const uint64_t iterations = gpu::iterationsFor(seconds, probe, target, probe, kMaxTrialIterations, kIterationsPerPeriod);
     // Each wave issues kAccumulators MFMAs per iteration; a block holds four waves.
     out.opsPerTrial = double(blocks) * (kThreadsPerBlock / 64) * kAccumulators * double(iterations) * c.opsPerInstruction;
     for (int t = 0; t <= request.trials; ++t) {
