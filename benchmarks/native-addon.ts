@@ -133,9 +133,10 @@ export interface NativeHostLogic {
   };
   cudaReadClock(
     stamps: { clockStart: number; clockEnd: number; timerStartNs: number; timerEndNs: number; smidStart: number; smidEnd: number }[],
+    eventSeconds?: number,
   ): { mhz: number; sms: number };
   gpuLaunchesPerTrial(warmupSeconds: number): number;
-  cudaIterationsFor(calibrationSeconds: number, calibrationIterations: number, targetSeconds: number, minimum: number, maximum: number): number;
+  cudaIterationsFor(calibrationSeconds: number, calibrationIterations: number, targetSeconds: number, minimum: number, maximum: number, multiple?: number): number;
 }
 
 export interface NativeAddon {

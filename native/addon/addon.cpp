@@ -312,7 +312,8 @@ Napi::Object HostLogic(Napi::Env env) {
                         unsigned(n("smidStart")), unsigned(n("smidEnd"))});
     }
     try {
-      const gpu::ClockReading r = gpu::readClock(stamps, gpu::kCudaTimerTicksPerMicrosecond);
+      const double eventSeconds = info.Length() > 1 ? info[1].As<Napi::Number>().DoubleValue() : 0;
+      const gpu::ClockReading r = gpu::readClock(stamps, gpu::kCudaTimerTicksPerMicrosecond, eventSeconds);
       Napi::Object out = Napi::Object::New(info.Env());
       out.Set("mhz", r.mhz);
       out.Set("sms", double(r.units.size()));
@@ -326,7 +327,8 @@ Napi::Object HostLogic(Napi::Env env) {
   }));
   logic.Set("cudaIterationsFor", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     const auto n = [&](size_t i) { return info[i].As<Napi::Number>().DoubleValue(); };
-    return Napi::Number::New(info.Env(), double(gpu::iterationsFor(n(0), uint64_t(n(1)), n(2), uint64_t(n(3)), uint64_t(n(4)))));
+    const uint64_t multiple = info.Length() > 5 ? uint64_t(n(5)) : 1;
+    return Napi::Number::New(info.Env(), double(gpu::iterationsFor(n(0), uint64_t(n(1)), n(2), uint64_t(n(3)), uint64_t(n(4)), multiple)));
   }));
   return logic;
 }

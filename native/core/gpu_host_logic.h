@@ -60,17 +60,42 @@ struct ClockReading {
 inline constexpr double kCudaTimerTicksPerMicrosecond = 1000.0;
 inline constexpr double kHipTimerTicksPerMicrosecond = 100.0;
 
-inline ClockReading readClock(const std::vector<ClockStamp>& stamps, double timerTicksPerMicrosecond) {
+// The in-kernel timer's rate is taken, not measured (100 MHz for s_memrealtime
+// is not confirmed on every part), so it is checked against the event timer
+// around the same kernel: the longest block must span between half and all of
+// the event-timed interval. Runs shorter than kShortestCheckedRunSeconds are not
+// checked, since launch overhead is then a large part of the event time.
+inline constexpr double kShortestCheckedRunSeconds = 0.005;
+inline constexpr double kLongestBlockShareMin = 0.5;
+inline constexpr double kLongestBlockShareMax = 1.05;
+
+inline ClockReading readClock(const std::vector<ClockStamp>& stamps, double timerTicksPerMicrosecond, double eventSeconds = 0) {
   ClockReading r;
-  double cycles = 0, ticks = 0;
+  double cycles = 0, ticks = 0, longestTicks = 0;
+  size_t counted = 0;
   for (const ClockStamp& s : stamps) {
+    r.units.insert(s.unitStart);
+    r.units.insert(s.unitEnd);
+    // A block preempted and resumed on another unit read two unsynchronized
+    // cycle counters: its units count, its cycles do not.
+    if (s.unitStart != s.unitEnd) continue;
     if (s.clockEnd < s.clockStart || s.timerEnd < s.timerStart) {
       throw DeviceError("a block's clock or timer ran backwards: the stamps are not trustworthy");
     }
     cycles += double(s.clockEnd - s.clockStart);
     ticks += double(s.timerEnd - s.timerStart);
-    r.units.insert(s.unitStart);
-    r.units.insert(s.unitEnd);
+    longestTicks = std::max(longestTicks, double(s.timerEnd - s.timerStart));
+    ++counted;
+  }
+  if (!stamps.empty() && counted == 0) throw DeviceError("every block moved between units during the run: no clock reading");
+  if (eventSeconds >= kShortestCheckedRunSeconds) {
+    const double longestSeconds = longestTicks / timerTicksPerMicrosecond * 1e-6;
+    const double share = longestSeconds / eventSeconds;
+    if (share < kLongestBlockShareMin || share > kLongestBlockShareMax) {
+      throw DeviceError("the in-kernel timer disagrees with the event timer: the longest block spans " + std::to_string(longestSeconds) +
+                        " s at the assumed " + std::to_string(timerTicksPerMicrosecond) + " ticks/µs, the kernel " +
+                        std::to_string(eventSeconds) + " s: the timer's rate is not what was assumed");
+    }
   }
   // Cycles per tick × ticks per microsecond = cycles per microsecond = MHz.
   r.mhz = ticks > 0 ? cycles / ticks * timerTicksPerMicrosecond : 0;
@@ -88,11 +113,14 @@ inline int launchesPerTrial(double warmupSeconds) {
 }
 
 // Loop iterations for a trial of `targetSeconds`, from a calibration run,
-// kept within [minimum, maximum] (the maximum keeps accumulators exact).
+// kept within [minimum, maximum] and rounded down to a whole number of
+// `multiple`s (the kernels check their accumulators once per period of that many).
 inline uint64_t iterationsFor(double calibrationSeconds, uint64_t calibrationIterations, double targetSeconds,
-                              uint64_t minimum, uint64_t maximum) {
+                              uint64_t minimum, uint64_t maximum, uint64_t multiple = 1) {
   const double perIteration = std::max(calibrationSeconds / double(std::max<uint64_t>(1, calibrationIterations)), 1e-12);
-  return std::clamp<uint64_t>(uint64_t(targetSeconds / perIteration), minimum, maximum);
+  const uint64_t iterations = std::clamp<uint64_t>(uint64_t(targetSeconds / perIteration), minimum, maximum);
+  const uint64_t step = std::max<uint64_t>(1, multiple);
+  return std::max(step, iterations - iterations % step);
 }
 
 }  // namespace tppverify::gpu

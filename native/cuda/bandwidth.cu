@@ -248,8 +248,10 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
     for (int trial = 0; trial <= request.trials; ++trial) {
       progress({"bandwidth", spec.name, trial, request.trials});
       const double value = stream::gpuKernelValue(spec.kind, trial);
-      // Poison the output (untimed): all-ones bytes are NaN doubles.
+      // Poison the output (untimed): all-ones bytes are NaN doubles. The read
+      // kernel's output is its per-block sums, so a sum left from an earlier trial cannot pass.
       if (spec.arraysWritten) TPPVERIFY_CUDA_CHECK(cudaMemset(x.c, 0xFF, arrayBytes));
+      else TPPVERIFY_CUDA_CHECK(cudaMemset(x.partial, 0xFF, partial.count() * sizeof(double)));
       timer.start();
       for (int l = 0; l < launches; ++l) launch(spec.kind, x, blocks, value);
       const double seconds = timer.stopSeconds() / launches;

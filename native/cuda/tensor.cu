@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -21,69 +22,68 @@ constexpr int kThreadsPerBlock = kWarpsPerBlock * 32;
 constexpr int kBlocksPerSm = 2;
 // Independent accumulators per warp hide the mma latency.
 constexpr int kAccumulators = 8;
-// Each mma adds exactly 1 (integer formats: a known constant) to every
-// accumulator element; FP32 stays exact up to 2^24 additions.
+// Iterations between checks: each adds at most K = 32 to an accumulator, so
+// 64 of them stay within kLargestCheckedValue (2,048).
+constexpr int kIterationsPerPeriod = 64;
 constexpr double kTargetTrialSeconds = 0.05;
+// The calibration run's iterations: long enough to time against launch
+// overhead, and a whole number of periods for every case (periods are 1, 16 or 64).
+constexpr uint64_t kCalibrationIterations = 1024;
 
 
-// ---- one struct per instruction: registers, operand values, the asm, the check ----
-// Operand bit patterns (every A register one constant, every B register
-// another) make D = n·K·a·b whatever the fragment layout (tensor-instructions.md §1).
+// ---- one struct per instruction: registers, operand values, the asm ----
+// Every A and B register holds the same packed 1.0 (1 for s8), so each mma adds
+// exactly K to every element of D whatever the fragment layout (tensor-instructions.md §1).
 
-struct F16 {  // m16n8k16, f16 inputs, f32 accumulate: a = 1.0, b = 1/16
+struct F16 {  // m16n8k16, f16 inputs (1.0 = 0x3C00), f32 accumulate
   using Acc = float;
   static constexpr int kAccRegs = 4;
-  static constexpr double kOps = 2.0 * 16 * 8 * 16;
-  static constexpr unsigned kA = 0x3C003C00u, kB = 0x2C002C00u;
-  static constexpr Acc kStep = 1;
+  static constexpr int kK = 16;
+  static constexpr unsigned kOne = 0x3C003C00u;
   __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
     asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
   }
 };
 
-struct BF16 {  // m16n8k16, bf16 inputs: a = 1.0 (0x3F80), b = 1/16 (0x3D80)
+struct BF16 {  // m16n8k16, bf16 inputs (1.0 = 0x3F80)
   using Acc = float;
   static constexpr int kAccRegs = 4;
-  static constexpr double kOps = 2.0 * 16 * 8 * 16;
-  static constexpr unsigned kA = 0x3F803F80u, kB = 0x3D803D80u;
-  static constexpr Acc kStep = 1;
+  static constexpr int kK = 16;
+  static constexpr unsigned kOne = 0x3F803F80u;
   __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
     asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
   }
 };
 
-struct TF32 {  // m16n8k8, tf32 inputs (f32 bit patterns): a = 1.0, b = 1/8
+struct TF32 {  // m16n8k8, tf32 inputs as f32 bit patterns (1.0 = 0x3F800000)
   using Acc = float;
   static constexpr int kAccRegs = 4;
-  static constexpr double kOps = 2.0 * 16 * 8 * 8;
-  static constexpr unsigned kA = 0x3F800000u, kB = 0x3E000000u;
-  static constexpr Acc kStep = 1;
+  static constexpr int kK = 8;
+  static constexpr unsigned kOne = 0x3F800000u;
   __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
     asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
   }
 };
 
-struct INT8 {  // m16n8k32, s8 inputs: a = b = 1, each mma adds 32
+struct INT8 {  // m16n8k32, s8 inputs (1 = 0x01)
   using Acc = int;
   static constexpr int kAccRegs = 4;
-  static constexpr double kOps = 2.0 * 16 * 8 * 32;
-  static constexpr unsigned kA = 0x01010101u, kB = 0x01010101u;
-  static constexpr Acc kStep = 32;
+  static constexpr int kK = 32;
+  static constexpr unsigned kOne = 0x01010101u;
   __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
     asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
                  : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3]) : "r"(a), "r"(b));
   }
 };
 
-struct FP8 {  // m16n8k32, e4m3 inputs: a = 1.0 (0x38), b = 1/32 (0x10); needs sm_89
+struct FP8 {  // m16n8k32, e4m3 inputs (1.0 = 0x38); needs sm_89
   using Acc = float;
   static constexpr int kAccRegs = 4;
-  static constexpr double kOps = 2.0 * 16 * 8 * 32;
-  static constexpr unsigned kA = 0x38383838u, kB = 0x10101010u;
-  static constexpr Acc kStep = 1;
+  static constexpr int kK = 32;
+  static constexpr unsigned kOne = 0x38383838u;
   __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
     asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
@@ -94,22 +94,20 @@ struct FP8 {  // m16n8k32, e4m3 inputs: a = 1.0 (0x38), b = 1/32 (0x10); needs s
   }
 };
 
-struct F64K4 {  // m8n8k4 DMMA: a = 1, b = 1/4
+struct F64K4 {  // m8n8k4 DMMA
   using Acc = double;
   static constexpr int kAccRegs = 2;
-  static constexpr double kOps = 2.0 * 8 * 8 * 4;
-  static constexpr Acc kStep = 1;
+  static constexpr int kK = 4;
   __device__ static void mma(Acc (&d)[kAccRegs], double a, double b) {
     asm volatile("mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64 {%0,%1}, {%2}, {%3}, {%0,%1};"
                  : "+d"(d[0]), "+d"(d[1]) : "d"(a), "d"(b));
   }
 };
 
-struct F64K16 {  // m16n8k16 DMMA: a = 1, b = 1/16; needs sm_90
+struct F64K16 {  // m16n8k16 DMMA; needs sm_90
   using Acc = double;
   static constexpr int kAccRegs = 4;
-  static constexpr double kOps = 2.0 * 16 * 8 * 16;
-  static constexpr Acc kStep = 1;
+  static constexpr int kK = 16;
   __device__ static void mma(Acc (&d)[kAccRegs], double a, double b) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile(
@@ -125,44 +123,50 @@ struct F64K16 {  // m16n8k16 DMMA: a = 1, b = 1/16; needs sm_90
 template <typename Op, typename Operand>
 __global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(Operand a, Operand b, uint64_t iterations,
                                                                BlockRecord* records, int corruptBlock) {
-  typename Op::Acc acc[kAccumulators][Op::kAccRegs];
-#pragma unroll
-  for (int k = 0; k < kAccumulators; ++k)
-#pragma unroll
-    for (int r = 0; r < Op::kAccRegs; ++r) acc[k][r] = 0;
+  using Acc = typename Op::Acc;
+  const Acc expected = Acc(kIterationsPerPeriod * Op::kK);
+  Acc acc[kAccumulators][Op::kAccRegs];
+  unsigned bad = 0;
   __syncthreads();
   stampStart(records);
 #pragma unroll 1
-  for (uint64_t it = 0; it < iterations; ++it) {
+  for (uint64_t period = 0; period < iterations / kIterationsPerPeriod; ++period) {
 #pragma unroll
-    for (int k = 0; k < kAccumulators; ++k) Op::mma(acc[k], a, b);
+    for (int k = 0; k < kAccumulators; ++k)
+#pragma unroll
+      for (int r = 0; r < Op::kAccRegs; ++r) acc[k][r] = 0;
+#pragma unroll 2
+    for (int it = 0; it < kIterationsPerPeriod; ++it) {
+#pragma unroll
+      for (int k = 0; k < kAccumulators; ++k) Op::mma(acc[k], a, b);
+    }
+    if (period == 0 && int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0][0] += Acc(Op::kK);  // test-only
+#pragma unroll
+    for (int k = 0; k < kAccumulators; ++k)
+#pragma unroll
+      for (int r = 0; r < Op::kAccRegs; ++r) bad += acc[k][r] != expected;
   }
   __syncthreads();
   stampEnd(records);
-  if (int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0][0] += Op::kStep;  // test-only
-  const typename Op::Acc expected = typename Op::Acc(iterations) * Op::kStep;
-  unsigned bad = 0;
-#pragma unroll
-  for (int k = 0; k < kAccumulators; ++k)
-#pragma unroll
-    for (int r = 0; r < Op::kAccRegs; ++r) bad += acc[k][r] != expected;
   if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
 }
 
 template <typename Op>
 void launchBits(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
-  mmaKernel<Op, unsigned><<<blocks, kThreadsPerBlock>>>(Op::kA, Op::kB, iterations, records, corruptBlock);
+  mmaKernel<Op, unsigned><<<blocks, kThreadsPerBlock>>>(Op::kOne, Op::kOne, iterations, records, corruptBlock);
 }
 
-// FP64 shapes: b = 1/K so each mma adds 1 (K = 4 for m8n8k4, 16 for m16n8k16).
-void launchF64K4(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
-  mmaKernel<F64K4, double><<<blocks, kThreadsPerBlock>>>(1.0, 0.25, iterations, records, corruptBlock);
-}
-void launchF64K16(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
-  mmaKernel<F64K16, double><<<blocks, kThreadsPerBlock>>>(1.0, 1.0 / 16, iterations, records, corruptBlock);
+template <typename Op>
+void launchF64(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
+  mmaKernel<Op, double><<<blocks, kThreadsPerBlock>>>(1.0, 1.0, iterations, records, corruptBlock);
 }
 
-TensorCase mmaCase(const char* format, const char* engine, int minCc, double ops, uint64_t maxIterations,
+template <typename Op>
+constexpr double opsPerMma(int m, int n) {
+  return 2.0 * m * n * Op::kK;
+}
+
+TensorCase mmaCase(const char* format, const char* engine, int minCc, double ops,
                    void (*launch)(int, uint64_t, BlockRecord*, int)) {
   TensorCase c;
   c.format = format;
@@ -170,15 +174,17 @@ TensorCase mmaCase(const char* format, const char* engine, int minCc, double ops
   c.minComputeCapability = minCc;
   c.opsPerInstruction = ops;
   c.instructionsPerBlockIteration = kWarpsPerBlock * kAccumulators;
+  c.threadsPerBlock = kThreadsPerBlock;
   c.blocksPerSm = kBlocksPerSm;
-  c.maxIterations = maxIterations;
+  c.maxIterations = kMaxTrialIterations;
+  c.iterationsPerPeriod = kIterationsPerPeriod;
   c.launch = launch;
   return c;
 }
 
 // Dense ops per SM per clock by compute capability and format (shared
 // reference measurement.md, from vendor peaks): the plausibility bound.
-double publishedOpsPerClockPerSm(int cc, const std::string& format) {
+std::optional<double> publishedRate(int cc, const std::string& format) {
   struct Row { int cc; const char* format; double ops; };
   static const Row rows[] = {
       {80, "FP64_TENSOR", 128}, {80, "TF32", 1024}, {80, "FP16", 2048}, {80, "BF16", 2048}, {80, "INT8", 4096},
@@ -188,23 +194,33 @@ double publishedOpsPerClockPerSm(int cc, const std::string& format) {
   };
   for (const Row& row : rows)
     if (row.cc == cc && format == row.format) return row.ops;
-  // Unknown part: the highest dense rate any listed SM reaches (sm_100 FP4 is 32,768).
-  return 32768;
+  return std::nullopt;
 }
+
+// Unknown part: the highest dense rate any listed SM reaches (sm_100 FP4 is 32,768).
+constexpr double kHighestPublishedOpsPerClockPerSm = 32768;
+
+double publishedOpsPerClockPerSm(int cc, const std::string& format) {
+  return publishedRate(cc, format).value_or(kHighestPublishedOpsPerClockPerSm);
+}
+
+std::string computeCapabilityName(int cc) { return std::to_string(cc / 10) + "." + std::to_string(cc % 10); }
 
 std::string unavailableReason(const TensorCase& c, int cc) {
   if (cc < c.minComputeCapability) {
-    return c.engine + " " + c.format + " needs compute capability " + std::to_string(c.minComputeCapability / 10) + "." +
-           std::to_string(c.minComputeCapability % 10) + " or newer";
+    return c.engine + " " + c.format + " needs compute capability " + computeCapabilityName(c.minComputeCapability) + " or newer";
   }
   if (c.onlyComputeCapability && cc != c.onlyComputeCapability) {
     // Arch-specific code (sm_90a, sm_100a) runs on exactly that compute capability.
-    return c.engine + " exists on compute capability " + std::to_string(c.onlyComputeCapability / 10) + "." +
-           std::to_string(c.onlyComputeCapability % 10) + " (sm_" + std::to_string(c.onlyComputeCapability) + "a) only";
+    return c.engine + " exists on compute capability " + computeCapabilityName(c.onlyComputeCapability) + " (sm_" +
+           std::to_string(c.onlyComputeCapability) + "a) only";
+  }
+  if (c.format == "FP64_TENSOR" && !publishedRate(cc, c.format)) {
+    // Parts such as the L40S execute DMMA without FP64 tensor cores: that figure is no matrix peak.
+    return "compute capability " + computeCapabilityName(cc) + " has no published FP64 matrix rate (measurement.md); not measured";
   }
   if (cc >= 100 && c.onlyComputeCapability != 100) {
     // Blackwell's peak path is tcgen05.mma: a slower mma.sync figure must not stand as its peak.
-    if (c.format == "FP64_TENSOR") return "no published per-SM FP64 matrix rate for Blackwell to bound a measurement (measurement.md); not measured";
     return "on Blackwell the peak path is tcgen05.mma; mma.sync is not reported as the peak";
   }
   return "";
@@ -231,7 +247,7 @@ TrialMeasure runTrial(const TensorCase& c, int blocks, uint64_t iterations, Devi
     stamps.push_back({r.clockStart, r.clockEnd, r.timerStart, r.timerEnd, r.smidStart, r.smidEnd});
     m.mismatches += r.mismatches;
   }
-  const gpu::ClockReading clock = gpu::readClock(stamps, gpu::kCudaTimerTicksPerMicrosecond);
+  const gpu::ClockReading clock = gpu::readClock(stamps, gpu::kCudaTimerTicksPerMicrosecond, m.seconds);
   m.clockMhz = clock.mhz;
   m.sms = clock.units;
   return m;
@@ -240,17 +256,14 @@ TrialMeasure runTrial(const TensorCase& c, int blocks, uint64_t iterations, Devi
 }  // namespace
 
 std::vector<TensorCase> mmaSyncCases() {
-  // FP32 accumulators stay exact to 2^24 additions of 1; INT32 to 2^31 of 32.
-  constexpr uint64_t kFloatMax = 1u << 23;
-  constexpr uint64_t kIntMax = (1u << 31) / 32 - 1;
   return {
-      mmaCase("FP64_TENSOR", "mma.sync.m8n8k4", 80, F64K4::kOps, kFloatMax, launchF64K4),
-      mmaCase("FP64_TENSOR", "mma.sync.m16n8k16", 90, F64K16::kOps, kFloatMax, launchF64K16),
-      mmaCase("TF32", "mma.sync", 80, TF32::kOps, kFloatMax, launchBits<TF32>),
-      mmaCase("FP16", "mma.sync", 80, F16::kOps, kFloatMax, launchBits<F16>),
-      mmaCase("BF16", "mma.sync", 80, BF16::kOps, kFloatMax, launchBits<BF16>),
-      mmaCase("FP8", "mma.sync", 89, FP8::kOps, kFloatMax, launchBits<FP8>),
-      mmaCase("INT8", "mma.sync", 80, INT8::kOps, kIntMax, launchBits<INT8>),
+      mmaCase("FP64_TENSOR", "mma.sync.m8n8k4", 80, opsPerMma<F64K4>(8, 8), launchF64<F64K4>),
+      mmaCase("FP64_TENSOR", "mma.sync.m16n8k16", 90, opsPerMma<F64K16>(16, 8), launchF64<F64K16>),
+      mmaCase("TF32", "mma.sync", 80, opsPerMma<TF32>(16, 8), launchBits<TF32>),
+      mmaCase("FP16", "mma.sync", 80, opsPerMma<F16>(16, 8), launchBits<F16>),
+      mmaCase("BF16", "mma.sync", 80, opsPerMma<BF16>(16, 8), launchBits<BF16>),
+      mmaCase("FP8", "mma.sync", 89, opsPerMma<FP8>(16, 8), launchBits<FP8>),
+      mmaCase("INT8", "mma.sync", 80, opsPerMma<INT8>(16, 8), launchBits<INT8>),
   };
 }
 
@@ -286,12 +299,12 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
     }
     const std::string label = c.format + "/" + c.engine;
     // Calibrate the iteration count for the requested trial length.
-    const uint64_t probe = std::min<uint64_t>(1024, c.maxIterations);
+    const uint64_t probe = std::min<uint64_t>(kCalibrationIterations, c.maxIterations);
     const TrialMeasure calibration = runTrial(c, blocks, probe, records, -1, timer);
     if (calibration.mismatches) throw VerificationError(label, "accumulators wrong in the calibration run");
     const double seconds = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
-    const uint64_t iterations = gpu::iterationsFor(calibration.seconds, probe, seconds, probe, c.maxIterations);
-    out.threads = blocks;
+    const uint64_t iterations = gpu::iterationsFor(calibration.seconds, probe, seconds, probe, c.maxIterations, c.iterationsPerPeriod);
+    out.threads = blocks * c.threadsPerBlock;
     out.opsPerTrial = double(blocks) * c.instructionsPerBlockIteration * double(iterations) * c.opsPerInstruction;
     for (int trial = 0; trial <= request.trials; ++trial) {
       progress({"throughput", label, trial, request.trials});
@@ -325,6 +338,7 @@ ClockResult probeCudaClock(int device) {
   const TensorCase fp16 = mmaSyncCases()[3];
   runTrial(fp16, blocks, 1u << 14, records, -1, timer);  // warm-up
   const TrialMeasure m = runTrial(fp16, blocks, 1u << 18, records, -1, timer);
+  if (m.mismatches) throw VerificationError(fp16.format + "/" + fp16.engine, "accumulators wrong in the clock probe");
   ClockResult result;
   result.deviceId = "cuda:" + std::to_string(device);
   result.method = "Δclock64 ÷ Δ%globaltimer over an FP16 mma.sync loop on every SM";

@@ -29,57 +29,64 @@ __device__ uint64_t matrixDescriptor(const void* smem) {
 }
 #endif
 
+// Trips between checks: each adds 4 × K ≤ 128 to an accumulator, so 16 of them
+// stay within kLargestCheckedValue (2,048).
+constexpr int kTripsPerPeriod = 16;
+
 template <typename Op>
-__global__ void __launch_bounds__(kWarpgroupThreads) wgmmaKernel(uint32_t aWord, uint32_t bWord, uint64_t iterations,
-                                                                  BlockRecord* records, int corruptBlock,
-                                                                  typename Op::Acc step) {
+__global__ void __launch_bounds__(kWarpgroupThreads) wgmmaKernel(uint32_t one, uint64_t iterations, BlockRecord* records,
+                                                                  int corruptBlock) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using Acc = typename Op::Acc;
   extern __shared__ __align__(128) uint32_t tiles[];
   constexpr int kBTileBytes = Op::kN * kRowBytes;
-  // Fill both tiles whole, so every address a descriptor can form holds the constant.
-  for (int i = threadIdx.x; i < (kATileBytes + kBTileBytes) / 4; i += blockDim.x) tiles[i] = i < kATileBytes / 4 ? aWord : bWord;
+  // Fill both tiles whole with 1, so every address a descriptor can form holds it.
+  for (int i = threadIdx.x; i < (kATileBytes + kBTileBytes) / 4; i += blockDim.x) tiles[i] = one;
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
   __syncthreads();
   const uint64_t descA = matrixDescriptor(tiles);
   const uint64_t descB = matrixDescriptor(reinterpret_cast<const uint8_t*>(tiles) + kATileBytes);
-  typename Op::Acc d[Op::kAccRegs];
+  const Acc expected = Acc(kTripsPerPeriod * kWgmmaPerTrip * Op::kK);
+  Acc d[Op::kAccRegs];
 #pragma unroll
   for (int r = 0; r < Op::kAccRegs; ++r) d[r] = 0;
-  asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+  unsigned bad = 0;
   stampStart(records);
 #pragma unroll 1
-  for (uint64_t it = 0; it < iterations; ++it) {
+  for (uint64_t period = 0; period < iterations / kTripsPerPeriod; ++period) {
+    // The registers were read by the check below: fence before wgmma writes them again.
+    asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+#pragma unroll 1
+    for (int trip = 0; trip < kTripsPerPeriod; ++trip) {
+      // The period's first wgmma discards the accumulator (scale-d 0): D restarts at A·B.
+      Op::mma(d, descA, descB, trip != 0);
 #pragma unroll
-    for (int w = 0; w < kWgmmaPerTrip; ++w) Op::mma(d, descA, descB);
-    asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
-    asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
+      for (int w = 1; w < kWgmmaPerTrip; ++w) Op::mma(d, descA, descB, 1);
+      asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+      asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
+    }
+    if (period == 0 && int(blockIdx.x) == corruptBlock && threadIdx.x == 0) d[0] += Acc(Op::kK);  // test-only
+#pragma unroll
+    for (int r = 0; r < Op::kAccRegs; ++r) bad += d[r] != expected;
   }
   __syncthreads();
   stampEnd(records);
-  if (int(blockIdx.x) == corruptBlock && threadIdx.x == 0) d[0] += step;  // test-only
-  const typename Op::Acc expected = typename Op::Acc(iterations * kWgmmaPerTrip) * step;
-  unsigned bad = 0;
-#pragma unroll
-  for (int r = 0; r < Op::kAccRegs; ++r) bad += d[r] != expected;
   if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
 #else
   __trap();
 #endif
 }
 
-// Operand words: every element of A is a, of B is b = 1/K, so each wgmma adds
-// K·a·b = 1 to every accumulator element (32 for s8, where a = b = 1).
-// f16 1.0 = 0x3C00, 1/16 = 0x2C00; bf16 1.0 = 0x3F80, 1/16 = 0x3D80; tf32 1.0
-// and 1/8 as f32 bits; e4m3 1.0 = 0x38, 1/32 = 0x10; s8 1 = 0x01.
-template <typename Op, uint32_t A, uint32_t B, int Step>
+// Operand words: every element of A and B is 1 (f16 0x3C00, bf16 0x3F80, tf32
+// 0x3F800000, e4m3 0x38, s8 0x01), so each wgmma adds exactly K to every accumulator element.
+template <typename Op, uint32_t One>
 void launchWgmma(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
   const int smemBytes = kATileBytes + Op::kN * kRowBytes;
-  wgmmaKernel<Op><<<blocks, kWarpgroupThreads, smemBytes>>>(A, B, iterations, records, corruptBlock,
-                                                            typename Op::Acc(Step));
+  wgmmaKernel<Op><<<blocks, kWarpgroupThreads, smemBytes>>>(One, iterations, records, corruptBlock);
 }
 
-template <typename Op, uint32_t A, uint32_t B, int Step>
-TensorCase makeCase(const char* format, int warpgroupsPerSm, uint64_t maxIterations) {
+template <typename Op, uint32_t One>
+TensorCase makeCase(const char* format, int warpgroupsPerSm) {
   TensorCase c;
   c.format = format;
   c.engine = "wgmma.n" + std::to_string(Op::kN) + ".wg" + std::to_string(warpgroupsPerSm);
@@ -87,24 +94,21 @@ TensorCase makeCase(const char* format, int warpgroupsPerSm, uint64_t maxIterati
   c.onlyComputeCapability = 90;
   c.opsPerInstruction = 2.0 * 64 * Op::kN * Op::kK;
   c.instructionsPerBlockIteration = kWgmmaPerTrip;
+  c.threadsPerBlock = kWarpgroupThreads;
   c.blocksPerSm = warpgroupsPerSm;
-  c.maxIterations = maxIterations;
-  c.launch = launchWgmma<Op, A, B, Step>;
+  c.maxIterations = kMaxTrialIterations;
+  c.iterationsPerPeriod = kTripsPerPeriod;
+  c.launch = launchWgmma<Op, One>;
   return c;
 }
 
-// FP32 accumulators stay exact to 2^24: 4 wgmmas adding 1 per trip.
-constexpr uint64_t kMaxFloatIterations = (1u << 24) / kWgmmaPerTrip;
-// INT32 accumulators: 4 × 32 per trip, below 2^31.
-constexpr uint64_t kMaxIntIterations = (1u << 31) / (kWgmmaPerTrip * 32) - 1;
-
 template <int N, typename F16Op, typename BF16Op, typename TF32Op, typename E4M3Op, typename S8Op>
 void addShape(std::vector<TensorCase>& out, int warpgroupsPerSm) {
-  out.push_back(makeCase<TF32Op, 0x3F800000u, 0x3E000000u, 1>("TF32", warpgroupsPerSm, kMaxFloatIterations));
-  out.push_back(makeCase<F16Op, 0x3C003C00u, 0x2C002C00u, 1>("FP16", warpgroupsPerSm, kMaxFloatIterations));
-  out.push_back(makeCase<BF16Op, 0x3F803F80u, 0x3D803D80u, 1>("BF16", warpgroupsPerSm, kMaxFloatIterations));
-  out.push_back(makeCase<E4M3Op, 0x38383838u, 0x10101010u, 1>("FP8", warpgroupsPerSm, kMaxFloatIterations));
-  out.push_back(makeCase<S8Op, 0x01010101u, 0x01010101u, 32>("INT8", warpgroupsPerSm, kMaxIntIterations));
+  out.push_back(makeCase<TF32Op, 0x3F800000u>("TF32", warpgroupsPerSm));
+  out.push_back(makeCase<F16Op, 0x3C003C00u>("FP16", warpgroupsPerSm));
+  out.push_back(makeCase<BF16Op, 0x3F803F80u>("BF16", warpgroupsPerSm));
+  out.push_back(makeCase<E4M3Op, 0x38383838u>("FP8", warpgroupsPerSm));
+  out.push_back(makeCase<S8Op, 0x01010101u>("INT8", warpgroupsPerSm));
 }
 
 }  // namespace

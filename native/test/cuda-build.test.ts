@@ -1,7 +1,10 @@
 // The built addon carries GPU code for every architecture the README claims.
 // CUDA cubins are ELF files (e_machine 190) embedded in the addon's fatbinary;
 // bits 8–15 of e_flags hold the SM version.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addonPath, loadAddon } from '../../benchmarks/native-addon.js';
 
@@ -72,4 +75,22 @@ describe.skipIf(!cudaBuilt)('CUDA code in the addon', () => {
       expect(code.some((c) => c.bytes.includes('triadKernel')), `sm_${sm}`).toBe(true);
     }
   });
+
+  it('fails a compile whose wgmma loop ptxas serializes (C7514/C7515), which ptxas itself only reports as info', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tppverify-gate-'));
+    try {
+      const compile = (gate: boolean) =>
+        execFileSync(
+          gate ? 'native/cuda/tools/ptxas-gate.sh' : 'nvcc',
+          [...(gate ? ['nvcc'] : []), '-std=c++17', '-gencode', 'arch=compute_90a,code=sm_90a', '-Xptxas=-v', '-Xptxas=-Werror',
+            '-c', 'native/test/fixtures/serialized-wgmma.cu', '-o', join(dir, 'out.o')],
+          { encoding: 'utf8', stdio: 'pipe' },
+        );
+      // ptxas alone exits 0 on it: the gate is what stops the build.
+      expect(() => compile(false)).not.toThrow();
+      expect(() => compile(true)).toThrow(/serialized wgmma instructions \(C7514\/C7515\) in native\/test\/fixtures\/serialized-wgmma\.cu/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -42,10 +42,25 @@ describe('CUDA clock and SMs from block records', () => {
     expect(reading.sms).toBe(2);
   });
 
-  it('counts a block that migrated between SMs on both', () => {
-    const reading = logic.cudaReadClock([{ clockStart: 0, clockEnd: 100, timerStartNs: 0, timerEndNs: 100, smidStart: 7, smidEnd: 9 }]);
-    expect(reading.sms).toBe(2);
-    expect(reading.mhz).toBe(1000);
+  it('counts a block that migrated between SMs on both, but leaves its cycles (two counters) out of the clock', () => {
+    const reading = logic.cudaReadClock([
+      // Resumed on SM 9, whose counter is behind SM 7's: the end reads below the start.
+      { clockStart: 5_000, clockEnd: 100, timerStartNs: 0, timerEndNs: 100, smidStart: 7, smidEnd: 9 },
+      { clockStart: 0, clockEnd: 150, timerStartNs: 0, timerEndNs: 100, smidStart: 3, smidEnd: 3 },
+    ]);
+    expect(reading.sms).toBe(3);
+    expect(reading.mhz).toBe(1500);
+    expect(() => logic.cudaReadClock([{ clockStart: 0, clockEnd: 100, timerStartNs: 0, timerEndNs: 100, smidStart: 7, smidEnd: 9 }])).toThrow(
+      /every block moved/,
+    );
+  });
+
+  it('checks the in-kernel timer against the event timer: a wrong assumed rate is refused, not turned into a clock', () => {
+    const block = { clockStart: 0, clockEnd: 17_550_000, timerStartNs: 0, timerEndNs: 10_000_000, smidStart: 0, smidEnd: 0 };
+    expect(logic.cudaReadClock([block], 0.0102).mhz).toBeCloseTo(1755, 6);
+    // A timer four times slower than assumed (25 vs 100 MHz) shows as blocks spanning a quarter of the kernel.
+    expect(() => logic.cudaReadClock([block], 0.04)).toThrow(/in-kernel timer disagrees with the event timer/);
+    expect(() => logic.cudaReadClock([block], 0.009)).toThrow(/in-kernel timer disagrees/);
   });
 
   it('refuses stamps that run backwards', () => {
@@ -60,6 +75,9 @@ describe('CUDA trial length', () => {
     expect(logic.cudaIterationsFor(0.001, 1024, 0.05, 1024, 1 << 22)).toBe(51200);
     expect(logic.cudaIterationsFor(1e-6, 1024, 10, 1024, 1 << 22)).toBe(1 << 22);
     expect(logic.cudaIterationsFor(1, 1024, 0.001, 1024, 1 << 22)).toBe(1024);
+    // Whole periods only: 51,507 iterations' worth rounds down to 804 periods of 64.
+    expect(logic.cudaIterationsFor(0.001, 1024, 0.0503, 1024, 1 << 22, 64)).toBe(51456);
+    expect(logic.cudaIterationsFor(1, 1024, 0.001, 16, 1 << 22, 64)).toBe(64);
   });
 });
 
