@@ -2,8 +2,10 @@
 // fsync, rename over the target, fsync the folder. A reader sees the old file
 // or the new one, never a part.
 import { randomBytes } from 'node:crypto';
-import { link, open, rename, rm } from 'node:fs/promises';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { link, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { OutputPathError } from './errors.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the new file, e.g. 0o600 for private keys. */
@@ -43,4 +45,96 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string, o
   } finally {
     await dirHandle.close();
   }
+}
+
+const FS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOENT: 'a folder on the path does not exist',
+  ENOTDIR: 'a component of the path is not a folder',
+  EEXIST: 'it exists and is not a folder',
+  EISDIR: 'it is a folder',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/** A file-system error's code in words, for one-line messages ("permission denied"). */
+export function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (code && FS_REASONS[code]) ?? (error instanceof Error ? error.message : String(error));
+}
+
+/** True for the errors of file-system calls (they carry an errno code such as EACCES). */
+export function isFsError(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code in FS_REASONS;
+}
+
+/** Creates and removes a file in `dir`: permissions, read-only mounts and quotas show here, not after a measurement. */
+async function proveWritable(dir: string): Promise<void> {
+  const probe = path.join(dir, `.tppverify-probe.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await (await open(probe, 'wx')).close();
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw new OutputPathError(`cannot write in ${dir}: ${fsReason(error)}`);
+  }
+}
+
+/**
+ * Checks, before a long measurement, that `dir` can become the output folder:
+ * it is a writable folder, or the nearest part of its path that exists is one
+ * (the folder itself is created only when there is something to write).
+ */
+export async function checkOutputDir(dir: string): Promise<void> {
+  let existing = path.resolve(dir);
+  while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  let info;
+  try {
+    info = await stat(existing);
+  } catch (error) {
+    throw new OutputPathError(`cannot use ${dir} as the output folder: ${fsReason(error)}`);
+  }
+  if (!info.isDirectory()) {
+    throw new OutputPathError(`cannot use ${dir} as the output folder: ${existing === path.resolve(dir) ? 'it' : existing} is not a folder`);
+  }
+  await proveWritable(existing);
+}
+
+function samePath(a: string, b: string): boolean {
+  const resolve = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return resolve(a) === resolve(b);
+}
+
+/**
+ * Checks an output file before anything is written: its folder exists and is
+ * writable, it is not a folder itself, and it is none of `inputs`, so an
+ * output can never replace what was read.
+ */
+export async function checkOutputFile(file: string, inputs: readonly string[]): Promise<void> {
+  for (const input of inputs) {
+    if (samePath(file, input)) throw new OutputPathError(`refusing to write ${file}: it is also an input (${input})`);
+  }
+  try {
+    if (statSync(file).isDirectory()) throw new OutputPathError(`cannot write ${file}: it is a folder`);
+  } catch (error) {
+    if (error instanceof OutputPathError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new OutputPathError(`cannot write ${file}: ${fsReason(error)}`);
+  }
+  const dir = path.dirname(file);
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new OutputPathError(`cannot write ${file}: ${dir} is not a folder`);
+  } catch (error) {
+    if (error instanceof OutputPathError) throw error;
+    throw new OutputPathError(`cannot write ${file}: ${fsReason(error)}`);
+  }
+  await proveWritable(dir);
 }

@@ -3,6 +3,7 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { envelopeType, TO_OBJECT } from './schema.js';
 import type { SigningKey } from './keys.js';
+import { parseStrictJson } from './strict-json.js';
 
 export interface EnvelopeSignature {
   sig: Uint8Array;
@@ -84,9 +85,10 @@ function isBase64(text: unknown): text is string {
 export function envelopeFromJson(text: string): Envelope {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseStrictJson(text);
   } catch (error) {
-    throw new EnvelopeFormatError(`not a DSSE envelope: ${(error as Error).message}`);
+    const where = (error as { path?: string }).path;
+    throw new EnvelopeFormatError(`not a DSSE envelope: ${where ? `${where}: ` : ''}${(error as Error).message}`);
   }
   const object = value as Record<string, unknown>;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new EnvelopeFormatError('not a DSSE envelope: not a JSON object');

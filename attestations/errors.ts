@@ -9,3 +9,8 @@ export class KeyError extends Error {
 export class UnreadableAttestationError extends Error {
   override readonly name = 'UnreadableAttestationError';
 }
+
+/** An output path that cannot be written: not a folder, no permission, the same file as an input. */
+export class OutputPathError extends Error {
+  override readonly name = 'OutputPathError';
+}

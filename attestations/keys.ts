@@ -1,5 +1,6 @@
 // Ed25519 keys: generation, loading with permission checks, key ids, trust.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
@@ -43,13 +44,18 @@ export async function generateKeyPairFiles(dir: string, passphrase?: string): Pr
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const privateKeyFile = path.join(dir, PRIVATE_KEY_FILE);
   const publicKeyFile = path.join(dir, PUBLIC_KEY_FILE);
-  try {
-    await writeFileAtomic(privateKeyFile, privatePem, { mode: 0o600, exclusive: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyError(`${privateKeyFile} exists: refusing to overwrite a key`);
-    throw error;
+  // Neither file is replaced: a public key others already trust must not change under them.
+  for (const file of [privateKeyFile, publicKeyFile]) {
+    if (existsSync(file)) throw new KeyError(`${file} exists: refusing to overwrite a key`);
   }
-  await writeFileAtomic(publicKeyFile, publicPem, { mode: 0o644 });
+  for (const [file, pem, mode] of [[privateKeyFile, privatePem, 0o600], [publicKeyFile, publicPem, 0o644]] as const) {
+    try {
+      await writeFileAtomic(file, pem, { mode, exclusive: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyError(`${file} exists: refusing to overwrite a key`);
+      throw error;
+    }
+  }
   return { keyId: keyIdOf(publicKey), privateKeyFile, publicKeyFile };
 }
 

@@ -1,5 +1,6 @@
 // The lab's identity for the report (--lab FILE), read strictly.
 import { readFileWithin } from '../attestations/bounded-read.js';
+import { parseStrictJson, StrictJsonError } from '../attestations/strict-json.js';
 import { UsageError } from './errors.js';
 
 export interface LabInfo {
@@ -32,9 +33,9 @@ export async function readLabFile(file: string): Promise<LabInfo> {
   if ('tooLargeBytes' in read) throw new UsageError(`lab file ${file} is over ${MAX_LAB_FILE_BYTES} bytes`);
   const text = read.bytes.toString('utf8');
   try {
-    return labFromJson(JSON.parse(text));
+    return labFromJson(parseStrictJson(text));
   } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`lab file ${file}: not valid JSON: ${(error as Error).message}`);
+    if (error instanceof StrictJsonError) throw new UsageError(`lab file ${file}: ${error.path ? `${error.path}: ` : ''}${error.message}`);
+    throw error;
   }
 }

@@ -16,18 +16,23 @@ import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
 import { runVerify } from './commands/verify.js';
-import { KeyError, UnreadableAttestationError } from '../../attestations/errors.js';
+import { KeyError, OutputPathError, UnreadableAttestationError } from '../../attestations/errors.js';
+import { fsReason, isFsError } from '../../attestations/atomic-write.js';
 import { processIo } from './io.js';
 
-function positiveNumber(flag: string) {
+function positiveNumber(flag: string, max = Number.MAX_VALUE) {
   return (raw: string): number => {
     const value = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
       throw new InvalidArgumentError(`${flag} must be a positive number, not '${raw}'`);
     }
+    if (value > max) throw new InvalidArgumentError(`${flag} must be at most ${max}, not '${raw}'`);
     return value;
   };
 }
+
+/** No GPU or CPU clock comes near this (MHz); above it a figure derived from the clock could overflow. */
+const MAX_CLOCK_MHZ = 1e6;
 
 function positiveInteger(flag: string) {
   return (raw: string): number => {
@@ -109,7 +114,7 @@ export function buildProgram(): Command {
     .description('evaluate a declaration: TPP three ways, performance density, 3A090 class, 2026 case-by-case outcome')
     .argument('<file>', 'declaration JSON (proto/tppverify/v1/declaration.proto, canonical JSON)')
     .option('--json', 'print one JSON object')
-    .option('--observed-clock-mhz <MHz>', 'also evaluate TPP at this observed clock', positiveNumber('--observed-clock-mhz'))
+    .option('--observed-clock-mhz <MHz>', 'also evaluate TPP at this observed clock', positiveNumber('--observed-clock-mhz', MAX_CLOCK_MHZ))
     .action(async (file: string, flags: { json?: boolean; observedClockMhz?: number }) => {
       const json = flags.json === true;
       await runTpp(
@@ -255,7 +260,7 @@ export function buildProgram(): Command {
     .option('--pubkey <file>', 'a trusted key, to show which signatures verify (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted keys')
     .action(async (file: string, flags: { html?: string; pdf?: string; pubkey: string[]; trust?: string }) => {
-      await runReport(
+      commandExitCode = await runReport(
         file,
         {
           pubkey: flags.pubkey,
@@ -342,8 +347,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tppverify: ${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof KeyError || error instanceof UnreadableAttestationError) {
+    if (error instanceof KeyError || error instanceof UnreadableAttestationError || error instanceof OutputPathError) {
       process.stderr.write(`tppverify: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (isFsError(error)) {
+      // A path the user gave that cannot be read or written: an input problem, not a fault of ours.
+      process.stderr.write(`tppverify: ${error.path ?? error.syscall ?? 'a file'}: ${fsReason(error)}\n`);
       return EXIT_USAGE;
     }
     if (error instanceof AddonNotBuiltError) {
@@ -354,6 +364,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`tppverify: internal error: ${message}\n`);
     return EXIT_INTERNAL;
   }
+}
+
+// A reader that stops early (`tppverify verify … | head -1`) closes the pipe:
+// the rest of the output has nowhere to go, which is not an error of ours, and
+// the exit code stays the command's own.
+const PIPE_CLOSED = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (PIPE_CLOSED.has(error.code ?? '')) return;
+    process.exitCode = EXIT_INTERNAL;
+  });
 }
 
 process.exitCode = await main(process.argv);

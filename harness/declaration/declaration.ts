@@ -1,6 +1,7 @@
 // Reads an exporter's declaration (proto/tppverify/v1/declaration.proto, in
 // its canonical JSON form) strictly: every problem names its field path.
 import { readFileWithin } from '../../attestations/bounded-read.js';
+import { parseStrictJson, StrictJsonError } from '../../attestations/strict-json.js';
 import { FORMATS, isFormat, type Format } from '../tpp/formats.js';
 import { UsageError } from '../errors.js';
 
@@ -78,10 +79,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+// No quantity of a real part comes near these bounds (clocks in MHz, rates in
+// TOPS, bandwidth in GB/s, areas in mm²); inside them every derived figure —
+// TPP = 2 × TOPS × bit length, rates ÷ (units × clock) — stays finite.
+const MAX_DECLARED_NUMBER = 1e9;
+const MIN_DECLARED_POSITIVE = 1e-3;
+/** C0 and C1 control characters (a terminal would act on them), but not ordinary text. */
+const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F-\u009F]/;
+
 function readScalar(path: string, value: unknown, kind: Kind): string | number {
   if (kind === 'string') {
     if (typeof value !== 'string') throw new DeclarationError(path, `expected a string, got ${describe(value)}`);
     if (value.trim() === '') throw new DeclarationError(path, 'must not be empty');
+    if (CONTROL_CHARACTERS.test(value)) throw new DeclarationError(path, 'must not contain control characters');
     return value;
   }
   if (typeof value !== 'number') throw new DeclarationError(path, `expected a number, got ${describe(value)}`);
@@ -91,6 +101,8 @@ function readScalar(path: string, value: unknown, kind: Kind): string | number {
   if (kind === 'positiveInteger' && !Number.isSafeInteger(value)) {
     throw new DeclarationError(path, `expected a whole number, got ${value}`);
   }
+  if (value > MAX_DECLARED_NUMBER) throw new DeclarationError(path, `must be at most ${MAX_DECLARED_NUMBER}, got ${value}`);
+  if (kind === 'positive' && value < MIN_DECLARED_POSITIVE) throw new DeclarationError(path, `must be at least ${MIN_DECLARED_POSITIVE}, got ${value}`);
   return value;
 }
 
@@ -127,7 +139,8 @@ function readSources(value: unknown): DeclarationSource[] {
 export function declarationFromJson(value: unknown): Declaration {
   if (!isPlainObject(value)) throw new DeclarationError('', `a declaration must be a JSON object, got ${describe(value)}`);
   for (const key of Object.keys(value)) {
-    if (!(key in DECLARATION_FIELDS) && !(DECLARATION_COMPOUND_FIELDS as readonly string[]).includes(key)) {
+    // Object.hasOwn, not `in`: "constructor" or "__proto__" must not pass as known fields.
+    if (!Object.hasOwn(DECLARATION_FIELDS, key) && !(DECLARATION_COMPOUND_FIELDS as readonly string[]).includes(key)) {
       throw new DeclarationError(key, 'unknown field');
     }
   }
@@ -143,6 +156,11 @@ export function declarationFromJson(value: unknown): Declaration {
   if (value['peakDenseTops'] === undefined) throw new DeclarationError('peakDenseTops', 'required field is missing');
   out['peakDenseTops'] = readRates(value['peakDenseTops']);
   out['sources'] = value['sources'] === undefined ? [] : readSources(value['sources']);
+  const specClockMhz = out['specClockMhz'] as number;
+  const maxClockMhz = out['maxClockMhz'] as number | undefined;
+  if (maxClockMhz !== undefined && maxClockMhz < specClockMhz) {
+    throw new DeclarationError('maxClockMhz', `must not be below specClockMhz (${specClockMhz}), got ${maxClockMhz}`);
+  }
   return out as unknown as Declaration;
 }
 
@@ -150,9 +168,10 @@ export function declarationFromJson(value: unknown): Declaration {
 export function parseDeclaration(text: string): Declaration {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseStrictJson(text);
   } catch (error) {
-    throw new DeclarationError('', `not valid JSON: ${(error as Error).message}`);
+    if (error instanceof StrictJsonError) throw new DeclarationError(error.path, error.message);
+    throw error;
   }
   return declarationFromJson(value);
 }

@@ -1,6 +1,7 @@
 // Lot manifests (proto/tppverify/v1/lot.proto), read strictly.
 import { createHash } from 'node:crypto';
 import { readFileWithin } from '../../attestations/bounded-read.js';
+import { parseStrictJson, StrictJsonError } from '../../attestations/strict-json.js';
 import { UsageError } from '../errors.js';
 
 export interface LotUnit {
@@ -79,9 +80,10 @@ export async function readManifestFile(file: string): Promise<LoadedManifest> {
   const bytes = read.bytes;
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = parseStrictJson(bytes.toString('utf8'));
   } catch (error) {
-    throw new ManifestError('', `not valid JSON: ${(error as Error).message}`);
+    if (error instanceof StrictJsonError) throw new ManifestError(error.path, error.message);
+    throw error;
   }
   return { manifest: manifestFromJson(value), sha256: createHash('sha256').update(bytes).digest('hex') };
 }

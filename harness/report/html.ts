@@ -68,6 +68,20 @@ function telemetryChart(phase: string, json: string): string {
   return `<figure><figcaption>${escape(phase)}: SM clock over ${escape(fmt(maxX / 1000, 1))} s</figcaption><svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="SM clock over time, ${escape(phase)}"><polyline fill="none" stroke="#2f6f9f" stroke-width="1.5" points="${line}"/><line x1="${left}" x2="${left}" y1="10" y2="${height - bottom}" stroke="#888"/><line x1="${left}" x2="${width - 10}" y1="${height - bottom}" y2="${height - bottom}" stroke="#888"/><text x="${left - 6}" y="${py(maxY / 1.05) + 4}" text-anchor="end" font-size="11">${escape(fmt(maxY / 1.05))}</text><text x="${left - 6}" y="${height - bottom}" text-anchor="end" font-size="11">0 MHz</text><text x="${width - 10}" y="${height - 6}" text-anchor="end" font-size="11">${escape(fmt(maxX / 1000, 1))} s</text></svg></figure>`;
 }
 
+/** A banner at the top whenever the signatures were not shown to verify: the page must not pass for evidence. */
+function signatureBanner(signatures: ReportSignature[]): string {
+  if (signatures.some((s) => s.verified === true)) return '';
+  if (signatures.length && signatures.every((s) => s.verified === null)) {
+    return '<p class="verdict warn">SIGNATURES NOT CHECKED: no trusted key was given when this page was made; check the file with tppverify verify</p>';
+  }
+  return '<p class="verdict bad">NO SIGNATURE VERIFIES with the trusted keys given: the content below may have been altered; do not rely on it</p>';
+}
+
+function signaturesSection(signatures: ReportSignature[]): string {
+  return `<h2>Signatures</h2>
+${table(['key id', 'verified'], signatures.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}`;
+}
+
 export function renderReportHtml(statement: Statement, signatures: ReportSignature[]): string {
   const p = statement.predicate;
   const subject = statement.subject[0];
@@ -92,6 +106,7 @@ export function renderReportHtml(statement: Statement, signatures: ReportSignatu
 <html lang="en"><head><meta charset="utf-8"><title>tppverify report ${escape(p.report.reportId)}</title>
 ${STYLE}</head><body>
 <h1>Verification of declared performance — ${escape(fact('model') || subject?.name || '')}</h1>
+${signatureBanner(signatures)}
 <p>Report <b>${escape(p.report.reportId)}</b>, issued ${escape(p.report.issuedAt)}${p.report.demo ? ' — <span class="demo">DEMO: signed with an ephemeral key, not a lab signature</span>' : ''}${p.report.selfDeclared ? ' — self-declared (no exporter declaration)' : ''}</p>
 <p>Lab: ${escape(p.report.labName || '—')} ${escape(p.report.labAccreditation)}; location ${escape(p.report.testLocation || '—')}; operator ${escape(p.report.operator || '—')}; exporter ${escape(p.report.exporter || '—')}; filing ${escape(p.report.filingReference || '—')}. Measured ${escape(p.measurements.startedAt)} – ${escape(p.measurements.finishedAt)}.</p>
 <p><i>${escape(p.report.statementScope)}</i></p>
@@ -122,8 +137,7 @@ ${table(['item', 'value'], [
     ['dirty tree', String(p.provenance.dirtyTree)],
     ['nonce', Buffer.from(p.nonce).toString('hex')],
   ])}
-<h2>Signatures</h2>
-${table(['key id', 'verified'], signatures.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}
+${signaturesSection(signatures)}
 </body></html>
 `;
 }
@@ -135,6 +149,7 @@ export function renderCertificateHtml(certificate: LotCertificate, signatures: R
 <html lang="en"><head><meta charset="utf-8"><title>tppverify lot certificate ${escape(c.lotId)}</title>
 ${STYLE}</head><body>
 <h1>Lot certificate — ${escape(c.lotId)}</h1>
+${signatureBanner(signatures)}
 <p>Issued ${escape(c.issuedAt)}. ${c.units.length} of ${c.lotSize} units sampled: ${escape(c.planDescription)} (plan ${escape(c.plan)}), nonce ${escape(Buffer.from(c.nonce).toString('hex'))}, manifest SHA-256 ${escape(c.manifestSha256)}, declaration SHA-256 ${escape(c.declarationSha256)}.</p>
 <p><i>These results relate only to the items tested.</i></p>
 <h2>Outcome</h2>
@@ -143,8 +158,7 @@ ${c.reasons.length ? `<ul>${c.reasons.map((r) => `<li>${escape(r)}</li>`).join('
 <h2>Sampled units</h2>
 ${table(['serial', 'status', 'verdict', 'attestation SHA-256', 'detail'], c.units.map((u) => [u.serial, u.status, u.verdict || '—', u.attestationSha256 || '—', u.detail]))}
 ${c.ignoredSerials.length ? `<p>Attestations of units outside the sample, not used: ${escape(c.ignoredSerials.join(', '))}</p>` : ''}
-<h2>Signatures</h2>
-${table(['key id', 'verified'], signatures.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}
+${signaturesSection(signatures)}
 </body></html>
 `;
 }

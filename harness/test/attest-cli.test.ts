@@ -241,3 +241,64 @@ describe('isolated measurement', () => {
     expect(run.stderr).toMatch(/--device all: no GPU this build can measure is present/);
   });
 });
+
+describe('output paths, pipes and unchecked originals', () => {
+  it('refuses an --out that cannot become a folder before measuring anything', async () => {
+    const file = path.join(work, 'a-file');
+    writeFileSync(file, 'x');
+    const run = await tppverify(['run', '--declaration', declaration, '--out', path.join(file, 'sub'), ...SMALL]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.trim()).toMatch(/^tppverify: cannot use .*a-file\/sub as the output folder: .*a-file is not a folder$/);
+    expect(run.stdout).toBe('');
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  it('refuses to write a report over the attestation it reads', async () => {
+    const copy = path.join(work, 'report-input.dsse.pb');
+    copyFileSync(attestation, copy);
+    const run = await tppverify(['report', copy, '--html', copy]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/refusing to write .*report-input\.dsse\.pb: it is also an input/);
+    expect(readFileSync(copy).equals(readFileSync(attestation))).toBe(true);
+  });
+
+  it('marks a report whose signature does not verify at the top, and exits 1', async () => {
+    const otherKeys = path.join(work, 'report-other');
+    await tppverify(['keygen', '--out', otherKeys]);
+    const html = path.join(work, 'untrusted.html');
+    const run = await tppverify(['report', attestation, '--html', html, '--pubkey', path.join(otherKeys, 'tppverify-public.pem')]);
+    expect(run.exitCode).toBe(1);
+    const page = readFileSync(html, 'utf8');
+    expect(page.indexOf('NO SIGNATURE VERIFIES')).toBeGreaterThan(0);
+    expect(page.indexOf('NO SIGNATURE VERIFIES')).toBeLessThan(page.indexOf('<h2>Verdict</h2>'));
+    const trusted = await tppverify(['report', attestation, '--html', path.join(work, 'trusted.html'), '--pubkey', publicKey]);
+    expect(trusted.exitCode, trusted.stderr).toBe(0);
+    expect(readFileSync(path.join(work, 'trusted.html'), 'utf8')).not.toMatch(/NO SIGNATURE VERIFIES|SIGNATURES NOT CHECKED/);
+  });
+
+  it('keygen replaces neither key file', async () => {
+    const dir = path.join(work, 'public-only');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'tppverify-public.pem'), 'trusted by others');
+    const run = await tppverify(['keygen', '--out', dir]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/tppverify-public\.pem exists: refusing to overwrite a key/);
+    expect(readFileSync(path.join(dir, 'tppverify-public.pem'), 'utf8')).toBe('trusted by others');
+    expect(existsSync(path.join(dir, 'tppverify-private.pem'))).toBe(false);
+  });
+
+  it('audit refuses to start from an original whose signature it cannot check', async () => {
+    const run = await tppverify(['audit', attestation, '--device', 'cpu', '--key', privateKey, ...SMALL.slice(2)]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/audit needs the original signer's public key/);
+  });
+
+  it('a reader that closes the pipe early costs neither a stack trace nor the exit code', async () => {
+    const child = execa('node', [cli, 'verify', attestation, '--pubkey', publicKey], { reject: false, buffer: { stdout: false } });
+    child.stdout!.destroy();
+    const run = await child;
+    expect(run.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(run.exitCode).toBe(0);
+  });
+});

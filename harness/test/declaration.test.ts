@@ -68,6 +68,15 @@ describe('declaration parsing', () => {
     ['vendor', '', /^vendor: must not be empty/],
     ['vendor', 7, /^vendor: expected a string/],
     ['sources', [{ title: 'x', page: 3 }], /^sources\[0\]\.page: unknown field/],
+    // Names every JavaScript object already answers to: still unknown fields here.
+    ['constructor', 'hello', /^constructor: unknown field/],
+    ['toString', 5, /^toString: unknown field/],
+    ['hasOwnProperty', [1], /^hasOwnProperty: unknown field/],
+    // Finite but absurd: TPP from these would overflow or vanish.
+    ['peakDenseTops.FP8', 1e308, /^peakDenseTops\.FP8: must be at most 1000000000, got 1e\+308/],
+    ['specClockMhz', 1e-300, /^specClockMhz: must be at least 0\.001/],
+    ['maxClockMhz', 100, /^maxClockMhz: must not be below specClockMhz \(1830\), got 100/],
+    ['vendor', 'NV\u001b[31mRED', /^vendor: must not contain control characters/],
   ])('refuses %s = %j, naming the field', (field, value, message) => {
     expect(refusal(withField(field, value))).toMatch(message);
   });
@@ -76,6 +85,25 @@ describe('declaration parsing', () => {
     expect(refusal(JSON.stringify(VALID).replace('"specClockMhz":1830', '"specClockMhz":1e999'))).toMatch(
       /^specClockMhz: must be a finite number, got Infinity/,
     );
+  });
+
+  it('refuses __proto__ as an unknown field (JSON.parse makes it an own key)', () => {
+    expect(refusal(JSON.stringify(VALID).replace('{', '{"__proto__":{"x":1},'))).toMatch(/^__proto__: unknown field/);
+  });
+
+  it('refuses a key given twice, naming it, at any depth', () => {
+    // JSON.parse would keep the last; other readers of the signed bytes may keep the first.
+    expect(refusal(JSON.stringify(VALID).replace('{', '{"vendor":"AMD",'))).toMatch(/^vendor: key appears twice in one object/);
+    expect(refusal(JSON.stringify(VALID).replace('"FP16":989.4', '"FP16":989.4,"FP16":1'))).toMatch(
+      /^peakDenseTops\.FP16: key appears twice/,
+    );
+  });
+
+  it('refuses a byte-order mark by name and never echoes raw control bytes', () => {
+    expect(refusal('\uFEFF' + JSON.stringify(VALID))).toMatch(/byte-order mark/);
+    const message = refusal('{"vendor": \u001b[31m}');
+    expect(message).toMatch(/^not valid JSON/);
+    expect(message).not.toMatch(/[\u0000-\u001f]/);
   });
 
   it('refuses a missing required field, naming it', () => {

@@ -2,9 +2,9 @@
 // measurement on the same item and link a new attestation to the original.
 import { checkSameItem, compareRuns, IdentityMismatchError } from '../../../attestations/audit.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
-import { decodeStatement, sha256Hex } from '../../../attestations/statement.js';
-import { decodeEnvelopeAnyForm } from '../../../attestations/dsse.js';
-import { readAttestationFile, recomputationProblems, verifyAttestationBytes } from '../../../attestations/verify.js';
+import { checkOutputDir } from '../../../attestations/atomic-write.js';
+import { sha256Hex } from '../../../attestations/statement.js';
+import { readAttestationFile, verifyAttestationBytes } from '../../../attestations/verify.js';
 import { attest, identityFacts, parseNonce } from '../../attest.js';
 import { UsageError } from '../../errors.js';
 import { pickDevice } from '../../measure.js';
@@ -34,23 +34,15 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
   const key = await loadSigningKey(options.key, passphraseFrom(options.passphraseEnv));
   const nonce = parseNonce(options.nonce);
 
-  // The original must be intact: signature (when trust is given) and recomputed results.
-  let statement;
-  if (options.pubkey.length || options.trust) {
-    const outcome = verifyAttestationBytes(content.bytes, await loadTrustedKeys(options.pubkey, options.trust));
-    if (!outcome.valid || !outcome.statement) throw new UsageError(`${file} does not verify: ${outcome.reasons.join('; ')}`);
-    statement = outcome.statement;
-  } else {
-    try {
-      const envelope = decodeEnvelopeAnyForm(content.bytes);
-      statement = decodeStatement(envelope.payload);
-    } catch (error) {
-      throw new UsageError(`${file}: ${(error as Error).message}`);
-    }
-    const problems = recomputationProblems(statement);
-    if (problems.length) throw new UsageError(`${file}: ${problems.join('; ')}`);
-    io.err('tppverify: the original\'s signature is not checked: give --pubkey or --trust to check it\n');
+  // The original must be intact: its signature from a trusted key and its recomputed results.
+  // An audit linked to an original nobody checked would vouch for whatever the file says.
+  if (!options.pubkey.length && !options.trust) {
+    throw new UsageError("audit needs the original signer's public key (--pubkey FILE or --trust DIR) to check the original first");
   }
+  const outcome = verifyAttestationBytes(content.bytes, await loadTrustedKeys(options.pubkey, options.trust));
+  if (!outcome.valid || !outcome.statement) throw new UsageError(`${file} does not verify: ${outcome.reasons.join('; ')}`);
+  const statement = outcome.statement;
+  await checkOutputDir(options.out);
 
   const entry = pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`));
   let identityNote: string;

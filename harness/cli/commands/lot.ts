@@ -5,7 +5,7 @@ import { readManifestFile } from '../../lot/manifest.js';
 import { drawSample, fixedCountPlan, PLANS, Z14_GENERAL_LEVEL_II, type SamplePlan } from '../../lot/sampling.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../../../attestations/atomic-write.js';
+import { checkOutputDir, writeFileAtomic } from '../../../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate } from '../../lot/certificate.js';
@@ -63,6 +63,7 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   trusted.set(key.keyId, key.publicKey);
   const { manifest, sha256 } = await readManifestFile(file);
   const sample = drawSample(manifest, sha256, nonce, plan);
+  await checkOutputDir(options.out);
   const certificate = await certifyLot(manifest, sample, options.attestations, trusted);
   const envelope = signEnvelope(encodeCertificate(certificate, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key]);
   await mkdir(options.out, { recursive: true });

@@ -3,12 +3,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileAtomic } from '../../../attestations/atomic-write.js';
+import { checkOutputFile, writeFileAtomic } from '../../../attestations/atomic-write.js';
 import { decodeEnvelopeAnyForm, verifySignatures } from '../../../attestations/dsse.js';
 import { loadTrustedKeys } from '../../../attestations/keys.js';
 import { decodeStatement, PAYLOAD_TYPE } from '../../../attestations/statement.js';
 import { readAttestationFile } from '../../../attestations/verify.js';
-import { DeviceUnavailableError, UsageError } from '../../errors.js';
+import { DeviceUnavailableError, EXIT_OK, UsageError } from '../../errors.js';
+import { EXIT_INVALID } from './verify.js';
 import { runChromium } from '../../report/chromium.js';
 import { renderCertificateHtml, renderReportHtml, type ReportSignature } from '../../report/html.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate } from '../../lot/certificate.js';
@@ -22,8 +23,11 @@ export interface ReportOptions {
   trust?: string;
 }
 
-export async function runReport(file: string, options: ReportOptions, io: CliIo): Promise<void> {
+/** Writes the page(s); exit code 1 when trusted keys were given and no signature verifies (the page then says so at the top). */
+export async function runReport(file: string, options: ReportOptions, io: CliIo): Promise<number> {
   if (!options.html && !options.pdf) throw new UsageError('give --html OUT and/or --pdf OUT');
+  if (options.html) await checkOutputFile(options.html, [file]);
+  if (options.pdf) await checkOutputFile(options.pdf, [file, ...(options.html ? [options.html] : [])]);
   const content = await readAttestationFile(file);
   if (!('bytes' in content)) throw new UsageError(`${file} is too large to be an attestation`);
   let envelope;
@@ -57,4 +61,9 @@ export async function runReport(file: string, options: ReportOptions, io: CliIo)
     if (run.failed || !existsSync(options.pdf)) throw new DeviceUnavailableError(`Chromium could not print ${options.pdf}: ${String(run.stderr).trim().split('\n').pop() ?? ''}`);
     io.out(`wrote ${options.pdf}\n`);
   }
+  if (signatures.some((s) => s.verified === false) && !signatures.some((s) => s.verified)) {
+    io.err(`tppverify: ${file}: no signature verifies with the trusted keys given; the page says so at the top\n`);
+    return EXIT_INVALID;
+  }
+  return EXIT_OK;
 }

@@ -3,6 +3,7 @@ import { readDeclarationFile } from '../../declaration/declaration.js';
 import { attest, parseNonce, type AttestResult } from '../../attest.js';
 import { formatDeviceId, listBackends, parseDeviceId, type DeviceEntry } from '../../devices.js';
 import { DeviceUnavailableError, MeasurementError, TppverifyError } from '../../errors.js';
+import { checkOutputDir } from '../../../attestations/atomic-write.js';
 import { loadSigningKey } from '../../../attestations/keys.js';
 import { EMPTY_LAB, readLabFile, type LabInfo } from '../../lab.js';
 import { pickDevice } from '../../measure.js';
@@ -41,6 +42,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   if (options.exporter !== undefined) lab.exporter = options.exporter;
   if (options.filingReference !== undefined) lab.filingReference = options.filingReference;
   const nonce = parseNonce(options.nonce);
+  await checkOutputDir(options.out);
   const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];
   const failures: string[] = [];
   for (const entry of entries) {

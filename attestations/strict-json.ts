@@ -1,0 +1,85 @@
+// JSON for signed inputs, read strictly. JSON.parse lets the last of two equal
+// keys win silently, while other parsers keep the first: a file whose digest
+// is signed must not mean different things to different readers. A leading
+// byte-order mark is refused by name rather than as an invisible character.
+
+/** Why a text is not acceptable JSON; `path` names the offending key where there is one ("peakDenseTops.FP8"). */
+export class StrictJsonError extends Error {
+  override readonly name = 'StrictJsonError';
+  constructor(
+    message: string,
+    readonly path = '',
+  ) {
+    super(message);
+  }
+}
+
+const BYTE_ORDER_MARK = '\uFEFF';
+/** Longest excerpt of a parser message kept in an error line. */
+const MAX_MESSAGE_CHARS = 160;
+
+/** Control and non-ASCII characters as \uXXXX, so a message never writes raw bytes to a terminal. */
+export function printable(text: string): string {
+  return text.replace(/[^\x20-\x7E]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+interface Container {
+  path: string;
+  /** Keys seen so far, for an object; undefined for an array. */
+  keys?: Set<string>;
+  lastKey: string;
+  index: number;
+}
+
+function childPath(parent: Container | undefined): string {
+  if (!parent) return '';
+  if (!parent.keys) return `${parent.path}[${parent.index}]`;
+  return parent.path ? `${parent.path}.${parent.lastKey}` : parent.lastKey;
+}
+
+/** The path of the first key that repeats within one object of valid JSON text, if any. */
+export function findDuplicateKey(text: string): string | undefined {
+  const stack: Container[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (expectKey) {
+        const top = stack[stack.length - 1]!;
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (top.keys!.has(key)) return top.path ? `${top.path}.${key}` : key;
+        top.keys!.add(key);
+        top.lastKey = key;
+        expectKey = false;
+      }
+      i = end;
+    } else if (c === '{' || c === '[') {
+      stack.push({ path: childPath(stack[stack.length - 1]), ...(c === '{' ? { keys: new Set<string>() } : {}), lastKey: '', index: 0 });
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+      expectKey = false;
+    } else if (c === ',') {
+      const top = stack[stack.length - 1]!;
+      if (top.keys) expectKey = true;
+      else top.index++;
+    }
+  }
+  return undefined;
+}
+
+/** JSON.parse, refusing a byte-order mark and repeated keys; messages are one printable line. */
+export function parseStrictJson(text: string): unknown {
+  if (text.startsWith(BYTE_ORDER_MARK)) throw new StrictJsonError('starts with a byte-order mark (U+FEFF): save it as UTF-8 without one');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new StrictJsonError(`not valid JSON: ${printable((error as Error).message).slice(0, MAX_MESSAGE_CHARS)}`);
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) throw new StrictJsonError('key appears twice in one object', duplicate);
+  return value;
+}
