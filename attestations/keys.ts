@@ -65,14 +65,23 @@ async function readKeyFile(file: string): Promise<{ text: string; mode: number }
   return { text: read.bytes.toString('utf8'), mode: read.mode };
 }
 
+/** "an RSA key", "a DSA key": the article follows how the letters are spoken. */
+function keyTypeName(key: KeyObject): string {
+  const type = (key.asymmetricKeyType ?? 'unknown').toUpperCase();
+  return `${'AEFHILMNORSX'.includes(type[0]!) ? 'an' : 'a'} ${type} key`;
+}
+
 /** Loads a private signing key, refusing a file that group or others can read. */
 export async function loadSigningKey(file: string, passphrase?: string): Promise<SigningKey> {
   const { text, mode } = await readKeyFile(file);
   if ((mode & GROUP_OTHER_BITS) !== 0) {
+    // Any bit for group or others is refused; the message names the worst of them.
+    const access = mode & 0o066 ? 'readable or writable' : 'open';
     throw new KeyError(
-      `${file} is readable or writable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): run 'chmod 600 ${file}'`,
+      `${file} is ${access} to group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): run 'chmod 600 ${file}'`,
     );
   }
+  if (/^-----BEGIN PUBLIC KEY-----/m.test(text)) throw new KeyError(`${file} is a public key: --key takes the private key (tppverify-private.pem)`);
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(passphrase ? { key: text, format: 'pem', passphrase } : { key: text, format: 'pem' });
@@ -84,7 +93,7 @@ export async function loadSigningKey(file: string, passphrase?: string): Promise
         : `${file} is not a usable private key${encrypted ? ' (wrong passphrase?)' : ''}`,
     );
   }
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new KeyError(`${file} is a ${privateKey.asymmetricKeyType} key; tppverify signs with Ed25519`);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new KeyError(`${file} is ${keyTypeName(privateKey)}; tppverify signs with Ed25519`);
   const publicKey = createPublicKey(privateKey);
   return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
 }
@@ -102,7 +111,7 @@ export async function loadPublicKey(file: string): Promise<KeyObject> {
   } catch {
     throw new KeyError(`${file} is not a PEM public key`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`${file} is a ${key.asymmetricKeyType} key; tppverify verifies Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`${file} is ${keyTypeName(key)}; tppverify verifies Ed25519`);
   return key;
 }
 

@@ -1,5 +1,5 @@
-import { createHash, createPublicKey } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,7 +38,26 @@ describe('private key permissions', () => {
     const pair = await generateKeyPairFiles(fresh());
     chmodSync(pair.privateKeyFile, mode);
     await expect(loadSigningKey(pair.privateKeyFile)).rejects.toThrow(KeyError);
-    await expect(loadSigningKey(pair.privateKeyFile)).rejects.toThrow(/readable or writable by group or others .*chmod 600/);
+    await expect(loadSigningKey(pair.privateKeyFile)).rejects.toThrow(/readable or writable to group or others .*chmod 600/);
+  });
+
+  it('refuses execute-only bits for group (0610) too, and says what they are', async () => {
+    const pair = await generateKeyPairFiles(fresh());
+    chmodSync(pair.privateKeyFile, 0o610);
+    await expect(loadSigningKey(pair.privateKeyFile)).rejects.toThrow(/is open to group or others \(mode 0610\)/);
+  });
+
+  it('names the mistake when a public key or an RSA key is given to sign with', async () => {
+    const pair = await generateKeyPairFiles(fresh());
+    const dir = fresh();
+    const publicAsPrivate = path.join(dir, 'public.pem');
+    copyFileSync(pair.publicKeyFile, publicAsPrivate);
+    chmodSync(publicAsPrivate, 0o600);
+    await expect(loadSigningKey(publicAsPrivate)).rejects.toThrow(/is a public key: --key takes the private key/);
+    const rsa = path.join(dir, 'rsa.pem');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    writeFileSync(rsa, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    await expect(loadSigningKey(rsa)).rejects.toThrow(/is an RSA key; tppverify signs with Ed25519/);
   });
 
   it('accepts 0400 and 0600', async () => {

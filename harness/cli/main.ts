@@ -3,7 +3,7 @@
 // input error, 3 on a measurement or device failure; errors are one line.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AddonNotBuiltError } from '../../benchmarks/native-addon.js';
-import { SUITE_NAMES, type SuiteName } from '../../benchmarks/registry.js';
+import { DEFAULT_SETTINGS, SUITE_NAMES, type SuiteName } from '../../benchmarks/registry.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, TppverifyError } from '../errors.js';
 import { harnessVersion } from '../version.js';
 import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
@@ -34,14 +34,20 @@ function positiveNumber(flag: string, max = Number.MAX_VALUE) {
 /** No GPU or CPU clock comes near this (MHz); above it a figure derived from the clock could overflow. */
 const MAX_CLOCK_MHZ = 1e6;
 
-function positiveInteger(flag: string) {
+function integerAtLeast(flag: string, min: number) {
   return (raw: string): number => {
     const value = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value <= 0) {
-      throw new InvalidArgumentError(`${flag} must be a positive integer, not '${raw}'`);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min) {
+      throw new InvalidArgumentError(
+        min === 1 ? `${flag} must be a positive integer, not '${raw}'` : `${flag} must be an integer of at least ${min}, not '${raw}'`,
+      );
     }
     return value;
   };
+}
+
+function positiveInteger(flag: string) {
+  return integerAtLeast(flag, 1);
 }
 
 interface BenchFlags {
@@ -70,7 +76,9 @@ export function buildProgram(): Command {
     .version(harnessVersion())
     .exitOverride()
     .showHelpAfterError(false)
-    .showSuggestionAfterError(false);
+    .showSuggestionAfterError(false)
+    // One style for every error line: commander's own start "error:", ours "tppverify:".
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'tppverify: ')) });
 
   program
     .command('devices')
@@ -87,7 +95,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--suite <name>', 'which measurements').choices(SUITE_NAMES).default('all'))
     .option('--quick', 'shorter throughput trials (bandwidth keeps its DRAM sizing)')
     .option('--json', 'print exactly one JSON object on stdout')
-    .option('--trials <n>', 'timed trials per kernel (at least 10)', positiveInteger('--trials'))
+    .option('--trials <n>', 'timed trials per kernel (at least 10)', integerAtLeast('--trials', DEFAULT_SETTINGS.trials))
     .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
     .option('--sweep', 'also every shape and occupancy variant (GPU: wgmma N = 64/128/256 × 1–3 warpgroups per SM)')

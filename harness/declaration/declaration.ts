@@ -35,9 +35,11 @@ export const MAX_DECLARATION_BYTES = 1 << 20;
 export class DeclarationError extends UsageError {
   constructor(
     readonly fieldPath: string,
-    detail: string,
+    readonly detail: string,
+    /** The file it was read from, where there is one: a run reads several. */
+    readonly file?: string,
   ) {
-    super(fieldPath ? `${fieldPath}: ${detail}` : detail);
+    super(`${file ? `declaration ${file}: ` : ''}${fieldPath ? `${fieldPath}: ` : ''}${detail}`);
   }
 }
 
@@ -188,7 +190,12 @@ export async function readDeclarationFile(file: string): Promise<LoadedDeclarati
   if ('tooLargeBytes' in read) {
     throw new DeclarationError('', `${file} is ${read.tooLargeBytes} bytes; a declaration may be at most ${MAX_DECLARATION_BYTES} bytes`);
   }
-  return { declaration: parseDeclaration(read.bytes.toString('utf8')), bytes: read.bytes };
+  try {
+    return { declaration: parseDeclaration(read.bytes.toString('utf8')), bytes: read.bytes };
+  } catch (error) {
+    if (error instanceof DeclarationError) throw new DeclarationError(error.fieldPath, error.detail, file);
+    throw error;
+  }
 }
 
 /** Canonical JSON of a declaration, without empty optional text (the reader refuses empty strings). */

@@ -60,7 +60,7 @@ describe('run', () => {
     const dir = path.join(work, 'never');
     const run = await tppverify(['run', '--key', loose, '--out', dir, ...SMALL]);
     expect(run.exitCode).toBe(2);
-    expect(run.stderr.trim()).toMatch(/^tppverify: .*loose\.pem is readable or writable by group or others \(mode 0644\)/);
+    expect(run.stderr.trim()).toMatch(/^tppverify: .*loose\.pem is readable or writable to group or others \(mode 0644\)/);
     expect(existsSync(dir)).toBe(false);
   });
 

@@ -168,7 +168,7 @@ describe('tppverify tpp', () => {
     writeFileSync(file, JSON.stringify(good));
     const run = await tppverify(['tpp', file]);
     expect(run.exitCode).toBe(2);
-    expectOneLineError(run.stderr, /^tppverify: peakDenseTops\.FP9: unknown format/);
+    expectOneLineError(run.stderr, /^tppverify: declaration .*bad-format\.json: peakDenseTops\.FP9: unknown format/);
   });
 
   it('exits 2 for a missing file and for a bad clock', async () => {

@@ -4,16 +4,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkOutputFile, writeFileAtomic } from '../../../attestations/atomic-write.js';
-import { decodeEnvelopeAnyForm, verifySignatures } from '../../../attestations/dsse.js';
+import { verifySignatures } from '../../../attestations/dsse.js';
 import { loadTrustedKeys } from '../../../attestations/keys.js';
-import { decodeStatement, PAYLOAD_TYPE } from '../../../attestations/statement.js';
+import { decodeSignedDocument } from '../../signed-document.js';
 import { readAttestationFile } from '../../../attestations/verify.js';
 import { DeviceUnavailableError, EXIT_OK, UsageError } from '../../errors.js';
 import { EXIT_INVALID } from './verify.js';
 import { runChromium } from '../../report/chromium.js';
 import { renderCertificateHtml, renderReportHtml, type ReportSignature } from '../../report/html.js';
-import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate } from '../../lot/certificate.js';
-import { PROTO_DIR } from '../../lot/verify-certificate.js';
 import type { CliIo } from '../io.js';
 
 export interface ReportOptions {
@@ -30,22 +28,15 @@ export async function runReport(file: string, options: ReportOptions, io: CliIo)
   if (options.pdf) await checkOutputFile(options.pdf, [file, ...(options.html ? [options.html] : [])]);
   const content = await readAttestationFile(file);
   if (!('bytes' in content)) throw new UsageError(`${file} is too large to be an attestation`);
-  let envelope;
-  let render: (signatures: ReportSignature[]) => string;
+  let document;
   try {
-    envelope = decodeEnvelopeAnyForm(content.bytes);
-    if (envelope.payloadType === CERTIFICATE_PAYLOAD_TYPE) {
-      const certificate = decodeCertificate(envelope.payload, PROTO_DIR());
-      render = (signatures) => renderCertificateHtml(certificate, signatures);
-    } else if (envelope.payloadType === PAYLOAD_TYPE) {
-      const statement = decodeStatement(envelope.payload);
-      render = (signatures) => renderReportHtml(statement, signatures);
-    } else {
-      throw new Error(`payload type '${envelope.payloadType}' is neither an attestation nor a lot certificate`);
-    }
+    document = decodeSignedDocument(content.bytes);
   } catch (error) {
     throw new UsageError(`${file}: ${(error as Error).message}`);
   }
+  const { envelope } = document;
+  const render = (signatures: ReportSignature[]) =>
+    document.kind === 'attestation' ? renderReportHtml(document.statement, signatures) : renderCertificateHtml(document.certificate, signatures);
   let signatures: ReportSignature[] = envelope.signatures.map((s) => ({ keyid: s.keyid, verified: null }));
   if (options.pubkey.length || options.trust) {
     const trusted = await loadTrustedKeys(options.pubkey, options.trust);

@@ -115,4 +115,13 @@ describe('lot certificate report', () => {
     for (const unit of result.units) expect(page).toContain(unit.serial);
     expect(page).toContain('<td>yes</td>');
   });
+
+  it('show decodes a certificate as it does an attestation', async () => {
+    const result = await certify(path.join(work, 'cert-show'), ['--sample', '2']);
+    const run = await tppverify(['show', result.certificate, '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const view = JSON.parse(run.stdout);
+    expect(view.certificate).toMatchObject({ lotId: result.lotId, outcome: 'certified', nonce: NONCE });
+    expect(view.statement).toBeUndefined();
+  });
 });
