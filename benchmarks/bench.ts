@@ -219,6 +219,7 @@ export async function measurePeakThroughput(
       secondsPerTrial: settings.secondsPerTrial,
       trials: settings.trials,
       sweep: settings.sweep === true,
+      ...(settings.formats?.length ? { formats: settings.formats } : {}),
       ...(fault?.suite === 'throughput' ? { faultCase: fault.name } : {}),
     },
     onProgress,

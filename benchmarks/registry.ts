@@ -43,6 +43,8 @@ export interface RunSettings {
   /** 0: the backend's sizing rule (CPU: max(4 × last-level cache, 256 MiB) per array). */
   arrayBytes: number;
   secondsPerTrial: number;
+  /** Only these throughput formats (default: every format the device has). */
+  formats?: string[];
 }
 
 /** The fewest timed trials a reported figure may rest on. */

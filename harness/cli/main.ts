@@ -59,6 +59,7 @@ interface BenchFlags {
   arrayMib?: number;
   secondsPerTrial?: number;
   sweep?: boolean;
+  format: string[];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -99,6 +100,7 @@ export function buildProgram(): Command {
     .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
     .option('--sweep', 'also every shape and occupancy variant (GPU: wgmma N = 64/128/256 × 1–3 warpgroups per SM)')
+    .option('--format <name>', 'only this throughput format, e.g. FP8 (repeatable; default: every format)', collect, [])
     .action(async (flags: BenchFlags) => {
       const json = flags.json === true;
       const options = {
@@ -110,6 +112,7 @@ export function buildProgram(): Command {
         ...(flags.arrayMib !== undefined ? { arrayMib: flags.arrayMib } : {}),
         ...(flags.secondsPerTrial !== undefined ? { secondsPerTrial: flags.secondsPerTrial } : {}),
         ...(flags.sweep === true ? { sweep: true } : {}),
+        ...(flags.format.length ? { formats: flags.format } : {}),
       };
       checkBenchOptions(options);
       const io = processIo(json);

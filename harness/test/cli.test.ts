@@ -43,6 +43,17 @@ describe('tppverify devices', () => {
 });
 
 describe('tppverify bench', () => {
+  it('--format measures only the formats named, and refuses one the device lacks', async () => {
+    const run = await tppverify(['bench', '--device', 'cpu', '--suite', 'throughput', '--format', 'FP64', '--seconds-per-trial', '0.005', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const formats = JSON.parse(run.stdout).throughput.map((t: { format: string }) => t.format);
+    expect(formats.length).toBeGreaterThan(0);
+    expect(new Set(formats)).toEqual(new Set(['FP64']));
+    const none = await tppverify(['bench', '--device', 'cpu', '--suite', 'throughput', '--format', 'FP9', '--seconds-per-trial', '0.005']);
+    expect(none.exitCode).toBe(2);
+    expectOneLineError(none.stderr, /^tppverify: cpu has no throughput case for FP9/);
+  });
+
   it('--json prints exactly one JSON object with the documented fields', async () => {
     const run = await tppverify(['bench', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.005', '--json']);
     expect(run.exitCode, run.stderr).toBe(0);

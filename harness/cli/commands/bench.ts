@@ -19,6 +19,7 @@ export interface BenchOptions {
   arrayMib?: number;
   secondsPerTrial?: number;
   sweep?: boolean;
+  formats?: string[];
 }
 
 export interface BenchReport {
@@ -41,6 +42,7 @@ export function settingsFrom(options: BenchOptions): RunSettings {
     arrayBytes: options.arrayMib !== undefined ? Math.round(options.arrayMib * 2 ** 20) : base.arrayBytes,
     secondsPerTrial: options.secondsPerTrial ?? base.secondsPerTrial,
     sweep: options.sweep === true,
+    ...(options.formats?.length ? { formats: options.formats } : {}),
   };
 }
 
@@ -50,6 +52,10 @@ export async function runBench(options: BenchOptions, io: CliIo): Promise<BenchR
   const progress = progressLine(io);
   try {
     const result = await measureDevice(entry, options.suite, settings, progress.update);
+    const missing = (options.formats ?? []).filter((f) => result.throughput && !result.throughput.some((c) => c.format === f));
+    if (missing.length) {
+      throw new UsageError(`${entry.device.id} has no throughput case for ${missing.join(', ')}: formats are named as in bench's output (FP64, FP16, BF16, INT8, ...)`);
+    }
     const { id, vendor, model, unitName, computeUnits, attributes } = entry.device;
     return {
       schema: 'tppverify.bench.v1',
