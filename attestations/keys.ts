@@ -1,6 +1,6 @@
 // Ed25519 keys: generation, loading with permission checks, key ids, trust.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
@@ -44,6 +44,11 @@ export async function generateKeyPairFiles(dir: string, passphrase?: string): Pr
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const privateKeyFile = path.join(dir, PRIVATE_KEY_FILE);
   const publicKeyFile = path.join(dir, PUBLIC_KEY_FILE);
+  // Whoever may write in the folder may swap the key files (unless the sticky bit, as on /tmp, stops them).
+  const dirMode = statSync(dir).mode;
+  if ((dirMode & 0o022) !== 0 && (dirMode & 0o1000) === 0) {
+    throw new KeyError(`${dir} is writable by group or others (mode ${(dirMode & 0o7777).toString(8).padStart(4, '0')}), who could replace the keys: use a private folder (chmod 700)`);
+  }
   // Neither file is replaced: a public key others already trust must not change under them.
   for (const file of [privateKeyFile, publicKeyFile]) {
     if (existsSync(file)) throw new KeyError(`${file} exists: refusing to overwrite a key`);
@@ -82,6 +87,9 @@ export async function loadSigningKey(file: string, passphrase?: string): Promise
     );
   }
   if (/^-----BEGIN PUBLIC KEY-----/m.test(text)) throw new KeyError(`${file} is a public key: --key takes the private key (tppverify-private.pem)`);
+  if (passphrase !== undefined && !text.includes('ENCRYPTED')) {
+    throw new KeyError(`${file} is not encrypted, but a passphrase was given: drop --passphrase-env or use the encrypted key`);
+  }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(passphrase ? { key: text, format: 'pem', passphrase } : { key: text, format: 'pem' });

@@ -26,6 +26,19 @@ describe('keygen', () => {
     expect((await loadSigningKey(pair.privateKeyFile, 'correct horse')).keyId).toBe(pair.keyId);
   });
 
+  it('refuses a passphrase for a key that is not encrypted, rather than ignoring it', async () => {
+    const pair = await generateKeyPairFiles(fresh());
+    await expect(loadSigningKey(pair.privateKeyFile, 'correct horse')).rejects.toThrow(/is not encrypted, but a passphrase was given/);
+  });
+
+  it('refuses a folder others may write in without the sticky bit', async () => {
+    const open = fresh();
+    chmodSync(open, 0o777);
+    await expect(generateKeyPairFiles(open)).rejects.toThrow(/is writable by group or others \(mode 0777\), who could replace the keys/);
+    chmodSync(open, 0o1777);
+    await expect(generateKeyPairFiles(open)).resolves.toMatchObject({ keyId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it('refuses to overwrite an existing key', async () => {
     const dir = fresh();
     await generateKeyPairFiles(dir);

@@ -279,7 +279,7 @@ describe('output paths, pipes and unchecked originals', () => {
   it('keygen replaces neither key file', async () => {
     const dir = path.join(work, 'public-only');
     const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir);
+    mkdirSync(dir, { mode: 0o700 });
     writeFileSync(path.join(dir, 'tppverify-public.pem'), 'trusted by others');
     const run = await tppverify(['keygen', '--out', dir]);
     expect(run.exitCode).toBe(2);

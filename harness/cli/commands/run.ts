@@ -2,7 +2,7 @@
 import { readDeclarationFile } from '../../declaration/declaration.js';
 import { attest, parseNonce, type AttestResult } from '../../attest.js';
 import { formatDeviceId, listBackends, parseDeviceId, type DeviceEntry } from '../../devices.js';
-import { DeviceUnavailableError, MeasurementError, TppverifyError } from '../../errors.js';
+import { DeviceUnavailableError, MeasurementError, TppverifyError, UsageError } from '../../errors.js';
 import { checkOutputDir } from '../../../attestations/atomic-write.js';
 import { loadSigningKey } from '../../../attestations/keys.js';
 import { EMPTY_LAB, readLabFile, type LabInfo } from '../../lab.js';
@@ -35,6 +35,7 @@ export interface RunOptions {
 
 export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   // Every input is read and checked before the first measurement.
+  if (options.passphraseEnv !== undefined && options.key === undefined) throw new UsageError('--passphrase-env needs --key: it unlocks that key');
   const declaration = options.declaration ? await readDeclarationFile(options.declaration) : undefined;
   const key = options.key ? await loadSigningKey(options.key, passphraseFrom(options.passphraseEnv)) : undefined;
   const lab: LabInfo = { ...(options.lab ? await readLabFile(options.lab) : EMPTY_LAB) };
