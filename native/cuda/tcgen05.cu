@@ -150,13 +150,14 @@ constexpr int accumulatorsPerBlock() {
 
 // Shared memory per block large enough that no more than BlocksPerSm blocks
 // fit on one SM: a further block would wait in tcgen05.alloc for TMEM and
-// stretch the timing. 1 KiB per block is reserved by the runtime.
+// stretch the timing. With the runtime's reservation (and the kernel's static
+// shared memory on top), BlocksPerSm + 1 blocks always exceed the SM's total.
 int sharedBytesCappingOccupancy(int tileBytes, int blocksPerSm) {
-  int device = 0, perSm = 0;
+  int device = 0, perSm = 0, reservedPerBlock = 0;
   TPPVERIFY_CUDA_CHECK(cudaGetDevice(&device));
   TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&perSm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
-  constexpr int kReservedPerBlock = 1024;
-  return std::max(tileBytes, perSm / (blocksPerSm + 1) - kReservedPerBlock + 128);
+  TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&reservedPerBlock, cudaDevAttrReservedSharedMemoryPerBlock, device));
+  return std::max(tileBytes, perSm / (blocksPerSm + 1) - reservedPerBlock + 1);
 }
 
 template <MmaKind kind, typename Acc, int K, uint32_t DType, uint32_t OperandType, uint32_t One, int N, int BlocksPerSm>
