@@ -61,6 +61,9 @@ describe('CUDA clock and SMs from block records', () => {
     // A timer four times slower than assumed (25 vs 100 MHz) shows as blocks spanning a quarter of the kernel.
     expect(() => logic.cudaReadClock([block], 0.04)).toThrow(/in-kernel timer disagrees with the event timer/);
     expect(() => logic.cudaReadClock([block], 0.009)).toThrow(/in-kernel timer disagrees/);
+    // Blocks that ran in two waves: each spans half the kernel, together all of it.
+    const second = { ...block, timerStartNs: 10_000_000, timerEndNs: 20_000_000, smidStart: 1, smidEnd: 1 };
+    expect(logic.cudaReadClock([block, second], 0.0205).sms).toBe(2);
   });
 
   it('refuses stamps that run backwards', () => {
