@@ -2,7 +2,7 @@
 // fsync, rename over the target, fsync the folder. A reader sees the old file
 // or the new one, never a part.
 import { randomBytes } from 'node:crypto';
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { link, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OutputPathError } from './errors.js';
@@ -89,17 +89,29 @@ async function proveWritable(dir: string): Promise<void> {
  * (the folder itself is created only when there is something to write).
  */
 export async function checkOutputDir(dir: string): Promise<void> {
+  if (dir.trim() === '') throw new OutputPathError('the output folder must not be an empty name');
+  const refuse = (reason: string) => new OutputPathError(`cannot use ${dir} as the output folder: ${reason}`);
+  // Walk up to the nearest part of the path that exists. lstat, not exists():
+  // a dangling symbolic link exists (mkdir would fail on it), and only ENOENT
+  // means "not there yet" — a name too long or a file in the path is an answer.
   let existing = path.resolve(dir);
-  while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  for (;;) {
+    try {
+      lstatSync(existing);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(existing) === existing) throw refuse(fsReason(error));
+      existing = path.dirname(existing);
+    }
+  }
+  const where = existing === path.resolve(dir) ? 'it' : existing;
   let info;
   try {
     info = await stat(existing);
   } catch (error) {
-    throw new OutputPathError(`cannot use ${dir} as the output folder: ${fsReason(error)}`);
+    throw refuse(`${where} is a symbolic link to nowhere (${fsReason(error)})`);
   }
-  if (!info.isDirectory()) {
-    throw new OutputPathError(`cannot use ${dir} as the output folder: ${existing === path.resolve(dir) ? 'it' : existing} is not a folder`);
-  }
+  if (!info.isDirectory()) throw refuse(`${where} is not a folder`);
   await proveWritable(existing);
 }
 
@@ -121,7 +133,7 @@ function samePath(a: string, b: string): boolean {
  */
 export async function checkOutputFile(file: string, inputs: readonly string[]): Promise<void> {
   for (const input of inputs) {
-    if (samePath(file, input)) throw new OutputPathError(`refusing to write ${file}: it is also an input (${input})`);
+    if (samePath(file, input)) throw new OutputPathError(`refusing to write ${file}: it is the same file as ${input}, which this command reads or writes`);
   }
   try {
     if (statSync(file).isDirectory()) throw new OutputPathError(`cannot write ${file}: it is a folder`);

@@ -1,6 +1,6 @@
 // Ed25519 keys: generation, loading with permission checks, key ids, trust.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
@@ -51,7 +51,15 @@ export async function generateKeyPairFiles(dir: string, passphrase?: string): Pr
   }
   // Neither file is replaced: a public key others already trust must not change under them.
   for (const file of [privateKeyFile, publicKeyFile]) {
-    if (existsSync(file)) throw new KeyError(`${file} exists: refusing to overwrite a key`);
+    // lstat: a dangling symbolic link in a key's place counts as taken (link() would fail on it later).
+    let taken = true;
+    try {
+      lstatSync(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      taken = false;
+    }
+    if (taken) throw new KeyError(`${file} exists: refusing to overwrite a key`);
   }
   for (const [file, pem, mode] of [[privateKeyFile, privatePem, 0o600], [publicKeyFile, publicPem, 0o644]] as const) {
     try {
@@ -79,6 +87,8 @@ function keyTypeName(key: KeyObject): string {
 /** Loads a private signing key, refusing a file that group or others can read. */
 export async function loadSigningKey(file: string, passphrase?: string): Promise<SigningKey> {
   const { text, mode } = await readKeyFile(file);
+  // The wrong kind of file first: chmod advice for a public key would mislead.
+  if (/^-----BEGIN PUBLIC KEY-----/m.test(text)) throw new KeyError(`${file} is a public key: --key takes the private key (tppverify-private.pem)`);
   if ((mode & GROUP_OTHER_BITS) !== 0) {
     // Any bit for group or others is refused; the message names the worst of them.
     const access = mode & 0o066 ? 'readable or writable' : 'open';
@@ -86,7 +96,6 @@ export async function loadSigningKey(file: string, passphrase?: string): Promise
       `${file} is ${access} to group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): run 'chmod 600 ${file}'`,
     );
   }
-  if (/^-----BEGIN PUBLIC KEY-----/m.test(text)) throw new KeyError(`${file} is a public key: --key takes the private key (tppverify-private.pem)`);
   if (passphrase !== undefined && !text.includes('ENCRYPTED')) {
     throw new KeyError(`${file} is not encrypted, but a passphrase was given: drop --passphrase-env or use the encrypted key`);
   }

@@ -70,6 +70,32 @@ export function findDuplicateKey(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Characters no signed text field may hold: C0 and C1 controls (a terminal
+ * acts on them), bidirectional embeddings, overrides and isolates (they
+ * reorder what a reader sees: "Trojan Source", CVE-2021-42574), zero-width
+ * characters, the line and paragraph separators, and the byte-order mark.
+ */
+const UNSAFE_TEXT = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
+/** Longer than any name, part number or reference a report needs. */
+export const MAX_TEXT_CHARS = 1024;
+
+/** Why a text field is unacceptable, or undefined when it is fine. */
+export function textProblem(value: string): string | undefined {
+  if (UNSAFE_TEXT.test(value)) return 'must not contain control, bidirectional or invisible formatting characters';
+  if (value.length > MAX_TEXT_CHARS) return `must be at most ${MAX_TEXT_CHARS} characters, got ${value.length}`;
+  return undefined;
+}
+
+/** UTF-8 bytes as text, refusing invalid sequences (toString would turn them into U+FFFD while the original bytes are signed). */
+export function decodeUtf8Strict(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new StrictJsonError('is not valid UTF-8 (save it as UTF-8)');
+  }
+}
+
 /** JSON.parse, refusing a byte-order mark and repeated keys; messages are one printable line. */
 export function parseStrictJson(text: string): unknown {
   if (text.startsWith(BYTE_ORDER_MARK)) throw new StrictJsonError('starts with a byte-order mark (U+FEFF): save it as UTF-8 without one');

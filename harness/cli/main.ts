@@ -20,21 +20,31 @@ import { KeyError, OutputPathError, UnreadableAttestationError } from '../../att
 import { fsReason, isFsError } from '../../attestations/atomic-write.js';
 import { processIo } from './io.js';
 
-function positiveNumber(flag: string, max = Number.MAX_VALUE) {
+/** Plain decimal notation only ("16", "0.02", "1e3"): Number() would also take "0x10" or "". */
+const DECIMAL_NUMBER = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+function positiveNumber(flag: string, limits: { min?: number; max?: number } = {}) {
   return (raw: string): number => {
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    const value = Number(raw.trim());
+    if (!DECIMAL_NUMBER.test(raw.trim()) || !Number.isFinite(value) || value <= 0) {
       throw new InvalidArgumentError(`${flag} must be a positive number, not '${raw}'`);
     }
-    if (value > max) throw new InvalidArgumentError(`${flag} must be at most ${max}, not '${raw}'`);
+    if (limits.min !== undefined && value < limits.min) throw new InvalidArgumentError(`${flag} must be at least ${limits.min}, not '${raw}'`);
+    if (limits.max !== undefined && value > limits.max) throw new InvalidArgumentError(`${flag} must be at most ${limits.max}, not '${raw}'`);
     return value;
   };
 }
 
-/** No GPU or CPU clock comes near this (MHz); above it a figure derived from the clock could overflow. */
-const MAX_CLOCK_MHZ = 1e6;
+/** Clocks in MHz: no GPU or CPU runs below 1 MHz or near 1,000,000 MHz; outside, a TPP from the clock is meaningless. */
+const CLOCK_MHZ_LIMITS = { min: 1, max: 1e6 };
+/** A day: no phase needs longer, and Node's timers overflow above 2^31 ms (about 24.8 days). */
+const PHASE_TIMEOUT_LIMITS = { max: 86_400 };
+/** A minute per trial: ten trials per format already make a long run. */
+const SECONDS_PER_TRIAL_LIMITS = { max: 60 };
+/** More trials add nothing to a median but time. */
+const MAX_TRIALS = 10_000;
 
-function integerAtLeast(flag: string, min: number) {
+function integerAtLeast(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
     const value = Number(raw);
     if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min) {
@@ -42,6 +52,7 @@ function integerAtLeast(flag: string, min: number) {
         min === 1 ? `${flag} must be a positive integer, not '${raw}'` : `${flag} must be an integer of at least ${min}, not '${raw}'`,
       );
     }
+    if (value > max) throw new InvalidArgumentError(`${flag} must be at most ${max}, not '${raw}'`);
     return value;
   };
 }
@@ -96,9 +107,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--suite <name>', 'which measurements').choices(SUITE_NAMES).default('all'))
     .option('--quick', 'shorter throughput trials (bandwidth keeps its DRAM sizing)')
     .option('--json', 'print exactly one JSON object on stdout')
-    .option('--trials <n>', 'timed trials per kernel (at least 10)', integerAtLeast('--trials', DEFAULT_SETTINGS.trials))
+    .option('--trials <n>', 'timed trials per kernel (at least 10)', integerAtLeast('--trials', DEFAULT_SETTINGS.trials, MAX_TRIALS))
     .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib'))
-    .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
+    .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
     .option('--sweep', 'also every shape and occupancy variant (GPU: wgmma N = 64/128/256 × 1–3 warpgroups per SM)')
     .option('--format <name>', 'only this throughput format, e.g. FP8 (repeatable; default: every format)', collect, [])
     .action(async (flags: BenchFlags) => {
@@ -125,7 +136,7 @@ export function buildProgram(): Command {
     .description('evaluate a declaration: TPP three ways, performance density, 3A090 class, 2026 case-by-case outcome')
     .argument('<file>', 'declaration JSON (proto/tppverify/v1/declaration.proto, canonical JSON)')
     .option('--json', 'print one JSON object')
-    .option('--observed-clock-mhz <MHz>', 'also evaluate TPP at this observed clock', positiveNumber('--observed-clock-mhz', MAX_CLOCK_MHZ))
+    .option('--observed-clock-mhz <MHz>', 'also evaluate TPP at this observed clock', positiveNumber('--observed-clock-mhz', CLOCK_MHZ_LIMITS))
     .action(async (file: string, flags: { json?: boolean; observedClockMhz?: number }) => {
       const json = flags.json === true;
       await runTpp(
@@ -159,10 +170,10 @@ export function buildProgram(): Command {
     .option('--nonce <hex>', "auditor's challenge nonce (default: random)")
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
-    .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout'))
+    .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
     .option('--quick', 'shorter throughput trials')
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
-    .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
+    .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
     .option('--json', 'print one JSON object')
     .action(async (flags: Record<string, string | number | boolean | undefined>) => {
       const json = flags['json'] === true;
@@ -237,7 +248,7 @@ export function buildProgram(): Command {
     .option('--pubkey <file>', "a trusted key of the original's signer (repeatable)", collect, [])
     .option('--trust <dir>', "a folder of trusted keys for the original's signature")
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
-    .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial'))
+    .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
     .option('--no-strict', 'record failed preflight checks instead of refusing to measure')
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: Record<string, string | number | boolean | string[] | undefined>) => {
@@ -380,12 +391,18 @@ export async function main(argv: string[]): Promise<number> {
 // A reader that stops early (`tppverify verify … | head -1`) closes the pipe:
 // the rest of the output has nowhere to go, which is not an error of ours, and
 // the exit code stays the command's own.
+// Any other failure to write the output (a full disk) is said once and
+// exits 2: the output did not arrive, whatever the command concluded.
 const PIPE_CLOSED = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
+let outputLost = false;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (PIPE_CLOSED.has(error.code ?? '')) return;
-    process.exitCode = EXIT_INTERNAL;
+    if (!outputLost && stream === process.stdout) process.stderr.write(`tppverify: cannot write the output: ${fsReason(error)}\n`);
+    outputLost = true;
+    process.exitCode = EXIT_USAGE;
   });
 }
 
-process.exitCode = await main(process.argv);
+const exitCode = await main(process.argv);
+process.exitCode = outputLost ? EXIT_USAGE : exitCode;

@@ -1,7 +1,7 @@
 // Reads an exporter's declaration (proto/tppverify/v1/declaration.proto, in
 // its canonical JSON form) strictly: every problem names its field path.
 import { readFileWithin } from '../../attestations/bounded-read.js';
-import { parseStrictJson, StrictJsonError } from '../../attestations/strict-json.js';
+import { decodeUtf8Strict, parseStrictJson, StrictJsonError, textProblem } from '../../attestations/strict-json.js';
 import { FORMATS, isFormat, type Format } from '../tpp/formats.js';
 import { UsageError } from '../errors.js';
 
@@ -86,14 +86,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 // TPP = 2 × TOPS × bit length, rates ÷ (units × clock) — stays finite.
 const MAX_DECLARED_NUMBER = 1e9;
 const MIN_DECLARED_POSITIVE = 1e-3;
-/** C0 and C1 control characters (a terminal would act on them), but not ordinary text. */
-const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F-\u009F]/;
 
 function readScalar(path: string, value: unknown, kind: Kind): string | number {
   if (kind === 'string') {
     if (typeof value !== 'string') throw new DeclarationError(path, `expected a string, got ${describe(value)}`);
     if (value.trim() === '') throw new DeclarationError(path, 'must not be empty');
-    if (CONTROL_CHARACTERS.test(value)) throw new DeclarationError(path, 'must not contain control characters');
+    const problem = textProblem(value);
+    if (problem) throw new DeclarationError(path, problem);
     return value;
   }
   if (typeof value !== 'number') throw new DeclarationError(path, `expected a number, got ${describe(value)}`);
@@ -191,9 +190,10 @@ export async function readDeclarationFile(file: string): Promise<LoadedDeclarati
     throw new DeclarationError('', `${file} is ${read.tooLargeBytes} bytes; a declaration may be at most ${MAX_DECLARATION_BYTES} bytes`);
   }
   try {
-    return { declaration: parseDeclaration(read.bytes.toString('utf8')), bytes: read.bytes };
+    return { declaration: parseDeclaration(decodeUtf8Strict(read.bytes)), bytes: read.bytes };
   } catch (error) {
     if (error instanceof DeclarationError) throw new DeclarationError(error.fieldPath, error.detail, file);
+    if (error instanceof StrictJsonError) throw new DeclarationError('', error.message, file);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 // Lot manifests (proto/tppverify/v1/lot.proto), read strictly.
 import { createHash } from 'node:crypto';
 import { readFileWithin } from '../../attestations/bounded-read.js';
-import { parseStrictJson, StrictJsonError } from '../../attestations/strict-json.js';
+import { decodeUtf8Strict, parseStrictJson, StrictJsonError, textProblem } from '../../attestations/strict-json.js';
 import { UsageError } from '../errors.js';
 
 export interface LotUnit {
@@ -23,8 +23,14 @@ const MANIFEST_FIELDS = ['lotId', 'exporter', 'filingReference', 'declarationSha
 const UNIT_FIELDS = ['serial', 'uuid', 'boardPartNumber'] as const;
 
 export class ManifestError extends UsageError {
-  constructor(path: string, detail: string) {
-    super(path ? `manifest ${path}: ${detail}` : `manifest: ${detail}`);
+  constructor(
+    readonly fieldPath: string,
+    readonly detail: string,
+    /** The file it was read from, where there is one. */
+    readonly file?: string,
+  ) {
+    const subject = file ? `manifest ${file}` : 'manifest';
+    super(fieldPath ? `${file ? `${subject}: ` : 'manifest '}${fieldPath}: ${detail}` : `${subject}: ${detail}`);
   }
 }
 
@@ -39,6 +45,8 @@ function text(path: string, value: unknown, required: boolean): string {
   }
   if (typeof value !== 'string') throw new ManifestError(path, 'expected a string');
   if (required && value.trim() === '') throw new ManifestError(path, 'must not be empty');
+  const problem = textProblem(value);
+  if (problem) throw new ManifestError(path, problem);
   return value;
 }
 
@@ -78,12 +86,13 @@ export async function readManifestFile(file: string): Promise<LoadedManifest> {
   const read = readFileWithin(file, MAX_MANIFEST_BYTES, { toError: (message) => new ManifestError('', message) });
   if ('tooLargeBytes' in read) throw new ManifestError('', `${file} is over ${MAX_MANIFEST_BYTES} bytes`);
   const bytes = read.bytes;
-  let value: unknown;
   try {
-    value = parseStrictJson(bytes.toString('utf8'));
+    const manifest = manifestFromJson(parseStrictJson(decodeUtf8Strict(bytes)));
+    return { manifest, sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (error) {
-    if (error instanceof StrictJsonError) throw new ManifestError(error.path, error.message);
+    // Name the file in every refusal.
+    if (error instanceof StrictJsonError) throw new ManifestError(error.path, error.message, file);
+    if (error instanceof ManifestError) throw new ManifestError(error.fieldPath, error.detail, file);
     throw error;
   }
-  return { manifest: manifestFromJson(value), sha256: createHash('sha256').update(bytes).digest('hex') };
 }

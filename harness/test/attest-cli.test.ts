@@ -70,7 +70,7 @@ describe('run', () => {
     writeFileSync(lab, JSON.stringify({ name: 'L', phone: '1' }));
     const badLab = await tppverify(['run', '--lab', lab, ...SMALL]);
     expect(badLab.exitCode).toBe(2);
-    expect(badLab.stderr).toMatch(/lab file: phone: unknown field/);
+    expect(badLab.stderr).toMatch(/lab file .*lab\.json: phone: unknown field/);
   });
 
   it('without a key signs with an ephemeral one and marks the report demo and self-declared', async () => {
@@ -248,9 +248,45 @@ describe('output paths, pipes and unchecked originals', () => {
     writeFileSync(file, 'x');
     const run = await tppverify(['run', '--declaration', declaration, '--out', path.join(file, 'sub'), ...SMALL]);
     expect(run.exitCode).toBe(2);
-    expect(run.stderr.trim()).toMatch(/^tppverify: cannot use .*a-file\/sub as the output folder: .*a-file is not a folder$/);
+    expect(run.stderr.trim()).toMatch(/^tppverify: cannot use .*a-file\/sub as the output folder: a component of the path is not a folder$/);
     expect(run.stdout).toBe('');
     expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  it('refuses an --out that is a dangling link or an empty name, before measuring', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const dangling = path.join(work, 'dangling-out');
+    symlinkSync(path.join(work, 'nowhere', 'x'), dangling);
+    const run = await tppverify(['run', '--out', dangling, ...SMALL]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.trim()).toMatch(/^tppverify: cannot use .*dangling-out as the output folder: it is a symbolic link to nowhere/);
+    const empty = await tppverify(['run', '--out', '', ...SMALL]);
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toMatch(/output folder must not be an empty name/);
+  });
+
+  it('keygen writes no private key when a dangling link holds the public key\'s name', async () => {
+    const { mkdirSync, symlinkSync } = await import('node:fs');
+    const dir = path.join(work, 'dangling-keys');
+    mkdirSync(dir, { mode: 0o700 });
+    symlinkSync(path.join(work, 'nowhere.pem'), path.join(dir, 'tppverify-public.pem'));
+    const run = await tppverify(['keygen', '--out', dir]);
+    expect(run.exitCode).toBe(2);
+    expect(existsSync(path.join(dir, 'tppverify-private.pem'))).toBe(false);
+  });
+
+  it('refuses a report written over a trusted key it reads', async () => {
+    const keyCopy = path.join(work, 'trusted-copy.pem');
+    copyFileSync(publicKey, keyCopy);
+    const run = await tppverify(['report', attestation, '--html', keyCopy, '--pubkey', keyCopy]);
+    expect(run.exitCode).toBe(2);
+    expect(readFileSync(keyCopy).equals(readFileSync(publicKey))).toBe(true);
+  });
+
+  it('says so and exits 2 when its output cannot be written (a full disk)', async () => {
+    const run = await execa('bash', ['-c', `node ${cli} verify ${attestation} --pubkey ${publicKey} > /dev/full`], { reject: false });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.trim()).toBe('tppverify: cannot write the output: no space left on the device');
   });
 
   it('refuses to write a report over the attestation it reads', async () => {
@@ -258,7 +294,7 @@ describe('output paths, pipes and unchecked originals', () => {
     copyFileSync(attestation, copy);
     const run = await tppverify(['report', copy, '--html', copy]);
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toMatch(/refusing to write .*report-input\.dsse\.pb: it is also an input/);
+    expect(run.stderr).toMatch(/refusing to write .*report-input\.dsse\.pb: it is the same file as .*report-input\.dsse\.pb, which this command reads/);
     expect(readFileSync(copy).equals(readFileSync(attestation))).toBe(true);
   });
 

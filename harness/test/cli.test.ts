@@ -91,6 +91,11 @@ describe('tppverify bench', () => {
     [['bench', '--array-mib', 'lots'], /--array-mib must be a positive number, not 'lots'/],
     [['bench', '--array-mib', '-4'], /--array-mib must be a positive number/],
     [['bench', '--trials', '3'], /--trials must be an integer of at least 10/],
+    [['bench', '--trials', '100000'], /--trials must be at most 10000/],
+    [['bench', '--array-mib', '0x4'], /--array-mib must be a positive number, not '0x4'/],
+    [['bench', '--seconds-per-trial', '1e9'], /--seconds-per-trial must be at most 60/],
+    [['run', '--phase-timeout', '1e9'], /--phase-timeout must be at most 86400/],
+    [['tpp', 'x.json', '--observed-clock-mhz', '1e-300'], /--observed-clock-mhz must be at least 1/],
     [['bench', '--frobnicate'], /unknown option '--frobnicate'/],
     [['launch'], /unknown command 'launch'/],
   ])('exits 2 with one line for bad input %j', async (args, message) => {

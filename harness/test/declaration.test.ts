@@ -76,7 +76,9 @@ describe('declaration parsing', () => {
     ['peakDenseTops.FP8', 1e308, /^peakDenseTops\.FP8: must be at most 1000000000, got 1e\+308/],
     ['specClockMhz', 1e-300, /^specClockMhz: must be at least 0\.001/],
     ['maxClockMhz', 100, /^maxClockMhz: must not be below specClockMhz \(1830\), got 100/],
-    ['vendor', 'NV\u001b[31mRED', /^vendor: must not contain control characters/],
+    ['vendor', 'NV\u001b[31mRED', /^vendor: must not contain control, bidirectional or invisible formatting characters/],
+    ['product', 'H100\u202Egnp.exe', /^product: must not contain control, bidirectional/],
+    ['partNumber', 'x'.repeat(1025), /^partNumber: must be at most 1024 characters, got 1025/],
   ])('refuses %s = %j, naming the field', (field, value, message) => {
     expect(refusal(withField(field, value))).toMatch(message);
   });

@@ -1,6 +1,6 @@
 // `tppverify report FILE [--html OUT] [--pdf OUT]`: a self-contained HTML page
 // (and a PDF through headless Chromium) of an attestation.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkOutputFile, writeFileAtomic } from '../../../attestations/atomic-write.js';
@@ -14,6 +14,15 @@ import { runChromium } from '../../report/chromium.js';
 import { renderCertificateHtml, renderReportHtml, type ReportSignature } from '../../report/html.js';
 import type { CliIo } from '../io.js';
 
+/** The key files a trust folder holds (a folder that cannot be listed is reported when the keys are loaded). */
+function trustFolderKeys(dir: string): string[] {
+  try {
+    return readdirSync(dir).map((name) => path.join(dir, name));
+  } catch {
+    return [];
+  }
+}
+
 export interface ReportOptions {
   html?: string;
   pdf?: string;
@@ -24,8 +33,10 @@ export interface ReportOptions {
 /** Writes the page(s); exit code 1 when trusted keys were given and no signature verifies (the page then says so at the top). */
 export async function runReport(file: string, options: ReportOptions, io: CliIo): Promise<number> {
   if (!options.html && !options.pdf) throw new UsageError('give --html OUT and/or --pdf OUT');
-  if (options.html) await checkOutputFile(options.html, [file]);
-  if (options.pdf) await checkOutputFile(options.pdf, [file, ...(options.html ? [options.html] : [])]);
+  // Everything read — the attestation and every trusted key — is off limits as an output.
+  const inputs = [file, ...options.pubkey, ...(options.trust ? trustFolderKeys(options.trust) : [])];
+  if (options.html) await checkOutputFile(options.html, inputs);
+  if (options.pdf) await checkOutputFile(options.pdf, [...inputs, ...(options.html ? [options.html] : [])]);
   const content = await readAttestationFile(file);
   if (!('bytes' in content)) throw new UsageError(`${file} is too large to be an attestation`);
   let document;

@@ -5,7 +5,7 @@ import { formatDeviceId, listBackends, parseDeviceId, type DeviceEntry } from '.
 import { DeviceUnavailableError, MeasurementError, TppverifyError, UsageError } from '../../errors.js';
 import { checkOutputDir } from '../../../attestations/atomic-write.js';
 import { loadSigningKey } from '../../../attestations/keys.js';
-import { EMPTY_LAB, readLabFile, type LabInfo } from '../../lab.js';
+import { EMPTY_LAB, labFieldFromOption, readLabFile, type LabInfo } from '../../lab.js';
 import { pickDevice } from '../../measure.js';
 import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
@@ -39,9 +39,9 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   const declaration = options.declaration ? await readDeclarationFile(options.declaration) : undefined;
   const key = options.key ? await loadSigningKey(options.key, passphraseFrom(options.passphraseEnv)) : undefined;
   const lab: LabInfo = { ...(options.lab ? await readLabFile(options.lab) : EMPTY_LAB) };
-  if (options.operator !== undefined) lab.operator = options.operator;
-  if (options.exporter !== undefined) lab.exporter = options.exporter;
-  if (options.filingReference !== undefined) lab.filingReference = options.filingReference;
+  if (options.operator !== undefined) lab.operator = labFieldFromOption('--operator', options.operator);
+  if (options.exporter !== undefined) lab.exporter = labFieldFromOption('--exporter', options.exporter);
+  if (options.filingReference !== undefined) lab.filingReference = labFieldFromOption('--filing-reference', options.filingReference);
   const nonce = parseNonce(options.nonce);
   await checkOutputDir(options.out);
   const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];

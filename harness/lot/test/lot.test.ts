@@ -41,6 +41,16 @@ describe('lot manifests', () => {
     expect(() => manifestFromJson({ ...manifest(1), declarationSha256: 'xyz' })).toThrow(/declarationSha256: expected 64 lowercase hex/);
     expect(() => manifestFromJson({ ...manifest(1), units: [] })).toThrow(/units: expected a non-empty array/);
   });
+
+  it('refuses text a terminal or a reader would misrender: controls, bidirectional overrides, invalid UTF-8', async () => {
+    const m = manifest(2);
+    m.units[1]!.serial = 'S\u001b1';
+    expect(() => manifestFromJson(m)).toThrow(/units\[1\]\.serial: must not contain control, bidirectional/);
+    expect(() => manifestFromJson({ ...manifest(1), lotId: 'LOT\u202E1' })).toThrow(/lotId: must not contain/);
+    const file = path.join(work, 'latin1.json');
+    writeFileSync(file, Buffer.concat([Buffer.from('{"lotId":"L'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]));
+    await expect(readManifestFile(file)).rejects.toThrow(/latin1\.json: is not valid UTF-8/);
+  });
 });
 
 describe('sampling', () => {
@@ -89,7 +99,7 @@ describe('tppverify lot plan', () => {
     m.units[1]!.serial = m.units[0]!.serial;
     const run = await execa('node', [cli, 'lot', 'plan', writeManifest('dup.json', m), '--nonce', '0011223344556677'], { reject: false });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr.trim()).toMatch(/^tppverify: manifest units\[1\]: serial 1654922000000 is listed twice/);
+    expect(run.stderr.trim()).toMatch(/^tppverify: manifest .*dup\.json: units\[1\]: serial 1654922000000 is listed twice/);
   });
 });
 
