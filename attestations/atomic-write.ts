@@ -51,7 +51,7 @@ const FS_REASONS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   EROFS: 'read-only file system',
-  ENOENT: 'a folder on the path does not exist',
+  ENOENT: 'no such file or folder',
   ENOTDIR: 'a component of the path is not a folder',
   EEXIST: 'it exists and is not a folder',
   EISDIR: 'it is a folder',

@@ -3,11 +3,12 @@
 // returned cut short. Synchronous: a few small reads, and verify reads
 // thousands of files in a row.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fsReason } from './atomic-write.js';
 
 export type BoundedRead = { bytes: Buffer; mode: number } | { tooLargeBytes: number };
 
 export interface BoundedReadOptions {
-  /** Names the file in messages: "cannot read declaration x.json: ENOENT". */
+  /** Names the file in messages: "cannot read declaration x.json: no such file or folder". */
   what?: string;
   /** The caller's error class for an unreadable file. */
   toError: (message: string) => Error;
@@ -19,7 +20,7 @@ export function readFileWithin(file: string, maxBytes: number, options: BoundedR
   try {
     fd = openSync(file, 'r');
   } catch (error) {
-    throw options.toError(`cannot read ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw options.toError(`cannot read ${name}: ${fsReason(error)}`);
   }
   try {
     const info = fstatSync(fd);

@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import protobuf from 'protobufjs';
 import { sha256Hex } from '../../attestations/statement.js';
+import { fsReason } from '../../attestations/atomic-write.js';
 import { readAttestationFile, verifyAttestationBytes } from '../../attestations/verify.js';
+import { UsageError } from '../errors.js';
 import type { LotManifest, LotUnit } from './manifest.js';
 import type { LotSample } from './sampling.js';
 
@@ -48,18 +50,43 @@ interface FoundAttestation {
   reasons: string[];
 }
 
-async function scanAttestations(dir: string, trusted: ReadonlyMap<string, KeyObject>): Promise<FoundAttestation[]> {
-  const found: FoundAttestation[] = [];
-  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.dsse.pb')).sort()) {
+export interface UnitAttestationFiles {
+  files: { file: string; bytes: Uint8Array }[];
+  /** Entries that could not be read (a dangling link, a folder, no permission): one bad entry does not stop the lot. */
+  skipped: { file: string; reason: string }[];
+}
+
+/** Every *.dsse.pb in a folder of unit attestations, in name order. */
+export async function readUnitAttestations(dir: string): Promise<UnitAttestationFiles> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    throw new UsageError(`cannot read the attestations folder ${dir}: ${fsReason(error)}`);
+  }
+  const out: UnitAttestationFiles = { files: [], skipped: [] };
+  for (const name of names.filter((n) => n.endsWith('.dsse.pb')).sort()) {
     const file = path.join(dir, name);
-    const content = await readAttestationFile(file);
-    if (!('bytes' in content)) continue;
-    const outcome = verifyAttestationBytes(content.bytes, trusted);
+    try {
+      const content = await readAttestationFile(file);
+      if ('bytes' in content) out.files.push({ file, bytes: content.bytes });
+      else out.skipped.push({ file, reason: `${content.tooLargeBytes} bytes: too large to be an attestation` });
+    } catch (error) {
+      out.skipped.push({ file, reason: (error as Error).message });
+    }
+  }
+  return out;
+}
+
+function scanAttestations(files: UnitAttestationFiles['files'], trusted: ReadonlyMap<string, KeyObject>): FoundAttestation[] {
+  const found: FoundAttestation[] = [];
+  for (const { file, bytes } of files) {
+    const outcome = verifyAttestationBytes(bytes, trusted);
     const statement = outcome.statement;
     const fact = (key: string) => statement?.subject[0]?.identity.find((f) => f.name === key)?.value ?? '';
     found.push({
       file,
-      sha256: sha256Hex(content.bytes),
+      sha256: sha256Hex(bytes),
       serial: fact('serial'),
       uuid: fact('uuid'),
       declarationSha256: statement?.predicate.declaration.sha256 ?? '',
@@ -90,10 +117,10 @@ function matches(unit: LotUnit, a: FoundAttestation): boolean {
 export async function certifyLot(
   manifest: LotManifest,
   sample: LotSample,
-  attestationsDir: string,
+  attestations: UnitAttestationFiles,
   trusted: ReadonlyMap<string, KeyObject>,
 ): Promise<LotCertificate> {
-  const found = await scanAttestations(attestationsDir, trusted);
+  const found = scanAttestations(attestations.files, trusted);
   const units: UnitAttestation[] = sample.sampled.map((unit) => {
     const candidates = found.filter((a) => matches(unit, a));
     const usable = candidates.find((a) => a.valid && a.declarationSha256 === manifest.declarationSha256);

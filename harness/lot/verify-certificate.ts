@@ -1,13 +1,12 @@
 // Offline checks of a lot certificate: its outcome follows from its units;
 // with the unit attestations, each referenced file is present by digest and
 // verifies; with the manifest, the sample is recomputed.
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { sha256Hex } from '../../attestations/statement.js';
-import { readAttestationFile, verifyAttestationBytes } from '../../attestations/verify.js';
+import { verifyAttestationBytes } from '../../attestations/verify.js';
 import { packageRoot } from '../provenance.js';
-import { decodeCertificate, lotOutcome, type LotCertificate } from './certificate.js';
+import { decodeCertificate, lotOutcome, readUnitAttestations, type LotCertificate } from './certificate.js';
 import { readManifestFile } from './manifest.js';
 import { drawSample, fixedCountPlan, PLANS } from './sampling.js';
 
@@ -35,11 +34,9 @@ export async function checkCertificate(
   if (expected.outcome !== certificate.outcome) problems.push(`the recorded outcome ${certificate.outcome} does not follow from its units (${expected.outcome})`);
 
   if (attestationsDir) {
+    // An unreadable entry is not looked at; a unit whose attestation it was shows below as missing.
     const byDigest = new Map<string, Uint8Array>();
-    for (const name of (await readdir(attestationsDir)).filter((n) => n.endsWith('.dsse.pb'))) {
-      const content = await readAttestationFile(path.join(attestationsDir, name));
-      if ('bytes' in content) byDigest.set(sha256Hex(content.bytes), content.bytes);
-    }
+    for (const { bytes } of (await readUnitAttestations(attestationsDir)).files) byDigest.set(sha256Hex(bytes), bytes);
     for (const unit of certificate.units.filter((u) => u.status === 'valid')) {
       const bytes = byDigest.get(unit.attestationSha256);
       if (!bytes) {

@@ -96,6 +96,8 @@ describe('tppverify bench', () => {
     [['bench', '--seconds-per-trial', '1e9'], /--seconds-per-trial must be at most 60/],
     [['run', '--phase-timeout', '1e9'], /--phase-timeout must be at most 86400/],
     [['tpp', 'x.json', '--observed-clock-mhz', '1e-300'], /--observed-clock-mhz must be at least 1/],
+    [['bench', '--suite', 'bandwidth', '--format', 'FP16'], /--format applies to the throughput suite/],
+    [['bench', '--format', ''], /--format needs a format name/],
     [['bench', '--frobnicate'], /unknown option '--frobnicate'/],
     [['launch'], /unknown command 'launch'/],
   ])('exits 2 with one line for bad input %j', async (args, message) => {
@@ -190,7 +192,7 @@ describe('tppverify tpp', () => {
   it('exits 2 for a missing file and for a bad clock', async () => {
     const missing = await tppverify(['tpp', '/nonexistent/declaration.json']);
     expect(missing.exitCode).toBe(2);
-    expectOneLineError(missing.stderr, /cannot read declaration \/nonexistent\/declaration\.json: ENOENT/);
+    expectOneLineError(missing.stderr, /cannot read declaration \/nonexistent\/declaration\.json: no such file or folder/);
     const clock = await tppverify(['tpp', example('h100-sxm'), '--observed-clock-mhz', 'fast']);
     expect(clock.exitCode).toBe(2);
     expectOneLineError(clock.stderr, /--observed-clock-mhz must be a positive number, not 'fast'/);

@@ -136,7 +136,7 @@ describe('declaration files', () => {
   });
 
   it('names a file that cannot be read', async () => {
-    await expect(readDeclarationFile(path.join(scratch, 'absent.json'))).rejects.toThrow(/cannot read declaration .*absent\.json: ENOENT/);
+    await expect(readDeclarationFile(path.join(scratch, 'absent.json'))).rejects.toThrow(/cannot read declaration .*absent\.json: no such file or folder/);
   });
 });
 

@@ -8,10 +8,12 @@ import path from 'node:path';
 import { checkOutputDir, writeFileAtomic } from '../../../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
-import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate } from '../../lot/certificate.js';
+import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate, readUnitAttestations } from '../../lot/certificate.js';
 import { PROTO_DIR } from '../../lot/verify-certificate.js';
 import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
+
+const MAX_LOT_ID_IN_FILE_NAME = 80;
 
 export interface LotPlanOptions {
   nonce?: string;
@@ -64,10 +66,14 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   const { manifest, sha256 } = await readManifestFile(file);
   const sample = drawSample(manifest, sha256, nonce, plan);
   await checkOutputDir(options.out);
-  const certificate = await certifyLot(manifest, sample, options.attestations, trusted);
+  const attestations = await readUnitAttestations(options.attestations);
+  for (const { file, reason } of attestations.skipped) io.err(`tppverify: skipped ${file}: ${reason}\n`);
+  const certificate = await certifyLot(manifest, sample, attestations, trusted);
   const envelope = signEnvelope(encodeCertificate(certificate, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key]);
   await mkdir(options.out, { recursive: true });
-  const stem = path.join(options.out, `lot-${manifest.lotId.replace(/[^A-Za-z0-9._-]/g, '_')}-${certificate.issuedAt.replace(/[-:]/g, '')}`);
+  // The lot id in the name is shortened: with the temp-file prefix and suffix a name must stay under 255 bytes.
+  const lotName = manifest.lotId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_LOT_ID_IN_FILE_NAME);
+  const stem = path.join(options.out, `lot-${lotName}-${certificate.issuedAt.replace(/[-:]/g, '')}`);
   await writeFileAtomic(`${stem}.dsse.pb`, encodeEnvelope(envelope), { exclusive: true });
   await writeFileAtomic(`${stem}.dsse.json`, envelopeToJson(envelope) + '\n', { exclusive: true });
   if (options.json) {

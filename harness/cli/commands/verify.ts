@@ -45,10 +45,16 @@ export async function runVerify(files: string[], options: VerifyOptions, io: Cli
   if (options.threshold > trusted.size) {
     throw new UsageError(`--threshold ${options.threshold} exceeds the ${trusted.size} trusted key(s)`);
   }
-  if (files.length > 1) return verifyMany(files, trusted, options, io);
+  const lotOptions = options.attestations !== undefined || options.manifest !== undefined;
+  if (files.length > 1) {
+    if (lotOptions) throw new UsageError('--attestations and --manifest check one lot certificate: give a single file');
+    return verifyMany(files, trusted, options, io);
+  }
   const file = files[0]!;
   const certificateResult = await verifyIfCertificate(file, trusted, options, io);
   if (certificateResult !== undefined) return certificateResult;
+  // Not silently ignored: someone who gave them expected a lot certificate here.
+  if (lotOptions) throw new UsageError(`${file} is not a lot certificate: --attestations and --manifest apply to lot certificates only`);
   const outcome = await verifyAttestationFile(file, trusted, options.threshold);
   if (options.json) {
     io.out(JSON.stringify({ valid: outcome.valid, keyids: outcome.keyids, reasons: outcome.reasons, summary: outcome.summary }) + '\n');

@@ -1,7 +1,7 @@
 // lot certify and verify of certificates, end to end, with unit attestations
 // built from the attestation fixture (serial numbers of our choosing).
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,26 @@ describe('lot certify', () => {
     expect(result.ignoredSerials).toHaveLength(2);
     const verify = await tppverify(['verify', result.certificate, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', units, '--manifest', manifestFile, '--json']);
     expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true, summary: { kind: 'lot-certificate', outcome: 'certified' } });
+  });
+
+  it('skips an unreadable entry with a note instead of giving up on the lot', async () => {
+    const folder = path.join(work, 'units-with-bad-entry');
+    mkdirSync(folder);
+    for (const serial of SERIALS) writeFileSync(path.join(folder, `${serial}.dsse.pb`), readFileSync(path.join(units, `${serial}.dsse.pb`)));
+    symlinkSync(path.join(work, 'nowhere.dsse.pb'), path.join(folder, 'dangling.dsse.pb'));
+    mkdirSync(path.join(folder, 'a-folder.dsse.pb'));
+    const run = await tppverify(['lot', 'certify', manifestFile, '--attestations', folder, '--key', path.join(keys, 'tppverify-private.pem'), '--nonce', NONCE, '--sample', '3', '--out', path.join(work, 'cert-bad-entry'), '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).outcome).toBe('certified');
+    expect(run.stderr).toMatch(/skipped .*dangling\.dsse\.pb: /);
+    expect(run.stderr).toMatch(/skipped .*a-folder\.dsse\.pb: .*not a regular file/);
+  });
+
+  it('verify refuses --manifest or --attestations for anything but one lot certificate', async () => {
+    const unit = path.join(units, `${SERIALS[0]}.dsse.pb`);
+    const run = await tppverify(['verify', unit, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--manifest', manifestFile]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/is not a lot certificate: --attestations and --manifest apply to lot certificates only/);
   });
 
   it('is incomplete when a sampled unit has no attestation, naming the unit', async () => {
