@@ -112,7 +112,9 @@ export function envelopeFromJson(text: string): Envelope {
 
 /** Either rendering of an envelope: the JSON one starts with '{', the protobuf one with field 1's tag. */
 export function decodeEnvelopeAnyForm(bytes: Uint8Array): Envelope {
-  return bytes[0] === 0x7b /* '{' */ ? envelopeFromJson(Buffer.from(bytes).toString('utf8')) : decodeEnvelope(bytes);
+  // JSON starts with '{', or with a UTF-8 byte-order mark that the JSON reader then refuses by name.
+  const json = bytes[0] === 0x7b /* '{' */ || (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
+  return json ? envelopeFromJson(Buffer.from(bytes).toString('utf8')) : decodeEnvelope(bytes);
 }
 
 export interface SignatureCheck {

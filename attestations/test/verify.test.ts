@@ -28,6 +28,16 @@ describe('a valid attestation', () => {
     expect(verifyAttestationBytes(json, trusted).valid).toBe(true);
   });
 
+  it('refuses the JSON rendering with a byte-order mark or a repeated key, saying which', () => {
+    const json = envelopeToJson(decodeEnvelope(valid));
+    const withBom = verifyAttestationBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]), trusted);
+    expect(withBom.valid).toBe(false);
+    expect(withBom.reasons.join()).toMatch(/byte-order mark/);
+    const repeated = verifyAttestationBytes(Buffer.from(json.replace('{', '{"payloadType":"x",')), trusted);
+    expect(repeated.valid).toBe(false);
+    expect(repeated.reasons.join()).toMatch(/payloadType: key appears twice/);
+  });
+
   it('keeps every recorded field through encoding (nothing silently dropped)', () => {
     const statement = fixtureStatement();
     const decoded = decodeStatement(encodeStatement(statement));
