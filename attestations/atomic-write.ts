@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { link, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { OutputPathError } from './errors.js';
+import { fsReason, OutputPathError } from './errors.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the new file, e.g. 0o600 for private keys. */
@@ -45,31 +45,6 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string, o
   } finally {
     await dirHandle.close();
   }
-}
-
-const FS_REASONS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOENT: 'no such file or folder',
-  ENOTDIR: 'a component of the path is not a folder',
-  EEXIST: 'it exists and is not a folder',
-  EISDIR: 'it is a folder',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  ENAMETOOLONG: 'the name is too long',
-};
-
-/** A file-system error's code in words, for one-line messages ("permission denied"). */
-export function fsReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return (code && FS_REASONS[code]) ?? (error instanceof Error ? error.message : String(error));
-}
-
-/** True for the errors of file-system calls (they carry an errno code such as EACCES). */
-export function isFsError(error: unknown): error is NodeJS.ErrnoException {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && code in FS_REASONS;
 }
 
 /** Creates and removes a file in `dir`: permissions, read-only mounts and quotas show here, not after a measurement. */

@@ -3,7 +3,7 @@
 // returned cut short. Synchronous: a few small reads, and verify reads
 // thousands of files in a row.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { fsReason } from './atomic-write.js';
+import { fsReason } from './errors.js';
 
 export type BoundedRead = { bytes: Buffer; mode: number } | { tooLargeBytes: number };
 

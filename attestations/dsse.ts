@@ -3,7 +3,7 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { envelopeType, TO_OBJECT } from './schema.js';
 import type { SigningKey } from './keys.js';
-import { parseStrictJson } from './strict-json.js';
+import { parseStrictJson, StrictJsonError } from './strict-json.js';
 
 export interface EnvelopeSignature {
   sig: Uint8Array;
@@ -87,8 +87,8 @@ export function envelopeFromJson(text: string): Envelope {
   try {
     value = parseStrictJson(text);
   } catch (error) {
-    const where = (error as { path?: string }).path;
-    throw new EnvelopeFormatError(`not a DSSE envelope: ${where ? `${where}: ` : ''}${(error as Error).message}`);
+    if (!(error instanceof StrictJsonError)) throw error;
+    throw new EnvelopeFormatError(`not a DSSE envelope: ${error.path ? `${error.path}: ` : ''}${error.message}`);
   }
   const object = value as Record<string, unknown>;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new EnvelopeFormatError('not a DSSE envelope: not a JSON object');

@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { readFileWithin } from './bounded-read.js';
-import { KeyError } from './errors.js';
+import { fsReason, KeyError } from './errors.js';
 
 export const PRIVATE_KEY_FILE = 'tppverify-private.pem';
 export const PUBLIC_KEY_FILE = 'tppverify-public.pem';
@@ -140,7 +140,7 @@ export async function loadTrustedKeys(files: readonly string[], trustDir?: strin
     try {
       names = await readdir(trustDir);
     } catch (error) {
-      throw new KeyError(`cannot read trust folder ${trustDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new KeyError(`cannot read trust folder ${trustDir}: ${fsReason(error)}`);
     }
     all.push(...names.filter((n) => n.endsWith('.pem')).sort().map((n) => path.join(trustDir, n)));
   }

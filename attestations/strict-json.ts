@@ -2,6 +2,7 @@
 // keys win silently, while other parsers keep the first: a file whose digest
 // is signed must not mean different things to different readers. A leading
 // byte-order mark is refused by name rather than as an invisible character.
+import { readFileWithin } from './bounded-read.js';
 
 /** Why a text is not acceptable JSON; `path` names the offending key where there is one ("peakDenseTops.FP8"). */
 export class StrictJsonError extends Error {
@@ -19,7 +20,7 @@ const BYTE_ORDER_MARK = '\uFEFF';
 const MAX_MESSAGE_CHARS = 160;
 
 /** Control and non-ASCII characters as \uXXXX, so a message never writes raw bytes to a terminal. */
-export function printable(text: string): string {
+function printable(text: string): string {
   return text.replace(/[^\x20-\x7E]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -44,8 +45,15 @@ export function findDuplicateKey(text: string): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') {
-      let end = i + 1;
-      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      // Jump to the next quote not escaped by an odd run of backslashes (long
+      // base64 payloads make a character-by-character walk the slow part).
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        let backslashes = 0;
+        while (text[end - 1 - backslashes] === '\\') backslashes++;
+        if (backslashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
       if (expectKey) {
         const top = stack[stack.length - 1]!;
         const key = JSON.parse(text.slice(i, end + 1)) as string;
@@ -78,7 +86,7 @@ export function findDuplicateKey(text: string): string | undefined {
  */
 const UNSAFE_TEXT = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
 /** Longer than any name, part number or reference a report needs. */
-export const MAX_TEXT_CHARS = 1024;
+const MAX_TEXT_CHARS = 1024;
 
 /** Why a text field is unacceptable, or undefined when it is fine. */
 export function textProblem(value: string): string | undefined {
@@ -108,4 +116,25 @@ export function parseStrictJson(text: string): unknown {
   const duplicate = findDuplicateKey(text);
   if (duplicate !== undefined) throw new StrictJsonError('key appears twice in one object', duplicate);
   return value;
+}
+
+/**
+ * Reads a JSON input file (declaration, lab file, lot manifest): its size
+ * bounded before reading, valid UTF-8, strict JSON. Every refusal goes through
+ * the caller's `refuse(fieldPath, detail)`, so each kind of file keeps its own error class.
+ */
+export function readStrictJsonFile(
+  file: string,
+  maxBytes: number,
+  what: string,
+  refuse: (fieldPath: string, detail: string) => Error,
+): { value: unknown; bytes: Buffer } {
+  const read = readFileWithin(file, maxBytes, { what, toError: (message) => refuse('', message) });
+  if ('tooLargeBytes' in read) throw refuse('', `the file is ${read.tooLargeBytes} bytes; a ${what} may be at most ${maxBytes} bytes`);
+  try {
+    return { value: parseStrictJson(decodeUtf8Strict(read.bytes)), bytes: read.bytes };
+  } catch (error) {
+    if (error instanceof StrictJsonError) throw refuse(error.path, error.message);
+    throw error;
+  }
 }

@@ -36,7 +36,8 @@ if [ "$last_rc" -ne 0 ]; then
   step bench-bandwidth $cli bench --device "$device" --suite bandwidth --json
 fi
 step sweep $cli bench --device "$device" --suite throughput --sweep --seconds-per-trial 0.02 --json
-model=$(node -e 'try{const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(r.device.model)}catch{console.log("")}' "$out/bench.out")
+# The model from the device listing, written before any measurement (a failed bench leaves no bench.out).
+model=$(node -e 'try{const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(r.backends.flatMap((b)=>b.devices).find((d)=>d.id===process.argv[2])?.model??"")}catch{console.log("")}' "$out/devices.out" "$device")
 case "$model" in
   *H200*) declaration=harness/declaration/examples/h200-sxm.json ;;
   *H100*) declaration=harness/declaration/examples/h100-sxm.json ;;
@@ -52,12 +53,12 @@ const fs = require("fs");
 const out = process.argv[1];
 // The full bench, or else whatever its per-format and bandwidth reruns returned.
 const read = (name) => { try { return JSON.parse(fs.readFileSync(`${out}/${name}.out`)); } catch { return null; } };
-const parts = [read("bench")].filter(Boolean);
-if (!parts.length) for (const f of fs.readdirSync(out)) if (/^bench-.*\.out$/.test(f)) { const p = read(f.slice(0, -4)); if (p) parts.push(p); }
+const full = read("bench");
+const parts = full ? [full] : fs.readdirSync(out).filter((f) => /^bench-.*\.out$/.test(f)).map((f) => read(f.slice(0, -4))).filter(Boolean);
 try {
   if (!parts.length) throw new Error("no bench output parsed");
   const r = { device: parts[0].device, bandwidth: parts.find((p) => p.bandwidth)?.bandwidth, throughput: parts.flatMap((p) => p.throughput ?? []) };
-  const lines = [`${r.device.id} ${r.device.model}${parts.length > 1 || !read("bench") ? " (from per-format reruns: the full bench failed)" : ""}`];
+  const lines = [`${r.device.id} ${r.device.model}${full ? "" : " (from per-format reruns: the full bench failed)"}`];
   for (const k of r.bandwidth?.kernels ?? []) lines.push(`bandwidth ${k.name.padEnd(6)} median ${k.gbps.median.toFixed(0)} GB/s best ${k.gbps.best.toFixed(0)} (${k.trials} trials)`);
   for (const t of r.throughput ?? []) lines.push(t.available
     ? `${t.format.padEnd(11)} ${t.engine.padEnd(18)} ${t.tops.median.toFixed(1)} TOPS  ${t.opsPerClockPerUnit.toFixed(0)} ops/clk/SM  ${t.clockMhz.toFixed(0)} MHz  ${t.units} SMs`

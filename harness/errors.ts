@@ -5,6 +5,8 @@ export const EXIT_OK = 0;
 /** An unexpected fault in tppverify itself. */
 export const EXIT_INTERNAL = 1;
 export const EXIT_USAGE = 2;
+/** verify and report: the attestation was read but does not verify. */
+export const EXIT_INVALID = 1;
 export const EXIT_MEASUREMENT = 3;
 
 export abstract class TppverifyError extends Error {

@@ -1,6 +1,5 @@
 // The lab's identity for the report (--lab FILE), read strictly.
-import { readFileWithin } from '../attestations/bounded-read.js';
-import { decodeUtf8Strict, parseStrictJson, StrictJsonError, textProblem } from '../attestations/strict-json.js';
+import { readStrictJsonFile, textProblem } from '../attestations/strict-json.js';
 import { UsageError } from './errors.js';
 
 export interface LabInfo {
@@ -24,28 +23,37 @@ export function labFieldFromOption(flag: string, value: string): string {
   return value;
 }
 
+/** A refused lab file, naming the field and (when read from one) the file. */
+export class LabFileError extends UsageError {
+  constructor(
+    readonly fieldPath: string,
+    readonly detail: string,
+    readonly file?: string,
+  ) {
+    super(`lab file${file ? ` ${file}` : ''}: ${fieldPath ? `${fieldPath}: ` : ''}${detail}`);
+  }
+}
+
 export function labFromJson(value: unknown): LabInfo {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('lab file: expected a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new LabFileError('', 'expected a JSON object');
   const out: LabInfo = { ...EMPTY_LAB };
   for (const [key, field] of Object.entries(value)) {
-    if (!(LAB_FIELDS as readonly string[]).includes(key)) throw new UsageError(`lab file: ${key}: unknown field (known: ${LAB_FIELDS.join(', ')})`);
-    if (typeof field !== 'string') throw new UsageError(`lab file: ${key}: expected a string`);
+    if (!(LAB_FIELDS as readonly string[]).includes(key)) throw new LabFileError(key, `unknown field (known: ${LAB_FIELDS.join(', ')})`);
+    if (typeof field !== 'string') throw new LabFileError(key, 'expected a string');
     const problem = textProblem(field);
-    if (problem) throw new UsageError(`lab file: ${key}: ${problem}`);
+    if (problem) throw new LabFileError(key, problem);
     out[key as keyof LabInfo] = field;
   }
   return out;
 }
 
 export async function readLabFile(file: string): Promise<LabInfo> {
-  const read = readFileWithin(file, MAX_LAB_FILE_BYTES, { what: 'lab file', toError: (message) => new UsageError(message) });
-  if ('tooLargeBytes' in read) throw new UsageError(`lab file ${file} is over ${MAX_LAB_FILE_BYTES} bytes`);
+  const { value } = readStrictJsonFile(file, MAX_LAB_FILE_BYTES, 'lab file', (path, detail) => new LabFileError(path, detail, file));
   try {
-    return labFromJson(parseStrictJson(decodeUtf8Strict(read.bytes)));
+    return labFromJson(value);
   } catch (error) {
-    if (error instanceof StrictJsonError) throw new UsageError(`lab file ${file}: ${error.path ? `${error.path}: ` : ''}${error.message}`);
     // Name the file: a run reads several inputs.
-    if (error instanceof UsageError) throw new UsageError(error.message.replace(/^lab file: /, `lab file ${file}: `));
+    if (error instanceof LabFileError) throw new LabFileError(error.fieldPath, error.detail, file);
     throw error;
   }
 }

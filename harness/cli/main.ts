@@ -16,8 +16,7 @@ import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
 import { runVerify } from './commands/verify.js';
-import { KeyError, OutputPathError, UnreadableAttestationError } from '../../attestations/errors.js';
-import { fsReason, isFsError } from '../../attestations/atomic-write.js';
+import { fsReason, isFsError, KeyError, OutputPathError, UnreadableAttestationError } from '../../attestations/errors.js';
 import { processIo } from './io.js';
 
 /** Plain decimal notation only ("16", "0.02", "1e3"): Number() would also take "0x10" or "". */

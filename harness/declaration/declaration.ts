@@ -1,7 +1,6 @@
 // Reads an exporter's declaration (proto/tppverify/v1/declaration.proto, in
 // its canonical JSON form) strictly: every problem names its field path.
-import { readFileWithin } from '../../attestations/bounded-read.js';
-import { decodeUtf8Strict, parseStrictJson, StrictJsonError, textProblem } from '../../attestations/strict-json.js';
+import { parseStrictJson, readStrictJsonFile, StrictJsonError, textProblem } from '../../attestations/strict-json.js';
 import { FORMATS, isFormat, type Format } from '../tpp/formats.js';
 import { UsageError } from '../errors.js';
 
@@ -185,15 +184,11 @@ export interface LoadedDeclaration {
 
 /** Reads a declaration file, refusing one over MAX_DECLARATION_BYTES before reading it. */
 export async function readDeclarationFile(file: string): Promise<LoadedDeclaration> {
-  const read = readFileWithin(file, MAX_DECLARATION_BYTES, { what: 'declaration', toError: (message) => new DeclarationError('', message) });
-  if ('tooLargeBytes' in read) {
-    throw new DeclarationError('', `${file} is ${read.tooLargeBytes} bytes; a declaration may be at most ${MAX_DECLARATION_BYTES} bytes`);
-  }
+  const { value, bytes } = readStrictJsonFile(file, MAX_DECLARATION_BYTES, 'declaration', (path, detail) => new DeclarationError(path, detail, file));
   try {
-    return { declaration: parseDeclaration(decodeUtf8Strict(read.bytes)), bytes: read.bytes };
+    return { declaration: declarationFromJson(value), bytes };
   } catch (error) {
     if (error instanceof DeclarationError) throw new DeclarationError(error.fieldPath, error.detail, file);
-    if (error instanceof StrictJsonError) throw new DeclarationError('', error.message, file);
     throw error;
   }
 }

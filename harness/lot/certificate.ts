@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import protobuf from 'protobufjs';
 import { sha256Hex } from '../../attestations/statement.js';
-import { fsReason } from '../../attestations/atomic-write.js';
+import { fsReason } from '../../attestations/errors.js';
 import { readAttestationFile, verifyAttestationBytes } from '../../attestations/verify.js';
 import { UsageError } from '../errors.js';
 import type { LotManifest, LotUnit } from './manifest.js';

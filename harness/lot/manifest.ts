@@ -1,7 +1,6 @@
 // Lot manifests (proto/tppverify/v1/lot.proto), read strictly.
 import { createHash } from 'node:crypto';
-import { readFileWithin } from '../../attestations/bounded-read.js';
-import { decodeUtf8Strict, parseStrictJson, StrictJsonError, textProblem } from '../../attestations/strict-json.js';
+import { readStrictJsonFile, textProblem } from '../../attestations/strict-json.js';
 import { UsageError } from '../errors.js';
 
 export interface LotUnit {
@@ -83,15 +82,10 @@ export interface LoadedManifest {
 }
 
 export async function readManifestFile(file: string): Promise<LoadedManifest> {
-  const read = readFileWithin(file, MAX_MANIFEST_BYTES, { toError: (message) => new ManifestError('', message) });
-  if ('tooLargeBytes' in read) throw new ManifestError('', `${file} is over ${MAX_MANIFEST_BYTES} bytes`);
-  const bytes = read.bytes;
+  const { value, bytes } = readStrictJsonFile(file, MAX_MANIFEST_BYTES, 'manifest', (path, detail) => new ManifestError(path, detail, file));
   try {
-    const manifest = manifestFromJson(parseStrictJson(decodeUtf8Strict(bytes)));
-    return { manifest, sha256: createHash('sha256').update(bytes).digest('hex') };
+    return { manifest: manifestFromJson(value), sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (error) {
-    // Name the file in every refusal.
-    if (error instanceof StrictJsonError) throw new ManifestError(error.path, error.message, file);
     if (error instanceof ManifestError) throw new ManifestError(error.fieldPath, error.detail, file);
     throw error;
   }

@@ -12,6 +12,20 @@ export interface ReportSignature {
   verified: boolean | null;
 }
 
+/** The envelope's signatures, and whether trusted keys were given to check them. */
+export interface ReportSignatures {
+  checked: boolean;
+  entries: ReportSignature[];
+}
+
+export type SignatureStatus = 'unchecked' | 'verified' | 'failed';
+
+/** One answer for the banner and the exit code: an envelope with no signature that verifies has failed. */
+export function signatureStatus(signatures: ReportSignatures): SignatureStatus {
+  if (!signatures.checked) return 'unchecked';
+  return signatures.entries.some((s) => s.verified === true) ? 'verified' : 'failed';
+}
+
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function table(header: string[], rows: string[][]): string {
@@ -69,20 +83,23 @@ function telemetryChart(phase: string, json: string): string {
 }
 
 /** A banner at the top whenever the signatures were not shown to verify: the page must not pass for evidence. */
-function signatureBanner(signatures: ReportSignature[]): string {
-  if (signatures.some((s) => s.verified === true)) return '';
-  if (signatures.length && signatures.every((s) => s.verified === null)) {
-    return '<p class="verdict warn">SIGNATURES NOT CHECKED: no trusted key was given when this page was made; check the file with tppverify verify</p>';
+function signatureBanner(signatures: ReportSignatures): string {
+  switch (signatureStatus(signatures)) {
+    case 'verified':
+      return '';
+    case 'unchecked':
+      return '<p class="verdict warn">SIGNATURES NOT CHECKED: no trusted key was given when this page was made; check the file with tppverify verify</p>';
+    case 'failed':
+      return '<p class="verdict bad">NO SIGNATURE VERIFIES with the trusted keys given: the content below may have been altered; do not rely on it</p>';
   }
-  return '<p class="verdict bad">NO SIGNATURE VERIFIES with the trusted keys given: the content below may have been altered; do not rely on it</p>';
 }
 
-function signaturesSection(signatures: ReportSignature[]): string {
+function signaturesSection(signatures: ReportSignatures): string {
   return `<h2>Signatures</h2>
-${table(['key id', 'verified'], signatures.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}`;
+${table(['key id', 'verified'], signatures.entries.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}`;
 }
 
-export function renderReportHtml(statement: Statement, signatures: ReportSignature[]): string {
+export function renderReportHtml(statement: Statement, signatures: ReportSignatures): string {
   const p = statement.predicate;
   const subject = statement.subject[0];
   const fact = (name: string) => subject?.identity.find((f) => f.name === name)?.value ?? '';
@@ -142,7 +159,7 @@ ${signaturesSection(signatures)}
 `;
 }
 
-export function renderCertificateHtml(certificate: LotCertificate, signatures: ReportSignature[]): string {
+export function renderCertificateHtml(certificate: LotCertificate, signatures: ReportSignatures): string {
   const c = certificate;
   const outcomeClass = c.outcome === 'certified' ? 'ok' : c.outcome === 'incomplete' ? 'warn' : 'bad';
   return `<!doctype html>

@@ -124,7 +124,7 @@ describe('declaration files', () => {
   it('refuses a file over 1 MiB before parsing it', async () => {
     const file = path.join(scratch, 'huge.json');
     writeFileSync(file, ' '.repeat(MAX_DECLARATION_BYTES + 1));
-    await expect(readDeclarationFile(file)).rejects.toThrow(/is 1048577 bytes; a declaration may be at most 1048576 bytes/);
+    await expect(readDeclarationFile(file)).rejects.toThrow(/huge\.json: the file is 1048577 bytes; a declaration may be at most 1048576 bytes/);
   });
 
   it('keeps the exact bytes it read', async () => {

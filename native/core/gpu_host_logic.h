@@ -127,4 +127,25 @@ inline uint64_t iterationsFor(double calibrationSeconds, uint64_t calibrationIte
   return std::max(step, iterations - iterations % step);
 }
 
+// ---- matrix-unit kernels (mma.sync, wgmma, MFMA): the accumulator rule ----
+// Operands are all 1 (every product exactly 1.0). Each kernel checks its
+// accumulators against their exact value and restarts them from zero after
+// every period, so no accumulator exceeds kLargestCheckedValue: exact even
+// where a tensor core keeps only about 14 accumulator bits (Hopper FP8:
+// DeepSeek-V3 technical report §3.3.2), and far from the 24-bit limit below
+// which truncated alignment keeps every product (Fasi et al. 2021). tcgen05
+// is the exception: its accumulators live in tensor memory and are read back
+// once, after the trial, so its iteration cap is what keeps them exact.
+inline constexpr int kLargestCheckedValue = 2048;
+// Register-accumulating kernels (mma.sync, MFMA): 64 iterations, each adding at most K = 32.
+inline constexpr int kIterationsPerPeriod = 64;
+// No trial runs longer than this many loop iterations, whatever the calibration says.
+inline constexpr uint64_t kMaxTrialIterations = uint64_t(1) << 32;
+// The calibration run's iterations: long enough to time against launch
+// overhead, and a whole number of periods for every kernel (periods are 1, 16 or 64).
+inline constexpr uint64_t kCalibrationIterations = 1024;
+
+// Operations of one M×N×K matrix instruction: a multiply and an add per product.
+constexpr double opsPerMatrixInstruction(int m, int n, int k) { return 2.0 * m * n * k; }
+
 }  // namespace tppverify::gpu

@@ -22,13 +22,7 @@ constexpr int kThreadsPerBlock = kWarpsPerBlock * 32;
 constexpr int kBlocksPerSm = 2;
 // Independent accumulators per warp hide the mma latency.
 constexpr int kAccumulators = 8;
-// Iterations between checks: each adds at most K = 32 to an accumulator, so
-// 64 of them stay within kLargestCheckedValue (2,048).
-constexpr int kIterationsPerPeriod = 64;
 constexpr double kTargetTrialSeconds = 0.05;
-// The calibration run's iterations: long enough to time against launch
-// overhead, and a whole number of periods for every case (periods are 1, 16 or 64).
-constexpr uint64_t kCalibrationIterations = 1024;
 
 
 // ---- one struct per instruction: registers, operand values, the asm ----
@@ -124,19 +118,20 @@ template <typename Op, typename Operand>
 __global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(Operand a, Operand b, uint64_t iterations,
                                                                BlockRecord* records, int corruptBlock) {
   using Acc = typename Op::Acc;
-  const Acc expected = Acc(kIterationsPerPeriod * Op::kK);
+  static_assert(gpu::kIterationsPerPeriod * Op::kK <= gpu::kLargestCheckedValue, "a period must keep the accumulators small");
+  const Acc expected = Acc(gpu::kIterationsPerPeriod * Op::kK);
   Acc acc[kAccumulators][Op::kAccRegs];
   unsigned bad = 0;
   __syncthreads();
   stampStart(records);
 #pragma unroll 1
-  for (uint64_t period = 0; period < iterations / kIterationsPerPeriod; ++period) {
+  for (uint64_t period = 0; period < iterations / gpu::kIterationsPerPeriod; ++period) {
 #pragma unroll
     for (int k = 0; k < kAccumulators; ++k)
 #pragma unroll
       for (int r = 0; r < Op::kAccRegs; ++r) acc[k][r] = 0;
 #pragma unroll 2
-    for (int it = 0; it < kIterationsPerPeriod; ++it) {
+    for (int it = 0; it < gpu::kIterationsPerPeriod; ++it) {
 #pragma unroll
       for (int k = 0; k < kAccumulators; ++k) Op::mma(acc[k], a, b);
     }
@@ -163,7 +158,7 @@ void launchF64(int blocks, uint64_t iterations, BlockRecord* records, int corrup
 
 template <typename Op>
 constexpr double opsPerMma(int m, int n) {
-  return 2.0 * m * n * Op::kK;
+  return gpu::opsPerMatrixInstruction(m, n, Op::kK);
 }
 
 TensorCase mmaCase(const char* format, const char* engine, int minCc, double ops,
@@ -176,8 +171,8 @@ TensorCase mmaCase(const char* format, const char* engine, int minCc, double ops
   c.instructionsPerBlockIteration = kWarpsPerBlock * kAccumulators;
   c.threadsPerBlock = kThreadsPerBlock;
   c.blocksPerSm = kBlocksPerSm;
-  c.maxIterations = kMaxTrialIterations;
-  c.iterationsPerPeriod = kIterationsPerPeriod;
+  c.maxIterations = gpu::kMaxTrialIterations;
+  c.iterationsPerPeriod = gpu::kIterationsPerPeriod;
   c.launch = launch;
   return c;
 }
@@ -302,7 +297,7 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
     }
     const std::string label = c.format + "/" + c.engine;
     // Calibrate the iteration count for the requested trial length.
-    const uint64_t probe = std::min<uint64_t>(kCalibrationIterations, c.maxIterations);
+    const uint64_t probe = std::min<uint64_t>(gpu::kCalibrationIterations, c.maxIterations);
     // One period first, untimed: the first launch loads the kernel's code.
     if (runTrial(c, blocks, c.iterationsPerPeriod, records, -1, timer, false).mismatches) {
       throw VerificationError(label, "accumulators wrong in the first launch");

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "../core/gpu_host_logic.h"
+
 namespace tppverify::cuda {
 
 struct BlockRecord {
@@ -44,16 +46,6 @@ __device__ inline void stampEnd(BlockRecord* records) {
 }
 #endif
 
-// Operands are all 1 (every product exactly 1.0), and each kernel checks its
-// accumulators against their exact value and restarts them from zero after
-// every period of iterations, so no accumulator exceeds kLargestCheckedValue.
-// That stays exact where a tensor core keeps only about 14 accumulator bits
-// (Hopper FP8: DeepSeek-V3 technical report §3.3.2) and far from the 24-bit
-// limit below which truncated alignment keeps every product (Fasi et al. 2021).
-inline constexpr double kLargestCheckedValue = 2048;
-// No trial runs longer than this many loop iterations, whatever the calibration says.
-inline constexpr uint64_t kMaxTrialIterations = uint64_t(1) << 32;
-
 struct TensorCase {
   std::string format;                // "FP16", "FP64_TENSOR", ...
   std::string engine;                // "mma.sync", "wgmma.n256.wg2", ...
@@ -63,7 +55,7 @@ struct TensorCase {
   double instructionsPerBlockIteration = 0;
   int threadsPerBlock = 0;
   int blocksPerSm = 1;
-  uint64_t maxIterations = 1;        // caps a trial's length
+  uint64_t maxIterations = 1;        // caps a trial's length (for tcgen05 also what keeps it exact)
   uint64_t iterationsPerPeriod = 1;  // accumulators are checked and restarted after this many
   void (*launch)(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) = nullptr;
 };

@@ -30,7 +30,7 @@ __device__ uint64_t matrixDescriptor(const void* smem) {
 #endif
 
 // Trips between checks: each adds 4 × K ≤ 128 to an accumulator, so 16 of them
-// stay within kLargestCheckedValue (2,048).
+// stay within gpu::kLargestCheckedValue (2,048).
 constexpr int kTripsPerPeriod = 16;
 
 template <typename Op>
@@ -46,6 +46,7 @@ __global__ void __launch_bounds__(kWarpgroupThreads) wgmmaKernel(uint32_t one, u
   __syncthreads();
   const uint64_t descA = matrixDescriptor(tiles);
   const uint64_t descB = matrixDescriptor(reinterpret_cast<const uint8_t*>(tiles) + kATileBytes);
+  static_assert(kTripsPerPeriod * kWgmmaPerTrip * Op::kK <= gpu::kLargestCheckedValue, "a period must keep the accumulators small");
   const Acc expected = Acc(kTripsPerPeriod * kWgmmaPerTrip * Op::kK);
   Acc d[Op::kAccRegs];
 #pragma unroll
@@ -92,11 +93,11 @@ TensorCase makeCase(const char* format, int warpgroupsPerSm) {
   c.engine = "wgmma.n" + std::to_string(Op::kN) + ".wg" + std::to_string(warpgroupsPerSm);
   c.minComputeCapability = 90;
   c.onlyComputeCapability = 90;
-  c.opsPerInstruction = 2.0 * 64 * Op::kN * Op::kK;
+  c.opsPerInstruction = gpu::opsPerMatrixInstruction(64, Op::kN, Op::kK);
   c.instructionsPerBlockIteration = kWgmmaPerTrip;
   c.threadsPerBlock = kWarpgroupThreads;
   c.blocksPerSm = warpgroupsPerSm;
-  c.maxIterations = kMaxTrialIterations;
+  c.maxIterations = gpu::kMaxTrialIterations;
   c.iterationsPerPeriod = kTripsPerPeriod;
   c.launch = launchWgmma<Op, One>;
   return c;

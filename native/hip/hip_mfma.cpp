@@ -141,17 +141,16 @@ struct XF32 {  // 16x16x8 xf32 (TF32)
 
 template <typename Op>
 constexpr double opsPerMfma(int m, int n) {
-  return 2.0 * m * n * Op::kK;
+  return gpu::opsPerMatrixInstruction(m, n, Op::kK);
 }
 
-// Accumulators are checked against their exact value and restarted from zero
-// every period: 64 iterations add at most 64 × 32 = 2,048, exact in any
-// accumulator width a matrix core keeps (the CUDA kernels' rule, tensor_case.cuh).
-constexpr int kIterationsPerPeriod = 64;
+// The accumulator rule shared with the CUDA kernels (gpu_host_logic.h).
+using gpu::kIterationsPerPeriod;
 
 template <typename Op>
 __global__ void __launch_bounds__(kThreadsPerBlock) mfmaKernel(uint64_t iterations, Record* records, int corruptBlock) {
   using Element = std::remove_reference_t<decltype(typename Op::Acc{}[0])>;
+  static_assert(kIterationsPerPeriod * Op::kK <= gpu::kLargestCheckedValue, "a period must keep the accumulators small");
   const Element expected = Element(kIterationsPerPeriod * Op::kK);
   typename Op::Acc acc[kAccumulators];
   unsigned bad = 0;
@@ -201,8 +200,6 @@ void launch(int blocks, uint64_t iterations, Record* records, int corruptBlock) 
   mfmaKernel<Op><<<blocks, kThreadsPerBlock>>>(iterations, records, corruptBlock);
 }
 
-// No trial runs longer than this many iterations, whatever the calibration says.
-constexpr uint64_t kMaxTrialIterations = uint64_t(1) << 32;
 const Case kCases[] = {
     {"FP64_TENSOR", "mfma.f64.16x16x4", Family::Any, opsPerMfma<F64>(16, 16), launch<F64>},
     {"TF32", "mfma.f32.16x16x8_xf32", Family::Cdna3, opsPerMfma<XF32>(16, 16), launch<XF32>},
@@ -280,12 +277,12 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
     const std::string label = std::string(c.format) + "/" + c.engine;
     double seconds = 0, mhz = 0;
     std::set<unsigned> cus;
-    const uint64_t probe = 1024;  // whole periods, long enough to time against launch overhead
+    const uint64_t probe = gpu::kCalibrationIterations;
     // One period first, untimed: the first launch loads the code object.
     if (trial(c, kIterationsPerPeriod, -1, false, seconds, mhz, cus)) throw VerificationError(label, "accumulators wrong in the first launch");
     if (trial(c, probe, -1, false, seconds, mhz, cus)) throw VerificationError(label, "accumulators wrong in the calibration run");
     const double target = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
-    const uint64_t iterations = gpu::iterationsFor(seconds, probe, target, probe, kMaxTrialIterations, kIterationsPerPeriod);
+    const uint64_t iterations = gpu::iterationsFor(seconds, probe, target, probe, gpu::kMaxTrialIterations, kIterationsPerPeriod);
     // Each wave issues kAccumulators MFMAs per iteration; a block holds four waves.
     out.opsPerTrial = double(blocks) * (kThreadsPerBlock / 64) * kAccumulators * double(iterations) * c.opsPerInstruction;
     for (int t = 0; t <= request.trials; ++t) {

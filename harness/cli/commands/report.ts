@@ -8,10 +8,9 @@ import { verifySignatures } from '../../../attestations/dsse.js';
 import { loadTrustedKeys } from '../../../attestations/keys.js';
 import { decodeSignedDocument } from '../../signed-document.js';
 import { readAttestationFile } from '../../../attestations/verify.js';
-import { DeviceUnavailableError, EXIT_OK, UsageError } from '../../errors.js';
-import { EXIT_INVALID } from './verify.js';
+import { DeviceUnavailableError, EXIT_INVALID, EXIT_OK, UsageError } from '../../errors.js';
 import { runChromium } from '../../report/chromium.js';
-import { renderCertificateHtml, renderReportHtml, type ReportSignature } from '../../report/html.js';
+import { renderCertificateHtml, renderReportHtml, signatureStatus, type ReportSignatures } from '../../report/html.js';
 import type { CliIo } from '../io.js';
 
 /** The key files a trust folder holds (a folder that cannot be listed is reported when the keys are loaded). */
@@ -46,15 +45,13 @@ export async function runReport(file: string, options: ReportOptions, io: CliIo)
     throw new UsageError(`${file}: ${(error as Error).message}`);
   }
   const { envelope } = document;
-  const render = (signatures: ReportSignature[]) =>
-    document.kind === 'attestation' ? renderReportHtml(document.statement, signatures) : renderCertificateHtml(document.certificate, signatures);
-  let signatures: ReportSignature[] = envelope.signatures.map((s) => ({ keyid: s.keyid, verified: null }));
+  let signatures: ReportSignatures = { checked: false, entries: envelope.signatures.map((s) => ({ keyid: s.keyid, verified: null })) };
   if (options.pubkey.length || options.trust) {
-    const trusted = await loadTrustedKeys(options.pubkey, options.trust);
-    const check = verifySignatures(envelope, trusted, 1);
-    signatures = envelope.signatures.map((s) => ({ keyid: s.keyid, verified: check.keyids.includes(s.keyid) }));
+    const check = verifySignatures(envelope, await loadTrustedKeys(options.pubkey, options.trust), 1);
+    signatures = { checked: true, entries: envelope.signatures.map((s) => ({ keyid: s.keyid, verified: check.keyids.includes(s.keyid) })) };
   }
-  const html = render(signatures);
+  const html =
+    document.kind === 'attestation' ? renderReportHtml(document.statement, signatures) : renderCertificateHtml(document.certificate, signatures);
   const htmlFile = options.html ?? path.join(path.dirname(options.pdf!), `.${path.basename(options.pdf!)}.html`);
   await writeFileAtomic(htmlFile, html);
   if (options.html) io.out(`wrote ${options.html}\n`);
@@ -63,7 +60,7 @@ export async function runReport(file: string, options: ReportOptions, io: CliIo)
     if (run.failed || !existsSync(options.pdf)) throw new DeviceUnavailableError(`Chromium could not print ${options.pdf}: ${String(run.stderr).trim().split('\n').pop() ?? ''}`);
     io.out(`wrote ${options.pdf}\n`);
   }
-  if (signatures.some((s) => s.verified === false) && !signatures.some((s) => s.verified)) {
+  if (signatureStatus(signatures) === 'failed') {
     io.err(`tppverify: ${file}: no signature verifies with the trusted keys given; the page says so at the top\n`);
     return EXIT_INVALID;
   }

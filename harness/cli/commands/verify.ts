@@ -5,14 +5,13 @@ import { decodeEnvelopeAnyForm, verifySignatures } from '../../../attestations/d
 import { CERTIFICATE_PAYLOAD_TYPE } from '../../lot/certificate.js';
 import { checkCertificate } from '../../lot/verify-certificate.js';
 import type { Finding } from '../../verdict/verdict.js';
-import { EXIT_USAGE, UsageError } from '../../errors.js';
+import { EXIT_INVALID, EXIT_USAGE, UsageError } from '../../errors.js';
 import { verifyFiles } from '../../../attestations/verify-batch.js';
 import type { KeyObject } from 'node:crypto';
 import type { CliIo } from '../io.js';
 import { describeFinding } from '../../verdict/describe.js';
 import { formatNumber } from '../table.js';
 
-export const EXIT_INVALID = 1;
 
 export interface VerifyOptions {
   pubkey: string[];

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
 import { ephemeralSigningKey } from '../../../attestations/keys.js';
 import { findChromium, runChromium } from '../chromium.js';
-import { renderReportHtml } from '../html.js';
+import { renderReportHtml, signatureStatus } from '../html.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
@@ -17,8 +17,18 @@ const work = mkdtempSync(path.join(tmpdir(), 'tppverify-report-'));
 const chromium = await findChromium();
 
 describe('report HTML', () => {
+  it('one signature status for the banner and the exit code; no signature at all is a failure once keys are given', () => {
+    const key = { keyid: 'ab'.repeat(32) };
+    expect(signatureStatus({ checked: false, entries: [{ ...key, verified: null }] })).toBe('unchecked');
+    expect(signatureStatus({ checked: true, entries: [{ ...key, verified: true }, { keyid: 'cd'.repeat(32), verified: false }] })).toBe('verified');
+    expect(signatureStatus({ checked: true, entries: [{ ...key, verified: false }] })).toBe('failed');
+    expect(signatureStatus({ checked: true, entries: [] })).toBe('failed');
+    expect(renderReportHtml(fixtureStatement(), { checked: true, entries: [] })).toContain('NO SIGNATURE VERIFIES');
+    expect(renderReportHtml(fixtureStatement(), { checked: false, entries: [] })).toContain('SIGNATURES NOT CHECKED');
+  });
+
   it('is self-contained: no script, no external resource', () => {
-    const html = renderReportHtml(fixtureStatement(), [{ keyid: 'ab'.repeat(32), verified: true }]);
+    const html = renderReportHtml(fixtureStatement(), { checked: true, entries: [{ keyid: 'ab'.repeat(32), verified: true }] });
     expect(html).not.toMatch(/<script|<link|src="http|href="http|@import/i);
     expect(html).toMatch(/<svg /);
     expect(html).toContain('These results relate only to the item tested.');
@@ -29,7 +39,7 @@ describe('report HTML', () => {
     const samples = Array.from({ length: 50 }, (_, i) => ({ smClockMhz: 1980 - i, memoryClockMhz: 2619, powerW: 690, temperatureC: 60, reasons: 0n }));
     const statement = fixtureStatement();
     statement.predicate.environment.facts.push({ name: 'telemetry.throughput', value: JSON.stringify(summarizeTelemetry('throughput', samples), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), source: 'nvidia-smi -lms 200' });
-    const html = renderReportHtml(statement, []);
+    const html = renderReportHtml(statement, { checked: false, entries: [] });
     expect(html).toContain('throughput: SM clock over 9.8 s');
     expect(html).toMatch(/<polyline [^>]*points="(\d+\.\d,\d+\.\d ?){50}"/);
   });
@@ -37,14 +47,14 @@ describe('report HTML', () => {
   it('escapes text from the attestation', () => {
     const statement = fixtureStatement();
     statement.predicate.report.operator = '<img src=x onerror=alert(1)>';
-    expect(renderReportHtml(statement, [])).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(renderReportHtml(statement, { checked: false, entries: [] })).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 });
 
 describe.skipIf(!chromium)('report in headless Chromium', () => {
   it('renders with no console error and shows the verdict and the serial', async () => {
     const file = path.join(work, 'report.html');
-    writeFileSync(file, renderReportHtml(fixtureStatement(), [{ keyid: 'ab'.repeat(32), verified: true }]));
+    writeFileSync(file, renderReportHtml(fixtureStatement(), { checked: true, entries: [{ keyid: 'ab'.repeat(32), verified: true }] }));
     const run = await runChromium(['--enable-logging=stderr', '--v=0', '--dump-dom', pathToFileURL(file).href]);
     expect(run.exitCode, String(run.stderr)).toBe(0);
     expect(String(run.stderr)).not.toMatch(/CONSOLE|Uncaught|Refused to/);
