@@ -107,7 +107,7 @@ export interface NativeClockResult {
   mhzPerThread: number[];
 }
 
-export type NativeErrorCode = 'VERIFICATION_FAILED' | 'DEVICE_ERROR' | 'INTERNAL_ERROR';
+export type NativeErrorCode = 'VERIFICATION_FAILED' | 'REQUEST_REFUSED' | 'DEVICE_ERROR' | 'INTERNAL_ERROR';
 
 /** The Error a rejected native measurement carries. */
 export interface NativeMeasurementError extends Error {
@@ -119,7 +119,7 @@ export function isNativeMeasurementError(error: unknown): error is NativeMeasure
   return (
     error instanceof Error &&
     typeof (error as Partial<NativeMeasurementError>).code === 'string' &&
-    ['VERIFICATION_FAILED', 'DEVICE_ERROR', 'INTERNAL_ERROR'].includes((error as NativeMeasurementError).code)
+    ['VERIFICATION_FAILED', 'REQUEST_REFUSED', 'DEVICE_ERROR', 'INTERNAL_ERROR'].includes((error as NativeMeasurementError).code)
   );
 }
 

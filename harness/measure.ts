@@ -11,7 +11,7 @@ import { addonPath, isNativeMeasurementError, loadAddon, type NativeProgress } f
 import { includesBandwidth, includesThroughput, type RunSettings, type SuiteName } from '../benchmarks/registry.js';
 import { ResultValidationError } from '../benchmarks/validate.js';
 import { chooseDefaultDevice, formatDeviceId, listBackends, resolveDevice, type DeviceEntry } from './devices.js';
-import { DeviceUnavailableError, MeasurementError } from './errors.js';
+import { DeviceUnavailableError, MeasurementError, UsageError } from './errors.js';
 
 export interface Measured {
   entry: DeviceEntry;
@@ -38,6 +38,8 @@ async function measured<T>(work: () => Promise<T>): Promise<T> {
     if (error instanceof ResultValidationError) throw new MeasurementError(error.message, error.kernel);
     if (isNativeMeasurementError(error)) {
       if (error.code === 'VERIFICATION_FAILED') throw new MeasurementError(error.message, error.kernel);
+      // A request no device could honour (arrays larger than the memory) is the caller's input: exit 2.
+      if (error.code === 'REQUEST_REFUSED') throw new UsageError(error.message);
       throw new DeviceUnavailableError(error.message);
     }
     throw error;

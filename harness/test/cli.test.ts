@@ -98,6 +98,7 @@ describe('tppverify bench', () => {
     [['tpp', 'x.json', '--observed-clock-mhz', '1e-300'], /--observed-clock-mhz must be at least 1/],
     [['bench', '--suite', 'bandwidth', '--format', 'FP16'], /--format applies to the throughput suite/],
     [['bench', '--format', ''], /--format needs a format name/],
+    [['bench', '--device', 'cpu', '--suite', 'bandwidth', '--array-mib', '1000000'], /three arrays of \d+ bytes exceed 75% of the \d+ bytes of host memory/],
     [['bench', '--frobnicate'], /unknown option '--frobnicate'/],
     [['launch'], /unknown command 'launch'/],
   ])('exits 2 with one line for bad input %j', async (args, message) => {

@@ -115,7 +115,7 @@ Napi::Object toJs(Napi::Env env, const ClockResult& result) {
 
 // Runs `job` on a libuv worker thread; progress events reach `onProgress` on
 // the JS thread; the promise settles with the converted result or an Error
-// carrying `code` (VERIFICATION_FAILED, DEVICE_ERROR, INTERNAL_ERROR) and `kernel`.
+// carrying `code` (VERIFICATION_FAILED, REQUEST_REFUSED, DEVICE_ERROR, INTERNAL_ERROR) and `kernel`.
 template <typename Result>
 class MeasureWorker : public Napi::AsyncProgressQueueWorker<Progress> {
  public:
@@ -134,6 +134,8 @@ class MeasureWorker : public Napi::AsyncProgressQueueWorker<Progress> {
       result_ = job_([&progress](const Progress& p) { progress.Send(&p, 1); });
     } catch (const VerificationError& e) {
       fail("VERIFICATION_FAILED", e.what(), e.kernel());
+    } catch (const RequestError& e) {
+      fail("REQUEST_REFUSED", e.what(), "");
     } catch (const DeviceError& e) {
       fail("DEVICE_ERROR", e.what(), "");
     } catch (const std::exception& e) {

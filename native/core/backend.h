@@ -121,10 +121,17 @@ class VerificationError : public std::runtime_error {
   std::string kernel_;
 };
 
-// Thrown for a request the backend cannot honour (unknown kernel, device gone, out of memory).
+// Thrown when the device cannot do what was asked (device gone, out of memory, a runtime failure).
 class DeviceError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Thrown for a request that is wrong whatever the device's state (an unknown
+// kernel, arrays larger than the memory): the caller's input, not the device.
+class RequestError : public DeviceError {
+ public:
+  using DeviceError::DeviceError;
 };
 
 class Backend {

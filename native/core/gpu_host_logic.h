@@ -35,7 +35,7 @@ inline ArraySizing sizeArrays(uint64_t l2Bytes, uint64_t freeBytes, uint64_t req
   s.ruleBytes = std::max<uint64_t>(kL2Multiple * l2Bytes, minArrayBytes);
   s.capBytes = uint64_t(kMaxFreeMemoryShare * double(freeBytes) / 3);
   if (requestedBytes && requestedBytes > s.capBytes) {
-    throw DeviceError("three arrays of " + std::to_string(requestedBytes) + " bytes do not fit in " +
+    throw RequestError("three arrays of " + std::to_string(requestedBytes) + " bytes do not fit in " +
                       std::to_string(freeBytes) + " free bytes of device memory");
   }
   const uint64_t bytes = std::min(requestedBytes ? requestedBytes : s.ruleBytes, s.capBytes);

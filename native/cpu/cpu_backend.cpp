@@ -129,7 +129,7 @@ BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& 
   for (const std::string& name : request.kernels) {
     const bool known = std::any_of(std::begin(kStreamKernels), std::end(kStreamKernels),
                                    [&](const StreamKernelSpec& spec) { return name == spec.name; });
-    if (!known) throw DeviceError("unknown bandwidth kernel '" + name + "'");
+    if (!known) throw RequestError("unknown bandwidth kernel '" + name + "'");
   }
   const int threads = int(info_.cpus.size());
   const uint64_t defaultBytes = std::max(kLastLevelCacheMultiple * info_.lastLevelCacheBytes, kMinArrayBytes);
@@ -142,7 +142,7 @@ BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& 
     std::ostringstream message;
     message << "three arrays of " << arrayBytes << " bytes exceed " << int(kMaxMemoryShare * 100) << "% of the "
             << info_.memoryBytes << " bytes of host memory";
-    throw DeviceError(message.str());
+    throw RequestError(message.str());
   }
 
   BandwidthResult result;

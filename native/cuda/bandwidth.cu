@@ -201,7 +201,7 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
   TPPVERIFY_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
   for (const std::string& name : request.kernels) {
     if (std::none_of(std::begin(kKernels), std::end(kKernels), [&](const KernelSpec& k) { return name == k.name; })) {
-      throw DeviceError("unknown bandwidth kernel '" + name + "' for the CUDA backend (read, write, copy, triad)");
+      throw RequestError("unknown bandwidth kernel '" + name + "' for the CUDA backend (read, write, copy, triad)");
     }
   }
   size_t freeBytes = 0, totalBytes = 0;

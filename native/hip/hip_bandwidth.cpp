@@ -112,7 +112,7 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
   TPPVERIFY_HIP_CHECK(hipGetDeviceProperties(&prop, device));
   for (const std::string& name : request.kernels) {
     if (std::none_of(std::begin(kKernels), std::end(kKernels), [&](const KernelSpec& k) { return name == k.name; })) {
-      throw DeviceError("unknown bandwidth kernel '" + name + "' for the HIP backend (read, write, copy, triad)");
+      throw RequestError("unknown bandwidth kernel '" + name + "' for the HIP backend (read, write, copy, triad)");
     }
   }
   size_t freeBytes = 0, totalBytes = 0;
