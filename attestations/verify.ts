@@ -5,6 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDeclaration } from '../harness/declaration/declaration.js';
+import { decodeUtf8Strict } from './strict-json.js';
 import { computeVerdict, DECISION_RULE } from '../harness/verdict/verdict.js';
 import { readFileWithin } from './bounded-read.js';
 import { decodeEnvelopeAnyForm, verifySignatures, type Envelope } from './dsse.js';
@@ -96,7 +97,8 @@ export function recomputationProblems(statement: Statement): string[] {
   if (!isDeepStrictEqual(p.method.decisionParameters, expectedParameters)) problems.push('the recorded decision-rule parameters differ from the rule');
   let declaration;
   try {
-    declaration = parseDeclaration(Buffer.from(p.declaration.json).toString('utf8'));
+    // The same reading as `run`'s: strict UTF-8, strict JSON.
+    declaration = parseDeclaration(decodeUtf8Strict(p.declaration.json));
   } catch (error) {
     problems.push(`the recorded declaration is invalid: ${(error as Error).message}`);
     return problems;

@@ -8,6 +8,7 @@ import { ephemeralSigningKey } from '../keys.js';
 import { decodeStatement, encodeStatement, PAYLOAD_TYPE } from '../statement.js';
 import { MAX_ATTESTATION_BYTES, verifyAttestationBytes, verifyAttestationFile } from '../verify.js';
 import { fixtureStatement, signedFixture } from './fixture.js';
+import { sha256Hex } from '../statement.js';
 
 const key = ephemeralSigningKey();
 const trusted = new Map([[key.keyId, key.publicKey]]);
@@ -126,6 +127,17 @@ describe('tampering', () => {
     expect(verifyAttestationBytes(signedFixture(key, statement), trusted).reasons).toContain(
       'the declaration bytes do not match their recorded SHA-256',
     );
+  });
+
+  it('reads the embedded declaration as run does: invalid UTF-8 is refused even when digest and signature agree', () => {
+    const statement = fixtureStatement();
+    const text = statement.predicate.declaration.json.toString();
+    const at = text.indexOf('"vendor": "') + '"vendor": "'.length;
+    statement.predicate.declaration.json = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff]), Buffer.from(text.slice(at))]);
+    statement.predicate.declaration.sha256 = sha256Hex(statement.predicate.declaration.json);
+    const outcome = verifyAttestationBytes(signedFixture(key, statement), trusted);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons).toContain('the recorded declaration is invalid: is not valid UTF-8 (save it as UTF-8)');
   });
 
   it('needs the threshold of distinct trusted keys', () => {
