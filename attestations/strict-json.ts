@@ -96,9 +96,11 @@ export function textProblem(value: string): string | undefined {
 }
 
 /** UTF-8 bytes as text, refusing invalid sequences (toString would turn them into U+FFFD while the original bytes are signed). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export function decodeUtf8Strict(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    return STRICT_UTF8.decode(bytes);
   } catch {
     throw new StrictJsonError('is not valid UTF-8 (save it as UTF-8)');
   }
