@@ -3,6 +3,8 @@
 // take either.
 import { decodeEnvelopeAnyForm, type Envelope } from '../attestations/dsse.js';
 import { decodeStatement, PAYLOAD_TYPE, type Statement } from '../attestations/statement.js';
+import { readAttestationFile } from '../attestations/verify.js';
+import { UsageError } from './errors.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, type LotCertificate } from './lot/certificate.js';
 import { PROTO_DIR } from './lot/verify-certificate.js';
 
@@ -19,4 +21,15 @@ export function decodeSignedDocument(bytes: Uint8Array): SignedDocument {
     return { envelope, kind: 'lot-certificate', certificate: decodeCertificate(envelope.payload, PROTO_DIR()) };
   }
   throw new Error(`payload type '${envelope.payloadType}' is neither an attestation nor a lot certificate`);
+}
+
+/** Reads and decodes a signed document file; a file too large or not a document is a usage error naming it. */
+export async function readSignedDocument(file: string): Promise<SignedDocument> {
+  const content = await readAttestationFile(file);
+  if (!('bytes' in content)) throw new UsageError(`${file} is ${content.tooLargeBytes} bytes: too large to be an attestation`);
+  try {
+    return decodeSignedDocument(content.bytes);
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
 }

@@ -8,7 +8,8 @@ import { encodeEnvelope, signEnvelope } from '../dsse.js';
 import { ephemeralSigningKey, type SigningKey } from '../keys.js';
 import { encodeStatement, PAYLOAD_TYPE, PREDICATE_TYPE, sha256Hex, STATEMENT_SCOPE, STATEMENT_TYPE, type Statement } from '../statement.js';
 
-export const DECLARATION_JSON = JSON.stringify({
+/** A valid H100-like declaration with only the required fields. */
+export const DECLARATION = {
   vendor: 'NVIDIA',
   product: 'H100 SXM5 80GB',
   partNumber: 'P-1',
@@ -18,7 +19,8 @@ export const DECLARATION_JSON = JSON.stringify({
   specClockMhz: 1830,
   declaredDramBandwidthGbps: 3350,
   peakDenseTops: { FP16: 989.4, FP8: 1978.9 },
-});
+};
+export const DECLARATION_JSON = JSON.stringify(DECLARATION);
 
 const TRIALS = 10;
 

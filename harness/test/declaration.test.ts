@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { DECLARATION } from '../../attestations/test/fixture.js';
 import {
   DECLARATION_COMPOUND_FIELDS,
   DECLARATION_FIELDS,
@@ -18,17 +19,7 @@ import {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const scratch = mkdtempSync(path.join(tmpdir(), 'tppverify-decl-'));
 
-const VALID = {
-  vendor: 'NVIDIA',
-  product: 'H100 SXM5 80GB',
-  partNumber: 'P-1',
-  eccn: '3A090.a',
-  architecture: 'sm_90',
-  computeUnits: 132,
-  specClockMhz: 1830,
-  declaredDramBandwidthGbps: 3350,
-  peakDenseTops: { FP16: 989.4, FP8: 1978.9 },
-};
+const VALID = DECLARATION;
 
 function withField(path: string, value: unknown): string {
   const copy = JSON.parse(JSON.stringify(VALID)) as Record<string, unknown>;

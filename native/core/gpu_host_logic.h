@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "stream_patterns.h"
 
 namespace tppverify::gpu {
 
@@ -42,6 +43,15 @@ inline ArraySizing sizeArrays(uint64_t l2Bytes, uint64_t freeBytes, uint64_t req
   s.elements = std::max<uint64_t>(2, bytes / sizeof(double) / 2 * 2);
   s.belowRule = s.elements * sizeof(double) < s.ruleBytes;
   return s;
+}
+
+// Refuses a bandwidth kernel name the GPU backends do not have, before any memory is taken.
+inline void requireKnownGpuKernels(const std::vector<std::string>& names, const std::string& backend) {
+  for (const std::string& name : names) {
+    if (std::none_of(std::begin(stream::kGpuKernels), std::end(stream::kGpuKernels), [&](const stream::GpuKernelSpec& k) { return name == k.name; })) {
+      throw RequestError("unknown bandwidth kernel '" + name + "' for the " + backend + " backend (read, write, copy, triad)");
+    }
+  }
 }
 
 // One block's stamps: its unit's cycle counter and a constant-rate timer at

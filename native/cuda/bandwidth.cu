@@ -199,11 +199,7 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
   TPPVERIFY_CUDA_CHECK(cudaSetDevice(device));
   cudaDeviceProp prop{};
   TPPVERIFY_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
-  for (const std::string& name : request.kernels) {
-    if (std::none_of(std::begin(kKernels), std::end(kKernels), [&](const KernelSpec& k) { return name == k.name; })) {
-      throw RequestError("unknown bandwidth kernel '" + name + "' for the CUDA backend (read, write, copy, triad)");
-    }
-  }
+  gpu::requireKnownGpuKernels(request.kernels, "CUDA");
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
   const gpu::ArraySizing sizing = gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kCudaMinArrayBytes);

@@ -110,11 +110,7 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
   TPPVERIFY_HIP_CHECK(hipSetDevice(device));
   hipDeviceProp_t prop{};
   TPPVERIFY_HIP_CHECK(hipGetDeviceProperties(&prop, device));
-  for (const std::string& name : request.kernels) {
-    if (std::none_of(std::begin(kKernels), std::end(kKernels), [&](const KernelSpec& k) { return name == k.name; })) {
-      throw RequestError("unknown bandwidth kernel '" + name + "' for the HIP backend (read, write, copy, triad)");
-    }
-  }
+  gpu::requireKnownGpuKernels(request.kernels, "HIP");
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_HIP_CHECK(hipMemGetInfo(&freeBytes, &totalBytes));
   // ≥ 2 GiB per array: above MI300X/MI325X's 256 MB Infinity Cache by 8× (issue 6).

@@ -6,8 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { checkOutputFile, writeFileAtomic } from '../../../attestations/atomic-write.js';
 import { verifySignatures } from '../../../attestations/dsse.js';
 import { loadTrustedKeys } from '../../../attestations/keys.js';
-import { decodeSignedDocument } from '../../signed-document.js';
-import { readAttestationFile } from '../../../attestations/verify.js';
+import { readSignedDocument } from '../../signed-document.js';
 import { DeviceUnavailableError, EXIT_INVALID, EXIT_OK, UsageError } from '../../errors.js';
 import { runChromium } from '../../report/chromium.js';
 import { renderCertificateHtml, renderReportHtml, signatureStatus, type ReportSignatures } from '../../report/html.js';
@@ -36,14 +35,7 @@ export async function runReport(file: string, options: ReportOptions, io: CliIo)
   const inputs = [file, ...options.pubkey, ...(options.trust ? trustFolderKeys(options.trust) : [])];
   if (options.html) await checkOutputFile(options.html, inputs);
   if (options.pdf) await checkOutputFile(options.pdf, [...inputs, ...(options.html ? [options.html] : [])]);
-  const content = await readAttestationFile(file);
-  if (!('bytes' in content)) throw new UsageError(`${file} is too large to be an attestation`);
-  let document;
-  try {
-    document = decodeSignedDocument(content.bytes);
-  } catch (error) {
-    throw new UsageError(`${file}: ${(error as Error).message}`);
-  }
+  const document = await readSignedDocument(file);
   const { envelope } = document;
   let signatures: ReportSignatures = { checked: false, entries: envelope.signatures.map((s) => ({ keyid: s.keyid, verified: null })) };
   if (options.pubkey.length || options.trust) {

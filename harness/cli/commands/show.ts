@@ -1,8 +1,6 @@
 // `tppverify show FILE`: the decoded attestation, without judging it.
 import type { Statement } from '../../../attestations/statement.js';
-import { decodeSignedDocument } from '../../signed-document.js';
-import { readAttestationFile } from '../../../attestations/verify.js';
-import { UsageError } from '../../errors.js';
+import { readSignedDocument } from '../../signed-document.js';
 import type { CliIo } from '../io.js';
 
 function hex(bytes: Uint8Array): string {
@@ -10,14 +8,7 @@ function hex(bytes: Uint8Array): string {
 }
 
 export async function runShow(file: string, options: { json: boolean }, io: CliIo): Promise<void> {
-  const content = await readAttestationFile(file);
-  if (!('bytes' in content)) throw new UsageError(`${file} is ${content.tooLargeBytes} bytes: too large to be an attestation`);
-  let document;
-  try {
-    document = decodeSignedDocument(content.bytes);
-  } catch (error) {
-    throw new UsageError(`${file}: ${(error as Error).message}`);
-  }
+  const document = await readSignedDocument(file);
   const { envelope } = document;
   const body =
     document.kind === 'attestation'
