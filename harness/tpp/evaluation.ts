@@ -1,7 +1,7 @@
 // Turns a declaration into TPP three ways, performance density, consistency
 // checks and rule outcomes. Pure: later stages feed measured per-clock rates
 // and observed clocks into the same functions.
-import type { Declaration } from '../declaration/declaration.js';
+import { ratedClockMhz, type Declaration } from '../declaration/declaration.js';
 import {
   classificationOf,
   classify,
@@ -89,15 +89,48 @@ function percent(fraction: number): string {
  * clock. A declared format the table lacks keeps its declared per-clock rate.
  */
 function perClockRates(declaration: Declaration): Partial<Record<Format, number>> {
-  const implied = perClockFromRates(declaration.peakDenseTops, declaration.computeUnits, declaration.specClockMhz);
+  const implied = impliedPerClockRates(declaration);
   const architecture = findArchitecture(declaration.architecture);
   return architecture ? { ...implied, ...architecture.opsPerClockPerUnit } : implied;
+}
+
+/** Ops per clock per unit the declared rates imply, each format at its rated clock. */
+export function impliedPerClockRates(declaration: Declaration): Partial<Record<Format, number>> {
+  const implied: Partial<Record<Format, number>> = {};
+  for (const format of FORMATS) {
+    const rate = declaration.peakDenseTops[format];
+    if (rate === undefined) continue;
+    implied[format] = perClockFromRates({ [format]: rate }, declaration.computeUnits, ratedClockMhz(declaration, format))[format]!;
+  }
+  return implied;
+}
+
+/** Dense rates from per-clock rates with each format at its rated clock (the spec clock where none is rated). */
+export function ratesAtRatedClocks(
+  declaration: Declaration,
+  opsPerClockPerUnit: Partial<Record<Format, number>>,
+  units: number,
+): Partial<Record<Format, number>> {
+  const rates: Partial<Record<Format, number>> = {};
+  for (const format of FORMATS) {
+    const perClock = opsPerClockPerUnit[format];
+    if (perClock !== undefined) rates[format] = ratesAtClock({ [format]: perClock }, units, ratedClockMhz(declaration, format))[format]!;
+  }
+  return rates;
+}
+
+/** "FP64 at 1,980 MHz, FP32 at 1,980 MHz" for the formats rated off the spec clock; '' when none is. */
+function ratedClocksText(declaration: Declaration): string {
+  return FORMATS.filter((f) => declaration.ratedClockMhz?.[f] !== undefined && declaration.ratedClockMhz[f] !== declaration.specClockMhz)
+    .map((f) => `${f} at ${fmt(declaration.ratedClockMhz![f]!)} MHz`)
+    .join(', ');
 }
 
 function perClockRatesSource(declaration: Declaration): string {
   const architecture = findArchitecture(declaration.architecture);
   if (!architecture) {
-    return `declared rates ÷ (${declaration.computeUnits} units × ${fmt(declaration.specClockMhz)} MHz): architecture '${declaration.architecture}' is not in the rate table`;
+    const rated = ratedClocksText(declaration);
+    return `declared rates ÷ (${declaration.computeUnits} units × ${fmt(declaration.specClockMhz)} MHz${rated ? `; ${rated}` : ''}): architecture '${declaration.architecture}' is not in the rate table`;
   }
   return `architecture table ${architecture.architecture} (${architecture.source}${architecture.verified ? '' : '; unverified'}), declared rates for formats it lacks`;
 }
@@ -141,12 +174,12 @@ function checkRatesAgainstArchitecture(declaration: Declaration): DeclarationChe
       },
     ];
   }
-  const atSpec = ratesAtClock(architecture.opsPerClockPerUnit, declaration.computeUnits, declaration.specClockMhz);
+  const atRated = ratesAtRatedClocks(declaration, architecture.opsPerClockPerUnit, declaration.computeUnits);
   const notes: string[] = [];
   const omitted: string[] = [];
   const declaredTpp = tppFromRates(declaration.peakDenseTops).tpp;
   for (const format of FORMATS) {
-    const expected = atSpec[format];
+    const expected = atRated[format];
     const declared = declaration.peakDenseTops[format];
     if (expected === undefined) continue;
     if (declared === undefined) {
@@ -157,7 +190,7 @@ function checkRatesAgainstArchitecture(declaration: Declaration): DeclarationChe
     const difference = relativeDifference(declared, expected);
     if (Math.abs(difference) > ARCHITECTURE_RATE_TOLERANCE) {
       const impliedMhz = (declared * 1e12) / (architecture.opsPerClockPerUnit[format]! * declaration.computeUnits * 1e6);
-      notes.push(`${format} declared ${fmt(declared, 1)} vs ${fmt(expected, 1)} at ${fmt(declaration.specClockMhz)} MHz (${percent(difference)}; implies ${fmt(impliedMhz)} MHz)`);
+      notes.push(`${format} declared ${fmt(declared, 1)} vs ${fmt(expected, 1)} at ${fmt(ratedClockMhz(declaration, format))} MHz (${percent(difference)}; implies ${fmt(impliedMhz)} MHz)`);
     }
   }
   return [
@@ -165,8 +198,8 @@ function checkRatesAgainstArchitecture(declaration: Declaration): DeclarationChe
       id: 'rates-vs-architecture',
       status: notes.length ? 'note' : 'ok',
       detail: notes.length
-        ? `rates off the ${architecture.architecture} rate at the spec clock by more than ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} %: ${notes.join('; ')}`
-        : `every declared rate is within ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} % of ${architecture.architecture} at the spec clock`,
+        ? `rates off the ${architecture.architecture} rate at their rated clocks by more than ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} %: ${notes.join('; ')}`
+        : `every declared rate is within ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} % of ${architecture.architecture} at its rated clock (${fmt(declaration.specClockMhz)} MHz${ratedClocksText(declaration) ? `; ${ratedClocksText(declaration)}` : ''})`,
     },
     {
       id: 'omitted-formats',
@@ -210,8 +243,12 @@ export function declarationNumbers(declaration: Declaration, options: Evaluation
   const atClocks: TppAtClockNumbers[] = [];
   for (const [clock, mhz] of clocks) {
     if (mhz === undefined) continue;
-    const result = tppFromRates(ratesAtClock(perClock, declaration.computeUnits, mhz));
-    atClocks.push({ clock, clockMhz: mhz, tpp: result.tpp, format: result.format, caseByCase: decideCaseByCase(US_BIS_2026_00789, result.tpp, bandwidth) });
+    // At the spec clock every format runs at its rated clock: the datasheet's own figures.
+    const result = tppFromRates(
+      clock === 'spec' ? ratesAtRatedClocks(declaration, perClock, declaration.computeUnits) : ratesAtClock(perClock, declaration.computeUnits, mhz),
+    );
+    const clockMhz = clock === 'spec' ? ratedClockMhz(declaration, result.format) : mhz;
+    atClocks.push({ clock, clockMhz, tpp: result.tpp, format: result.format, caseByCase: decideCaseByCase(US_BIS_2026_00789, result.tpp, bandwidth) });
   }
   return {
     tpp: declared.tpp,
@@ -248,7 +285,7 @@ export function evaluateDeclaration(declaration: Declaration, options: Evaluatio
     policies: {
       tf32BitLength: TF32_BIT_LENGTH_POLICY.reading,
       rates: 'dense rates only; sparsity is not counted',
-      verdictClock: 'classification and the case-by-case outcome use the TPP from the declared rates; TPP at the spec, maximum and observed clocks is reported beside it',
+      verdictClock: 'classification and the case-by-case outcome use the TPP from the declared rates; TPP at the spec clock (each format at its rated clock), the maximum and the observed clocks is reported beside it',
       dramBandwidthReading: US_BIS_2026_00789.dramBandwidthReading,
     },
     ruleSets: [ECCN_3A090, US_BIS_2026_00789].map(({ id, version, citation }) => ({ id, version, citation })),

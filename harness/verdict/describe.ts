@@ -28,7 +28,9 @@ function describeRate(f: Finding): string {
     return `not measured${reason ? `: ${reason}` : ' by this backend'}`;
   }
   const p = DECISION_RULE.parameters;
-  const text = `${label(f, 'engine') ?? ''}: ${fmt(measured, 1)} ops/clk/unit measured vs ${fmt(value(f, 'declaredOpsPerClockPerUnit'), 1)} declared (${pct(value(f, 'ratio'))}, U = ${pct(value(f, 'expandedUncertainty'))} at k = ${p.coverageFactor})`;
+  const rated = value(f, 'ratedClockMhz');
+  const declaredAt = Number.isNaN(rated) ? 'declared' : `declared at ${fmt(rated)} MHz`;
+  const text = `${label(f, 'engine') ?? ''}: ${fmt(measured, 1)} ops/clk/unit measured vs ${fmt(value(f, 'declaredOpsPerClockPerUnit'), 1)} ${declaredAt} (${pct(value(f, 'ratio'))}, U = ${pct(value(f, 'expandedUncertainty'))} at k = ${p.coverageFactor})`;
   return f.status === 'not-confirmed' ? `${text}: below ${pct(p.notConfirmedBelow)}` : text;
 }
 

@@ -3,10 +3,10 @@
 // the chip sits against the thresholds. Pure and deterministic, so verify can
 // recompute it from the attested record.
 import { summarizeRates } from '../../benchmarks/statistics.js';
-import type { Declaration } from '../declaration/declaration.js';
+import { ratedClockMhz, type Declaration } from '../declaration/declaration.js';
 import { decideCaseByCase } from '../rules/evaluate.js';
 import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
-import { declarationNumbers } from '../tpp/evaluation.js';
+import { declarationNumbers, ratesAtRatedClocks } from '../tpp/evaluation.js';
 import { BIT_LENGTH, isFormat, type Format } from '../tpp/formats.js';
 import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
 import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
@@ -164,15 +164,19 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
   const declaredTpp = tppFromRates(d.peakDenseTops).tpp;
   for (const [format, declaredTops] of Object.entries(d.peakDenseTops) as [Format, number][]) {
     const measured = rates.find((r) => r.format === format);
-    const implied = (declaredTops * 1e12) / (d.computeUnits * d.specClockMhz * 1e6);
+    // The declared rate per clock at the clock the declaration rates this format at.
+    const ratedMhz = ratedClockMhz(d, format);
+    const implied = (declaredTops * 1e12) / (d.computeUnits * ratedMhz * 1e6);
+    // Recorded only where the declaration rates the format off its spec clock.
+    const rated = d.ratedClockMhz?.[format] !== undefined ? { ratedClockMhz: ratedMhz } : {};
     if (!measured) {
       const missing = measurements.throughput.find((c) => c.format === format && !c.available);
-      add(`rate:${format}`, RULE_STEP.rate, 'not-confirmed', { declaredOpsPerClockPerUnit: implied }, missing ? { unavailableReason: missing.unavailableReason } : {});
+      add(`rate:${format}`, RULE_STEP.rate, 'not-confirmed', { declaredOpsPerClockPerUnit: implied, ...rated }, missing ? { unavailableReason: missing.unavailableReason } : {});
       continue;
     }
     const ratio = measured.opsPerClockPerUnit / implied;
     const guard = p.coverageFactor * measured.relativeUncertainty;
-    const values = { measuredOpsPerClockPerUnit: measured.opsPerClockPerUnit, declaredOpsPerClockPerUnit: implied, ratio, expandedUncertainty: guard };
+    const values = { measuredOpsPerClockPerUnit: measured.opsPerClockPerUnit, declaredOpsPerClockPerUnit: implied, ratio, expandedUncertainty: guard, ...rated };
     const status: FindingStatus = ratio > 1 + p.perClockTolerance + guard ? 'under-declared' : ratio < p.notConfirmedBelow ? 'not-confirmed' : 'consistent';
     add(`rate:${format}`, RULE_STEP.rate, status, values, { engine: measured.engine });
   }
@@ -193,9 +197,11 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
     const clocks: [string, number | undefined][] = [['spec', d.specClockMhz], ['max', maxClockMhz], ['observed', observedClockMhz]];
     for (const [clock, mhz] of clocks) {
       if (mhz === undefined) continue;
-      const tpp = tppFromRates(ratesAtClock(measuredPerClock, unitsUsed, mhz));
+      // At the spec clock each format runs at the clock the declaration rates it at.
+      const tpp = tppFromRates(clock === 'spec' ? ratesAtRatedClocks(d, measuredPerClock, unitsUsed) : ratesAtClock(measuredPerClock, unitsUsed, mhz));
+      const clockMhz = clock === 'spec' ? ratedClockMhz(d, tpp.format) : mhz;
       const outcome = decideCaseByCase(US_BIS_2026_00789, tpp.tpp, d.declaredDramBandwidthGbps);
-      measuredAtClocks.push({ clock, clockMhz: mhz, tpp: tpp.tpp, format: tpp.format, caseByCaseEligible: outcome.eligible, tppMargin: outcome.tppMargin });
+      measuredAtClocks.push({ clock, clockMhz, tpp: tpp.tpp, format: tpp.format, caseByCaseEligible: outcome.eligible, tppMargin: outcome.tppMargin });
     }
   }
   const declaredEligible = declaredTpp < US_BIS_2026_00789.tppBelow;
