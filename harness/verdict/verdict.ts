@@ -168,7 +168,7 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
     const ratedMhz = ratedClockMhz(d, format);
     const implied = (declaredTops * 1e12) / (d.computeUnits * ratedMhz * 1e6);
     // Recorded only where the declaration rates the format off its spec clock.
-    const rated = d.ratedClockMhz?.[format] !== undefined ? { ratedClockMhz: ratedMhz } : {};
+    const rated: Record<string, number> = d.ratedClockMhz?.[format] !== undefined ? { ratedClockMhz: ratedMhz } : {};
     if (!measured) {
       const missing = measurements.throughput.find((c) => c.format === format && !c.available);
       add(`rate:${format}`, RULE_STEP.rate, 'not-confirmed', { declaredOpsPerClockPerUnit: implied, ...rated }, missing ? { unavailableReason: missing.unavailableReason } : {});
