@@ -1,6 +1,6 @@
 // Interprets the rule sets in rule-sets.ts. Pure functions: the same inputs
 // give the same outcome, so a verifier can recompute them offline.
-import type { CaseByCaseRuleSet, ClassificationRuleSet, Interval } from './rule-sets.js';
+import { TOTAL_DRAM_BANDWIDTH_POLICY, type CaseByCaseRuleSet, type ClassificationRuleSet, type Interval, type OpenInterval, type TariffWindowRuleSet } from './rule-sets.js';
 import { formatFixed as fmt } from '../format.js';
 
 export type RowStatus = 'holds' | 'fails' | 'needs-performance-density';
@@ -116,10 +116,59 @@ export function caseByCaseReasons(rules: CaseByCaseRuleSet, tpp: number, dramBan
     dramBandwidthGbps < rules.dramBandwidthGbpsBelow
       ? `total DRAM bandwidth ${fmt(dramBandwidthGbps)} GB/s is below ${fmt(rules.dramBandwidthGbpsBelow)} GB/s by ${fmt(dramBandwidthMarginGbps)} GB/s (${percent(dramBandwidthMarginGbps, rules.dramBandwidthGbpsBelow)} %)`
       : `total DRAM bandwidth ${fmt(dramBandwidthGbps)} GB/s is not below ${fmt(rules.dramBandwidthGbpsBelow)} GB/s (the limit is strict; over by ${fmt(-dramBandwidthMarginGbps)} GB/s)`,
-    `bandwidth reading: ${rules.dramBandwidthReading}`,
+    `total DRAM bandwidth read as ${TOTAL_DRAM_BANDWIDTH_POLICY.short}`,
   ];
 }
 
 export function evaluateCaseByCase(rules: CaseByCaseRuleSet, tpp: number, dramBandwidthGbps: number): CaseByCaseOutcome {
   return { ...decideCaseByCase(rules, tpp, dramBandwidthGbps), reasons: caseByCaseReasons(rules, tpp, dramBandwidthGbps) };
+}
+
+export interface Section232Decision {
+  ruleSet: string;
+  /** TPP and total DRAM bandwidth both inside one of the Annex windows. */
+  covered: boolean;
+  /** The window's number in the Annex, or null outside every window. */
+  window: number | null;
+}
+
+export interface Section232Outcome extends Section232Decision {
+  reasons: string[];
+}
+
+export function inOpenInterval(value: number, interval: OpenInterval): boolean {
+  return value > interval.above && value < interval.below;
+}
+
+/** The window, if any, that holds both figures: what verify recomputes. */
+export function decideSection232(rules: TariffWindowRuleSet, tpp: number, dramBandwidthGbps: number): Section232Decision {
+  const window = rules.windows.find((w) => inOpenInterval(tpp, w.tpp) && inOpenInterval(dramBandwidthGbps, w.dramBandwidthGbps));
+  return { ruleSet: rules.id, covered: window !== undefined, window: window?.number ?? null };
+}
+
+function describeOpen(name: string, value: number, interval: OpenInterval, unit: string): string {
+  const u = unit ? ` ${unit}` : '';
+  if (value <= interval.above) return `${name} ${fmt(value)}${u} is not above ${fmt(interval.above)}${u}`;
+  if (value >= interval.below) return `${name} ${fmt(value)}${u} is not below ${fmt(interval.below)}${u}`;
+  return `${name} ${fmt(value)}${u} is above ${fmt(interval.above)} and below ${fmt(interval.below)}${u}`;
+}
+
+/** One line per window, then what "covered" leaves out. */
+export function section232Reasons(rules: TariffWindowRuleSet, tpp: number, dramBandwidthGbps: number): string[] {
+  const reasons = rules.windows.map((w) => {
+    const inside = inOpenInterval(tpp, w.tpp) && inOpenInterval(dramBandwidthGbps, w.dramBandwidthGbps);
+    return `window (${w.number}) ${inside ? 'holds' : 'does not hold'}: ${describeOpen('TPP', tpp, w.tpp, '')}; ${describeOpen('total DRAM bandwidth', dramBandwidthGbps, w.dramBandwidthGbps, 'GB/s')} (both bounds strict)`;
+  });
+  const covered = decideSection232(rules, tpp, dramBandwidthGbps).covered;
+  reasons.push(
+    covered
+      ? `covered: a ${fmt(rules.dutyPercent)} % duty under heading ${rules.heading} on import into the US, unless a use exemption applies (exemptions are not evaluated)`
+      : `in no window of the Annex: no duty under heading ${rules.heading} on these figures`,
+    `total DRAM bandwidth read as ${TOTAL_DRAM_BANDWIDTH_POLICY.short}`,
+  );
+  return reasons;
+}
+
+export function evaluateSection232(rules: TariffWindowRuleSet, tpp: number, dramBandwidthGbps: number): Section232Outcome {
+  return { ...decideSection232(rules, tpp, dramBandwidthGbps), reasons: section232Reasons(rules, tpp, dramBandwidthGbps) };
 }

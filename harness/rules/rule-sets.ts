@@ -40,6 +40,48 @@ export interface CaseByCaseRuleSet {
   dramBandwidthReading: string;
 }
 
+/** An open interval: above < x < below. Both ends strict, as the Annex words them ("greater than … and less than …"). */
+export interface OpenInterval {
+  above: number;
+  below: number;
+}
+
+export interface TariffWindow {
+  /** The Annex's own numbering: (1), (2). */
+  number: number;
+  tpp: OpenInterval;
+  dramBandwidthGbps: OpenInterval;
+}
+
+/** A duty that applies to products whose TPP and total DRAM bandwidth fall in any one window. */
+export interface TariffWindowRuleSet {
+  id: string;
+  version: string;
+  title: string;
+  effectiveDate: string;
+  citation: string;
+  /** Where the window figures were read: the Annex itself was not retrieved. */
+  textSource: string;
+  dutyPercent: number;
+  heading: string;
+  windows: TariffWindow[];
+  dramBandwidthReading: string;
+  notes: string[];
+}
+
+/**
+ * The working reading of "total DRAM bandwidth" (Supplement No. 2 to part 748,
+ * ¶(dd)(1) notes, not retrieved): the Section 232 windows bracket datasheet
+ * peaks (H200 4,800 GB/s, MI325X 6,000 GB/s), which supports reading it as
+ * the peak, not an achieved figure. Recorded in every attestation and report.
+ */
+export const TOTAL_DRAM_BANDWIDTH_POLICY = {
+  id: 'total-dram-bandwidth-peak-interface@1',
+  short: 'the peak of the memory interface over all stacks, as declared (policy total-dram-bandwidth-peak-interface@1)',
+  reading:
+    'total DRAM bandwidth is the peak of the memory interface summed over all stacks or channels (bus width × data rate), in 10^9 B/s, as declared; the achieved (measured) bandwidth is only a plausibility check of that figure. The definition in the notes to ¶(dd)(1) of Supplement No. 2 to part 748 was not retrieved; the Section 232 Annex windows bracket datasheet peaks (H200 4,800 GB/s, MI325X 6,000 GB/s), which supports this reading.',
+} as const;
+
 export const ECCN_3A090: ClassificationRuleSet = {
   id: 'eccn-3a090',
   version: '2024-12',
@@ -71,7 +113,26 @@ export const US_BIS_2026_00789: CaseByCaseRuleSet = {
   citation: '91 FR 1684–1689, FR Doc 2026-00789 (15 CFR parts 742, 744, 748; RIN 0694-AK43)',
   tppBelow: 21000,
   dramBandwidthGbpsBelow: 6500,
-  dramBandwidthReading: 'peak total DRAM bandwidth from the memory interface, as declared (the definition in Supplement No. 2 to part 748, ¶(dd)(1) notes, was not retrieved)',
+  dramBandwidthReading: TOTAL_DRAM_BANDWIDTH_POLICY.reading,
 };
 
-export const RULE_SETS = [ECCN_3A090, US_BIS_2026_00789] as const;
+export const US_SECTION_232_SEMICONDUCTORS: TariffWindowRuleSet = {
+  id: 'us-section232-p11002-annex',
+  version: '2026-01-14',
+  title: 'Section 232 duty on covered advanced computing chips (Proclamation 11002, Annex)',
+  effectiveDate: '2026-01-15',
+  citation: 'Proclamation 11002 of 14 January 2026, Annex (FR Doc 2026-01052)',
+  textSource: "the Annex windows as quoted verbatim by CBP's CSMS message 67400472 (the Annex itself was not retrieved)",
+  dutyPercent: 25,
+  heading: '9903.79.01',
+  windows: [
+    { number: 1, tpp: { above: 14000, below: 17500 }, dramBandwidthGbps: { above: 4500, below: 5000 } },
+    { number: 2, tpp: { above: 20800, below: 21100 }, dramBandwidthGbps: { above: 5800, below: 6200 } },
+  ],
+  dramBandwidthReading: TOTAL_DRAM_BANDWIDTH_POLICY.reading,
+  notes: [
+    'Covered means the TPP and total DRAM bandwidth fall in a window; the HTS classification of the good (8471.50, 8471.80, 8473.30) and the exemptions for US data-center, R&D, start-up, consumer, civil-industrial and public-sector uses depend on the import, not on measurement, and are not evaluated.',
+  ],
+};
+
+export const RULE_SETS = [ECCN_3A090, US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS] as const;

@@ -6,12 +6,16 @@ import {
   classificationOf,
   classify,
   decideCaseByCase,
+  decideSection232,
   evaluateCaseByCase,
+  evaluateSection232,
+  type Section232Decision,
+  type Section232Outcome,
   type CaseByCaseDecision,
   type CaseByCaseOutcome,
   type ClassificationOutcome,
 } from '../rules/evaluate.js';
-import { ECCN_3A090, US_BIS_2026_00789 } from '../rules/rule-sets.js';
+import { ECCN_3A090, RULE_SETS, TOTAL_DRAM_BANDWIDTH_POLICY, US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
 import { findArchitecture } from './architectures.js';
 import { FORMATS, TF32_BIT_LENGTH_POLICY, type Format } from './formats.js';
 import {
@@ -64,6 +68,8 @@ export interface Evaluation {
   eccn3a090: string;
   classification: ClassificationOutcome;
   caseByCase2026: CaseByCaseOutcome;
+  /** The Section 232 Annex windows, for the declared TPP and total DRAM bandwidth. */
+  section232: Section232Outcome;
   checks: DeclarationCheck[];
   policies: {
     tf32BitLength: string;
@@ -228,6 +234,7 @@ export interface DeclarationNumbers {
   performanceDensity: number | null;
   eccn3a090: string;
   caseByCase: CaseByCaseDecision;
+  section232: Section232Decision;
 }
 
 export function declarationNumbers(declaration: Declaration, options: EvaluationOptions = {}): DeclarationNumbers {
@@ -258,6 +265,7 @@ export function declarationNumbers(declaration: Declaration, options: Evaluation
     performanceDensity: density,
     eccn3a090: classificationOf(ECCN_3A090, declared.tpp, density),
     caseByCase: decideCaseByCase(US_BIS_2026_00789, declared.tpp, bandwidth),
+    section232: decideSection232(US_SECTION_232_SEMICONDUCTORS, declared.tpp, bandwidth),
   };
 }
 
@@ -281,13 +289,14 @@ export function evaluateDeclaration(declaration: Declaration, options: Evaluatio
     eccn3a090: numbers.eccn3a090,
     classification,
     caseByCase2026: evaluateCaseByCase(US_BIS_2026_00789, numbers.tpp, bandwidth),
+    section232: evaluateSection232(US_SECTION_232_SEMICONDUCTORS, numbers.tpp, bandwidth),
     checks: [checkDeclaredTpp(declaration, numbers.tpp), checkMemoryInterface(declaration), ...checkRatesAgainstArchitecture(declaration)],
     policies: {
       tf32BitLength: TF32_BIT_LENGTH_POLICY.reading,
       rates: 'dense rates only; sparsity is not counted',
       verdictClock: 'classification and the case-by-case outcome use the TPP from the declared rates; TPP at the spec clock (each format at its rated clock), the maximum and the observed clocks is reported beside it',
-      dramBandwidthReading: US_BIS_2026_00789.dramBandwidthReading,
+      dramBandwidthReading: TOTAL_DRAM_BANDWIDTH_POLICY.reading,
     },
-    ruleSets: [ECCN_3A090, US_BIS_2026_00789].map(({ id, version, citation }) => ({ id, version, citation })),
+    ruleSets: RULE_SETS.map(({ id, version, citation }) => ({ id, version, citation })),
   };
 }

@@ -1,7 +1,9 @@
 // Renders findings as the sentences a person reads. Findings are data (see
 // verdict.ts); the words live here, so verify never has to reproduce prose.
 import { formatFixed as fmt } from '../format.js';
-import { DECISION_RULE, type Finding } from './verdict.js';
+import { section232Reasons } from '../rules/evaluate.js';
+import { US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
+import { DECISION_RULE, type Finding, type Section232Record } from './verdict.js';
 
 const pct = (fraction: number) => `${fmt(fraction * 100, 1)} %`;
 
@@ -82,4 +84,11 @@ export function describeFinding(f: Finding): string {
   if (f.claim.startsWith('dram:')) return describeDram(f);
   if (f.claim === 'state') return label(f, 'problem') ?? 'state problem';
   return f.labels.map((l) => l.value).join('; ');
+}
+
+/** "declared: COVERED, window 1 (TPP 15,832; 4,800 GB/s declared)" and the reasons behind it. */
+export function describeSection232(which: 'declared' | 'measured', record: Section232Record | null): { headline: string; reasons: string[] } {
+  if (!record) return { headline: `${which}: no throughput measurement, so no measured TPP`, reasons: [] };
+  const headline = `${which}: ${record.covered ? `COVERED, window ${record.window}` : 'not covered'} (TPP ${fmt(record.tpp)}; total DRAM bandwidth ${fmt(record.dramBandwidthGbps)} GB/s, ${record.dramBandwidthBasis})`;
+  return { headline, reasons: section232Reasons(US_SECTION_232_SEMICONDUCTORS, record.tpp, record.dramBandwidthGbps) };
 }

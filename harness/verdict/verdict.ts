@@ -4,8 +4,8 @@
 // recompute it from the attested record.
 import { summarizeRates } from '../../benchmarks/statistics.js';
 import { ratedClockMhz, type Declaration } from '../declaration/declaration.js';
-import { decideCaseByCase } from '../rules/evaluate.js';
-import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
+import { decideCaseByCase, decideSection232 } from '../rules/evaluate.js';
+import { US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
 import { declarationNumbers, ratesAtRatedClocks } from '../tpp/evaluation.js';
 import { BIT_LENGTH, isFormat, type Format } from '../tpp/formats.js';
 import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
@@ -64,6 +64,18 @@ export interface TppAtClockRecord {
   tppMargin: number;
 }
 
+/** Where one item sits against the Section 232 Annex windows, and the two figures it was decided on. */
+export interface Section232Record {
+  ruleSet: string;
+  covered: boolean;
+  /** The Annex window number; 0 outside every window (as the proto's uint32 carries it). */
+  window: number;
+  tpp: number;
+  dramBandwidthGbps: number;
+  /** Where the bandwidth figure comes from: 'declared' or 'device memory interface'. */
+  dramBandwidthBasis: string;
+}
+
 export interface ResultsRecord {
   declaredTpp: number;
   declaredTppFormat: string;
@@ -75,6 +87,14 @@ export interface ResultsRecord {
   tppMargin: number;
   dramBandwidthMarginGbps: number;
   achievedDramBandwidthGbps: number;
+  /** The declared TPP and total DRAM bandwidth against the Section 232 windows. */
+  declaredSection232: Section232Record;
+  /**
+   * The measured TPP (per-clock rates at the rated clocks) and the peak of the
+   * memory interface the device reports (the declared figure where it reports
+   * none) against the same windows; null without a throughput measurement.
+   */
+  measuredSection232: Section232Record | null;
 }
 
 export interface VerdictRecord {
@@ -243,6 +263,11 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
         : 'consistent';
 
   const numbers = declarationNumbers(d, observedClockMhz !== undefined ? { observedClockMhz } : {});
+  const section232 = (tpp: number, dramBandwidthGbps: number, dramBandwidthBasis: string): Section232Record => {
+    const decision = decideSection232(US_SECTION_232_SEMICONDUCTORS, tpp, dramBandwidthGbps);
+    return { ruleSet: decision.ruleSet, covered: decision.covered, window: decision.window ?? 0, tpp, dramBandwidthGbps, dramBandwidthBasis };
+  };
+  const measuredAtSpec = measuredAtClocks.find((c) => c.clock === 'spec');
   const results: ResultsRecord = {
     declaredTpp: numbers.tpp,
     declaredTppFormat: numbers.tppFormat,
@@ -261,6 +286,12 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
     tppMargin: numbers.caseByCase.tppMargin,
     dramBandwidthMarginGbps: numbers.caseByCase.dramBandwidthMarginGbps,
     achievedDramBandwidthGbps: achieved,
+    declaredSection232: section232(numbers.tpp, declaredGbps, 'declared'),
+    measuredSection232: measuredAtSpec
+      ? peakGbps !== undefined
+        ? section232(measuredAtSpec.tpp, peakGbps, 'device memory interface')
+        : section232(measuredAtSpec.tpp, declaredGbps, 'declared')
+      : null,
   };
   return { results, verdict: { outcome, findings } };
 }

@@ -53,6 +53,8 @@ export function renderTpp(r: TppReport): string {
   for (const row of r.classification.rows) out.push(`  ${row.id.padEnd(10)} ${row.status.padEnd(25)} ${row.reason}\n`);
   out.push(`\nCase-by-case review (91 FR 1684): ${r.caseByCase2026.eligible ? 'eligible' : 'NOT eligible'}\n`);
   for (const reason of r.caseByCase2026.reasons) out.push(`  - ${reason}\n`);
+  out.push(`\nSection 232 duty (Proclamation 11002 Annex): ${r.section232.covered ? `COVERED (window ${r.section232.window})` : 'not covered'}\n`);
+  for (const reason of r.section232.reasons) out.push(`  - ${reason}\n`);
   out.push('\nChecks\n');
   for (const check of r.checks) out.push(`  ${check.id.padEnd(22)} ${check.status.padEnd(11)} ${check.detail}\n`);
   out.push('\nPolicies\n');
