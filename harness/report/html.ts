@@ -147,6 +147,7 @@ ${barChart('TPP against the 21,000 limit', tppBars, { value: US_BIS_2026_00789.t
 <h2>DRAM bandwidth</h2>
 ${barChart(`Median achieved bandwidth per kernel (declared peak ${fmt(declaredPeakGbps)} GB/s) against the 6,500 GB/s limit`, [...bandwidthBars, { label: 'declared peak', value: declaredPeakGbps }], { value: US_BIS_2026_00789.dramBandwidthGbpsBelow, label: `${fmt(US_BIS_2026_00789.dramBandwidthGbpsBelow)} GB/s (limit)` }, 'GB/s')}
 <p>${escape(p.measurements.bandwidth?.byteConvention ?? 'no bandwidth measurement')}</p>
+<p>Total DRAM bandwidth reading: ${escape(p.method.policies.find((x) => x.name === 'totalDramBandwidth')?.value ?? 'not recorded in this attestation')}</p>
 <h2>Preflight</h2>
 ${preflight.length ? table(['check', 'result'], preflight.map((f) => [f.name.slice('preflight.'.length), f.value])) : '<p>none recorded</p>'}
 <h2>Telemetry</h2>
