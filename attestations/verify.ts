@@ -110,6 +110,7 @@ export function recomputationProblems(statement: Statement): string[] {
       measurements: p.measurements,
       deviceFacts: statement.subject[0]?.identity ?? [],
       stateProblems: p.stateProblems,
+      selfDeclared: p.report.selfDeclared,
     });
   } catch (error) {
     problems.push(`the recorded measurements cannot be evaluated: ${(error as Error).message}`);

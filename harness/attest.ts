@@ -189,7 +189,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
       `bandwidth arrays of ${measured.bandwidth.arrayBytes} bytes are below the sizing rule: the figures may come from cache, not DRAM`,
     );
   }
-  const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems });
+  const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems, selfDeclared });
 
   const key = request.key ?? ephemeralSigningKey();
   const demo = request.key === undefined;

@@ -63,6 +63,9 @@ function describeDram(f: Finding): string {
   if (f.values.length === 0) return 'no bandwidth measurement';
   const achieved = value(f, 'achievedGbps');
   const declared = value(f, 'declaredGbps');
+  if (label(f, 'basis') !== undefined) {
+    return `achieved ${fmt(achieved, 1)} GB/s; the self-declared ${fmt(declared, 1)} GB/s is this measurement (the device reports no memory interface), so it confirms nothing`;
+  }
   return `achieved ${fmt(achieved, 1)} GB/s = ${pct(achieved / declared)} of the declared ${fmt(declared, 1)} GB/s`;
 }
 

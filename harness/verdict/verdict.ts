@@ -109,6 +109,8 @@ export interface VerdictInputs {
   deviceFacts: Fact[];
   /** Failed preflight checks or throttled phases: each makes the verdict inconclusive. */
   stateProblems: string[];
+  /** A declaration derived from the device and this run (npm start), as the report records it. */
+  selfDeclared?: boolean;
 }
 
 /** The per-clock figure of one measured format: the best engine's trials. */
@@ -244,6 +246,9 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
   const achieved = achievedDramBandwidthGbps(measurements);
   if (!measurements.bandwidth) {
     add('dram:achieved', RULE_STEP.dram, 'not-confirmed');
+  } else if (inputs.selfDeclared && peakGbps === undefined) {
+    // The self-declared figure is this very measurement: comparing them confirms nothing.
+    add('dram:achieved', RULE_STEP.dram, 'note', { achievedGbps: achieved, declaredGbps }, { basis: 'self-declared from this measurement' });
   } else {
     const share = achieved / declaredGbps;
     const status: FindingStatus = share > 1 + p.dramPeakTolerance ? 'under-declared' : share < p.dramNotConfirmedBelow ? 'not-confirmed' : 'consistent';
