@@ -3,7 +3,8 @@
 import type { Statement } from '../../attestations/statement.js';
 import type { LotCertificate } from '../lot/certificate.js';
 import { formatFixed as fmt } from '../format.js';
-import { US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
+import { classificationStatement, containingSystemNote } from '../rules/evaluate.js';
+import { ECCN_3A090, US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
 import { describeFinding, describeSection232 } from '../verdict/describe.js';
 import type { Section232Record } from '../verdict/verdict.js';
 import { summarizeRates } from '../../benchmarks/statistics.js';
@@ -136,7 +137,7 @@ ${signatureBanner(signatures)}
 <h2>Verdict</h2>
 <p class="verdict ${verdictClass}">${escape(p.verdict.outcome.toUpperCase())}</p>
 ${table(['status', 'claim', 'finding'], p.verdict.findings.map((f) => [f.status, f.claim, describeFinding(f)]))}
-<p>Declared TPP ${escape(fmt(p.results.declaredTpp))} (${escape(p.results.declaredTppFormat)}); ECCN ${escape(p.results.eccn3a090)}; 2026 case-by-case review: <b>${p.results.caseByCaseEligible ? 'eligible' : 'not eligible'}</b> (TPP margin ${escape(fmt(p.results.tppMargin))}, DRAM bandwidth margin ${escape(fmt(p.results.dramBandwidthMarginGbps))} GB/s). Decision rule ${escape(p.method.decisionRule)}.</p>
+<p>Declared TPP ${escape(fmt(p.results.declaredTpp))} (${escape(p.results.declaredTppFormat)}); ECCN ${escape(classificationStatement(ECCN_3A090, p.results.declaredTpp, p.results.performanceDensity))}${containingSystemNote(ECCN_3A090, p.results.declaredTpp, p.results.performanceDensity) ? ` (${escape(containingSystemNote(ECCN_3A090, p.results.declaredTpp, p.results.performanceDensity)!)})` : ''}; 2026 case-by-case review: <b>${p.results.caseByCaseEligible ? 'eligible' : 'not eligible'}</b> (TPP margin ${escape(fmt(p.results.tppMargin))}, DRAM bandwidth margin ${escape(fmt(p.results.dramBandwidthMarginGbps))} GB/s). Decision rule ${escape(p.method.decisionRule)}.</p>
 ${section232Html(p.results.declaredSection232 ?? null, p.results.measuredSection232 ?? null)}
 <h2>Device</h2>
 ${table(['field', 'value', 'source'], (subject?.identity ?? []).map((f) => [f.name, f.value, f.source]))}

@@ -12,6 +12,8 @@ export interface ClassRow {
   criterion: string;
   tpp?: Interval;
   performanceDensity?: Interval;
+  /** The class of a computer, assembly or component that contains an IC of this row (ECCN 4A090). */
+  containingSystem?: string;
 }
 
 export interface ClassificationRuleSet {
@@ -24,6 +26,10 @@ export interface ClassificationRuleSet {
   rows: ClassRow[];
   /** The class when no row holds. */
   noClass: string;
+  /** How the rule names what no row holds: "3A090.a or .b". */
+  scopeName: string;
+  /** Where the containing-system classes come from. */
+  containingSystemCitation: string;
   notes: string[];
 }
 
@@ -89,17 +95,27 @@ export const ECCN_3A090: ClassificationRuleSet = {
   effectiveDate: '2024-12-02',
   citation: '15 CFR part 774, Supplement No. 1, ECCN 3A090, Technical Notes 1–3',
   rows: [
-    { id: '3A090.a.1', criterion: 'TPP ≥ 4,800', tpp: { atLeast: 4800 } },
-    { id: '3A090.a.2', criterion: 'TPP ≥ 1,600 and PD ≥ 5.92', tpp: { atLeast: 1600 }, performanceDensity: { atLeast: 5.92 } },
+    { id: '3A090.a.1', criterion: 'TPP ≥ 4,800', tpp: { atLeast: 4800 }, containingSystem: '4A090.a' },
+    { id: '3A090.a.2', criterion: 'TPP ≥ 1,600 and PD ≥ 5.92', tpp: { atLeast: 1600 }, performanceDensity: { atLeast: 5.92 }, containingSystem: '4A090.a' },
     {
       id: '3A090.b.1',
       criterion: '2,400 ≤ TPP < 4,800 and 1.6 ≤ PD < 5.92',
       tpp: { atLeast: 2400, below: 4800 },
       performanceDensity: { atLeast: 1.6, below: 5.92 },
+      containingSystem: '4A090.b',
     },
-    { id: '3A090.b.2', criterion: 'TPP ≥ 1,600 and 3.2 ≤ PD < 5.92', tpp: { atLeast: 1600 }, performanceDensity: { atLeast: 3.2, below: 5.92 } },
+    {
+      id: '3A090.b.2',
+      criterion: 'TPP ≥ 1,600 and 3.2 ≤ PD < 5.92',
+      tpp: { atLeast: 1600 },
+      performanceDensity: { atLeast: 3.2, below: 5.92 },
+      containingSystem: '4A090.b',
+    },
   ],
   noClass: 'none',
+  scopeName: '3A090.a or .b',
+  containingSystemCitation:
+    "15 CFR part 774, Supplement No. 1, ECCN 4A090.a/.b: computers, 'electronic assemblies' and 'components' containing ICs that meet or exceed the 3A090.a/.b limits",
   notes: [
     'Note 2 to 3A090 (ICs not designed or marketed for data centres with TPP < 4,800 fall outside .a/.b) is not evaluated: it depends on marketing, not measurement.',
   ],

@@ -49,7 +49,8 @@ export function renderTpp(r: TppReport): string {
     ),
   );
   out.push(`\nPerformance density: ${r.performanceDensity === null ? 'unknown (no die area declared)' : formatNumber(r.performanceDensity, 2)}\n`);
-  out.push(`ECCN 3A090: ${r.eccn3a090}\n`);
+  out.push(`ECCN 3A090: ${r.classification.statement}\n`);
+  if (r.classification.containingSystemNote) out.push(`  ${r.classification.containingSystemNote}\n`);
   for (const row of r.classification.rows) out.push(`  ${row.id.padEnd(10)} ${row.status.padEnd(25)} ${row.reason}\n`);
   out.push(`\nCase-by-case review (91 FR 1684): ${r.caseByCase2026.eligible ? 'eligible' : 'NOT eligible'}\n`);
   for (const reason of r.caseByCase2026.reasons) out.push(`  - ${reason}\n`);
