@@ -242,3 +242,14 @@ describe('run on this host (self-declared)', () => {
     expect(policies.map((p) => p.name)).toContain('totalDramBandwidth');
   }, 240_000);
 });
+
+describe('tpp on a self-declared CPU declaration', () => {
+  it('says the rates come from the CPU table and are checked by the verdict, not "not in the rate table"', async () => {
+    const { evaluateDeclaration } = await import('../tpp/evaluation.js');
+    const { reports } = kernels([{ format: 'FP64', engine: 'avx512', opsPerInstruction: 16, reaches: 16 }], 8);
+    const declaration = selfDeclaration(cpuDevice(25, 17, 'AMD EPYC 9654 96-Core Processor'), reports, null);
+    const check = evaluateDeclaration(declaration).checks.find((c) => c.id === 'rates-vs-architecture')!;
+    expect(check.status).toBe('not-checked');
+    expect(check.detail).toMatch(/^'zen4' is a CPU microarchitecture \(AMD Zen 4/);
+  });
+});

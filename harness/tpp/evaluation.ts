@@ -17,6 +17,7 @@ import {
 } from '../rules/evaluate.js';
 import { ECCN_3A090, RULE_SETS, TOTAL_DRAM_BANDWIDTH_POLICY, US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
 import { findArchitecture } from './architectures.js';
+import { CPU_MICROARCHITECTURES } from './cpu-rates.js';
 import { FORMATS, TF32_BIT_LENGTH_POLICY, type Format } from './formats.js';
 import {
   peakDramBandwidthGbps,
@@ -172,11 +173,14 @@ function checkMemoryInterface(declaration: Declaration): DeclarationCheck {
 function checkRatesAgainstArchitecture(declaration: Declaration): DeclarationCheck[] {
   const architecture = findArchitecture(declaration.architecture);
   if (!architecture) {
+    const cpu = CPU_MICROARCHITECTURES.find((r) => r.id === declaration.architecture);
     return [
       {
         id: 'rates-vs-architecture',
         status: 'not-checked',
-        detail: `architecture '${declaration.architecture}' is not in the rate table`,
+        detail: cpu
+          ? `'${cpu.id}' is a CPU microarchitecture (${cpu.name}): its rates depend on the engines a run finds available, so the self-declaration takes them from harness/tpp/cpu-rates.ts and the verdict checks them against the measurement`
+          : `architecture '${declaration.architecture}' is not in the rate table`,
       },
     ];
   }

@@ -12,7 +12,7 @@ export interface TppOptions {
 
 export interface TppReport extends Evaluation {
   schema: 'tppverify.tpp.v1';
-  declaration: Pick<Declaration, 'vendor' | 'product' | 'partNumber' | 'architecture' | 'computeUnits' | 'specClockMhz'>;
+  declaration: Pick<Declaration, 'vendor' | 'product' | 'partNumber' | 'architecture' | 'computeUnits' | 'specClockMhz' | 'ratedClockMhz'>;
 }
 
 export async function runTpp(file: string, options: TppOptions, io: CliIo): Promise<void> {
@@ -21,10 +21,10 @@ export async function runTpp(file: string, options: TppOptions, io: CliIo): Prom
     declaration,
     options.observedClockMhz !== undefined ? { observedClockMhz: options.observedClockMhz } : {},
   );
-  const { vendor, product, partNumber, architecture, computeUnits, specClockMhz } = declaration;
+  const { vendor, product, partNumber, architecture, computeUnits, specClockMhz, ratedClockMhz } = declaration;
   const report: TppReport = {
     schema: 'tppverify.tpp.v1',
-    declaration: { vendor, product, partNumber, architecture, computeUnits, specClockMhz },
+    declaration: { vendor, product, partNumber, architecture, computeUnits, specClockMhz, ...(ratedClockMhz ? { ratedClockMhz } : {}) },
     ...evaluation,
   };
   io.out(options.json ? JSON.stringify(report) + '\n' : renderTpp(report));
@@ -33,7 +33,8 @@ export async function runTpp(file: string, options: TppOptions, io: CliIo): Prom
 export function renderTpp(r: TppReport): string {
   const d = r.declaration;
   const out: string[] = [];
-  out.push(`${d.vendor} ${d.product} (${d.partNumber}), ${d.architecture}, ${d.computeUnits} units at ${formatNumber(d.specClockMhz, 0)} MHz\n\n`);
+  const rated = Object.entries(d.ratedClockMhz ?? {}).map(([format, mhz]) => `${format} at ${formatNumber(mhz, 0)} MHz`);
+  out.push(`${d.vendor} ${d.product} (${d.partNumber}), ${d.architecture}, ${d.computeUnits} units at ${formatNumber(d.specClockMhz, 0)} MHz${rated.length ? ` (rated: ${rated.join(', ')})` : ''}\n\n`);
   out.push(`TPP ${formatNumber(r.tpp, 0)} from the declared ${r.tppFormat} rate\n`);
   out.push(
     renderTable(
