@@ -124,3 +124,10 @@ describe('attestations carry section232 for the declared and the measured figure
     expect(verifyAttestationBytes(signedFixture(key), trusted).valid).toBe(true);
   });
 });
+
+describe('describeSection232 without a record', () => {
+  it('says why: no measurement, or an attestation made before the Annex was evaluated', () => {
+    expect(describeSection232('measured', null).headline).toBe('measured: no throughput measurement, so no measured TPP');
+    expect(describeSection232('declared', null).headline).toMatch(/^declared: not recorded in this attestation/);
+  });
+});

@@ -91,7 +91,9 @@ export function describeFinding(f: Finding): string {
 
 /** "declared: COVERED, window 1 (TPP 15,832; 4,800 GB/s declared)" and the reasons behind it. */
 export function describeSection232(which: 'declared' | 'measured', record: Section232Record | null): { headline: string; reasons: string[] } {
-  if (!record) return { headline: `${which}: no throughput measurement, so no measured TPP`, reasons: [] };
+  if (!record) {
+    return { headline: which === 'measured' ? 'measured: no throughput measurement, so no measured TPP' : 'declared: not recorded in this attestation (made before Section 232 was evaluated)', reasons: [] };
+  }
   const headline = `${which}: ${record.covered ? `COVERED, window ${record.window}` : 'not covered'} (TPP ${fmt(record.tpp)}; total DRAM bandwidth ${fmt(record.dramBandwidthGbps)} GB/s, ${record.dramBandwidthBasis})`;
   return { headline, reasons: section232Reasons(US_SECTION_232_SEMICONDUCTORS, record.tpp, record.dramBandwidthGbps) };
 }
