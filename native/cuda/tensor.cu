@@ -43,9 +43,11 @@ struct F16 {  // m16n8k16, f16 inputs, f32 accumulate
   using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 16;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
 };
 
@@ -54,9 +56,11 @@ struct BF16 {  // m16n8k16, bf16 inputs
   using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 16;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
 };
 
@@ -65,9 +69,11 @@ struct TF32 {  // m16n8k8, tf32 inputs as f32 bit patterns
   using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 8;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
-    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
 };
 
@@ -76,9 +82,11 @@ struct INT8 {  // m16n8k32, s8 inputs
   using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 32;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
-    asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3]) : "r"(a), "r"(b));
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
+    asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
 };
 
@@ -91,10 +99,12 @@ struct FP8 {
   using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 32;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890 && __CUDA_ARCH__ < 900
-    asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
+    asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 #else
     __trap();
 #endif
@@ -106,9 +116,10 @@ struct F64K4 {  // m8n8k4 DMMA
   using Operand = double;
   static constexpr int kAccRegs = 2;
   static constexpr int kK = 4;
-  __device__ static void mma(Acc (&d)[kAccRegs], double a, double b) {
+  static constexpr int kARegs = 1, kBRegs = 1;
+  __device__ static void mma(Acc (&d)[kAccRegs], const double (&a)[kARegs], const double (&b)[kBRegs]) {
     asm volatile("mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64 {%0,%1}, {%2}, {%3}, {%0,%1};"
-                 : "+d"(d[0]), "+d"(d[1]) : "d"(a), "d"(b));
+                 : "+d"(d[0]), "+d"(d[1]) : "d"(a[0]), "d"(b[0]));
   }
 };
 
@@ -117,12 +128,16 @@ struct F64K16 {  // m16n8k16 DMMA; needs sm_90
   using Operand = double;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 16;
-  __device__ static void mma(Acc (&d)[kAccRegs], double a, double b) {
+  // One register for the eight A (and four B) elements: eight distinct ones per
+  // accumulator would not fit beside the accumulators; DMMA issues rarely
+  // enough that the copies into an operand octet cost nothing.
+  static constexpr int kARegs = 1, kBRegs = 1;
+  __device__ static void mma(Acc (&d)[kAccRegs], const double (&a)[kARegs], const double (&b)[kBRegs]) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile(
         "mma.sync.aligned.m16n8k16.row.col.f64.f64.f64.f64 {%0,%1,%2,%3}, {%4,%4,%4,%4,%4,%4,%4,%4}, {%5,%5,%5,%5}, "
         "{%0,%1,%2,%3};"
-        : "+d"(d[0]), "+d"(d[1]), "+d"(d[2]), "+d"(d[3]) : "d"(a), "d"(b));
+        : "+d"(d[0]), "+d"(d[1]), "+d"(d[2]), "+d"(d[3]) : "d"(a[0]), "d"(b[0]));
 #else
     __trap();
 #endif
@@ -130,23 +145,39 @@ struct F64K16 {  // m16n8k16 DMMA; needs sm_90
 };
 
 // The operands of one launch, passed by value (kernel parameters): accumulator
-// k's A operand and the exact value every element of it holds after a period.
+// k's A fragment registers (each its own parameter, so each its own register:
+// the same value in one register repeated would be copied into a fresh
+// operand quad before every mma), the B registers, and the exact value every
+// element of accumulator k holds after a period.
 template <typename Op>
 struct MmaOperands {
-  typename Op::Operand a[kAccumulators];
-  typename Op::Operand b;
+  typename Op::Operand a[kAccumulators][Op::kARegs];
+  typename Op::Operand b[Op::kBRegs];
   typename Op::Acc expected[kAccumulators];
 };
+
+// A parameter passed through a warp shuffle (lane 0's copy, the same value):
+// ptxas then holds it in a register for the whole loop instead of reloading
+// it from the parameter bank before every use (four moves per mma, and it
+// paired up mmas on one accumulator to share the reload), and cannot prove it
+// equal to any other operand.
+template <typename T>
+__device__ __forceinline__ T holdInRegister(T v) {
+  return __shfl_sync(0xFFFFFFFFu, v, 0);
+}
 
 template <typename Op>
 __global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(MmaOperands<Op> operands, uint64_t iterations,
                                                                BlockRecord* records, int corruptBlock) {
   using Acc = typename Op::Acc;
   static_assert(gpu::kIterationsPerPeriod * Op::kK <= gpu::kLargestCheckedValue, "a period must keep the accumulators small");
-  typename Op::Operand a[kAccumulators];
+  typename Op::Operand a[kAccumulators][Op::kARegs], b[Op::kBRegs];
 #pragma unroll
-  for (int k = 0; k < kAccumulators; ++k) a[k] = operands.a[k];
-  const typename Op::Operand b = operands.b;
+  for (int k = 0; k < kAccumulators; ++k)
+#pragma unroll
+    for (int r = 0; r < Op::kARegs; ++r) a[k][r] = holdInRegister(operands.a[k][r]);
+#pragma unroll
+  for (int r = 0; r < Op::kBRegs; ++r) b[r] = holdInRegister(operands.b[r]);
   Acc acc[kAccumulators][Op::kAccRegs];
   unsigned bad = 0;
   __syncthreads();
@@ -191,10 +222,10 @@ template <typename Op>
 MmaOperands<Op> mmaOperands(uint32_t (*pack)(int), uint32_t one, bool integer) {
   MmaOperands<Op> o{};
   for (int k = 0; k < kAccumulators; ++k) {
-    o.a[k] = pack(k);
+    for (auto& reg : o.a[k]) reg = pack(k);
     o.expected[k] = typename Op::Acc(double(gpu::kIterationsPerPeriod * Op::kK) * operandValue(k, integer));
   }
-  o.b = one;
+  for (auto& reg : o.b) reg = one;
   return o;
 }
 
@@ -202,10 +233,10 @@ template <typename Op>
 MmaOperands<Op> mmaOperandsF64() {
   MmaOperands<Op> o{};
   for (int k = 0; k < kAccumulators; ++k) {
-    o.a[k] = operandValue(k, false);
+    for (auto& reg : o.a[k]) reg = operandValue(k, false);
     o.expected[k] = double(gpu::kIterationsPerPeriod * Op::kK) * operandValue(k, false);
   }
-  o.b = 1.0;
+  for (auto& reg : o.b) reg = 1.0;
   return o;
 }
 
@@ -240,8 +271,8 @@ __global__ void __launch_bounds__(kThreadsPerBlock) fmaChainKernel(FmaOperands<T
                                                                     int corruptBlock) {
   T a[kFmaChains], acc[kFmaChains];
 #pragma unroll
-  for (int k = 0; k < kFmaChains; ++k) a[k] = operands.a[k];
-  const T b = operands.b;
+  for (int k = 0; k < kFmaChains; ++k) a[k] = holdInRegister(operands.a[k]);
+  const T b = holdInRegister(operands.b);
   unsigned bad = 0;
   __syncthreads();
   stampStart(records);

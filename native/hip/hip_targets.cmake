@@ -11,6 +11,10 @@
 #   cmake -DHIPCC=… -DAGENT_LISTERS="a;b" -P native/hip/hip_targets.cmake
 # prints "tppverify hip targets: …".
 
+if(CMAKE_SCRIPT_MODE_FILE)
+  cmake_minimum_required(VERSION 3.25)  # IN_LIST and the rest, as in the project
+endif()
+
 set(TPPVERIFY_HIP_CANDIDATE_TARGETS gfx90a gfx940 gfx942 gfx950)
 
 # Whether `hipcc` compiles an empty kernel for `target`.
