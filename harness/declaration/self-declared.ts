@@ -9,11 +9,6 @@ import { isFormat, type Format } from '../tpp/formats.js';
 import { ratesAtClock } from '../tpp/tpp.js';
 import type { Declaration } from './declaration.js';
 
-function numberAttribute(device: NativeDevice, key: string): number | undefined {
-  const value = device.attributes.find((a) => a.key === key)?.value;
-  return typeof value === 'number' && value > 0 ? value : undefined;
-}
-
 /**
  * GPUs: the architecture's per-clock rates × units × the reported maximum
  * clock, and the memory interface's peak. CPUs report no rates: each format's
@@ -33,12 +28,10 @@ export function selfDeclaration(
     eccn: 'unclassified',
     computeUnits: device.computeUnits,
   };
-  const computeCapability = device.attributes.find((a) => a.key === 'computeCapability' || a.key === 'gfxTarget')?.value;
-  const architecture =
-    typeof computeCapability === 'string' ? (/^\d+\.\d+$/.test(computeCapability) ? `sm_${computeCapability.replace('.', '')}` : computeCapability) : 'x86-64';
+  const architecture = device.architecture ?? 'unknown';
   const table = findArchitecture(architecture);
-  const maxClock = numberAttribute(device, 'maxSmClockMhz') ?? numberAttribute(device, 'maxClockMhz');
-  const peakGbps = numberAttribute(device, 'peakDramBandwidthGbps');
+  const maxClock = device.maxClockMhz ?? undefined;
+  const peakGbps = device.peakDramBandwidthGbps ?? undefined;
   const achievedGbps = Math.max(0, ...(bandwidth?.kernels.map((k) => k.gbps.median) ?? []));
   if (table && maxClock) {
     return {
