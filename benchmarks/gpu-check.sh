@@ -104,6 +104,9 @@ deadline=$((started + budget_s))
 archive_name=gpu-check.tar.gz
 # Raw output files larger than this keep their first and last halves (the device tool returns 16 MiB a file).
 max_raw_bytes=$((2 * 1024 * 1024))
+quick_min_s=3
+# A step that ignores SIGTERM gets SIGKILL this much later (inside the reserve).
+kill_after_s=3
 # One nvidia-smi sample a second bounds the telemetry to the deadline: under 100 kB.
 telemetry_ms=1000
 
@@ -172,16 +175,18 @@ last_rc=0
 step() {
   local name=$1 cap=$2 minimum=$3
   shift 3
+  # The dry run's steps take seconds: only a step with no time at all is skipped.
+  [ "$quick" -eq 1 ] && minimum=$quick_min_s
   local left=$((deadline - reserve_s - $(now)))
   if [ "$left" -lt "$minimum" ]; then
     last_rc=-1
+    # No refresh: a skipped step adds no output, and the deadline leaves no time for one.
     record "$name" skipped - 0 "deadline: ${left}s left of ${budget_s}s, needs ${minimum}s"
-    refresh
     return 0
   fi
   local slice=$((cap < left ? cap : left)) begin
   begin=$(now)
-  timeout --kill-after=5 "$slice" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  timeout --kill-after="$kill_after_s" "$slice" "$@" >"$work/$name.out" 2>"$work/$name.err" &
   step_pid=$!
   wait "$step_pid"
   last_rc=$?
@@ -202,7 +207,6 @@ step() {
 
 skip() {  # skip NAME REASON
   record "$1" skipped - 0 "$2"
-  refresh
 }
 
 stop_sampler() {
@@ -283,8 +287,13 @@ if [ -z "$peer_python" ]; then
 fi
 peer_device=$device
 [ "$device" = cpu ] || peer_device="cuda:${device#*:}"
+peer_cap=120
+# The peer stops starting cases 15 s before its slice ends, so it still prints its JSON.
+peer_left=$((deadline - reserve_s - $(now)))
+peer_deadline=$(((peer_left < peer_cap ? peer_left : peer_cap) - 15))
+[ "$peer_deadline" -ge 1 ] || peer_deadline=1
 if [ -n "$peer_python" ]; then
-  step peer 120 20 "$peer_python" "$root/benchmarks/peer/torch_peer.py" --device "$peer_device" "${quick_flag[@]}" --deadline-s 90
+  step peer "$peer_cap" 20 "$peer_python" "$root/benchmarks/peer/torch_peer.py" --device "$peer_device" "${quick_flag[@]}" --deadline-s "$peer_deadline"
 else
   skip peer "no python on this host imports torch (tried python3, /usr/bin/python3; set PEER_PYTHON)"
 fi

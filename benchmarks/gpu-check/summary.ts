@@ -315,10 +315,10 @@ export function buildSummary(dir: string): CheckSummary {
     peer: new Map((peer?.cases ?? []).flatMap((c) => (c.verified && c.median !== null ? [[c.name, c.median] as const] : []))),
   };
 
-  const errors = steps.filter((s) => s.status === 'failed' || s.status === 'timeout').map((s) => ({
-    step: s.step,
-    lines: (readText(dir, `${s.step}.err`) ?? '').split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-ERROR_LINES).map(bounded),
-  }));
+  const errors = steps.filter((s) => s.status === 'failed' || s.status === 'timeout').map((s) => {
+    const lines = (readText(dir, `${s.step}.err`) ?? '').split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-ERROR_LINES).map(bounded);
+    return { step: s.step, lines: s.status === 'timeout' || lines.length === 0 ? [bounded(`${s.status}, rc ${s.rc}: ${s.note}`), ...lines] : lines };
+  });
   const identity = readText(dir, 'identity-probe.out');
   const budget = Number(check.get('budget_s'));
   const elapsed = Number(new Map(readTsv(readText(dir, 'elapsed.tsv')).map((r) => [r[0] ?? '', r[1] ?? ''])).get('elapsed_s'));
@@ -362,9 +362,15 @@ export function renderSummary(s: CheckSummary): string {
   const out: string[] = [];
   out.push(`tppverify device check: ${s.device} ${s.model}${s.architecture ? ` (${s.architecture})` : ''}${s.quick ? ' [quick dry run]' : ''}`);
   out.push(`time: ${s.elapsedSeconds ?? '?'} s of a ${s.budgetSeconds ?? '?'} s budget`);
-  out.push(`steps: ${s.steps.map((r) => `${r.step} ${r.status}${r.status === 'failed' || r.status === 'timeout' ? ` (rc ${r.rc})` : ''}`).join(', ') || 'none'}`);
-  const skipped = s.steps.filter((r) => r.status === 'skipped');
-  for (const r of skipped) out.push(`  skipped ${r.step}: ${r.note}`);
+  const ran = s.steps.filter((r) => r.status !== 'skipped');
+  out.push(`steps: ${ran.map((r) => `${r.step} ${r.status}${r.status === 'ok' ? '' : ` (rc ${r.rc})`} ${r.seconds}s`).join(', ') || 'none'}`);
+  // Skipped steps grouped by why (deadline notes differ only in the seconds left).
+  const skipped = new Map<string, string[]>();
+  for (const r of s.steps.filter((x) => x.status === 'skipped')) {
+    const why = r.note.startsWith('deadline') ? 'the deadline' : r.note;
+    skipped.set(why, [...(skipped.get(why) ?? []), r.step]);
+  }
+  for (const [why, names] of skipped) out.push(`  skipped (${bounded(why)}): ${names.join(', ')}`);
   if (s.libraries) out.push(`libraries: ${s.libraries.ok ? 'everything the addon needs is here' : `MISSING ${s.libraries.missing.join('; ')}`}`);
   for (const o of s.libraries?.optionalMissing ?? []) out.push(`  optional, missing: ${o}`);
 
