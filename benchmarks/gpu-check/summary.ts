@@ -125,7 +125,8 @@ export interface CheckSummary {
     /** Clock event (throttle) reasons seen Active, with the number of samples. */
     reasonsActive: Record<string, number>;
   } | null;
-  sass: { source: string; disassembler: string | null; kernels: number; violations: string[]; note: string }[];
+  /** New violations one per line; known defects (expectations.ts KNOWN_DEFECTS) counted per defect. */
+  sass: { source: string; disassembler: string | null; kernels: number; violations: string[]; known: Record<string, number>; note: string }[];
   identityProbe: string | null;
   targets: TargetResult[];
   errors: { step: string; lines: string[] }[];
@@ -255,11 +256,18 @@ function peerSummary(report: JsonObject | undefined): CheckSummary['peer'] {
 function sassSummary(source: string, report: JsonObject | undefined): CheckSummary['sass'][number] | undefined {
   if (!report) return undefined;
   const kernels = arr(report['kernels']).filter(isObject);
+  const violations = arr(report['violations']).filter(isObject);
+  const known: Record<string, number> = {};
+  for (const v of violations) {
+    const label = str(v['known']);
+    if (label) known[label] = (known[label] ?? 0) + 1;
+  }
   return {
     source,
     disassembler: str(report['disassembler']) ?? null,
     kernels: kernels.length,
-    violations: arr(report['violations']).map((v) => (isObject(v) ? `${str(v['arch'])} ${str(v['kernel'])}: ${str(v['message'])}` : String(v))),
+    violations: violations.filter((v) => !str(v['known'])).map((v) => `${str(v['arch'])} ${str(v['kernel'])} [${str(v['rule'])}]: ${str(v['message'])}`),
+    known,
     note: str(report['reason']) ?? arr(report['notes']).map(String).join('; '),
   };
 }
@@ -413,9 +421,11 @@ export function renderSummary(s: CheckSummary): string {
     out.push('telemetry: not sampled (no nvidia-smi)');
   }
   for (const x of s.sass) {
-    out.push(`${x.source}: ${x.disassembler ? `${x.kernels} kernels, ${x.violations.length} violations` : 'not run'}${x.note ? ` (${bounded(x.note)})` : ''}`);
-    for (const v of x.violations.slice(0, 8)) out.push(`  ${bounded(v)}`);
+    const knownCount = Object.values(x.known).reduce((a, b) => a + b, 0);
+    out.push(`${x.source}: ${x.disassembler ? `${x.kernels} kernels, ${x.violations.length} new violations, ${knownCount} from known defects` : 'not run'}${x.note ? ` (${bounded(x.note)})` : ''}`);
+    for (const v of x.violations.slice(0, 8)) out.push(`  NEW ${bounded(v)}`);
     if (x.violations.length > 8) out.push(`  … ${x.violations.length - 8} more in the archive`);
+    for (const [label, n] of Object.entries(x.known)) out.push(`  known ×${n}: ${bounded(label)}`);
   }
   if (s.identityProbe) out.push(`identity probe: ${s.identityProbe}`);
 
