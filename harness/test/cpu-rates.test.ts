@@ -105,11 +105,16 @@ function cpuDevice(family: number, modelNumber: number, model: string, cores = 8
     measuresBandwidth: true,
     measuresThroughput: true,
     notMeasurableReason: '',
+    architecture: 'x86-64',
+    maxClockMhz: null,
+    memoryBusWidthBits: null,
+    memoryDataRateMtps: null,
+    peakDramBandwidthGbps: null,
     attributes: [
       { key: 'family', value: family, source: 'cpuid' },
       { key: 'modelNumber', value: modelNumber, source: 'cpuid' },
     ],
-  } as NativeDevice;
+  };
 }
 
 const CLOCK_MHZ = 3000;
