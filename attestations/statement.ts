@@ -2,9 +2,9 @@
 // source) + predicate (report, declaration bytes, method, raw measurements,
 // computed results, verdict, environment, provenance, nonce, audit link).
 import { createHash } from 'node:crypto';
-import type { Fact, MeasurementRecord } from '../harness/verdict/record.js';
-import type { Finding, ResultsRecord, VerdictRecord } from '../harness/verdict/verdict.js';
-import { attestationType, statementType, TO_OBJECT } from './schema.js';
+import type { Fact, Finding, MeasurementRecord, ResultsRecord, VerdictRecord } from './records.js';
+import { decodeCanonical, encodeCanonical } from './canonical.js';
+import { attestationType, statementType } from './schema.js';
 
 export const PAYLOAD_TYPE = 'application/vnd.tppverify.attestation.v1+protobuf';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -45,6 +45,10 @@ export interface ProvenanceRecord {
   harnessSha256: string;
   lockfileSha256: string;
   dirtyTree: boolean;
+  /** process.execPath, the SHA-256 of that binary and process.version: the interpreter that ran the harness and its children. */
+  interpreterPath: string;
+  interpreterSha256: string;
+  interpreterVersion: string;
 }
 
 export interface AuditLinkRecord {
@@ -52,6 +56,8 @@ export interface AuditLinkRecord {
   outcome: 'reproduced' | 'not-reproduced' | 'inconclusive';
   tolerance: number;
   comparisons: Finding[];
+  /** The rerun reused the original's nonce (only when forced). */
+  nonceReused: boolean;
 }
 
 export interface Predicate {
@@ -94,8 +100,7 @@ function withoutNulls(value: unknown): unknown {
 }
 
 export function encodeStatement(statement: Statement): Uint8Array {
-  const type = statementType();
-  return type.encode(type.fromObject(withoutNulls(statement) as Record<string, unknown>)).finish();
+  return encodeCanonical(statementType(), withoutNulls(statement) as Record<string, unknown>);
 }
 
 export class StatementFormatError extends Error {
@@ -106,8 +111,7 @@ export class StatementFormatError extends Error {
 export function decodeStatement(bytes: Uint8Array): Statement {
   let raw: Record<string, unknown>;
   try {
-    const type = statementType();
-    raw = type.toObject(type.decode(bytes), TO_OBJECT);
+    raw = decodeCanonical(statementType(), bytes, 'tppverify Statement');
   } catch (error) {
     throw new StatementFormatError(`payload is not a tppverify Statement: ${(error as Error).message}`);
   }
@@ -120,7 +124,7 @@ export function decodeStatement(bytes: Uint8Array): Statement {
   predicate.results.performanceDensity ??= null;
   predicate.audit ??= null;
   predicate.environment ??= { facts: [] };
-  predicate.provenance ??= { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false };
+  predicate.provenance ??= { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false, interpreterPath: '', interpreterSha256: '', interpreterVersion: '' };
   return statement;
 }
 

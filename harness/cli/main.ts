@@ -243,6 +243,7 @@ export function buildProgram(): Command {
     .requiredOption('--key <file>', "the auditor's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
     .option('--nonce <hex>', "the auditor's challenge nonce (default: random)")
+    .option('--allow-nonce-reuse', "accept the original's own nonce (recorded in the audit: it then shows no freshness)")
     .option('--out <dir>', 'where the new attestation goes', 'attestations-out')
     .option('--pubkey <file>', "a trusted key of the original's signer (repeatable)", collect, [])
     .option('--trust <dir>', "a folder of trusted keys for the original's signature")
@@ -267,6 +268,7 @@ export function buildProgram(): Command {
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(flags['strict'] === false ? { strict: false } : {}),
+          ...(flags['allowNonceReuse'] === true ? { allowNonceReuse: true } : {}),
         },
         processIo(json),
       );

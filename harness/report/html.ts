@@ -8,20 +8,26 @@ import { describeFinding } from '../verdict/describe.js';
 import { summarizeRates } from '../../benchmarks/statistics.js';
 
 export interface ReportSignature {
+  /** The keyid written in the envelope (may be empty). */
   keyid: string;
   verified: boolean | null;
+  /** The trusted key it verified with, as the one verification found. */
+  verifiedBy?: string | null;
 }
 
-/** The envelope's signatures, and whether trusted keys were given to check them. */
+/** What the one verification said: the envelope's signatures, whether trusted keys checked them, and every content problem. */
 export interface ReportSignatures {
   checked: boolean;
   entries: ReportSignature[];
+  /** Problems of the content itself (recomputation, acceptance rules, canonical form): any one fails the page. */
+  problems?: string[];
 }
 
 export type SignatureStatus = 'unchecked' | 'verified' | 'failed';
 
-/** One answer for the banner and the exit code: an envelope with no signature that verifies has failed. */
+/** One answer for the banner and the exit code: content that does not verify, or no signature that verifies, has failed. */
 export function signatureStatus(signatures: ReportSignatures): SignatureStatus {
+  if (signatures.problems?.length) return 'failed';
   if (!signatures.checked) return 'unchecked';
   return signatures.entries.some((s) => s.verified === true) ? 'verified' : 'failed';
 }
@@ -89,14 +95,19 @@ function signatureBanner(signatures: ReportSignatures): string {
       return '';
     case 'unchecked':
       return '<p class="verdict warn">SIGNATURES NOT CHECKED: no trusted key was given when this page was made; check the file with tppverify verify</p>';
-    case 'failed':
-      return '<p class="verdict bad">NO SIGNATURE VERIFIES with the trusted keys given: the content below may have been altered; do not rely on it</p>';
+    case 'failed': {
+      const problems = signatures.problems ?? [];
+      const head = problems.length
+        ? '<p class="verdict bad">DOES NOT VERIFY: the content below is not what the harness would have attested; do not rely on it</p>'
+        : '<p class="verdict bad">NO SIGNATURE VERIFIES with the trusted keys given: the content below may have been altered; do not rely on it</p>';
+      return head + (problems.length ? `<ul class="problems">${problems.map((p) => `<li>${escape(p)}</li>`).join('')}</ul>` : '');
+    }
   }
 }
 
 function signaturesSection(signatures: ReportSignatures): string {
   return `<h2>Signatures</h2>
-${table(['key id', 'verified'], signatures.entries.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}`;
+${table(['key id (as written)', 'verified'], signatures.entries.map((s) => [s.keyid || '(none)', s.verified === null ? 'not checked (no trusted key given)' : s.verified ? (s.verifiedBy && s.verifiedBy !== s.keyid ? `yes, by trusted key ${s.verifiedBy}` : 'yes') : 'NO']))}`;
 }
 
 export function renderReportHtml(statement: Statement, signatures: ReportSignatures): string {

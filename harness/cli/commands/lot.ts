@@ -9,7 +9,6 @@ import { checkOutputDir, writeFileAtomic } from '../../../attestations/atomic-wr
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate, readUnitAttestations } from '../../lot/certificate.js';
-import { PROTO_DIR } from '../../lot/verify-certificate.js';
 import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
 
@@ -68,8 +67,8 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   await checkOutputDir(options.out);
   const attestations = await readUnitAttestations(options.attestations);
   for (const { file, reason } of attestations.skipped) io.err(`tppverify: skipped ${file}: ${reason}\n`);
-  const certificate = await certifyLot(manifest, sample, attestations, trusted);
-  const envelope = signEnvelope(encodeCertificate(certificate, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key]);
+  const certificate = await certifyLot(manifest, sample, attestations, { keys: trusted, threshold: 1 });
+  const envelope = signEnvelope(encodeCertificate(certificate), CERTIFICATE_PAYLOAD_TYPE, [key]);
   await mkdir(options.out, { recursive: true });
   // The lot id in the name is shortened: with the temp-file prefix and suffix a name must stay under 255 bytes.
   const lotName = manifest.lotId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_LOT_ID_IN_FILE_NAME);

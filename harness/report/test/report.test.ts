@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
+import { fixtureStatement, signedFixture } from '../../test/attestation-fixture.js';
 import { ephemeralSigningKey } from '../../../attestations/keys.js';
 import { findChromium, runChromium } from '../chromium.js';
 import { renderReportHtml, signatureStatus } from '../html.js';

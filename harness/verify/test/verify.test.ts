@@ -3,12 +3,15 @@ import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope, envelopeToJson, signEnvelope } from '../dsse.js';
-import { ephemeralSigningKey } from '../keys.js';
-import { decodeStatement, encodeStatement, PAYLOAD_TYPE } from '../statement.js';
-import { MAX_ATTESTATION_BYTES, verifyAttestationBytes, verifyAttestationFile } from '../verify.js';
-import { fixtureStatement, signedFixture } from './fixture.js';
-import { sha256Hex } from '../statement.js';
+import { decodeEnvelope, encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
+import { ephemeralSigningKey } from '../../../attestations/keys.js';
+import { decodeStatement, encodeStatement, PAYLOAD_TYPE, sha256Hex } from '../../../attestations/statement.js';
+import { MAX_ATTESTATION_BYTES } from '../../../attestations/document-file.js';
+import { verifyDocumentBytes, verifyDocumentFile } from '../document.js';
+import { fixtureStatement, signedFixture } from '../../test/attestation-fixture.js';
+
+const verifyAttestationBytes = (bytes: Uint8Array, keys: ReadonlyMap<string, import('node:crypto').KeyObject>, threshold = 1) => verifyDocumentBytes(bytes, { keys, threshold });
+const verifyAttestationFile = async (file: string, keys: ReadonlyMap<string, import('node:crypto').KeyObject>) => verifyDocumentFile(file, { keys, threshold: 1 });
 
 const key = ephemeralSigningKey();
 const trusted = new Map([[key.keyId, key.publicKey]]);
@@ -20,7 +23,7 @@ describe('a valid attestation', () => {
     const outcome = verifyAttestationBytes(valid, trusted);
     expect(outcome.reasons).toEqual([]);
     expect(outcome.valid).toBe(true);
-    expect(outcome.keyids).toEqual([key.keyId]);
+    expect(outcome.signatures.keyids).toEqual([key.keyId]);
     expect(outcome.summary).toMatchObject({ device: 'cuda:0', serial: '1654922001234', outcome: 'consistent', eccn3a090: '3A090.a.1' });
   });
 
