@@ -6,10 +6,13 @@
 // repeated singular fields, unpacked or non-minimal encodings never pass as
 // the same record (a signature over them would vouch for bytes nobody reads).
 import protobuf from 'protobufjs';
+import { TppverifyError } from './errors.js';
 import { TO_OBJECT } from './schema.js';
 
-export class NonCanonicalError extends Error {
-  override readonly name = 'NonCanonicalError';
+export class NonCanonicalError extends TppverifyError {
+  constructor(message: string) {
+    super('input', message);
+  }
 }
 
 function isDefaultScalar(field: protobuf.Field, value: unknown): boolean {

@@ -2,6 +2,7 @@
 // exact payload bytes, in an envelope field-compatible with io.intoto.Envelope.
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { decodeCanonical, encodeCanonical } from './canonical.js';
+import { TppverifyError } from './errors.js';
 import { envelopeType } from './schema.js';
 import type { SigningKey } from './keys.js';
 import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from './strict-json.js';
@@ -55,8 +56,10 @@ export function envelopeToJson(envelope: Envelope): string {
   );
 }
 
-export class EnvelopeFormatError extends Error {
-  override readonly name = 'EnvelopeFormatError';
+export class EnvelopeFormatError extends TppverifyError {
+  constructor(message: string) {
+    super('input', message);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // The lot certificate record (proto/tppverify/v1/lot.proto) and its canonical
 // encoding: decoding only; what a certificate must satisfy is checked in harness/.
 import { decodeCanonical, encodeCanonical } from './canonical.js';
+import { TppverifyError } from './errors.js';
 import { lotCertificateType } from './schema.js';
 
 export const CERTIFICATE_PAYLOAD_TYPE = 'application/vnd.tppverify.lot-certificate.v1+protobuf';
@@ -31,8 +32,10 @@ export interface LotCertificate {
   ignoredSerials: string[];
 }
 
-export class CertificateFormatError extends Error {
-  override readonly name = 'CertificateFormatError';
+export class CertificateFormatError extends TppverifyError {
+  constructor(message: string) {
+    super('input', message);
+  }
 }
 
 export function encodeCertificate(certificate: LotCertificate): Uint8Array {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Fact, Finding, MeasurementRecord, ResultsRecord, VerdictRecord } from './records.js';
 import { decodeCanonical, encodeCanonical } from './canonical.js';
+import { TppverifyError } from './errors.js';
 import { attestationType, statementType } from './schema.js';
 
 export const PAYLOAD_TYPE = 'application/vnd.tppverify.attestation.v1+protobuf';
@@ -103,8 +104,10 @@ export function encodeStatement(statement: Statement): Uint8Array {
   return encodeCanonical(statementType(), withoutNulls(statement) as Record<string, unknown>);
 }
 
-export class StatementFormatError extends Error {
-  override readonly name = 'StatementFormatError';
+export class StatementFormatError extends TppverifyError {
+  constructor(message: string) {
+    super('input', message);
+  }
 }
 
 /** Decodes payload bytes into a Statement with every optional part as null, never undefined. */

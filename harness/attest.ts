@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.js';
-import { faultFromEnvironment } from '../benchmarks/bench.js';
+import { FAULT_ENV, faultFromEnvironment } from '../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
 import { writeFileAtomic } from '../attestations/atomic-write.js';
@@ -162,6 +162,9 @@ async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<De
   const inventory = await inventoryFor(request.entry, dirtyTree);
   const fault = faultFromEnvironment();
   if (fault?.suite === 'preflight') {
+    if (!inventory.checks.some((c) => c.id === fault.name)) {
+      throw new UsageError(`${FAULT_ENV}: no preflight check '${fault.name}' (checks: ${inventory.checks.map((c) => c.id).join(', ')})`);
+    }
     inventory.checks = inventory.checks.map((c) => (c.id === fault.name ? { ...c, status: 'fail', detail: `${c.detail} (test-injected failure)` } : c));
   }
   const failed = inventory.checks.filter((c) => c.status === 'fail');

@@ -3,6 +3,7 @@
 import { summarizeRates } from '../../benchmarks/statistics.js';
 import type { Fact, Finding, MeasurementRecord } from '../../attestations/records.js';
 import type { AuditLinkRecord } from '../../attestations/statement.js';
+import { TppverifyError } from '../errors.js';
 import { normalizeIdentifier } from '../identity.js';
 import { measuredRates } from '../verdict/verdict.js';
 
@@ -16,8 +17,10 @@ export const AUDIT_COVERAGE_FACTOR = 2;
 /** Identity facts that must match for an audit to measure the same item. */
 export const IDENTITY_KEYS = ['serial', 'uuid'] as const;
 
-export class IdentityMismatchError extends Error {
-  override readonly name = 'IdentityMismatchError';
+export class IdentityMismatchError extends TppverifyError {
+  constructor(message: string) {
+    super('input', message);
+  }
 }
 
 /** Refuses a rerun on a different item: serial and UUID must agree where both runs know them. */

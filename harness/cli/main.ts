@@ -2,9 +2,9 @@
 // tppverify command line. Every command: exit 0 on success, 2 on a usage or
 // input error, 3 on a measurement or device failure; errors are one line.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AddonNotBuiltError } from '../../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, SUITE_NAMES, type SuiteName } from '../../benchmarks/registry.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, TppverifyError } from '../errors.js';
+import { EXIT_OK, EXIT_USAGE } from '../errors.js';
+import { reportError } from './report-error.js';
 import { harnessVersion } from '../version.js';
 import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
@@ -16,7 +16,7 @@ import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
 import { runVerify } from './commands/verify.js';
-import { fsReason, isFsError, KeyError, OutputPathError, UnreadableAttestationError } from '../../attestations/errors.js';
+import { fsReason } from '../../attestations/errors.js';
 import { processIo } from './io.js';
 
 /** Plain decimal notation only ("16", "0.02", "1e3"): Number() would also take "0x10" or "". */
@@ -366,26 +366,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has already printed its one-line message (or the help text).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof TppverifyError) {
-      process.stderr.write(`tppverify: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof KeyError || error instanceof UnreadableAttestationError || error instanceof OutputPathError) {
-      process.stderr.write(`tppverify: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (isFsError(error)) {
-      // A path the user gave that cannot be read or written: an input problem, not a fault of ours.
-      process.stderr.write(`tppverify: ${error.path ?? error.syscall ?? 'a file'}: ${fsReason(error)}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof AddonNotBuiltError) {
-      process.stderr.write(`tppverify: ${error.message}\n`);
-      return EXIT_INTERNAL;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`tppverify: internal error: ${message}\n`);
-    return EXIT_INTERNAL;
+    return reportError(error, (line) => process.stderr.write(line));
   }
 }
 

@@ -2,6 +2,7 @@
 // the device's capability (a failed preflight check, a throttled phase,
 // arrays that fit in cache). One function derives them, from the same records
 // the attestation keeps, so run writes them and verify re-derives them alike.
+import { belowSizingRule } from '../../benchmarks/bench.js';
 import type { Fact, NamedNumber } from '../../attestations/records.js';
 
 export interface PreflightOutcome {
@@ -22,11 +23,6 @@ export interface StateInputs {
   bandwidth: { arrayBytes: number; sizing: readonly NamedNumber[] } | null;
 }
 
-/** The arrays are smaller than the backend's own rule (max(cache × multiple, minimum)): figures may come from cache. */
-export function belowSizingRule(sizing: readonly NamedNumber[], arrayBytes: number): boolean {
-  const get = (name: string) => sizing.find((s) => s.name === name)?.value ?? 0;
-  return arrayBytes < Math.max(get('lastLevelCacheBytes') * get('lastLevelCacheMultiple'), get('minimumArrayBytes'));
-}
 
 export function stateProblemsOf(inputs: StateInputs): string[] {
   const problems = inputs.preflight.filter((c) => c.status === 'fail').map((c) => `preflight ${c.id}: ${c.detail}`);
@@ -34,7 +30,7 @@ export function stateProblemsOf(inputs: StateInputs): string[] {
     if (phase.throttled) problems.push(`the ${phase.phase} phase ran with clock slowdown reasons ${phase.reasonsSeen} active`);
   }
   const bandwidth = inputs.bandwidth;
-  if (bandwidth && belowSizingRule(bandwidth.sizing, bandwidth.arrayBytes)) {
+  if (bandwidth && belowSizingRule(Object.fromEntries(bandwidth.sizing.map((s) => [s.name, s.value])), bandwidth.arrayBytes)) {
     problems.push(`bandwidth arrays of ${bandwidth.arrayBytes} bytes are below the sizing rule: the figures may come from cache, not DRAM`);
   }
   return problems;
