@@ -7,7 +7,7 @@ import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.
 import { FAULT_ENV, faultFromEnvironment } from '../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
-import { writeFileAtomic } from '../attestations/atomic-write.js';
+import { writeFilePairAtomic } from '../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../attestations/dsse.js';
 import { ephemeralSigningKey, type SigningKey } from '../attestations/keys.js';
 import {
@@ -27,6 +27,7 @@ import { declarationToJson, parseDeclaration, type Declaration } from './declara
 import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
 import { DeviceUnavailableError, UsageError } from './errors.js';
+import { lockDevice } from './device-lock.js';
 import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
 import { hostFacts } from './inventory/host.js';
 import { startAmdTelemetry, startTelemetry, TELEMETRY_INTERVAL_MS, type TelemetryRecorder } from './inventory/telemetry.js';
@@ -177,6 +178,15 @@ async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<De
 }
 
 export async function attest(request: AttestRequest): Promise<AttestResult> {
+  const lock = lockDevice(formatDeviceId(request.entry.target));
+  try {
+    return await attestLocked(request);
+  } finally {
+    lock.release();
+  }
+}
+
+async function attestLocked(request: AttestRequest): Promise<AttestResult> {
   const provenance = await readProvenance(addonPath());
   const inventory = await preflight(request, provenance.dirtyTree);
   const defaults = request.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
@@ -268,7 +278,6 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   const stem = path.join(request.outDir, fileStem(request.entry, issuedAt));
   const pbFile = `${stem}.dsse.pb`;
   const jsonFile = `${stem}.dsse.json`;
-  await writeFileAtomic(pbFile, encodeEnvelope(envelope), { exclusive: true });
-  await writeFileAtomic(jsonFile, envelopeToJson(envelope) + '\n', { exclusive: true });
+  await writeFilePairAtomic({ file: pbFile, data: encodeEnvelope(envelope) }, { file: jsonFile, data: envelopeToJson(envelope) + '\n' });
   return { pbFile, jsonFile, keyId: key.keyId, summary: summarize(statement), statement };
 }

@@ -5,6 +5,7 @@ import type { LotCertificate } from '../lot/certificate.js';
 import { formatFixed as fmt } from '../format.js';
 import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
 import { describeFinding } from '../verdict/describe.js';
+import type { Finding } from '../../attestations/records.js';
 import { summarizeRates } from '../../benchmarks/statistics.js';
 
 export interface ReportSignature {
@@ -110,6 +111,23 @@ function signaturesSection(signatures: ReportSignatures): string {
 ${table(['key id (as written)', 'verified'], signatures.entries.map((s) => [s.keyid || '(none)', s.verified === null ? 'not checked (no trusted key given)' : s.verified ? (s.verifiedBy && s.verifiedBy !== s.keyid ? `yes, by trusted key ${s.verifiedBy}` : 'yes') : 'NO']))}`;
 }
 
+/** The wrong item is said first: nothing below is evidence about the declaration. */
+function itemBanner(findings: readonly Finding[]): string {
+  const item = findings.find((f) => f.claim === 'item');
+  if (!item || item.status === 'consistent') return '';
+  return `<p class="verdict bad">NOT THE DECLARED ITEM: ${escape(describeFinding(item))}</p>`;
+}
+
+/** An audit's outcome, re-derived by verify from the comparisons shown here. */
+function auditSection(audit: Statement['predicate']['audit']): string {
+  if (!audit) return '';
+  const outcomeClass = audit.outcome === 'reproduced' ? 'ok' : audit.outcome === 'inconclusive' ? 'warn' : 'bad';
+  return `<h2>Audit</h2>
+<p>Rerun of the attestation with SHA-256 ${escape(audit.originalSha256)} (of its canonical protobuf envelope)${audit.nonceReused ? ' — <span class="demo">the original\'s nonce was reused: this rerun shows no freshness of its own</span>' : ''}.</p>
+<p class="verdict ${outcomeClass}">${escape(audit.outcome.toUpperCase())}</p>
+${table(['status', 'metric', 'comparison'], audit.comparisons.map((c) => [c.status, c.claim, describeFinding(c)]))}`;
+}
+
 export function renderReportHtml(statement: Statement, signatures: ReportSignatures): string {
   const p = statement.predicate;
   const subject = statement.subject[0];
@@ -135,6 +153,7 @@ export function renderReportHtml(statement: Statement, signatures: ReportSignatu
 ${STYLE}</head><body>
 <h1>Verification of declared performance — ${escape(fact('model') || subject?.name || '')}</h1>
 ${signatureBanner(signatures)}
+${itemBanner(p.verdict.findings)}
 <p>Report <b>${escape(p.report.reportId)}</b>, issued ${escape(p.report.issuedAt)}${p.report.demo ? ' — <span class="demo">DEMO: signed with an ephemeral key, not a lab signature</span>' : ''}${p.report.selfDeclared ? ' — self-declared (no exporter declaration)' : ''}</p>
 <p>Lab: ${escape(p.report.labName || '—')} ${escape(p.report.labAccreditation)}; location ${escape(p.report.testLocation || '—')}; operator ${escape(p.report.operator || '—')}; exporter ${escape(p.report.exporter || '—')}; filing ${escape(p.report.filingReference || '—')}. Measured ${escape(p.measurements.startedAt)} – ${escape(p.measurements.finishedAt)}.</p>
 <p><i>${escape(p.report.statementScope)}</i></p>
@@ -142,6 +161,7 @@ ${signatureBanner(signatures)}
 <p class="verdict ${verdictClass}">${escape(p.verdict.outcome.toUpperCase())}</p>
 ${table(['status', 'claim', 'finding'], p.verdict.findings.map((f) => [f.status, f.claim, describeFinding(f)]))}
 <p>Declared TPP ${escape(fmt(p.results.declaredTpp))} (${escape(p.results.declaredTppFormat)}); ECCN ${escape(p.results.eccn3a090)}; 2026 case-by-case review: <b>${p.results.caseByCaseEligible ? 'eligible' : 'not eligible'}</b> (TPP margin ${escape(fmt(p.results.tppMargin))}, DRAM bandwidth margin ${escape(fmt(p.results.dramBandwidthMarginGbps))} GB/s). Decision rule ${escape(p.method.decisionRule)}.</p>
+${auditSection(p.audit)}
 <h2>Device</h2>
 ${table(['field', 'value', 'source'], (subject?.identity ?? []).map((f) => [f.name, f.value, f.source]))}
 <h2>Declared and measured rates</h2>

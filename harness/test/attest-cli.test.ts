@@ -272,6 +272,71 @@ describe('isolated measurement', () => {
   });
 });
 
+describe('the measuring child', () => {
+  it('is started as this interpreter, never a `node` from PATH, and the provenance names it', async () => {
+    const bin = path.join(work, 'planted-bin');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(bin);
+    const marker = path.join(work, 'planted-node-ran');
+    writeFileSync(path.join(bin, 'node'), `#!/bin/sh\ntouch '${marker}'\nexit 1\n`, { mode: 0o755 });
+    const run = await execa(process.execPath, [cli, 'run', '--out', path.join(work, 'planted'), '--no-strict', '--json', ...SMALL], {
+      reject: false,
+      timeout: 120_000,
+      env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    const show = JSON.parse((await tppverify(['show', JSON.parse(run.stdout).attestation, '--json'])).stdout);
+    const { createHash } = await import('node:crypto');
+    expect(show.statement.predicate.provenance).toMatchObject({
+      interpreterPath: process.execPath,
+      interpreterSha256: createHash('sha256').update(readFileSync(process.execPath)).digest('hex'),
+      interpreterVersion: process.version,
+    });
+  });
+
+  it('dies with its parent (kill -9), and never sees the passphrase variable', async () => {
+    const encrypted = path.join(work, 'encrypted-keys');
+    expect((await tppverify(['keygen', '--out', encrypted, '--passphrase-env', 'TPPVERIFY_PASS'])).exitCode).toBe(0);
+    const parent = execa(process.execPath, [cli, 'run', '--key', path.join(encrypted, 'tppverify-private.pem'), '--passphrase-env', 'TPPVERIFY_PASS', '--out', path.join(work, 'orphan'), '--no-strict', '--phase-timeout', '120', ...SMALL], {
+      reject: false,
+      env: { TPPVERIFY_PASS: 'correct horse battery', TPPVERIFY_TEST_INJECT_FAULT: 'worker:bandwidth-hang' },
+    });
+    const { readdirSync: list } = await import('node:fs');
+    const childOf = (pid: number) =>
+      list('/proc').filter((e) => /^\d+$/.test(e)).find((e) => {
+        try {
+          const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid && readFileSync(`/proc/${e}/cmdline`, 'utf8').includes('worker.js');
+        } catch {
+          return false;
+        }
+      });
+    let child: string | undefined;
+    for (let i = 0; i < 200 && !child; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      child = childOf(parent.pid!);
+    }
+    expect(child, 'the measuring child started').toBeDefined();
+    expect(readFileSync(`/proc/${child}/environ`, 'utf8').split('\0').some((v) => v.startsWith('TPPVERIFY_PASS='))).toBe(false);
+    parent.kill('SIGKILL');
+    await parent;
+    const gone = () => {
+      try {
+        const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+      } catch {
+        return true;
+      }
+    };
+    // The watchdog polls every 250 ms; on a loaded host give it 10 s.
+    for (let i = 0; i < 100 && !gone(); i++) await new Promise((r) => setTimeout(r, 100));
+    const alive = !gone();
+    if (alive) process.kill(Number(child), 'SIGKILL');
+    expect(alive).toBe(false);
+  });
+});
+
 describe('output paths, pipes and unchecked originals', () => {
   it('refuses an --out that cannot become a folder before measuring anything', async () => {
     const file = path.join(work, 'a-file');

@@ -5,7 +5,7 @@ import { readManifestFile } from '../../lot/manifest.js';
 import { drawSample, fixedCountPlan, PLANS, Z14_GENERAL_LEVEL_II, type SamplePlan } from '../../lot/sampling.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { checkOutputDir, writeFileAtomic } from '../../../attestations/atomic-write.js';
+import { checkOutputDir, writeFilePairAtomic } from '../../../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate, readUnitAttestations } from '../../lot/certificate.js';
@@ -73,8 +73,7 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   // The lot id in the name is shortened: with the temp-file prefix and suffix a name must stay under 255 bytes.
   const lotName = manifest.lotId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_LOT_ID_IN_FILE_NAME);
   const stem = path.join(options.out, `lot-${lotName}-${certificate.issuedAt.replace(/[-:]/g, '')}`);
-  await writeFileAtomic(`${stem}.dsse.pb`, encodeEnvelope(envelope), { exclusive: true });
-  await writeFileAtomic(`${stem}.dsse.json`, envelopeToJson(envelope) + '\n', { exclusive: true });
+  await writeFilePairAtomic({ file: `${stem}.dsse.pb`, data: encodeEnvelope(envelope) }, { file: `${stem}.dsse.json`, data: envelopeToJson(envelope) + '\n' });
   if (options.json) {
     io.out(JSON.stringify({ certificate: `${stem}.dsse.pb`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
     return;

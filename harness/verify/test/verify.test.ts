@@ -156,6 +156,43 @@ describe('tampering', () => {
   });
 });
 
+describe('one canonical form', () => {
+  it('refuses a payload whose singular message appears twice, even signed', () => {
+    const payload = Buffer.from(encodeStatement(fixtureStatement()));
+    // Field 4 (predicate) again at the end: protobuf readers keep the last (or merge), so two readers could disagree.
+    const statement = decodeStatement(payload);
+    const again = Buffer.from(encodeStatement({ ...statement, type: '', subject: [], predicateType: '' }));
+    const outcome = verifyAttestationBytes(encodeEnvelope(signEnvelope(Buffer.concat([payload, again]), PAYLOAD_TYPE, [key])), trusted);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons.join()).toMatch(/not the canonical encoding of a tppverify Statement/);
+  });
+
+  it('refuses JSON base64 whose padding bits are not zero', () => {
+    const json = JSON.parse(envelopeToJson(decodeEnvelope(valid))) as { signatures: { sig: string }[] };
+    const sig = json.signatures[0]!.sig; // 64 bytes: ends in "==", the last letter carries 4 unused bits
+    json.signatures[0]!.sig = sig.slice(0, -3) + String.fromCharCode(sig.charCodeAt(sig.length - 3) + 1) + '==';
+    expect(Buffer.from(json.signatures[0]!.sig, 'base64').equals(Buffer.from(sig, 'base64'))).toBe(true);
+    const outcome = verifyAttestationBytes(Buffer.from(JSON.stringify(json)), trusted);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons.join()).toMatch(/signatures\[0\]\.sig must be base64/);
+  });
+});
+
+describe('the acceptance rules, re-applied', () => {
+  it('names what run would have refused', async () => {
+    const { attackCorpus } = await import('../../test/attack-corpus.js');
+    const corpus = attackCorpus(key);
+    const reasons = (name: string) => verifyAttestationBytes(corpus.entries.find((e) => e.name === name)!.bytes, trusted).reasons.join('; ');
+    expect(reasons('resigned-one-trial.pb')).toMatch(/1 timed trials, at least 10 required/);
+    expect(reasons('resigned-negative-trial.pb')).toMatch(/triad: result rejected: trial 4 took -0.001 s/);
+    expect(reasons('resigned-20x-rate.pb')).toMatch(/above the hardware bound/);
+    expect(reasons('resigned-4kib-arrays-no-state-problem.pb')).toMatch(/the recorded state problems are not those .*below the sizing rule/);
+    expect(reasons('resigned-serial-not-normalized.pb')).toMatch(/device serial: .*white space/);
+    expect(reasons('resigned-audit-outcome-not-from-comparisons.pb')).toMatch(/audit comparison .* is recorded not-confirmed; its figures give consistent|does not follow from its comparisons/);
+    expect(reasons('certificate-zero-units-certified.pb')).toMatch(/the recorded outcome certified does not follow from its units \(incomplete\)/);
+  });
+});
+
 describe('fuzzing verify', () => {
   it('accepts none of 10,000 random and mutated inputs, and never throws', () => {
     let seed = 12345;
