@@ -19,7 +19,6 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 }
 
 export class TppverifyError extends Error {
-  override readonly name: string = 'TppverifyError';
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -27,6 +26,8 @@ export class TppverifyError extends Error {
     readonly kernel?: string,
   ) {
     super(message);
+    // The named class that made it ("KeyError"), for messages and debugging; the code decides.
+    this.name = new.target.name;
   }
 }
 
