@@ -25,7 +25,10 @@ export interface VerifyOptions {
 
 export function renderSummary(s: AttestationSummary, findings: readonly Finding[]): string {
   const t = terminalText;
+  const item = findings.find((f) => f.claim === 'item' && f.status !== 'consistent');
   const lines = [
+    // The wrong item first: nothing after it is evidence about the declaration.
+    ...(item ? [t(describeFinding(item))] : []),
     `report ${t(s.reportId)}, issued ${t(s.issuedAt)}${s.demo ? ' — DEMO, not a lab signature' : ''}${s.selfDeclared ? ' — self-declared' : ''}`,
     `device ${t(s.device)}: ${t(s.model)}${s.serial ? `, serial ${t(s.serial)}` : ''}`,
   ];
