@@ -168,6 +168,8 @@ export async function loadTrustedKeys(files: readonly string[], trustDir?: strin
     }
     all.push(...names.filter((n) => n.endsWith('.pem')).sort().map((n) => path.join(trustDir, n)));
   }
+  // A trusted key others could replace would let them choose what verifies.
+  for (const file of files) checkFolderChain(path.dirname(file), `the trusted key ${path.basename(file)}`);
   const trusted = new Map<string, KeyObject>();
   for (const file of all) {
     const key = await loadPublicKey(file);

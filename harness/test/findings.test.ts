@@ -153,6 +153,9 @@ describe('hostile inputs', () => {
     const verify = await tppverify(['verify', path.join(work, 'ok.dsse.pb'), '--trust', trust]);
     expect(verify.exitCode).toBe(2);
     expect(verify.stderr).toMatch(/open, above .*trust, is writable by group or others \(mode 0777\)/);
+    const pubkeyThere = await tppverify(['verify', path.join(work, 'ok.dsse.pb'), '--pubkey', path.join(trust, 'k.pem')]);
+    expect(pubkeyThere.exitCode).toBe(2);
+    expect(pubkeyThere.stderr).toMatch(/who could replace the trusted key k\.pem/);
     const keygen = await tppverify(['keygen', '--out', path.join(open, 'keys')]);
     expect(keygen.exitCode).toBe(2);
     expect(existsSync(path.join(open, 'keys', 'tppverify-private.pem'))).toBe(false);

@@ -11,6 +11,7 @@ import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate, readUnitAttestations } from '../../lot/certificate.js';
 import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
+import { boundedLine, terminalText } from '../escape.js';
 
 const MAX_LOT_ID_IN_FILE_NAME = 80;
 
@@ -66,7 +67,7 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   const sample = drawSample(manifest, sha256, nonce, plan);
   await checkOutputDir(options.out);
   const attestations = await readUnitAttestations(options.attestations);
-  for (const { file, reason } of attestations.skipped) io.err(`tppverify: skipped ${file}: ${reason}\n`);
+  for (const { file, reason } of attestations.skipped) io.err(`tppverify: ${boundedLine(`skipped ${file}: ${reason}`)}\n`);
   const certificate = await certifyLot(manifest, sample, attestations, { keys: trusted, threshold: 1 });
   const envelope = signEnvelope(encodeCertificate(certificate), CERTIFICATE_PAYLOAD_TYPE, [key]);
   await mkdir(options.out, { recursive: true });
@@ -78,9 +79,10 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
     io.out(JSON.stringify({ certificate: `${stem}.dsse.pb`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
     return;
   }
-  io.out(`lot ${manifest.lotId}: ${certificate.outcome.toUpperCase()} (${certificate.units.length} of ${certificate.lotSize} units sampled, ${plan.description})\n`);
-  for (const unit of certificate.units) io.out(`  ${unit.serial}  ${unit.status}${unit.verdict ? ` ${unit.verdict}` : ''}  ${unit.detail}\n`);
-  for (const reason of certificate.reasons) io.out(`  - ${reason}\n`);
-  if (certificate.ignoredSerials.length) io.out(`attestations of units outside the sample, not used: ${certificate.ignoredSerials.join(', ')}\n`);
-  io.out(`wrote ${stem}.dsse.pb\n      ${stem}.dsse.json\nsigned by key ${key.keyId}\n`);
+  const t = terminalText;
+  io.out(`lot ${t(manifest.lotId)}: ${certificate.outcome.toUpperCase()} (${certificate.units.length} of ${certificate.lotSize} units sampled, ${plan.description})\n`);
+  for (const unit of certificate.units) io.out(`  ${t(unit.serial)}  ${unit.status}${unit.verdict ? ` ${t(unit.verdict)}` : ''}  ${t(unit.detail)}\n`);
+  for (const reason of certificate.reasons) io.out(`  - ${t(reason)}\n`);
+  if (certificate.ignoredSerials.length) io.out(`attestations of units outside the sample, not used: ${t(certificate.ignoredSerials.join(', '))}\n`);
+  io.out(`wrote ${t(stem)}.dsse.pb\n      ${t(stem)}.dsse.json\nsigned by key ${key.keyId}\n`);
 }

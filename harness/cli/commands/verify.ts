@@ -9,7 +9,7 @@ import { verifyDocumentFile, type DocumentVerification } from '../../verify/docu
 import type { AttestationSummary } from '../../verify/verify.js';
 import type { Finding } from '../../verdict/verdict.js';
 import { describeFinding } from '../../verdict/describe.js';
-import { terminalText } from '../escape.js';
+import { terminalJson, terminalText } from '../escape.js';
 import type { CliIo } from '../io.js';
 import { formatNumber } from '../table.js';
 
@@ -70,7 +70,7 @@ export async function runVerify(files: string[], options: VerifyOptions, io: Cli
     outcome.valid &&= more.length === 0;
   }
   if (options.json) {
-    io.out(JSON.stringify({ valid: outcome.valid, kind: outcome.kind, digest: outcome.digest, keyids: outcome.signatures.keyids, reasons: outcome.reasons, summary: outcome.summary }) + '\n');
+    io.out(terminalJson(JSON.stringify({ valid: outcome.valid, kind: outcome.kind, digest: outcome.digest, keyids: outcome.signatures.keyids, reasons: outcome.reasons, summary: outcome.summary })) + '\n');
   } else {
     io.out(renderVerification(file, outcome));
   }
@@ -97,7 +97,7 @@ async function verifyMany(files: string[], trusted: Map<string, KeyObject>, opti
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const valid = verdicts.filter((v) => v.valid).length;
   if (options.json) {
-    io.out(JSON.stringify({ valid: valid === verdicts.length, count: verdicts.length, validCount: valid, seconds, files: verdicts }) + '\n');
+    io.out(terminalJson(JSON.stringify({ valid: valid === verdicts.length, count: verdicts.length, validCount: valid, seconds, files: verdicts })) + '\n');
   } else {
     for (const v of verdicts) {
       const kind = v.kind === 'lot-certificate' ? ' (lot certificate)' : '';
