@@ -144,7 +144,8 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 export function encodedComputed(results: ResultsRecord, verdict: VerdictRecord): { results: Buffer; verdict: Buffer } {
   return {
-    results: toBuffer(attestationType('Results').encode(results as unknown as Record<string, unknown>).finish()),
-    verdict: toBuffer(attestationType('Verdict').encode(verdict as unknown as Record<string, unknown>).finish()),
+    // The canonical encoding, as the payload carries them: -0 and 0 are one value there, and must be here.
+    results: toBuffer(encodeCanonical(attestationType('Results'), withoutNulls(results) as Record<string, unknown>)),
+    verdict: toBuffer(encodeCanonical(attestationType('Verdict'), verdict)),
   };
 }

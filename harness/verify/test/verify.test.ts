@@ -178,6 +178,16 @@ describe('one canonical form', () => {
   });
 });
 
+describe('the recomputation compares canonical encodings', () => {
+  it('counts -0 and 0 as one value, as the canonical payload does', async () => {
+    const { encodedComputed } = await import('../../../attestations/statement.js');
+    const s = fixtureStatement();
+    const negativeZero = { ...s.predicate.results, tppMargin: -0 };
+    const zero = { ...s.predicate.results, tppMargin: 0 };
+    expect(encodedComputed(negativeZero, s.predicate.verdict).results.equals(encodedComputed(zero, s.predicate.verdict).results)).toBe(true);
+  });
+});
+
 describe('the acceptance rules, re-applied', () => {
   it('names what run would have refused', async () => {
     const { attackCorpus } = await import('../../test/attack-corpus.js');
