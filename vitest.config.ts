@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,6 +11,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 120_000,
+    // Device locks of this test run only: other checkouts on the same host measure their own CPU runs.
+    env: { TPPVERIFY_LOCK_DIR: mkdtempSync(path.join(tmpdir(), 'tppverify-test-locks-')) },
     hookTimeout: 120_000,
   },
 });

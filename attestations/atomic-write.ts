@@ -3,7 +3,7 @@
 // or the new one, never a part.
 import { randomBytes } from 'node:crypto';
 import { lstatSync, realpathSync, statSync } from 'node:fs';
-import { link, open, rename, rm, stat } from 'node:fs/promises';
+import { link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fsReason, OutputPathError } from './errors.js';
 
@@ -14,9 +14,106 @@ export interface AtomicWriteOptions {
   exclusive?: boolean;
 }
 
+/** `.<name>.<pid>.<12 hex>.tmp`: the temporaries this module makes, with the pid of the process that made them. */
+const TEMPORARY = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+function temporaryName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries a killed writer left in `dir` (SIGKILL runs no
+ * cleanup): those whose process no longer exists. Returns the names removed.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMPORARY.exec(name);
+    if (!match || Number(match[1]) === process.pid || processAlive(Number(match[1]))) continue;
+    await rm(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Writes `data` to a new temporary beside `file`, synced; returns its name. */
+async function writeTemporary(file: string, data: Uint8Array | string, mode: number): Promise<string> {
+  const temp = temporaryName(file);
+  const handle = await open(temp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  return temp;
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  const dirHandle = await open(dir, 'r');
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+}
+
+/**
+ * Writes two renderings of one document (`.dsse.pb` and `.dsse.json`) so that
+ * both appear or neither does: both are written and synced as temporaries
+ * first (a full disk fails here, with nothing in place), then linked into
+ * place; if the second link fails the first is removed. Neither replaces an
+ * existing file.
+ */
+export async function writeFilePairAtomic(first: { file: string; data: Uint8Array | string }, second: { file: string; data: Uint8Array | string }): Promise<void> {
+  const dir = path.dirname(first.file);
+  await removeStaleTemporaries(dir);
+  const tempFirst = await writeTemporary(first.file, first.data, 0o644);
+  let tempSecond: string;
+  try {
+    tempSecond = await writeTemporary(second.file, second.data, 0o644);
+  } catch (error) {
+    await rm(tempFirst, { force: true });
+    throw error;
+  }
+  try {
+    await link(tempFirst, first.file);
+    try {
+      await link(tempSecond, second.file);
+    } catch (error) {
+      await rm(first.file, { force: true });
+      throw error;
+    }
+  } finally {
+    await rm(tempFirst, { force: true });
+    await rm(tempSecond, { force: true });
+  }
+  await syncFolder(dir);
+}
+
 export async function writeFileAtomic(file: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  await removeStaleTemporaries(dir);
+  const temp = temporaryName(file);
   const handle = await open(temp, 'wx', options.mode ?? 0o644);
   try {
     await handle.writeFile(data);

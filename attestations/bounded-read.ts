@@ -2,7 +2,7 @@
 // reading, and a file that grows while it is read is refused rather than
 // returned cut short. Synchronous: a few small reads, and verify reads
 // thousands of files in a row.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { fsReason } from './errors.js';
 
 export type BoundedRead = { bytes: Buffer; mode: number } | { tooLargeBytes: number };
@@ -18,7 +18,9 @@ export function readFileWithin(file: string, maxBytes: number, options: BoundedR
   const name = options.what ? `${options.what} ${file}` : file;
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever;
+    // it changes nothing for a regular file, and anything else is refused below.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw options.toError(`cannot read ${name}: ${fsReason(error)}`);
   }

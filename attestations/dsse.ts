@@ -1,9 +1,11 @@
 // DSSE: Ed25519 signatures over the pre-authentication encoding (PAE) of the
 // exact payload bytes, in an envelope field-compatible with io.intoto.Envelope.
 import { sign, verify, type KeyObject } from 'node:crypto';
-import { envelopeType, TO_OBJECT } from './schema.js';
+import { decodeCanonical, encodeCanonical } from './canonical.js';
+import { TppverifyError } from './errors.js';
+import { envelopeType } from './schema.js';
 import type { SigningKey } from './keys.js';
-import { parseStrictJson, StrictJsonError } from './strict-json.js';
+import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from './strict-json.js';
 
 export interface EnvelopeSignature {
   sig: Uint8Array;
@@ -36,9 +38,9 @@ export function signEnvelope(payload: Uint8Array, payloadType: string, keys: rea
   };
 }
 
+/** The canonical protobuf encoding (proto3: an empty keyid is left out, as other DSSE tools write it). */
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
-  const type = envelopeType();
-  return type.encode(type.fromObject(envelope)).finish();
+  return encodeCanonical(envelopeType(), envelope);
 }
 
 /** JSON rendering (payload and sig base64), as DSSE's JSON envelope. */
@@ -54,8 +56,10 @@ export function envelopeToJson(envelope: Envelope): string {
   );
 }
 
-export class EnvelopeFormatError extends Error {
-  override readonly name = 'EnvelopeFormatError';
+export class EnvelopeFormatError extends TppverifyError {
+  constructor(message: string) {
+    super('input', message);
+  }
 }
 
 /**
@@ -64,21 +68,25 @@ export class EnvelopeFormatError extends Error {
  * refused rather than silently dropped.
  */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  const type = envelopeType();
-  let envelope: Envelope;
   try {
-    envelope = type.toObject(type.decode(bytes), TO_OBJECT) as Envelope;
+    return decodeCanonical(envelopeType(), bytes, 'DSSE envelope') as unknown as Envelope;
   } catch (error) {
     throw new EnvelopeFormatError(`not a DSSE envelope: ${(error as Error).message}`);
   }
-  if (Buffer.compare(encodeEnvelope(envelope), bytes) !== 0) {
-    throw new EnvelopeFormatError('not a canonical DSSE envelope: unknown, repeated or non-minimally encoded fields');
-  }
-  return envelope;
 }
 
+/**
+ * Standard base64 in its one canonical spelling: padded, and with the unused
+ * bits of the last character zero (decoders ignore them, so "QQ==" and "QR=="
+ * would otherwise both read as "A").
+ */
 function isBase64(text: unknown): text is string {
-  return typeof text === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0;
+  return (
+    typeof text === 'string' &&
+    /^[A-Za-z0-9+/]*={0,2}$/.test(text) &&
+    text.length % 4 === 0 &&
+    Buffer.from(text, 'base64').toString('base64') === text
+  );
 }
 
 /** Parses the JSON rendering strictly (only payload, payloadType, signatures[{keyid, sig}]). */
@@ -110,11 +118,74 @@ export function envelopeFromJson(text: string): Envelope {
   return { payload: Buffer.from(object['payload'], 'base64'), payloadType: object['payloadType'], signatures };
 }
 
-/** Either rendering of an envelope: the JSON one starts with '{', the protobuf one with field 1's tag. */
-export function decodeEnvelopeAnyForm(bytes: Uint8Array): Envelope {
-  // JSON starts with '{', or with a UTF-8 byte-order mark that the JSON reader then refuses by name.
-  const json = bytes[0] === 0x7b /* '{' */ || (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
-  return json ? envelopeFromJson(Buffer.from(bytes).toString('utf8')) : decodeEnvelope(bytes);
+/**
+ * One way an envelope can be written down. Every form decodes to the same
+ * Envelope, and everything after decoding (signatures, payload, digest) is
+ * shared: a new form (a Sigstore bundle, say) is one more entry here.
+ */
+export interface EnvelopeForm {
+  name: string;
+  /** Cheap test of the first bytes; a form that matches is tried before those that do not. */
+  looksLike(bytes: Uint8Array): boolean;
+  decode(bytes: Uint8Array): Envelope;
+}
+
+/** JSON's insignificant white space (RFC 8259): space, tab, line feed, carriage return. */
+const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+function firstNonWhitespace(bytes: Uint8Array): number | undefined {
+  for (const byte of bytes) if (!JSON_WHITESPACE.has(byte)) return byte;
+  return undefined;
+}
+
+export const DSSE_JSON_FORM: EnvelopeForm = {
+  name: 'DSSE JSON',
+  // '{' after optional white space, or a UTF-8 byte-order mark that the JSON reader then refuses by name.
+  looksLike: (bytes) => firstNonWhitespace(bytes) === 0x7b || (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf),
+  decode: (bytes) => {
+    let text: string;
+    try {
+      text = decodeUtf8Strict(bytes);
+    } catch {
+      throw new EnvelopeFormatError('not a DSSE envelope: the JSON rendering is not valid UTF-8');
+    }
+    return envelopeFromJson(text);
+  },
+};
+
+export const DSSE_PROTOBUF_FORM: EnvelopeForm = {
+  name: 'DSSE protobuf',
+  looksLike: () => true,
+  decode: decodeEnvelope,
+};
+
+/** The forms tried, in order of preference among those that look right. */
+export const ENVELOPE_FORMS: EnvelopeForm[] = [DSSE_JSON_FORM, DSSE_PROTOBUF_FORM];
+
+/**
+ * Any known rendering of an envelope. A form whose first bytes match is tried
+ * first; the first that decodes wins (a protobuf envelope whose first bytes
+ * happen to read as white space and '{' is still read). The error reported is
+ * that of the most likely form.
+ */
+export function decodeEnvelopeAnyForm(bytes: Uint8Array, forms: readonly EnvelopeForm[] = ENVELOPE_FORMS): Envelope {
+  const ordered = [...forms.filter((f) => f.looksLike(bytes)), ...forms.filter((f) => !f.looksLike(bytes))];
+  let first: unknown;
+  for (const form of ordered) {
+    try {
+      return form.decode(bytes);
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  throw first instanceof Error ? first : new EnvelopeFormatError('not a DSSE envelope');
+}
+
+export interface SignatureResult {
+  /** The keyid as written in the envelope (an unauthenticated hint; may be empty). */
+  keyid: string;
+  /** The trusted key this signature verified with, or null. */
+  verifiedBy: string | null;
 }
 
 export interface SignatureCheck {
@@ -122,6 +193,8 @@ export interface SignatureCheck {
   /** Distinct trusted keys whose signature verified. */
   keyids: string[];
   reasons: string[];
+  /** Each signature of the envelope, in order: what a report's signature table shows. */
+  signatures: SignatureResult[];
 }
 
 /**
@@ -133,22 +206,24 @@ export function verifySignatures(envelope: Envelope, trusted: ReadonlyMap<string
   const message = pae(envelope.payloadType, envelope.payload);
   const verified = new Set<string>();
   const reasons: string[] = [];
+  const results: SignatureResult[] = [];
   envelope.signatures.forEach((signature, i) => {
     const candidates = signature.keyid ? [[signature.keyid, trusted.get(signature.keyid)] as const] : [...trusted.entries()];
-    let ok = false;
+    let verifiedBy: string | null = null;
     for (const [keyid, key] of candidates) {
       if (!key) continue;
       try {
         if (verify(null, message, key, signature.sig)) {
           verified.add(keyid);
-          ok = true;
+          verifiedBy = keyid;
           break;
         }
       } catch {
         // A malformed signature verifies as false.
       }
     }
-    if (!ok) {
+    results.push({ keyid: signature.keyid, verifiedBy });
+    if (verifiedBy === null) {
       reasons.push(
         signature.keyid && !trusted.has(signature.keyid)
           ? `signature ${i + 1} is by key ${signature.keyid.slice(0, 16)}…, which is not trusted`
@@ -159,5 +234,5 @@ export function verifySignatures(envelope: Envelope, trusted: ReadonlyMap<string
   if (envelope.signatures.length === 0) reasons.push('the envelope has no signature');
   const valid = verified.size >= threshold;
   if (!valid) reasons.push(`${verified.size} valid signature(s) from distinct trusted keys; ${threshold} required`);
-  return { valid, keyids: [...verified], reasons: valid ? [] : reasons };
+  return { valid, keyids: [...verified], reasons: valid ? [] : reasons, signatures: results };
 }

@@ -44,11 +44,8 @@ export async function generateKeyPairFiles(dir: string, passphrase?: string): Pr
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const privateKeyFile = path.join(dir, PRIVATE_KEY_FILE);
   const publicKeyFile = path.join(dir, PUBLIC_KEY_FILE);
-  // Whoever may write in the folder may swap the key files (unless the sticky bit, as on /tmp, stops them).
-  const dirMode = statSync(dir).mode;
-  if ((dirMode & 0o022) !== 0 && (dirMode & 0o1000) === 0) {
-    throw new KeyError(`${dir} is writable by group or others (mode ${(dirMode & 0o7777).toString(8).padStart(4, '0')}), who could replace the keys: use a private folder (chmod 700)`);
-  }
+  // Whoever may write in the folder, or in any folder above it, may swap the key files.
+  checkFolderChain(dir, 'the keys');
   // Neither file is replaced: a public key others already trust must not change under them.
   for (const file of [privateKeyFile, publicKeyFile]) {
     // lstat: a dangling symbolic link in a key's place counts as taken (link() would fail on it later).
@@ -96,14 +93,15 @@ export async function loadSigningKey(file: string, passphrase?: string): Promise
       `${file} is ${access} to group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): run 'chmod 600 ${file}'`,
     );
   }
-  if (passphrase !== undefined && !text.includes('ENCRYPTED')) {
+  // Encrypted by its PEM form (PKCS#8's label, or the legacy Proc-Type header), not by the word appearing anywhere.
+  const encrypted = /^-----BEGIN ENCRYPTED PRIVATE KEY-----$/m.test(text) || /^Proc-Type: 4,ENCRYPTED$/m.test(text);
+  if (passphrase !== undefined && !encrypted) {
     throw new KeyError(`${file} is not encrypted, but a passphrase was given: drop --passphrase-env or use the encrypted key`);
   }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(passphrase ? { key: text, format: 'pem', passphrase } : { key: text, format: 'pem' });
-  } catch (error) {
-    const encrypted = text.includes('ENCRYPTED');
+  } catch {
     throw new KeyError(
       encrypted && !passphrase
         ? `${file} is encrypted: give its passphrase with --passphrase-env VAR`
@@ -132,10 +130,36 @@ export async function loadPublicKey(file: string): Promise<KeyObject> {
   return key;
 }
 
+/**
+ * Refuses `dir` when it, or any folder above it, may be written by group or
+ * others without the sticky bit (as on /tmp, which stops them renaming what is
+ * not theirs): whoever can write there can replace what the folder holds, or
+ * the folder itself.
+ */
+export function checkFolderChain(dir: string, what: string): void {
+  let current = path.resolve(dir);
+  for (;;) {
+    let mode: number;
+    try {
+      mode = statSync(current).mode;
+    } catch (error) {
+      throw new KeyError(`cannot check ${current}: ${fsReason(error)}`);
+    }
+    if ((mode & 0o022) !== 0 && (mode & 0o1000) === 0) {
+      const which = current === path.resolve(dir) ? current : `${current}, above ${dir},`;
+      throw new KeyError(`${which} is writable by group or others (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}), who could replace ${what}: use a private folder (chmod 700)`);
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+}
+
 /** Trusted keys by key id, from explicit files and every *.pem in a trust folder. */
 export async function loadTrustedKeys(files: readonly string[], trustDir?: string): Promise<Map<string, KeyObject>> {
   const all = [...files];
   if (trustDir) {
+    checkFolderChain(trustDir, 'the trusted keys');
     let names: string[];
     try {
       names = await readdir(trustDir);
@@ -144,6 +168,8 @@ export async function loadTrustedKeys(files: readonly string[], trustDir?: strin
     }
     all.push(...names.filter((n) => n.endsWith('.pem')).sort().map((n) => path.join(trustDir, n)));
   }
+  // A trusted key others could replace would let them choose what verifies.
+  for (const file of files) checkFolderChain(path.dirname(file), `the trusted key ${path.basename(file)}`);
   const trusted = new Map<string, KeyObject>();
   for (const file of all) {
     const key = await loadPublicKey(file);

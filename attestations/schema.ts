@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
-function protoDir(): string {
+export function protoDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 4; depth++) {
     const candidate = path.join(dir, 'proto', 'tppverify', 'v1');
@@ -19,13 +19,17 @@ let loaded: protobuf.Root | undefined;
 function root(): protobuf.Root {
   if (!loaded) {
     const dir = protoDir();
-    loaded = protobuf.loadSync(['envelope.proto', 'attestation.proto'].map((f) => path.join(dir, f)));
+    loaded = protobuf.loadSync(['envelope.proto', 'attestation.proto', 'lot.proto'].map((f) => path.join(dir, f)));
   }
   return loaded;
 }
 
 export function envelopeType(): protobuf.Type {
   return root().lookupType('tppverify.v1.Envelope');
+}
+
+export function lotCertificateType(): protobuf.Type {
+  return root().lookupType('tppverify.v1.LotCertificate');
 }
 
 export function statementType(): protobuf.Type {

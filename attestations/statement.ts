@@ -2,9 +2,10 @@
 // source) + predicate (report, declaration bytes, method, raw measurements,
 // computed results, verdict, environment, provenance, nonce, audit link).
 import { createHash } from 'node:crypto';
-import type { Fact, MeasurementRecord } from '../harness/verdict/record.js';
-import type { Finding, ResultsRecord, VerdictRecord } from '../harness/verdict/verdict.js';
-import { attestationType, statementType, TO_OBJECT } from './schema.js';
+import type { Fact, Finding, MeasurementRecord, ResultsRecord, VerdictRecord } from './records.js';
+import { decodeCanonical, encodeCanonical } from './canonical.js';
+import { TppverifyError } from './errors.js';
+import { attestationType, statementType } from './schema.js';
 
 export const PAYLOAD_TYPE = 'application/vnd.tppverify.attestation.v1+protobuf';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -45,6 +46,10 @@ export interface ProvenanceRecord {
   harnessSha256: string;
   lockfileSha256: string;
   dirtyTree: boolean;
+  /** process.execPath, the SHA-256 of that binary and process.version: the interpreter that ran the harness and its children. */
+  interpreterPath: string;
+  interpreterSha256: string;
+  interpreterVersion: string;
 }
 
 export interface AuditLinkRecord {
@@ -52,6 +57,8 @@ export interface AuditLinkRecord {
   outcome: 'reproduced' | 'not-reproduced' | 'inconclusive';
   tolerance: number;
   comparisons: Finding[];
+  /** The rerun reused the original's nonce (only when forced). */
+  nonceReused: boolean;
 }
 
 export interface Predicate {
@@ -94,20 +101,20 @@ function withoutNulls(value: unknown): unknown {
 }
 
 export function encodeStatement(statement: Statement): Uint8Array {
-  const type = statementType();
-  return type.encode(type.fromObject(withoutNulls(statement) as Record<string, unknown>)).finish();
+  return encodeCanonical(statementType(), withoutNulls(statement) as Record<string, unknown>);
 }
 
-export class StatementFormatError extends Error {
-  override readonly name = 'StatementFormatError';
+export class StatementFormatError extends TppverifyError {
+  constructor(message: string) {
+    super('input', message);
+  }
 }
 
 /** Decodes payload bytes into a Statement with every optional part as null, never undefined. */
 export function decodeStatement(bytes: Uint8Array): Statement {
   let raw: Record<string, unknown>;
   try {
-    const type = statementType();
-    raw = type.toObject(type.decode(bytes), TO_OBJECT);
+    raw = decodeCanonical(statementType(), bytes, 'tppverify Statement');
   } catch (error) {
     throw new StatementFormatError(`payload is not a tppverify Statement: ${(error as Error).message}`);
   }
@@ -120,7 +127,7 @@ export function decodeStatement(bytes: Uint8Array): Statement {
   predicate.results.performanceDensity ??= null;
   predicate.audit ??= null;
   predicate.environment ??= { facts: [] };
-  predicate.provenance ??= { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false };
+  predicate.provenance ??= { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false, interpreterPath: '', interpreterSha256: '', interpreterVersion: '' };
   return statement;
 }
 
@@ -137,7 +144,8 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 export function encodedComputed(results: ResultsRecord, verdict: VerdictRecord): { results: Buffer; verdict: Buffer } {
   return {
-    results: toBuffer(attestationType('Results').encode(results as unknown as Record<string, unknown>).finish()),
-    verdict: toBuffer(attestationType('Verdict').encode(verdict as unknown as Record<string, unknown>).finish()),
+    // The canonical encoding, as the payload carries them: -0 and 0 are one value there, and must be here.
+    results: toBuffer(encodeCanonical(attestationType('Results'), withoutNulls(results) as Record<string, unknown>)),
+    verdict: toBuffer(encodeCanonical(attestationType('Verdict'), verdict)),
   };
 }

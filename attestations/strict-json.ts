@@ -3,15 +3,15 @@
 // is signed must not mean different things to different readers. A leading
 // byte-order mark is refused by name rather than as an invisible character.
 import { readFileWithin } from './bounded-read.js';
+import { TppverifyError } from './errors.js';
 
 /** Why a text is not acceptable JSON; `path` names the offending key where there is one ("peakDenseTops.FP8"). */
-export class StrictJsonError extends Error {
-  override readonly name = 'StrictJsonError';
+export class StrictJsonError extends TppverifyError {
   constructor(
     message: string,
     readonly path = '',
   ) {
-    super(message);
+    super('input', message);
   }
 }
 
@@ -106,9 +106,33 @@ export function decodeUtf8Strict(bytes: Uint8Array): string {
   }
 }
 
-/** JSON.parse, refusing a byte-order mark and repeated keys; messages are one printable line. */
+/**
+ * No input tppverify reads nests deeper than a few levels; far deeper values
+ * would only exhaust the stack of whatever walks them later.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** The deepest nesting of objects and arrays in JSON text, outside strings (an iterative scan). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+    } else if (c === 0x7b || c === 0x5b) {
+      deepest = Math.max(deepest, ++depth);
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+/** JSON.parse, refusing a byte-order mark, repeated keys and deep nesting; messages are one printable line. */
 export function parseStrictJson(text: string): unknown {
   if (text.startsWith(BYTE_ORDER_MARK)) throw new StrictJsonError('starts with a byte-order mark (U+FEFF): save it as UTF-8 without one');
+  if (nestingDepth(text) > MAX_JSON_DEPTH) throw new StrictJsonError(`nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(text);

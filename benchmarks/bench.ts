@@ -9,6 +9,7 @@ import type {
 } from './native-addon.js';
 import { BANDWIDTH_CASES, MIN_TRIALS, type RunSettings } from './registry.js';
 import { summarizeRates, type TrialSummary } from './statistics.js';
+import { TppverifyError } from '../attestations/errors.js';
 import { opsPerClockPerUnit, validateBandwidthResult, validateThroughputCase } from './validate.js';
 
 export interface DeviceTarget {
@@ -28,12 +29,27 @@ export interface InjectedFault {
 
 export const FAULT_ENV = 'TPPVERIFY_TEST_INJECT_FAULT';
 
+/** What each suite's fault names: a registry kernel, FORMAT/engine, a preflight check id, a phase's hang or crash. */
+const FAULT_NAMES: Record<InjectedFault['suite'], (name: string) => boolean> = {
+  bandwidth: (name) => BANDWIDTH_CASES.some((c) => c.name === name),
+  throughput: (name) => /^[A-Z][A-Z0-9_]*\/[a-z0-9][a-z0-9_.-]*$/.test(name),
+  // The check ids are the inventory's; attest refuses one no check has.
+  preflight: (name) => /^[a-z][a-z0-9-]*$/.test(name),
+  worker: (name) => /^(bandwidth|throughput)-(hang|crash)$/.test(name),
+};
+
+/** The fault named in the environment; a malformed or unknown one is refused (a test that names a fault that never fires proves nothing). */
 export function faultFromEnvironment(env: NodeJS.ProcessEnv = process.env): InjectedFault | undefined {
   const raw = env[FAULT_ENV];
-  if (!raw) return undefined;
-  const [suite, name] = raw.split(':', 2);
-  if ((suite !== 'bandwidth' && suite !== 'throughput' && suite !== 'preflight' && suite !== 'worker') || !name) {
-    throw new Error(`${FAULT_ENV} must look like 'bandwidth:triad', 'throughput:FP64/avx512' or 'preflight:tree-clean', not '${raw}'`);
+  if (raw === undefined || raw === '') return undefined;
+  const at = raw.indexOf(':');
+  const suite = raw.slice(0, at) as InjectedFault['suite'];
+  const name = raw.slice(at + 1);
+  if (at < 0 || !Object.hasOwn(FAULT_NAMES, suite) || !FAULT_NAMES[suite](name)) {
+    throw new TppverifyError(
+      'usage',
+      `${FAULT_ENV} must name a known fault ('bandwidth:triad', 'throughput:FP64/avx512', 'preflight:tree-clean', 'worker:bandwidth-hang'), not ${JSON.stringify(raw.slice(0, 80))}`,
+    );
   }
   return { suite, name };
 }
@@ -97,7 +113,8 @@ function sizingRecord(result: NativeBandwidthResult): Record<string, number> {
   return out;
 }
 
-function belowRule(sizing: Record<string, number>, arrayBytes: number): boolean {
+/** The arrays are smaller than the backend's own rule, max(last-level cache × multiple, minimum): figures may come from cache. */
+export function belowSizingRule(sizing: Readonly<Record<string, number>>, arrayBytes: number): boolean {
   const llc = sizing['lastLevelCacheBytes'] ?? 0;
   const multiple = sizing['lastLevelCacheMultiple'] ?? 0;
   const minimum = sizing['minimumArrayBytes'] ?? 0;
@@ -112,7 +129,7 @@ export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number
     arrayBytes: result.arrayBytes,
     byteConvention: result.byteConvention,
     sizing,
-    belowSizingRule: belowRule(sizing, result.arrayBytes),
+    belowSizingRule: belowSizingRule(sizing, result.arrayBytes),
     kernels: result.kernels.map((k) => {
       const bytesPerTrial = k.bytesReadPerTrial + k.bytesWrittenPerTrial;
       return {

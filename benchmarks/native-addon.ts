@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { TppverifyError } from '../attestations/errors.js';
 
 export type BackendName = 'cpu' | 'cuda' | 'hip';
 export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'cuda', 'hip'];
@@ -168,10 +169,9 @@ export interface NativeAddon {
   probeClock(backend: BackendName, index: number): Promise<NativeClockResult>;
 }
 
-export class AddonNotBuiltError extends Error {
+export class AddonNotBuiltError extends TppverifyError {
   constructor(readonly addonPath: string) {
-    super(`the native addon is missing at ${addonPath}: run 'npm install' (or 'npm run build:native')`);
-    this.name = 'AddonNotBuiltError';
+    super('setup', `the native addon is missing at ${addonPath}: run 'npm install' (or 'npm run build:native')`);
   }
 }
 

@@ -4,6 +4,7 @@
 import type { NativeBandwidthResult, NativeThroughputCase } from './native-addon.js';
 import { BANDWIDTH_CASES, MIN_TRIALS } from './registry.js';
 import { median } from './statistics.js';
+import { TppverifyError } from '../attestations/errors.js';
 
 /**
  * Slack on the per-clock bound, applied to the median over trials. The clock
@@ -14,13 +15,12 @@ import { median } from './statistics.js';
  */
 export const PLAUSIBILITY_TOLERANCE = 0.25;
 
-export class ResultValidationError extends Error {
+export class ResultValidationError extends TppverifyError {
   constructor(
-    readonly kernel: string,
+    override readonly kernel: string,
     detail: string,
   ) {
-    super(`${kernel}: result rejected: ${detail}`);
-    this.name = 'ResultValidationError';
+    super('measurement', `${kernel}: result rejected: ${detail}`, kernel);
   }
 }
 

@@ -4,10 +4,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.js';
-import { faultFromEnvironment } from '../benchmarks/bench.js';
+import { FAULT_ENV, faultFromEnvironment } from '../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
-import { writeFileAtomic } from '../attestations/atomic-write.js';
+import { writeFilePairAtomic } from '../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../attestations/dsse.js';
 import { ephemeralSigningKey, type SigningKey } from '../attestations/keys.js';
 import {
@@ -20,14 +20,16 @@ import {
   type AuditLinkRecord,
   type Statement,
 } from '../attestations/statement.js';
-import { summarize, type AttestationSummary } from '../attestations/verify.js';
+import { summarize, type AttestationSummary } from './verify/verify.js';
+import { normalizeIdentifier, IDENTIFIER_FACTS } from './identity.js';
+import { stateProblemsOf } from './verdict/state.js';
 import { declarationToJson, parseDeclaration, type Declaration } from './declaration/declaration.js';
 import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
 import { DeviceUnavailableError, UsageError } from './errors.js';
+import { lockDevice } from './device-lock.js';
 import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
 import { hostFacts } from './inventory/host.js';
-import { stateProblemsFrom } from './inventory/preflight.js';
 import { startAmdTelemetry, startTelemetry, TELEMETRY_INTERVAL_MS, type TelemetryRecorder } from './inventory/telemetry.js';
 import { EMPTY_LAB, type LabInfo } from './lab.js';
 import { measureIsolated, type PhaseTimeouts } from './isolation/isolated.js';
@@ -53,6 +55,8 @@ export interface AttestRequest {
   entry: DeviceEntry;
   /** The exporter's declaration bytes; absent: self-declared from the device. */
   declarationBytes?: Buffer;
+  /** The declaration bytes were themselves derived from a device (an audit of a self-declared original). */
+  selfDeclared?: boolean;
   key?: SigningKey;
   lab?: LabInfo;
   nonce: Buffer;
@@ -87,7 +91,14 @@ export function identityFacts(entry: DeviceEntry): Fact[] {
     { name: 'unitName', value: d.unitName, source: `${entry.target.backend} backend` },
   ];
   for (const a of d.attributes) {
-    facts.push({ name: a.key, value: Array.isArray(a.value) ? a.value.join(' ') : String(a.value), source: a.source });
+    const value = Array.isArray(a.value) ? a.value.join(' ') : String(a.value);
+    // Identifiers get one spelling (NFC, trimmed); what the device reported is kept beside it when that differs.
+    if ((IDENTIFIER_FACTS as readonly string[]).includes(a.key) && normalizeIdentifier(value) !== value) {
+      facts.push({ name: a.key, value: normalizeIdentifier(value), source: `${a.source}, normalized (NFC, trimmed)` });
+      facts.push({ name: `${a.key}AsReported`, value: JSON.stringify(value), source: a.source });
+      continue;
+    }
+    facts.push({ name: a.key, value, source: a.source });
   }
   return facts;
 }
@@ -104,6 +115,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       threads: bandwidth.threads,
       arrayBytes: bandwidth.arrayBytes,
       byteConvention: bandwidth.byteConvention,
+      sizing: Object.entries(bandwidth.sizing).map(([name, value]) => ({ name, value })),
       kernels: bandwidth.kernels.map((k) => ({
         name: k.name,
         engine: k.engine,
@@ -151,6 +163,9 @@ async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<De
   const inventory = await inventoryFor(request.entry, dirtyTree);
   const fault = faultFromEnvironment();
   if (fault?.suite === 'preflight') {
+    if (!inventory.checks.some((c) => c.id === fault.name)) {
+      throw new UsageError(`${FAULT_ENV}: no preflight check '${fault.name}' (checks: ${inventory.checks.map((c) => c.id).join(', ')})`);
+    }
     inventory.checks = inventory.checks.map((c) => (c.id === fault.name ? { ...c, status: 'fail', detail: `${c.detail} (test-injected failure)` } : c));
   }
   const failed = inventory.checks.filter((c) => c.status === 'fail');
@@ -163,6 +178,15 @@ async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<De
 }
 
 export async function attest(request: AttestRequest): Promise<AttestResult> {
+  const lock = lockDevice(formatDeviceId(request.entry.target));
+  try {
+    return await attestLocked(request);
+  } finally {
+    lock.release();
+  }
+}
+
+async function attestLocked(request: AttestRequest): Promise<AttestResult> {
   const provenance = await readProvenance(addonPath());
   const inventory = await preflight(request, provenance.dirtyTree);
   const defaults = request.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
@@ -173,22 +197,15 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   };
   const { measured, telemetry } = await measureIsolated(request.entry, settings, request.onProgress, request.phaseTimeouts, telemetryFor(request.entry, inventory));
 
-  const selfDeclared = request.declarationBytes === undefined;
+  const selfDeclared = request.declarationBytes === undefined || request.selfDeclared === true;
   const declarationBytes =
     request.declarationBytes ??
     Buffer.from(declarationToJson(selfDeclaration(request.entry.device, measured.throughput ?? [], measured.bandwidth)), 'utf8');
   const declaration: Declaration = parseDeclaration(declarationBytes.toString('utf8'));
   const measurements = measurementRecord(measured);
   const deviceFacts = [...identityFacts(request.entry), ...inventory.facts];
-  const stateProblems: string[] = stateProblemsFrom(inventory.checks);
-  for (const phase of telemetry) {
-    if (phase.throttled) stateProblems.push(`the ${phase.phase} phase ran with clock slowdown reasons ${phase.reasonsSeen} active`);
-  }
-  if (measured.bandwidth?.belowSizingRule) {
-    stateProblems.push(
-      `bandwidth arrays of ${measured.bandwidth.arrayBytes} bytes are below the sizing rule: the figures may come from cache, not DRAM`,
-    );
-  }
+  // The same derivation verify repeats from the recorded preflight facts, telemetry and bandwidth record.
+  const stateProblems = stateProblemsOf({ preflight: inventory.checks, telemetry, bandwidth: measurements.bandwidth });
   const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems, selfDeclared });
 
   const key = request.key ?? ephemeralSigningKey();
@@ -238,6 +255,9 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
         harnessSha256: provenance.harnessSha256,
         lockfileSha256: provenance.lockfileSha256,
         dirtyTree: provenance.dirtyTree,
+        interpreterPath: provenance.interpreterPath,
+        interpreterSha256: provenance.interpreterSha256,
+        interpreterVersion: provenance.interpreterVersion,
       },
       nonce: request.nonce,
       stateProblems,
@@ -254,7 +274,6 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   const stem = path.join(request.outDir, fileStem(request.entry, issuedAt));
   const pbFile = `${stem}.dsse.pb`;
   const jsonFile = `${stem}.dsse.json`;
-  await writeFileAtomic(pbFile, encodeEnvelope(envelope), { exclusive: true });
-  await writeFileAtomic(jsonFile, envelopeToJson(envelope) + '\n', { exclusive: true });
+  await writeFilePairAtomic({ file: pbFile, data: encodeEnvelope(envelope) }, { file: jsonFile, data: envelopeToJson(envelope) + '\n' });
   return { pbFile, jsonFile, keyId: key.keyId, summary: summarize(statement), statement };
 }

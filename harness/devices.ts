@@ -26,6 +26,8 @@ export function parseDeviceId(id: string): DeviceTarget {
   }
   const backend = match[1] as BackendName;
   const index = match[2] === undefined ? 0 : Number(match[2]);
+  // The CPU backend measures the whole host as one device: cpu:1 would silently be cpu.
+  if (backend === 'cpu' && index !== 0) throw new UsageError(`device id '${id}': the CPU backend has one device, cpu (or cpu:0)`);
   if (backend !== 'cpu' && match[2] === undefined) {
     throw new UsageError(`device id '${id}' needs an index, e.g. ${backend}:0`);
   }

@@ -1,38 +1,44 @@
-// Errors the CLI turns into one line and an exit code; nothing else reaches
-// the user as a stack trace.
+// Errors and exit statuses. Every failure is a TppverifyError carrying a code
+// (attestations/errors.ts); EXIT_STATUS is the one table from codes to exit
+// statuses, used by the CLI for errors raised here and for those the
+// measuring child reports over its pipe. Nothing reaches the user as a stack trace.
+import { TppverifyError, type ErrorCode } from '../attestations/errors.js';
+
+export { ERROR_CODES, isErrorCode, TppverifyError, type ErrorCode } from '../attestations/errors.js';
 
 export const EXIT_OK = 0;
-/** An unexpected fault in tppverify itself. */
-export const EXIT_INTERNAL = 1;
-export const EXIT_USAGE = 2;
-/** verify and report: the attestation was read but does not verify. */
+/** verify and report: the document was read but does not verify. */
 export const EXIT_INVALID = 1;
-export const EXIT_MEASUREMENT = 3;
+export const EXIT_USAGE = 2;
 
-export abstract class TppverifyError extends Error {
-  abstract readonly exitCode: number;
-}
+/** The one table from error codes to exit statuses. */
+export const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
+  usage: 2,
+  input: 2,
+  output: 2,
+  device: 3,
+  measurement: 3,
+  setup: 1,
+  internal: 1,
+};
 
 /** Bad command line or input file. */
 export class UsageError extends TppverifyError {
-  readonly exitCode = EXIT_USAGE;
-  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('input', message);
+  }
 }
 
 /** The device is absent, cannot be measured, or failed while being measured. */
 export class DeviceUnavailableError extends TppverifyError {
-  readonly exitCode = EXIT_MEASUREMENT;
-  override readonly name = 'DeviceUnavailableError';
+  constructor(message: string) {
+    super('device', message);
+  }
 }
 
 /** A kernel's result failed its own verification or a plausibility check. */
 export class MeasurementError extends TppverifyError {
-  readonly exitCode = EXIT_MEASUREMENT;
-  override readonly name = 'MeasurementError';
-  constructor(
-    message: string,
-    readonly kernel?: string,
-  ) {
-    super(message);
+  constructor(message: string, kernel?: string) {
+    super('measurement', message, kernel);
   }
 }

@@ -12,6 +12,10 @@ export interface Provenance {
   lockfileSha256: string;
   gitCommit: string;
   dirtyTree: boolean;
+  /** process.execPath: the interpreter this harness and its measuring children run under. */
+  interpreterPath: string;
+  interpreterSha256: string;
+  interpreterVersion: string;
 }
 
 export function packageRoot(): string {
@@ -66,5 +70,9 @@ export async function readProvenance(addonFile: string | undefined): Promise<Pro
     gitCommit: commit ?? '',
     // Without git the tree cannot be shown clean: count it as dirty.
     dirtyTree: status === undefined || status.length > 0,
+    // The interpreter times every trial: a planted one could change them all, so its binary is recorded.
+    interpreterPath: process.execPath,
+    interpreterSha256: fileSha256(process.execPath),
+    interpreterVersion: process.version,
   };
 }

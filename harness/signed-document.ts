@@ -1,35 +1,14 @@
-// The two kinds of signed document tppverify writes, told apart by the DSSE
-// payload type: a unit attestation and a lot certificate. show and report
-// take either.
-import { decodeEnvelopeAnyForm, type Envelope } from '../attestations/dsse.js';
-import { decodeStatement, PAYLOAD_TYPE, type Statement } from '../attestations/statement.js';
-import { readAttestationFile } from '../attestations/verify.js';
+// Reading a signed document file for a reader that needs it to decode (show,
+// report): an unreadable, oversized or undecodable file is a usage error
+// naming it. Whether it verifies is the one verification's answer.
 import { UsageError } from './errors.js';
-import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, type LotCertificate } from './lot/certificate.js';
-import { PROTO_DIR } from './lot/verify-certificate.js';
+import { verifyDocumentFile, type DocumentVerification, type TrustedKeys } from './verify/document.js';
 
-export type SignedDocument = { envelope: Envelope } & (
-  | { kind: 'attestation'; statement: Statement }
-  | { kind: 'lot-certificate'; certificate: LotCertificate }
-);
+export type DecodedDocument = DocumentVerification & ({ kind: 'attestation'; statement: NonNullable<DocumentVerification['statement']> } | { kind: 'lot-certificate'; certificate: NonNullable<DocumentVerification['certificate']> });
 
-/** Decodes an envelope (.pb or .json bytes) and its payload; throws with a one-line message otherwise. */
-export function decodeSignedDocument(bytes: Uint8Array): SignedDocument {
-  const envelope = decodeEnvelopeAnyForm(bytes);
-  if (envelope.payloadType === PAYLOAD_TYPE) return { envelope, kind: 'attestation', statement: decodeStatement(envelope.payload) };
-  if (envelope.payloadType === CERTIFICATE_PAYLOAD_TYPE) {
-    return { envelope, kind: 'lot-certificate', certificate: decodeCertificate(envelope.payload, PROTO_DIR()) };
-  }
-  throw new Error(`payload type '${envelope.payloadType}' is neither an attestation nor a lot certificate`);
-}
-
-/** Reads and decodes a signed document file; a file too large or not a document is a usage error naming it. */
-export async function readSignedDocument(file: string): Promise<SignedDocument> {
-  const content = await readAttestationFile(file);
-  if (!('bytes' in content)) throw new UsageError(`${file} is ${content.tooLargeBytes} bytes: too large to be an attestation`);
-  try {
-    return decodeSignedDocument(content.bytes);
-  } catch (error) {
-    throw new UsageError(`${file}: ${(error as Error).message}`);
-  }
+export function readSignedDocument(file: string, trust: TrustedKeys): DecodedDocument {
+  const outcome = verifyDocumentFile(file, trust);
+  if (outcome.kind === 'attestation' && outcome.statement) return outcome as DecodedDocument;
+  if (outcome.kind === 'lot-certificate' && outcome.certificate) return outcome as DecodedDocument;
+  throw new UsageError(`${file}: ${outcome.contentProblems[outcome.contentProblems.length - 1] ?? 'not a signed document'}`);
 }

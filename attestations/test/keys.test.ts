@@ -26,6 +26,12 @@ describe('keygen', () => {
     expect((await loadSigningKey(pair.privateKeyFile, 'correct horse')).keyId).toBe(pair.keyId);
   });
 
+  it('tells an encrypted key by its PEM form, not by the word ENCRYPTED anywhere in the file', async () => {
+    const pair = await generateKeyPairFiles(mkdtempSync(path.join(tmpdir(), 'tppverify-keys-')));
+    writeFileSync(pair.privateKeyFile, `# backup copy, not ENCRYPTED\n${readFileSync(pair.privateKeyFile, 'utf8')}`, { mode: 0o600 });
+    await expect(loadSigningKey(pair.privateKeyFile, 'correct horse')).rejects.toThrow(/is not encrypted, but a passphrase was given/);
+  });
+
   it('refuses a passphrase for a key that is not encrypted, rather than ignoring it', async () => {
     const pair = await generateKeyPairFiles(fresh());
     await expect(loadSigningKey(pair.privateKeyFile, 'correct horse')).rejects.toThrow(/is not encrypted, but a passphrase was given/);

@@ -2,9 +2,9 @@
 // tppverify command line. Every command: exit 0 on success, 2 on a usage or
 // input error, 3 on a measurement or device failure; errors are one line.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AddonNotBuiltError } from '../../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, SUITE_NAMES, type SuiteName } from '../../benchmarks/registry.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, TppverifyError } from '../errors.js';
+import { EXIT_OK, EXIT_USAGE } from '../errors.js';
+import { reportError } from './report-error.js';
 import { harnessVersion } from '../version.js';
 import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
@@ -16,7 +16,7 @@ import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
 import { runVerify } from './commands/verify.js';
-import { fsReason, isFsError, KeyError, OutputPathError, UnreadableAttestationError } from '../../attestations/errors.js';
+import { fsReason } from '../../attestations/errors.js';
 import { processIo } from './io.js';
 
 /** Plain decimal notation only ("16", "0.02", "1e3"): Number() would also take "0x10" or "". */
@@ -36,10 +36,12 @@ function positiveNumber(flag: string, limits: { min?: number; max?: number } = {
 
 /** Clocks in MHz: no GPU or CPU runs below 1 MHz or near 1,000,000 MHz; outside, a TPP from the clock is meaningless. */
 const CLOCK_MHZ_LIMITS = { min: 1, max: 1e6 };
-/** A day: no phase needs longer, and Node's timers overflow above 2^31 ms (about 24.8 days). */
-const PHASE_TIMEOUT_LIMITS = { max: 86_400 };
-/** A minute per trial: ten trials per format already make a long run. */
-const SECONDS_PER_TRIAL_LIMITS = { max: 60 };
+/** A second to a day: no phase needs longer (Node's timers overflow above 2^31 ms), and none starts in less. */
+const PHASE_TIMEOUT_LIMITS = { min: 1, max: 86_400 };
+/** 0.1 ms to a minute per trial: below, the clock readings around a trial outweigh it; above, ten trials per format make a run of hours. */
+const SECONDS_PER_TRIAL_LIMITS = { min: 1e-4, max: 60 };
+/** One 4 KiB page to 1 TiB per array: outside, no device has the memory, or the size rounds to nothing (and 0 means "the sizing rule"). */
+const ARRAY_MIB_LIMITS = { min: 4096 / 2 ** 20, max: 2 ** 20 };
 /** More trials add nothing to a median but time. */
 const MAX_TRIALS = 10_000;
 
@@ -107,7 +109,7 @@ export function buildProgram(): Command {
     .option('--quick', 'shorter throughput trials (bandwidth keeps its DRAM sizing)')
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--trials <n>', 'timed trials per kernel (at least 10)', integerAtLeast('--trials', DEFAULT_SETTINGS.trials, MAX_TRIALS))
-    .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib'))
+    .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib', ARRAY_MIB_LIMITS))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
     .option('--sweep', 'also every shape and occupancy variant (GPU: wgmma N = 64/128/256 × 1–3 warpgroups per SM)')
     .option('--format <name>', 'only this throughput format, e.g. FP8 (repeatable; default: every format)', collect, [])
@@ -171,7 +173,7 @@ export function buildProgram(): Command {
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
     .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
     .option('--quick', 'shorter throughput trials')
-    .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
+    .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib', ARRAY_MIB_LIMITS))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
     .option('--json', 'print one JSON object')
     .action(async (flags: Record<string, string | number | boolean | undefined>) => {
@@ -243,10 +245,11 @@ export function buildProgram(): Command {
     .requiredOption('--key <file>', "the auditor's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
     .option('--nonce <hex>', "the auditor's challenge nonce (default: random)")
+    .option('--allow-nonce-reuse', "accept the original's own nonce (recorded in the audit: it then shows no freshness)")
     .option('--out <dir>', 'where the new attestation goes', 'attestations-out')
     .option('--pubkey <file>', "a trusted key of the original's signer (repeatable)", collect, [])
     .option('--trust <dir>', "a folder of trusted keys for the original's signature")
-    .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
+    .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib', ARRAY_MIB_LIMITS))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
     .option('--no-strict', 'record failed preflight checks instead of refusing to measure')
     .option('--json', 'print one JSON object')
@@ -267,6 +270,7 @@ export function buildProgram(): Command {
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(flags['strict'] === false ? { strict: false } : {}),
+          ...(flags['allowNonceReuse'] === true ? { allowNonceReuse: true } : {}),
         },
         processIo(json),
       );
@@ -364,26 +368,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has already printed its one-line message (or the help text).
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof TppverifyError) {
-      process.stderr.write(`tppverify: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof KeyError || error instanceof UnreadableAttestationError || error instanceof OutputPathError) {
-      process.stderr.write(`tppverify: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (isFsError(error)) {
-      // A path the user gave that cannot be read or written: an input problem, not a fault of ours.
-      process.stderr.write(`tppverify: ${error.path ?? error.syscall ?? 'a file'}: ${fsReason(error)}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof AddonNotBuiltError) {
-      process.stderr.write(`tppverify: ${error.message}\n`);
-      return EXIT_INTERNAL;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`tppverify: internal error: ${message}\n`);
-    return EXIT_INTERNAL;
+    return reportError(error, (line) => process.stderr.write(line));
   }
 }
 

@@ -8,7 +8,7 @@ import type { BandwidthReport, ThroughputCaseReport } from '../../benchmarks/ben
 import { addonPath, type NativeProgress } from '../../benchmarks/native-addon.js';
 import type { RunSettings } from '../../benchmarks/registry.js';
 import { formatDeviceId, type DeviceEntry } from '../devices.js';
-import { DeviceUnavailableError, MeasurementError, UsageError } from '../errors.js';
+import { isErrorCode, MeasurementError, TppverifyError } from '../errors.js';
 import type { Measured } from '../measure.js';
 import type { PhaseTelemetry, TelemetryRecorder } from '../inventory/telemetry.js';
 import type { PhaseReply, PhaseRequest } from './worker.js';
@@ -31,8 +31,9 @@ async function runPhase(
   onProgress: (event: NativeProgress) => void,
 ): Promise<{ report: unknown; startedAt: string; finishedAt: string }> {
   const device = formatDeviceId(entry.target);
-  const request: PhaseRequest = { device, phase, settings };
-  const child = execa('node', [workerPath, JSON.stringify(request)], {
+  const request: PhaseRequest & { parentPid: number } = { device, phase, settings, parentPid: process.pid };
+  // This very interpreter, never a `node` found on PATH: a planted one would time every trial.
+  const child = execa(process.execPath, [workerPath, JSON.stringify(request)], {
     reject: false,
     timeout: timeoutSeconds * 1000,
     killSignal: 'SIGKILL',
@@ -63,10 +64,9 @@ async function runPhase(
     throw new MeasurementError(`${device}: the ${phase} phase ended (exit ${result.exitCode}) without a result`, phase);
   }
   if (!reply.ok) {
-    const { message, exitCode, kernel } = reply.error;
-    if (exitCode === 2) throw new UsageError(message);
-    if (reply.error.name === 'MeasurementError') throw new MeasurementError(message, kernel);
-    throw exitCode === 3 ? new DeviceUnavailableError(message) : new MeasurementError(message, kernel);
+    // The child's error keeps its code across the pipe; an unknown code is a fault of ours.
+    const { code, message, kernel } = reply.error;
+    throw new TppverifyError(isErrorCode(code) ? code : 'internal', String(message), kernel);
   }
   return reply;
 }

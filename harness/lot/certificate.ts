@@ -1,43 +1,21 @@
 // Lot certificates: every sampled unit needs a valid attestation for the
-// lot's declaration, matched by serial (and UUID when both are known).
+// lot's declaration, matched by serial (and UUID when both are known). The
+// outcome depends on the attestations' content only, never on file names or
+// the order a folder lists them in.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { KeyObject } from 'node:crypto';
-import protobuf from 'protobufjs';
-import { sha256Hex } from '../../attestations/statement.js';
 import { fsReason } from '../../attestations/errors.js';
-import { readAttestationFile, verifyAttestationBytes } from '../../attestations/verify.js';
+import { readAttestationFile } from '../../attestations/document-file.js';
+import type { LotCertificate, UnitAttestation } from '../../attestations/lot-certificate.js';
 import { UsageError } from '../errors.js';
+import { verifyDocumentBytes, type TrustedKeys } from '../verify/document.js';
 import type { LotManifest, LotUnit } from './manifest.js';
+import { lotOutcome } from './outcome.js';
 import type { LotSample } from './sampling.js';
 
-export const CERTIFICATE_PAYLOAD_TYPE = 'application/vnd.tppverify.lot-certificate.v1+protobuf';
-
-export type UnitStatus = 'valid' | 'missing' | 'invalid';
-export type LotOutcome = 'certified' | 'rejected' | 'incomplete';
-
-export interface UnitAttestation {
-  serial: string;
-  attestationSha256: string;
-  status: UnitStatus;
-  verdict: string;
-  detail: string;
-}
-
-export interface LotCertificate {
-  lotId: string;
-  manifestSha256: string;
-  declarationSha256: string;
-  plan: string;
-  planDescription: string;
-  nonce: Uint8Array;
-  lotSize: number;
-  units: UnitAttestation[];
-  outcome: LotOutcome;
-  reasons: string[];
-  issuedAt: string;
-  ignoredSerials: string[];
-}
+export { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, encodeCertificate } from '../../attestations/lot-certificate.js';
+export type { LotCertificate, LotOutcome, UnitAttestation, UnitStatus } from '../../attestations/lot-certificate.js';
+export { lotOutcome } from './outcome.js';
 
 interface FoundAttestation {
   file: string;
@@ -56,7 +34,7 @@ export interface UnitAttestationFiles {
   skipped: { file: string; reason: string }[];
 }
 
-/** Every *.dsse.pb in a folder of unit attestations, in name order. */
+/** Every *.dsse.pb and *.dsse.json in a folder of unit attestations. */
 export async function readUnitAttestations(dir: string): Promise<UnitAttestationFiles> {
   let names: string[];
   try {
@@ -65,10 +43,10 @@ export async function readUnitAttestations(dir: string): Promise<UnitAttestation
     throw new UsageError(`cannot read the attestations folder ${dir}: ${fsReason(error)}`);
   }
   const out: UnitAttestationFiles = { files: [], skipped: [] };
-  for (const name of names.filter((n) => n.endsWith('.dsse.pb')).sort()) {
+  for (const name of names.filter((n) => n.endsWith('.dsse.pb') || n.endsWith('.dsse.json')).sort()) {
     const file = path.join(dir, name);
     try {
-      const content = await readAttestationFile(file);
+      const content = readAttestationFile(file);
       if ('bytes' in content) out.files.push({ file, bytes: content.bytes });
       else out.skipped.push({ file, reason: `${content.tooLargeBytes} bytes: too large to be an attestation` });
     } catch (error) {
@@ -78,60 +56,52 @@ export async function readUnitAttestations(dir: string): Promise<UnitAttestation
   return out;
 }
 
-function scanAttestations(files: UnitAttestationFiles['files'], trusted: ReadonlyMap<string, KeyObject>): FoundAttestation[] {
+/** Each file through the one verification; the two renderings of one document count once (same digest). */
+export function scanAttestations(files: UnitAttestationFiles['files'], trust: TrustedKeys): FoundAttestation[] {
   const found: FoundAttestation[] = [];
   for (const { file, bytes } of files) {
-    const outcome = verifyAttestationBytes(bytes, trusted);
-    const statement = outcome.statement;
+    const outcome = verifyDocumentBytes(bytes, trust);
+    const statement = outcome.kind === 'attestation' ? outcome.statement : null;
     const fact = (key: string) => statement?.subject[0]?.identity.find((f) => f.name === key)?.value ?? '';
     found.push({
       file,
-      sha256: sha256Hex(bytes),
+      sha256: outcome.digest ?? '',
       serial: fact('serial'),
       uuid: fact('uuid'),
       declarationSha256: statement?.predicate.declaration.sha256 ?? '',
-      valid: outcome.valid,
+      valid: outcome.valid && statement !== null,
       verdict: statement?.predicate.verdict.outcome ?? '',
-      reasons: outcome.reasons,
+      reasons: outcome.kind === 'lot-certificate' ? ['a lot certificate, not a unit attestation'] : outcome.reasons,
     });
   }
   return found;
-}
-
-/** The outcome the unit statuses imply: what verify recomputes. */
-export function lotOutcome(units: readonly UnitAttestation[]): { outcome: LotOutcome; reasons: string[] } {
-  const reasons: string[] = [];
-  for (const u of units) {
-    if (u.status !== 'valid') reasons.push(`unit ${u.serial}: ${u.status}${u.detail ? ` (${u.detail})` : ''}`);
-    else if (u.verdict !== 'consistent') reasons.push(`unit ${u.serial}: verdict ${u.verdict}`);
-  }
-  const rejected = units.some((u) => u.status === 'valid' && (u.verdict === 'under-declared' || u.verdict === 'over-declared'));
-  const incomplete = units.some((u) => u.status !== 'valid' || u.verdict === 'inconclusive');
-  return { outcome: rejected ? 'rejected' : incomplete ? 'incomplete' : 'certified', reasons };
 }
 
 function matches(unit: LotUnit, a: FoundAttestation): boolean {
   return a.serial === unit.serial && (!unit.uuid || !a.uuid || unit.uuid === a.uuid);
 }
 
-export async function certifyLot(
-  manifest: LotManifest,
-  sample: LotSample,
-  attestations: UnitAttestationFiles,
-  trusted: ReadonlyMap<string, KeyObject>,
-): Promise<LotCertificate> {
-  const found = scanAttestations(attestations.files, trusted);
-  const units: UnitAttestation[] = sample.sampled.map((unit) => {
-    const candidates = found.filter((a) => matches(unit, a));
-    const usable = candidates.find((a) => a.valid && a.declarationSha256 === manifest.declarationSha256);
-    if (usable) return { serial: unit.serial, attestationSha256: usable.sha256, status: 'valid', verdict: usable.verdict, detail: path.basename(usable.file) };
-    const other = candidates[0];
-    if (!other) return { serial: unit.serial, attestationSha256: '', status: 'missing', verdict: '', detail: 'no attestation for this serial' };
-    const detail = !other.valid
-      ? `${path.basename(other.file)} does not verify: ${other.reasons.join('; ')}`
-      : `${path.basename(other.file)} attests declaration ${other.declarationSha256.slice(0, 12)}…, not the lot's ${manifest.declarationSha256.slice(0, 12)}…`;
-    return { serial: unit.serial, attestationSha256: other.sha256, status: 'invalid', verdict: '', detail };
-  });
+const names = (list: readonly FoundAttestation[]) => [...new Set(list.map((a) => path.basename(a.file)))].sort().join(', ');
+
+/** One sampled unit's entry: the one document found for it, or why there is none to use. */
+function unitEntry(unit: LotUnit, candidates: readonly FoundAttestation[], declarationSha256: string): UnitAttestation {
+  const distinct = [...new Set(candidates.map((a) => a.sha256 || a.file))];
+  if (candidates.length === 0) return { serial: unit.serial, attestationSha256: '', status: 'missing', verdict: '', detail: 'no attestation for this serial' };
+  if (distinct.length > 1) {
+    // Which one counts must not depend on file names: none does, and every file is named.
+    return { serial: unit.serial, attestationSha256: '', status: 'invalid', verdict: '', detail: `${distinct.length} different attestations name this serial: ${names(candidates)}` };
+  }
+  const a = candidates[0]!;
+  if (!a.valid) return { serial: unit.serial, attestationSha256: a.sha256, status: 'invalid', verdict: '', detail: `${names(candidates)} does not verify: ${a.reasons.join('; ')}` };
+  if (a.declarationSha256 !== declarationSha256) {
+    return { serial: unit.serial, attestationSha256: a.sha256, status: 'invalid', verdict: '', detail: `${names(candidates)} attests declaration ${a.declarationSha256.slice(0, 12)}…, not the lot's ${declarationSha256.slice(0, 12)}…` };
+  }
+  return { serial: unit.serial, attestationSha256: a.sha256, status: 'valid', verdict: a.verdict, detail: names(candidates) };
+}
+
+export async function certifyLot(manifest: LotManifest, sample: LotSample, attestations: UnitAttestationFiles, trust: TrustedKeys): Promise<LotCertificate> {
+  const found = scanAttestations(attestations.files, trust);
+  const units = sample.sampled.map((unit) => unitEntry(unit, found.filter((a) => matches(unit, a)), manifest.declarationSha256));
   const sampled = new Set(sample.sampled.map((u) => u.serial));
   const ignoredSerials = [...new Set(found.filter((a) => a.serial && !sampled.has(a.serial)).map((a) => a.serial))].sort();
   const { outcome, reasons } = lotOutcome(units);
@@ -149,21 +119,4 @@ export async function certifyLot(
     issuedAt: new Date().toISOString(),
     ignoredSerials,
   };
-}
-
-let certificateType: protobuf.Type | undefined;
-
-function certificateSchema(protoDir: string): protobuf.Type {
-  certificateType ??= protobuf.loadSync(path.join(protoDir, 'lot.proto')).lookupType('tppverify.v1.LotCertificate');
-  return certificateType;
-}
-
-export function encodeCertificate(certificate: LotCertificate, protoDir: string): Uint8Array {
-  const type = certificateSchema(protoDir);
-  return type.encode(type.fromObject(certificate as unknown as Record<string, unknown>)).finish();
-}
-
-export function decodeCertificate(bytes: Uint8Array, protoDir: string): LotCertificate {
-  const type = certificateSchema(protoDir);
-  return type.toObject(type.decode(bytes), { longs: Number, defaults: true, arrays: true }) as unknown as LotCertificate;
 }

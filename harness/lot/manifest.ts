@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readStrictJsonFile, textProblem } from '../../attestations/strict-json.js';
 import { UsageError } from '../errors.js';
+import { identifierProblem } from '../identity.js';
 
 export interface LotUnit {
   serial: string;
@@ -49,6 +50,14 @@ function text(path: string, value: unknown, required: boolean): string {
   return value;
 }
 
+/** A serial, UUID or part number: matched exactly against attestations, so it must have its one spelling. */
+function identifier(path: string, value: unknown, required: boolean): string {
+  const checked = text(path, value, required);
+  const problem = identifierProblem(checked);
+  if (problem) throw new ManifestError(path, `${problem}: identifiers are compared exactly`);
+  return checked;
+}
+
 export function manifestFromJson(value: unknown): LotManifest {
   if (!isObject(value)) throw new ManifestError('', 'expected a JSON object');
   for (const key of Object.keys(value)) if (!(MANIFEST_FIELDS as readonly string[]).includes(key)) throw new ManifestError(key, 'unknown field');
@@ -60,7 +69,7 @@ export function manifestFromJson(value: unknown): LotManifest {
     const path = `units[${i}]`;
     if (!isObject(raw)) throw new ManifestError(path, 'expected an object');
     for (const key of Object.keys(raw)) if (!(UNIT_FIELDS as readonly string[]).includes(key)) throw new ManifestError(`${path}.${key}`, 'unknown field');
-    const unit = { serial: text(`${path}.serial`, raw['serial'], true), uuid: text(`${path}.uuid`, raw['uuid'], false), boardPartNumber: text(`${path}.boardPartNumber`, raw['boardPartNumber'], false) };
+    const unit = { serial: identifier(`${path}.serial`, raw['serial'], true), uuid: identifier(`${path}.uuid`, raw['uuid'], false), boardPartNumber: identifier(`${path}.boardPartNumber`, raw['boardPartNumber'], false) };
     const earlier = seen.get(unit.serial);
     if (earlier !== undefined) throw new ManifestError(path, `serial ${unit.serial} is listed twice (also units[${earlier}])`);
     seen.set(unit.serial, i);

@@ -1,54 +1,43 @@
-// Offline checks of a lot certificate: its outcome follows from its units;
-// with the unit attestations, each referenced file is present by digest and
-// verifies; with the manifest, the sample is recomputed.
+// The checks of a lot certificate that need more than the certificate: with
+// the unit attestations, each referenced document is present by digest and
+// verifies through the one verification; with the manifest, the sample is
+// recomputed. The certificate's own checks are in outcome.ts.
 import path from 'node:path';
-import type { KeyObject } from 'node:crypto';
-import { sha256Hex } from '../../attestations/statement.js';
-import { verifyAttestationBytes } from '../../attestations/verify.js';
+import type { LotCertificate } from '../../attestations/lot-certificate.js';
 import { packageRoot } from '../provenance.js';
-import { decodeCertificate, lotOutcome, readUnitAttestations, type LotCertificate } from './certificate.js';
+import { verifyDocumentBytes, type TrustedKeys } from '../verify/document.js';
+import { readUnitAttestations } from './certificate.js';
 import { readManifestFile } from './manifest.js';
 import { drawSample, fixedCountPlan, PLANS } from './sampling.js';
 
 export const PROTO_DIR = () => path.join(packageRoot(), 'proto', 'tppverify', 'v1');
 
-export interface CertificateCheck {
-  certificate: LotCertificate | null;
-  problems: string[];
-}
-
-export async function checkCertificate(
-  payload: Uint8Array,
-  trusted: ReadonlyMap<string, KeyObject>,
+export async function certificateContextProblems(
+  certificate: LotCertificate,
+  trust: TrustedKeys,
   attestationsDir?: string,
   manifestFile?: string,
-): Promise<CertificateCheck> {
-  let certificate: LotCertificate;
-  try {
-    certificate = decodeCertificate(payload, PROTO_DIR());
-  } catch (error) {
-    return { certificate: null, problems: [`payload is not a lot certificate: ${(error as Error).message}`] };
-  }
+): Promise<string[]> {
   const problems: string[] = [];
-  const expected = lotOutcome(certificate.units);
-  if (expected.outcome !== certificate.outcome) problems.push(`the recorded outcome ${certificate.outcome} does not follow from its units (${expected.outcome})`);
-
   if (attestationsDir) {
     // An unreadable entry is not looked at; a unit whose attestation it was shows below as missing.
-    const byDigest = new Map<string, Uint8Array>();
-    for (const { bytes } of (await readUnitAttestations(attestationsDir)).files) byDigest.set(sha256Hex(bytes), bytes);
+    const byDigest = new Map<string, ReturnType<typeof verifyDocumentBytes>>();
+    for (const { bytes } of (await readUnitAttestations(attestationsDir)).files) {
+      const outcome = verifyDocumentBytes(bytes, trust);
+      if (outcome.digest) byDigest.set(outcome.digest, outcome);
+    }
     for (const unit of certificate.units.filter((u) => u.status === 'valid')) {
-      const bytes = byDigest.get(unit.attestationSha256);
-      if (!bytes) {
+      const outcome = byDigest.get(unit.attestationSha256);
+      if (!outcome) {
         problems.push(`unit ${unit.serial}: its attestation ${unit.attestationSha256.slice(0, 12)}… is not in ${attestationsDir}`);
         continue;
       }
-      const outcome = verifyAttestationBytes(bytes, trusted);
-      const serial = outcome.statement?.subject[0]?.identity.find((f) => f.name === 'serial')?.value;
-      if (!outcome.valid) problems.push(`unit ${unit.serial}: its attestation does not verify: ${outcome.reasons.join('; ')}`);
+      const statement = outcome.kind === 'attestation' ? outcome.statement : null;
+      const serial = statement?.subject[0]?.identity.find((f) => f.name === 'serial')?.value;
+      if (!outcome.valid || !statement) problems.push(`unit ${unit.serial}: its attestation does not verify: ${outcome.reasons.join('; ') || 'not a unit attestation'}`);
       else if (serial !== unit.serial) problems.push(`unit ${unit.serial}: its attestation is for serial ${serial ?? '(none)'}`);
-      else if (outcome.statement?.predicate.declaration.sha256 !== certificate.declarationSha256) problems.push(`unit ${unit.serial}: its attestation is for another declaration`);
-      else if (outcome.statement?.predicate.verdict.outcome !== unit.verdict) problems.push(`unit ${unit.serial}: verdict ${outcome.statement?.predicate.verdict.outcome}, certificate says ${unit.verdict}`);
+      else if (statement.predicate.declaration.sha256 !== certificate.declarationSha256) problems.push(`unit ${unit.serial}: its attestation is for another declaration`);
+      else if (statement.predicate.verdict.outcome !== unit.verdict) problems.push(`unit ${unit.serial}: verdict ${statement.predicate.verdict.outcome}, certificate says ${unit.verdict}`);
     }
   }
 
@@ -64,5 +53,5 @@ export async function checkCertificate(
       if (sample.join('\n') !== listed.join('\n')) problems.push('the units listed are not the sample the manifest and nonce give');
     }
   }
-  return { certificate, problems };
+  return problems;
 }

@@ -1,6 +1,7 @@
 // Headless Chromium (Debian package `chromium`) for PDF printing and for the
-// report tests. Flags from the workplace's known-good set: no sandbox as root,
-// no GPU, no background networking (this machine has no network to reach).
+// report tests. Flags from the workplace's known-good set: no GPU, no
+// background networking (this machine has no network to reach); the sandbox
+// is turned off only for root, where Chromium refuses to start with it.
 import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,11 @@ export async function findChromium(): Promise<string | undefined> {
   return CHROMIUM_CANDIDATES.find((c) => existsSync(c));
 }
 
+/** `--no-sandbox` for root only: Chromium's sandbox cannot run as root, and everyone else keeps it. */
+export function chromiumSandboxFlags(uid: number | undefined = process.getuid?.()): string[] {
+  return uid === 0 ? ['--no-sandbox'] : [];
+}
+
 export async function runChromium(args: string[], timeoutMs = 60_000) {
   const binary = await findChromium();
   if (!binary) throw new UsageError('this needs headless Chromium: install the Debian package chromium (apt-get install chromium)');
@@ -21,7 +27,7 @@ export async function runChromium(args: string[], timeoutMs = 60_000) {
   try {
     return await execa(
       binary,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, ...args],
+      ['--headless', ...chromiumSandboxFlags(), '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, ...args],
       { reject: false, timeout: timeoutMs, stdin: 'ignore' },
     );
   } finally {

@@ -6,29 +6,35 @@ import { formatFixed as fmt } from '../format.js';
 import { classificationStatement, containingSystemNote } from '../rules/evaluate.js';
 import { ECCN_3A090, US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
 import { describeFinding, describeSection232 } from '../verdict/describe.js';
-import type { Section232Record } from '../verdict/verdict.js';
+import type { Finding, Section232Record } from '../../attestations/records.js';
 import { summarizeRates } from '../../benchmarks/statistics.js';
 
 export interface ReportSignature {
+  /** The keyid written in the envelope (may be empty). */
   keyid: string;
   verified: boolean | null;
+  /** The trusted key it verified with, as the one verification found. */
+  verifiedBy?: string | null;
 }
 
-/** The envelope's signatures, and whether trusted keys were given to check them. */
+/** What the one verification said: the envelope's signatures, whether trusted keys checked them, and every content problem. */
 export interface ReportSignatures {
   checked: boolean;
   entries: ReportSignature[];
+  /** Problems of the content itself (recomputation, acceptance rules, canonical form): any one fails the page. */
+  problems?: string[];
 }
 
 export type SignatureStatus = 'unchecked' | 'verified' | 'failed';
 
-/** One answer for the banner and the exit code: an envelope with no signature that verifies has failed. */
 function section232Html(declared: Section232Record | null, measured: Section232Record | null): string {
   const items = [describeSection232('declared', declared), describeSection232('measured', measured)];
   return `<p>Section 232 duty (${escape(US_SECTION_232_SEMICONDUCTORS.citation)}):</p><ul>${items.map((i) => `<li>${escape(i.headline)}${i.reasons.length ? `<ul>${i.reasons.map((r) => `<li>${escape(r)}</li>`).join('')}</ul>` : ''}</li>`).join('')}</ul>`;
 }
 
+/** One answer for the banner and the exit code: content that does not verify, or no signature that verifies, has failed. */
 export function signatureStatus(signatures: ReportSignatures): SignatureStatus {
+  if (signatures.problems?.length) return 'failed';
   if (!signatures.checked) return 'unchecked';
   return signatures.entries.some((s) => s.verified === true) ? 'verified' : 'failed';
 }
@@ -96,14 +102,36 @@ function signatureBanner(signatures: ReportSignatures): string {
       return '';
     case 'unchecked':
       return '<p class="verdict warn">SIGNATURES NOT CHECKED: no trusted key was given when this page was made; check the file with tppverify verify</p>';
-    case 'failed':
-      return '<p class="verdict bad">NO SIGNATURE VERIFIES with the trusted keys given: the content below may have been altered; do not rely on it</p>';
+    case 'failed': {
+      const problems = signatures.problems ?? [];
+      const head = problems.length
+        ? '<p class="verdict bad">DOES NOT VERIFY: the content below is not what the harness would have attested; do not rely on it</p>'
+        : '<p class="verdict bad">NO SIGNATURE VERIFIES with the trusted keys given: the content below may have been altered; do not rely on it</p>';
+      return head + (problems.length ? `<ul class="problems">${problems.map((p) => `<li>${escape(p)}</li>`).join('')}</ul>` : '');
+    }
   }
 }
 
 function signaturesSection(signatures: ReportSignatures): string {
   return `<h2>Signatures</h2>
-${table(['key id', 'verified'], signatures.entries.map((s) => [s.keyid, s.verified === null ? 'not checked (no trusted key given)' : s.verified ? 'yes' : 'NO']))}`;
+${table(['key id (as written)', 'verified'], signatures.entries.map((s) => [s.keyid || '(none)', s.verified === null ? 'not checked (no trusted key given)' : s.verified ? (s.verifiedBy && s.verifiedBy !== s.keyid ? `yes, by trusted key ${s.verifiedBy}` : 'yes') : 'NO']))}`;
+}
+
+/** The wrong item is said first: nothing below is evidence about the declaration. */
+function itemBanner(findings: readonly Finding[]): string {
+  const item = findings.find((f) => f.claim === 'item');
+  if (!item || item.status === 'consistent') return '';
+  return `<p class="verdict bad">NOT THE DECLARED ITEM: ${escape(describeFinding(item))}</p>`;
+}
+
+/** An audit's outcome, re-derived by verify from the comparisons shown here. */
+function auditSection(audit: Statement['predicate']['audit']): string {
+  if (!audit) return '';
+  const outcomeClass = audit.outcome === 'reproduced' ? 'ok' : audit.outcome === 'inconclusive' ? 'warn' : 'bad';
+  return `<h2>Audit</h2>
+<p>Rerun of the attestation with SHA-256 ${escape(audit.originalSha256)} (of its canonical protobuf envelope)${audit.nonceReused ? ' — <span class="demo">the original\'s nonce was reused: this rerun shows no freshness of its own</span>' : ''}.</p>
+<p class="verdict ${outcomeClass}">${escape(audit.outcome.toUpperCase())}</p>
+${table(['status', 'metric', 'comparison'], audit.comparisons.map((c) => [c.status, c.claim, describeFinding(c)]))}`;
 }
 
 export function renderReportHtml(statement: Statement, signatures: ReportSignatures): string {
@@ -131,6 +159,7 @@ export function renderReportHtml(statement: Statement, signatures: ReportSignatu
 ${STYLE}</head><body>
 <h1>Verification of declared performance — ${escape(fact('model') || subject?.name || '')}</h1>
 ${signatureBanner(signatures)}
+${itemBanner(p.verdict.findings)}
 <p>Report <b>${escape(p.report.reportId)}</b>, issued ${escape(p.report.issuedAt)}${p.report.demo ? ' — <span class="demo">DEMO: signed with an ephemeral key, not a lab signature</span>' : ''}${p.report.selfDeclared ? ' — self-declared (no exporter declaration)' : ''}</p>
 <p>Lab: ${escape(p.report.labName || '—')} ${escape(p.report.labAccreditation)}; location ${escape(p.report.testLocation || '—')}; operator ${escape(p.report.operator || '—')}; exporter ${escape(p.report.exporter || '—')}; filing ${escape(p.report.filingReference || '—')}. Measured ${escape(p.measurements.startedAt)} – ${escape(p.measurements.finishedAt)}.</p>
 <p><i>${escape(p.report.statementScope)}</i></p>
@@ -139,6 +168,7 @@ ${signatureBanner(signatures)}
 ${table(['status', 'claim', 'finding'], p.verdict.findings.map((f) => [f.status, f.claim, describeFinding(f)]))}
 <p>Declared TPP ${escape(fmt(p.results.declaredTpp))} (${escape(p.results.declaredTppFormat)}); ECCN ${escape(classificationStatement(ECCN_3A090, p.results.declaredTpp, p.results.performanceDensity))}${containingSystemNote(ECCN_3A090, p.results.declaredTpp, p.results.performanceDensity) ? ` (${escape(containingSystemNote(ECCN_3A090, p.results.declaredTpp, p.results.performanceDensity)!)})` : ''}; 2026 case-by-case review: <b>${p.results.caseByCaseEligible ? 'eligible' : 'not eligible'}</b> (TPP margin ${escape(fmt(p.results.tppMargin))}, DRAM bandwidth margin ${escape(fmt(p.results.dramBandwidthMarginGbps))} GB/s). Decision rule ${escape(p.method.decisionRule)}.</p>
 ${section232Html(p.results.declaredSection232 ?? null, p.results.measuredSection232 ?? null)}
+${auditSection(p.audit)}
 <h2>Device</h2>
 ${table(['field', 'value', 'source'], (subject?.identity ?? []).map((f) => [f.name, f.value, f.source]))}
 <h2>Declared and measured rates</h2>

@@ -135,23 +135,53 @@ describe('secrets', () => {
 });
 
 describe('audit', () => {
-  it('reruns on the same item, links the original by digest, and its attestation verifies', async () => {
-    const auditorKeys = path.join(work, 'auditor');
+  // The original of an audit must be for the device measured: a self-declared run of this CPU.
+  let selfDeclared = '';
+  const auditorKeys = path.join(work, 'auditor');
+  const auditorKey = () => path.join(auditorKeys, 'tppverify-private.pem');
+  beforeAll(async () => {
     await tppverify(['keygen', '--out', auditorKeys]);
-    const run = await tppverify([
-      'audit', attestation, '--device', 'cpu', '--key', path.join(auditorKeys, 'tppverify-private.pem'),
-      '--pubkey', publicKey, '--nonce', '0011223344556677', '--out', path.join(work, 'audit'), '--json', '--no-strict',
-      '--array-mib', '4', '--seconds-per-trial', '0.002',
-    ]);
+    const run = await tppverify(['run', '--key', privateKey, '--out', path.join(work, 'self'), '--nonce', 'f0e1d2c3b4a59687', '--no-strict', '--json', ...SMALL]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    selfDeclared = JSON.parse(run.stdout).attestation;
+  });
+  const audit = (original: string, extra: string[]) =>
+    tppverify(['audit', original, '--device', 'cpu', '--key', auditorKey(), '--pubkey', publicKey, '--json', '--no-strict', '--array-mib', '4', '--seconds-per-trial', '0.002', ...extra]);
+
+  it('reruns on the same item, links the original by digest, and its attestation verifies', async () => {
+    // The JSON rendering of the original: the link is the digest of the canonical envelope, the .pb file's.
+    const run = await audit(selfDeclared.replace(/\.pb$/, '.json'), ['--nonce', '0011223344556677', '--out', path.join(work, 'audit')]);
     expect(run.exitCode, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     const { createHash } = await import('node:crypto');
-    expect(result.audit.originalSha256).toBe(createHash('sha256').update(readFileSync(attestation)).digest('hex'));
+    expect(result.audit.originalSha256).toBe(createHash('sha256').update(readFileSync(selfDeclared)).digest('hex'));
+    // The original's declaration was derived from the device: so is the audit's.
+    expect(result.summary.selfDeclared).toBe(true);
+    expect(result.audit.nonceReused).toBe(false);
     expect(['reproduced', 'not-reproduced', 'inconclusive']).toContain(result.audit.outcome);
     expect(result.audit.comparisons.some((c: { claim: string }) => c.claim === 'bandwidth:triad GB/s')).toBe(true);
     const verify = await tppverify(['verify', result.attestation, '--pubkey', path.join(auditorKeys, 'tppverify-public.pem'), '--json']);
     expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true });
-    expect(JSON.parse(verify.stdout).summary.auditOf).toBe(result.audit.originalSha256);
+    expect(JSON.parse(verify.stdout).summary).toMatchObject({ auditOf: result.audit.originalSha256, auditOutcome: result.audit.outcome, selfDeclared: true });
+    const text = await tppverify(['verify', result.attestation, '--pubkey', path.join(auditorKeys, 'tppverify-public.pem')]);
+    expect(text.stdout).toContain(`audit of ${result.audit.originalSha256}: ${result.audit.outcome.toUpperCase()}`);
+  });
+
+  it("refuses the original's own nonce unless forced, and records a forced reuse", async () => {
+    const refused = await audit(selfDeclared, ['--nonce', 'f0e1d2c3b4a59687', '--out', path.join(work, 'audit-reuse')]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/the nonce is the original's own/);
+    const forced = await audit(selfDeclared, ['--nonce', 'f0e1d2c3b4a59687', '--allow-nonce-reuse', '--out', path.join(work, 'audit-reuse')]);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout).audit.nonceReused).toBe(true);
+  });
+
+  it('refuses to audit an original whose declaration is for another kind of device', async () => {
+    // `attestation` measured this CPU against the H100 declaration.
+    const run = await audit(attestation, ['--out', path.join(work, 'audit-wrong-item')]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/^tppverify: refusing to audit: the declaration is not for this device: declared vendor NVIDIA/);
+    expect(existsSync(path.join(work, 'audit-wrong-item'))).toBe(false);
   });
 
   it('refuses an original that does not verify', async () => {
@@ -239,6 +269,71 @@ describe('isolated measurement', () => {
     const run = await tppverify(['run', '--device', 'all', '--out', path.join(work, 'all')]);
     expect(run.exitCode).toBe(3);
     expect(run.stderr).toMatch(/--device all: no GPU this build can measure is present/);
+  });
+});
+
+describe('the measuring child', () => {
+  it('is started as this interpreter, never a `node` from PATH, and the provenance names it', async () => {
+    const bin = path.join(work, 'planted-bin');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(bin);
+    const marker = path.join(work, 'planted-node-ran');
+    writeFileSync(path.join(bin, 'node'), `#!/bin/sh\ntouch '${marker}'\nexit 1\n`, { mode: 0o755 });
+    const run = await execa(process.execPath, [cli, 'run', '--out', path.join(work, 'planted'), '--no-strict', '--json', ...SMALL], {
+      reject: false,
+      timeout: 120_000,
+      env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    const show = JSON.parse((await tppverify(['show', JSON.parse(run.stdout).attestation, '--json'])).stdout);
+    const { createHash } = await import('node:crypto');
+    expect(show.statement.predicate.provenance).toMatchObject({
+      interpreterPath: process.execPath,
+      interpreterSha256: createHash('sha256').update(readFileSync(process.execPath)).digest('hex'),
+      interpreterVersion: process.version,
+    });
+  });
+
+  it('dies with its parent (kill -9), and never sees the passphrase variable', async () => {
+    const encrypted = path.join(work, 'encrypted-keys');
+    expect((await tppverify(['keygen', '--out', encrypted, '--passphrase-env', 'TPPVERIFY_PASS'])).exitCode).toBe(0);
+    const parent = execa(process.execPath, [cli, 'run', '--key', path.join(encrypted, 'tppverify-private.pem'), '--passphrase-env', 'TPPVERIFY_PASS', '--out', path.join(work, 'orphan'), '--no-strict', '--phase-timeout', '120', ...SMALL], {
+      reject: false,
+      env: { TPPVERIFY_PASS: 'correct horse battery', TPPVERIFY_TEST_INJECT_FAULT: 'worker:bandwidth-hang' },
+    });
+    const { readdirSync: list } = await import('node:fs');
+    const childOf = (pid: number) =>
+      list('/proc').filter((e) => /^\d+$/.test(e)).find((e) => {
+        try {
+          const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid && readFileSync(`/proc/${e}/cmdline`, 'utf8').includes('worker.js');
+        } catch {
+          return false;
+        }
+      });
+    let child: string | undefined;
+    for (let i = 0; i < 200 && !child; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      child = childOf(parent.pid!);
+    }
+    expect(child, 'the measuring child started').toBeDefined();
+    expect(readFileSync(`/proc/${child}/environ`, 'utf8').split('\0').some((v) => v.startsWith('TPPVERIFY_PASS='))).toBe(false);
+    parent.kill('SIGKILL');
+    await parent;
+    const gone = () => {
+      try {
+        const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+      } catch {
+        return true;
+      }
+    };
+    // The watchdog polls every 250 ms; on a loaded host give it 10 s.
+    for (let i = 0; i < 100 && !gone(); i++) await new Promise((r) => setTimeout(r, 100));
+    const alive = !gone();
+    if (alive) process.kill(Number(child), 'SIGKILL');
+    expect(alive).toBe(false);
   });
 });
 

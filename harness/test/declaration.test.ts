@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { DECLARATION } from '../../attestations/test/fixture.js';
+import { DECLARATION } from './attestation-fixture.js';
 import {
   DECLARATION_COMPOUND_FIELDS,
   DECLARATION_FIELDS,

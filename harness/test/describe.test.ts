@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDeclaration } from '../declaration/declaration.js';
 import { describeFinding } from '../verdict/describe.js';
 import { computeVerdict } from '../verdict/verdict.js';
-import { DECLARATION_JSON, DEVICE_FACTS, syntheticMeasurements } from '../../attestations/test/fixture.js';
+import { DECLARATION_JSON, DEVICE_FACTS, syntheticMeasurements } from './attestation-fixture.js';
 
 describe('describeFinding', () => {
   it('renders every finding of a verdict as a sentence with its numbers', () => {

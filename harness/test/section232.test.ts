@@ -11,7 +11,8 @@ import { DECLARATION_JSON, fixtureStatement, signedFixture } from '../../attesta
 import { decodeStatement, encodeStatement, PAYLOAD_TYPE } from '../../attestations/statement.js';
 import { encodeEnvelope, signEnvelope } from '../../attestations/dsse.js';
 import { ephemeralSigningKey } from '../../attestations/keys.js';
-import { recomputationProblems, verifyAttestationBytes } from '../../attestations/verify.js';
+import { verifyDocumentBytes } from '../verify/document.js';
+import { recomputationProblems } from '../verify/verify.js';
 import { decideSection232, evaluateSection232 } from '../rules/evaluate.js';
 import { RULE_SETS, US_SECTION_232_SEMICONDUCTORS as ANNEX } from '../rules/rule-sets.js';
 import { describeSection232 } from '../verdict/describe.js';
@@ -117,11 +118,11 @@ describe('attestations carry section232 for the declared and the measured figure
     statement.predicate.results.declaredSection232 = { ...statement.predicate.results.declaredSection232, covered: true, window: 1 };
     const bytes = encodeEnvelope(signEnvelope(encodeStatement(statement), PAYLOAD_TYPE, [key]));
     const trusted = new Map([[key.keyId, key.publicKey]]);
-    const outcome = verifyAttestationBytes(bytes, trusted);
+    const outcome = verifyDocumentBytes(bytes, { keys: trusted, threshold: 1 });
     expect(outcome.valid).toBe(false);
     expect(outcome.reasons.join('\n')).toMatch(/recorded results differ/);
     // The unchanged fixture verifies.
-    expect(verifyAttestationBytes(signedFixture(key), trusted).valid).toBe(true);
+    expect(verifyDocumentBytes(signedFixture(key), { keys: trusted, threshold: 1 }).valid).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@
 // every row out, and 4A090 noted for the server that holds the chip.
 import { describe, expect, it } from 'vitest';
 import { fixtureStatement } from '../../attestations/test/fixture.js';
-import { summarize } from '../../attestations/verify.js';
+import { summarize } from '../verify/verify.js';
 import { renderSummary } from '../cli/commands/verify.js';
 import { renderReportHtml } from '../report/html.js';
 import { classificationOf, classificationStatement, classify, containingSystemNote } from '../rules/evaluate.js';

@@ -78,8 +78,16 @@ function describeAudit(f: Finding): string {
   return `${original.toPrecision(5)} originally, ${rerun.toPrecision(5)} now (${(((rerun - original) / original) * 100).toFixed(2)} %; allowed ±${(value(f, 'allowed') * 100).toFixed(2)} %)`;
 }
 
+function describeItem(f: Finding): string {
+  const l = (name: string) => label(f, name) || '(not reported)';
+  const device = `${l('deviceVendor')} ${l('deviceModel')} (${l('deviceArchitecture')})`;
+  if (f.status === 'consistent') return `the device is the declared item: ${device}`;
+  return `NOT THE DECLARED ITEM (${label(f, 'mismatches') ?? ''} differ): the declaration is for ${l('declaredVendor')} ${l('declaredProduct')} (${l('declaredArchitecture')}), the device measured is ${device}; no finding below says anything about the declaration`;
+}
+
 export function describeFinding(f: Finding): string {
   if (f.rule === 'audit') return describeAudit(f);
+  if (f.claim === 'item') return describeItem(f);
   if (f.claim === 'units') return describeUnits(f);
   if (f.claim.startsWith('rate:')) return describeRate(f);
   if (f.claim.startsWith('format:')) return describeOmitted(f);

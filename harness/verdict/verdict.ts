@@ -9,12 +9,15 @@ import { US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-
 import { declarationNumbers, ratesAtRatedClocks } from '../tpp/evaluation.js';
 import { BIT_LENGTH, isFormat, type Format } from '../tpp/formats.js';
 import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
+import { compareItem } from './item.js';
 import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
+import type { Finding, FindingStatus, Outcome, ResultsRecord, Section232Record, TppAtClockRecord, VerdictRecord } from '../../attestations/records.js';
 
 /** Every tolerance and guard band of the rule, named and versioned; recorded in each attestation. */
 export const DECISION_RULE = {
   id: 'tppverify-decision-rule',
-  version: '1',
+  // 2: step 0, the declared item against the device measured.
+  version: '2',
   parameters: {
     /** A measured per-clock rate may exceed the declared one by this much before it counts as under-declared. */
     perClockTolerance: 0.02,
@@ -31,6 +34,7 @@ export const DECISION_RULE = {
 
 /** The steps of the decision rule, as findings name them. */
 export const RULE_STEP = {
+  item: '0-item',
   units: '1-units',
   rate: '2-per-clock-rate',
   omitted: '3-omitted-formats',
@@ -39,68 +43,7 @@ export const RULE_STEP = {
   state: '6-state',
 } as const;
 
-export type FindingStatus = 'consistent' | 'under-declared' | 'over-declared' | 'not-confirmed' | 'inconclusive' | 'note';
-export type Outcome = 'consistent' | 'under-declared' | 'over-declared' | 'inconclusive';
-
-/**
- * One checked claim, as data: the text a person reads is rendered from it
- * (describe.ts), so verify compares numbers, statuses and labels, not prose.
- */
-export interface Finding {
-  claim: string;
-  rule: string;
-  status: FindingStatus;
-  values: { name: string; value: number }[];
-  /** Text that is data, not prose: an engine name, a backend's reason. */
-  labels: { name: string; value: string }[];
-}
-
-export interface TppAtClockRecord {
-  clock: string;
-  clockMhz: number;
-  tpp: number;
-  format: string;
-  caseByCaseEligible: boolean;
-  tppMargin: number;
-}
-
-/** Where one item sits against the Section 232 Annex windows, and the two figures it was decided on. */
-export interface Section232Record {
-  ruleSet: string;
-  covered: boolean;
-  /** The Annex window number; 0 outside every window (as the proto's uint32 carries it). */
-  window: number;
-  tpp: number;
-  dramBandwidthGbps: number;
-  /** Where the bandwidth figure comes from: 'declared' or 'device memory interface'. */
-  dramBandwidthBasis: string;
-}
-
-export interface ResultsRecord {
-  declaredTpp: number;
-  declaredTppFormat: string;
-  declaredAtClocks: TppAtClockRecord[];
-  measuredAtClocks: TppAtClockRecord[];
-  performanceDensity: number | null;
-  eccn3a090: string;
-  caseByCaseEligible: boolean;
-  tppMargin: number;
-  dramBandwidthMarginGbps: number;
-  achievedDramBandwidthGbps: number;
-  /** The declared TPP and total DRAM bandwidth against the Section 232 windows. */
-  declaredSection232: Section232Record;
-  /**
-   * The measured TPP (per-clock rates at the rated clocks) and the peak of the
-   * memory interface the device reports (the declared figure where it reports
-   * none) against the same windows; null without a throughput measurement.
-   */
-  measuredSection232: Section232Record | null;
-}
-
-export interface VerdictRecord {
-  outcome: Outcome;
-  findings: Finding[];
-}
+export type { Finding, FindingStatus, Outcome, ResultsRecord, Section232Record, TppAtClockRecord, VerdictRecord } from '../../attestations/records.js';
 
 export interface VerdictInputs {
   declaration: Declaration;
@@ -173,6 +116,19 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
       values: Object.entries(values).map(([name, value]) => ({ name, value })),
       labels: Object.entries(labels).map(([name, value]) => ({ name, value })),
     });
+
+  // 0. The item: the declared vendor, architecture and product against the device's facts.
+  const item = compareItem(d, deviceFacts);
+  const itemLabels = {
+    declaredVendor: item.declaredVendor,
+    deviceVendor: item.deviceVendor,
+    declaredArchitecture: item.declaredArchitecture,
+    deviceArchitecture: item.deviceArchitecture,
+    declaredProduct: item.declaredProduct,
+    deviceModel: item.deviceModel,
+    ...(item.mismatches.length ? { mismatches: item.mismatches.join(',') } : {}),
+  };
+  add('item', RULE_STEP.item, item.mismatches.length ? 'inconclusive' : 'consistent', {}, itemLabels);
 
   // 1. Units actually used vs declared.
   const unitsUsed = Math.max(0, ...rates.map((r) => r.units));
@@ -259,7 +215,10 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
   for (const problem of stateProblems) add('state', RULE_STEP.state, 'inconclusive', {}, { problem });
 
   const has = (status: FindingStatus) => findings.some((f) => f.status === status);
-  const outcome: Outcome = has('under-declared')
+  // Another kind of device says nothing about the declaration, whatever its figures.
+  const outcome: Outcome = item.mismatches.length
+    ? 'inconclusive'
+    : has('under-declared')
     ? 'under-declared'
     : has('over-declared')
       ? 'over-declared'

@@ -1,24 +1,29 @@
 // `tppverify audit FILE --device ID --key FILE [--nonce HEX]`: rerun the
 // measurement on the same item and link a new attestation to the original.
-import { checkSameItem, compareRuns, IdentityMismatchError } from '../../../attestations/audit.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { checkOutputDir } from '../../../attestations/atomic-write.js';
-import { sha256Hex } from '../../../attestations/statement.js';
-import { readAttestationFile, verifyAttestationBytes } from '../../../attestations/verify.js';
+import { checkSameItem, compareRuns, IdentityMismatchError } from '../../audit/compare.js';
 import { attest, identityFacts, parseNonce } from '../../attest.js';
 import { UsageError } from '../../errors.js';
 import { pickDevice } from '../../measure.js';
+import { itemProblems } from '../../verdict/item.js';
+import { verifyDocumentFile } from '../../verify/document.js';
+import { boundedLine, terminalText } from '../escape.js';
 import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
 import { describeFinding } from '../../verdict/describe.js';
 import { progressLine } from '../progress.js';
 import { renderSummary } from './verify.js';
+import { parseDeclaration } from '../../declaration/declaration.js';
+import { decodeUtf8Strict } from '../../../attestations/strict-json.js';
 
 export interface AuditOptions {
   device: string;
   key: string;
   passphraseEnv?: string;
   nonce?: string;
+  /** Rerun with the original's own nonce (recorded in the audit): otherwise refused. */
+  allowNonceReuse?: boolean;
   out: string;
   pubkey: string[];
   trust?: string;
@@ -29,19 +34,23 @@ export interface AuditOptions {
 }
 
 export async function runAudit(file: string, options: AuditOptions, io: CliIo): Promise<void> {
-  const content = await readAttestationFile(file);
-  if (!('bytes' in content)) throw new UsageError(`${file} is ${content.tooLargeBytes} bytes: too large to be an attestation`);
   const key = await loadSigningKey(options.key, passphraseFrom(options.passphraseEnv));
   const nonce = parseNonce(options.nonce);
 
-  // The original must be intact: its signature from a trusted key and its recomputed results.
+  // The original must be intact: the one verification, with the original signer's keys.
   // An audit linked to an original nobody checked would vouch for whatever the file says.
   if (!options.pubkey.length && !options.trust) {
     throw new UsageError("audit needs the original signer's public key (--pubkey FILE or --trust DIR) to check the original first");
   }
-  const outcome = verifyAttestationBytes(content.bytes, await loadTrustedKeys(options.pubkey, options.trust));
-  if (!outcome.valid || !outcome.statement) throw new UsageError(`${file} does not verify: ${outcome.reasons.join('; ')}`);
+  const outcome = verifyDocumentFile(file, { keys: await loadTrustedKeys(options.pubkey, options.trust), threshold: 1 });
+  if (outcome.kind === 'lot-certificate') throw new UsageError(`${file} is a lot certificate: audit reruns a unit attestation`);
+  if (!outcome.valid || !outcome.statement || !outcome.digest) throw new UsageError(`${file} does not verify: ${outcome.reasons.join('; ')}`);
   const statement = outcome.statement;
+  const originalDigest = outcome.digest;
+  const nonceReused = Buffer.from(statement.predicate.nonce).equals(nonce);
+  if (nonceReused && !options.allowNonceReuse) {
+    throw new UsageError("the nonce is the original's own: an audit's nonce must be fresh to show the rerun is new (--allow-nonce-reuse records the reuse)");
+  }
   await checkOutputDir(options.out);
 
   const entry = pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`));
@@ -52,6 +61,9 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
     if (error instanceof IdentityMismatchError) throw new UsageError(`refusing to audit: ${error.message}`);
     throw error;
   }
+  // The declared item must be this kind of device: an audit on the wrong item proves nothing.
+  const mismatch = itemProblems(parseDeclaration(decodeUtf8Strict(statement.predicate.declaration.json)), identityFacts(entry));
+  if (mismatch.length) throw new UsageError(`refusing to audit: the declaration is not for this device: ${mismatch.join('; ')}`);
 
   const progress = progressLine(io);
   let result;
@@ -59,6 +71,7 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
     result = await attest({
       entry,
       declarationBytes: Buffer.from(statement.predicate.declaration.json),
+      selfDeclared: statement.predicate.report.selfDeclared,
       key,
       nonce,
       quick: statement.predicate.method.quick,
@@ -67,18 +80,18 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
       outDir: options.out,
       strict: options.strict ?? true,
       onProgress: progress.update,
-      audit: (rerun) => compareRuns(sha256Hex(content.bytes), statement.predicate.measurements, rerun.predicate.measurements, identityNote),
+      audit: (rerun) => compareRuns(originalDigest, statement.predicate.measurements, rerun.predicate.measurements, identityNote, nonceReused),
     });
   } finally {
     progress.done();
   }
   const audit = result.statement.predicate.audit!;
   if (options.json) {
-    io.out(JSON.stringify({ attestation: result.pbFile, json: result.jsonFile, keyid: result.keyId, audit: { outcome: audit.outcome, originalSha256: audit.originalSha256, comparisons: audit.comparisons }, summary: result.summary }) + '\n');
+    io.out(JSON.stringify({ attestation: result.pbFile, json: result.jsonFile, keyid: result.keyId, audit: { outcome: audit.outcome, originalSha256: audit.originalSha256, nonceReused: audit.nonceReused, comparisons: audit.comparisons }, summary: result.summary }) + '\n');
     return;
   }
-  io.out(`audit of ${file}: ${audit.outcome.toUpperCase()}\n`);
-  for (const c of audit.comparisons) io.out(`  ${c.status.padEnd(14)} ${c.claim.padEnd(28)} ${describeFinding(c)}\n`);
+  io.out(`audit of ${boundedLine(file)}: ${audit.outcome.toUpperCase()}${audit.nonceReused ? " (the original's nonce reused: no freshness shown)" : ''}\n`);
+  for (const c of audit.comparisons) io.out(`  ${c.status.padEnd(14)} ${terminalText(c.claim).padEnd(28)} ${terminalText(describeFinding(c))}\n`);
   io.out('\n' + renderSummary(result.summary, result.statement.predicate.verdict.findings));
   io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\n`);
 }

@@ -5,13 +5,13 @@ import { readManifestFile } from '../../lot/manifest.js';
 import { drawSample, fixedCountPlan, PLANS, Z14_GENERAL_LEVEL_II, type SamplePlan } from '../../lot/sampling.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { checkOutputDir, writeFileAtomic } from '../../../attestations/atomic-write.js';
+import { checkOutputDir, writeFilePairAtomic } from '../../../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate, readUnitAttestations } from '../../lot/certificate.js';
-import { PROTO_DIR } from '../../lot/verify-certificate.js';
 import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
+import { boundedLine, terminalText } from '../escape.js';
 
 const MAX_LOT_ID_IN_FILE_NAME = 80;
 
@@ -67,22 +67,22 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   const sample = drawSample(manifest, sha256, nonce, plan);
   await checkOutputDir(options.out);
   const attestations = await readUnitAttestations(options.attestations);
-  for (const { file, reason } of attestations.skipped) io.err(`tppverify: skipped ${file}: ${reason}\n`);
-  const certificate = await certifyLot(manifest, sample, attestations, trusted);
-  const envelope = signEnvelope(encodeCertificate(certificate, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key]);
+  for (const { file, reason } of attestations.skipped) io.err(`tppverify: ${boundedLine(`skipped ${file}: ${reason}`)}\n`);
+  const certificate = await certifyLot(manifest, sample, attestations, { keys: trusted, threshold: 1 });
+  const envelope = signEnvelope(encodeCertificate(certificate), CERTIFICATE_PAYLOAD_TYPE, [key]);
   await mkdir(options.out, { recursive: true });
   // The lot id in the name is shortened: with the temp-file prefix and suffix a name must stay under 255 bytes.
   const lotName = manifest.lotId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_LOT_ID_IN_FILE_NAME);
   const stem = path.join(options.out, `lot-${lotName}-${certificate.issuedAt.replace(/[-:]/g, '')}`);
-  await writeFileAtomic(`${stem}.dsse.pb`, encodeEnvelope(envelope), { exclusive: true });
-  await writeFileAtomic(`${stem}.dsse.json`, envelopeToJson(envelope) + '\n', { exclusive: true });
+  await writeFilePairAtomic({ file: `${stem}.dsse.pb`, data: encodeEnvelope(envelope) }, { file: `${stem}.dsse.json`, data: envelopeToJson(envelope) + '\n' });
   if (options.json) {
     io.out(JSON.stringify({ certificate: `${stem}.dsse.pb`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
     return;
   }
-  io.out(`lot ${manifest.lotId}: ${certificate.outcome.toUpperCase()} (${certificate.units.length} of ${certificate.lotSize} units sampled, ${plan.description})\n`);
-  for (const unit of certificate.units) io.out(`  ${unit.serial}  ${unit.status}${unit.verdict ? ` ${unit.verdict}` : ''}  ${unit.detail}\n`);
-  for (const reason of certificate.reasons) io.out(`  - ${reason}\n`);
-  if (certificate.ignoredSerials.length) io.out(`attestations of units outside the sample, not used: ${certificate.ignoredSerials.join(', ')}\n`);
-  io.out(`wrote ${stem}.dsse.pb\n      ${stem}.dsse.json\nsigned by key ${key.keyId}\n`);
+  const t = terminalText;
+  io.out(`lot ${t(manifest.lotId)}: ${certificate.outcome.toUpperCase()} (${certificate.units.length} of ${certificate.lotSize} units sampled, ${plan.description})\n`);
+  for (const unit of certificate.units) io.out(`  ${t(unit.serial)}  ${unit.status}${unit.verdict ? ` ${t(unit.verdict)}` : ''}  ${t(unit.detail)}\n`);
+  for (const reason of certificate.reasons) io.out(`  - ${t(reason)}\n`);
+  if (certificate.ignoredSerials.length) io.out(`attestations of units outside the sample, not used: ${t(certificate.ignoredSerials.join(', '))}\n`);
+  io.out(`wrote ${t(stem)}.dsse.pb\n      ${t(stem)}.dsse.json\nsigned by key ${key.keyId}\n`);
 }

@@ -10,6 +10,7 @@ import { pickDevice } from '../../measure.js';
 import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
 import { progressLine } from '../progress.js';
+import { boundedLine } from '../escape.js';
 import { renderSummary } from './verify.js';
 
 export interface RunOptions {
@@ -72,7 +73,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
       // One device's failure does not stop the others; the run still fails at the end.
       if (entries.length === 1 || !(error instanceof TppverifyError)) throw error;
       failures.push(`${formatDeviceId(entry.target)}: ${error.message}`);
-      io.err(`tppverify: ${formatDeviceId(entry.target)}: ${error.message}\n`);
+      io.err(`tppverify: ${boundedLine(`${formatDeviceId(entry.target)}: ${error.message}`)}\n`);
     }
   }
   if (failures.length) throw new MeasurementError(`${failures.length} of ${entries.length} devices failed: ${failures.join('; ')}`);

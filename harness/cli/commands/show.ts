@@ -1,6 +1,8 @@
 // `tppverify show FILE`: the decoded attestation, without judging it.
 import type { Statement } from '../../../attestations/statement.js';
 import { readSignedDocument } from '../../signed-document.js';
+import { NO_TRUSTED_KEYS } from '../../verify/document.js';
+import { boundedLine, terminalJson } from '../escape.js';
 import type { CliIo } from '../io.js';
 
 function hex(bytes: Uint8Array): string {
@@ -8,20 +10,26 @@ function hex(bytes: Uint8Array): string {
 }
 
 export async function runShow(file: string, options: { json: boolean }, io: CliIo): Promise<void> {
-  const document = await readSignedDocument(file);
-  const { envelope } = document;
+  // The banner is the one verification's answer without keys: the signatures unchecked, every content problem listed.
+  const document = readSignedDocument(file, NO_TRUSTED_KEYS);
+  const envelope = document.envelope!;
   const body =
     document.kind === 'attestation'
       ? { statement: statementView(document.statement) }
       : { certificate: { ...document.certificate, nonce: hex(document.certificate.nonce) } };
+  const problems = document.contentProblems;
   const view = {
-    note: 'decoded only: signatures are not checked here; use tppverify verify',
+    note: problems.length
+      ? `DOES NOT VERIFY (${problems.length} problem${problems.length === 1 ? '' : 's'}); signatures are not checked here either: use tppverify verify`
+      : 'decoded only: signatures are not checked here; use tppverify verify',
+    verification: { signaturesChecked: false, problems },
     payloadType: envelope.payloadType,
     signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: hex(s.sig) })),
     ...body,
   };
   // Pretty-printed by default, one line with --json.
-  io.out(options.json ? JSON.stringify(view) + '\n' : JSON.stringify(view, null, 2) + '\n');
+  io.out(terminalJson(options.json ? JSON.stringify(view) : JSON.stringify(view, null, 2)) + '\n');
+  if (problems.length) io.err(`tppverify: ${boundedLine(`${file}: does not verify: ${problems.join('; ')}`)}\n`);
 }
 
 /** The statement with its byte fields as text: the declaration as UTF-8, the nonce as hex. */

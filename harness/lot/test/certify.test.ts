@@ -7,11 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DECLARATION_JSON, fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
+import { DECLARATION_JSON, fixtureStatement, signedFixture } from '../../test/attestation-fixture.js';
 import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../../attestations/dsse.js';
 import { loadSigningKey } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, encodeCertificate } from '../certificate.js';
-import { PROTO_DIR } from '../verify-certificate.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
@@ -108,14 +107,14 @@ describe('lot certify', () => {
   it('refuses a certificate whose unit list was edited, naming the unit', async () => {
     const result = await certify(path.join(work, 'cert-edit'), ['--sample', '3']);
     const envelope = decodeEnvelope(readFileSync(result.certificate));
-    const certificate = decodeCertificate(envelope.payload, PROTO_DIR());
+    const certificate = decodeCertificate(envelope.payload);
     const swapped = SERIALS.find((s) => !certificate.units.some((u) => u.serial === s))!;
     const original = certificate.units[0]!.serial;
     certificate.units[0] = { ...certificate.units[0]!, serial: swapped };
     // Even re-signed with the lab's own key, the edit shows.
     const key = await loadSigningKey(path.join(keys, 'tppverify-private.pem'));
     const edited = path.join(work, 'edited.dsse.pb');
-    writeFileSync(edited, encodeEnvelope(signEnvelope(encodeCertificate(certificate, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key])));
+    writeFileSync(edited, encodeEnvelope(signEnvelope(encodeCertificate(certificate), CERTIFICATE_PAYLOAD_TYPE, [key])));
     const verify = await tppverify(['verify', edited, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', units, '--manifest', manifestFile, '--json']);
     expect(verify.exitCode).toBe(1);
     const reasons: string[] = JSON.parse(verify.stdout).reasons;

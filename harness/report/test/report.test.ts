@@ -1,12 +1,12 @@
 // The HTML report in headless Chromium: no console error, the verdict and the
 // device serial on the page; and a PDF through the CLI.
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
+import { fixtureStatement, signedFixture } from '../../test/attestation-fixture.js';
 import { ephemeralSigningKey } from '../../../attestations/keys.js';
 import { findChromium, runChromium } from '../chromium.js';
 import { renderReportHtml, signatureStatus } from '../html.js';
@@ -72,6 +72,12 @@ describe.skipIf(!chromium)('report in headless Chromium', () => {
     expect(readFileSync(html, 'utf8')).toContain('CONSISTENT');
     expect(existsSync(pdf)).toBe(true);
     expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
+    // The page Chromium printed was a temporary elsewhere: nothing hidden is left beside the PDF.
+    const pdfOnly = path.join(work, 'pdf-only');
+    mkdirSync(pdfOnly);
+    const alone = await execa('node', [cli, 'report', attestation, '--pdf', path.join(pdfOnly, 'r.pdf')], { reject: false, timeout: 90_000 });
+    expect(alone.exitCode, alone.stderr).toBe(0);
+    expect(readdirSync(pdfOnly)).toEqual(['r.pdf']);
   });
 });
 

@@ -1,20 +1,22 @@
-// Verifies many attestation files at once, split over worker threads (one per
-// core): a lot or an audit campaign checks thousands of files.
+// Verifies many signed documents at once, split over worker threads (one per
+// core): a lot or an audit campaign checks thousands of files. Each file goes
+// through the one verification, whatever its kind.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { UnreadableAttestationError } from './errors.js';
-import { keyIdOf } from './keys.js';
-import { verifyAttestationFile, type AttestationSummary } from './verify.js';
+import { UnreadableAttestationError } from '../../attestations/errors.js';
+import { keyIdOf } from '../../attestations/keys.js';
+import { verifyDocumentFile, type DocumentKind, type DocumentVerification } from './document.js';
 
 export interface FileVerdict {
   file: string;
+  kind: DocumentKind | null;
   valid: boolean;
   /** Set when the file could not be read at all. */
   unreadable: boolean;
   keyids: string[];
   reasons: string[];
-  summary: AttestationSummary | null;
+  summary: DocumentVerification['summary'];
 }
 
 export interface BatchJob {
@@ -26,23 +28,21 @@ export interface BatchJob {
 /** Below this many files a worker pool costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 64;
 
-export async function verifyFilesHere(job: BatchJob): Promise<FileVerdict[]> {
-  const trusted = new Map<string, KeyObject>();
+export function verifyFilesHere(job: BatchJob): FileVerdict[] {
+  const keys = new Map<string, KeyObject>();
   for (const pem of job.trustedPem) {
     const key = createPublicKey(pem);
-    trusted.set(keyIdOf(key), key);
+    keys.set(keyIdOf(key), key);
   }
-  const out: FileVerdict[] = [];
-  for (const file of job.files) {
+  return job.files.map((file) => {
     try {
-      const o = await verifyAttestationFile(file, trusted, job.threshold);
-      out.push({ file, valid: o.valid, unreadable: false, keyids: o.keyids, reasons: o.reasons, summary: o.summary });
+      const o = verifyDocumentFile(file, { keys, threshold: job.threshold });
+      return { file, kind: o.kind, valid: o.valid, unreadable: false, keyids: o.signatures.keyids, reasons: o.reasons, summary: o.summary };
     } catch (error) {
       if (!(error instanceof UnreadableAttestationError)) throw error;
-      out.push({ file, valid: false, unreadable: true, keyids: [], reasons: [error.message], summary: null });
+      return { file, kind: null, valid: false, unreadable: true, keyids: [], reasons: [error.message], summary: null };
     }
-  }
-  return out;
+  });
 }
 
 export async function verifyFiles(
@@ -50,9 +50,10 @@ export async function verifyFiles(
   trusted: ReadonlyMap<string, KeyObject>,
   threshold: number,
   workers = availableParallelism(),
+  minFilesPerWorker = MIN_FILES_FOR_WORKERS,
 ): Promise<FileVerdict[]> {
   const trustedPem = [...trusted.values()].map((k) => k.export({ type: 'spki', format: 'pem' }) as string);
-  const count = Math.min(workers, Math.ceil(files.length / MIN_FILES_FOR_WORKERS));
+  const count = Math.min(workers, Math.ceil(files.length / minFilesPerWorker));
   if (count <= 1) return verifyFilesHere({ files: [...files], trustedPem, threshold });
   // Interleaved slices keep the workers' loads even; results go back in input order.
   const slices = Array.from({ length: count }, (_, w) => files.filter((_, i) => i % count === w));
@@ -60,7 +61,7 @@ export async function verifyFiles(
     slices.map(
       (slice) =>
         new Promise<FileVerdict[]>((resolve, reject) => {
-          const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {
+          const worker = new Worker(new URL('./worker.js', import.meta.url), {
             workerData: { files: slice, trustedPem, threshold } satisfies BatchJob,
           });
           worker.once('message', (verdicts: FileVerdict[]) => {

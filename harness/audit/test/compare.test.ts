@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkSameItem, compareRuns, IdentityMismatchError } from '../audit.js';
-import { syntheticMeasurements } from './fixture.js';
+import { checkSameItem, compareRuns, IdentityMismatchError } from '../compare.js';
+import { syntheticMeasurements } from '../../test/attestation-fixture.js';
 
 const facts = (serial: string, uuid = '') => [
   { name: 'vendor', value: 'NVIDIA', source: 't' },

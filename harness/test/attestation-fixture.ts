@@ -1,12 +1,12 @@
 // A small, complete attestation built without the addon: a synthetic
 // measurement record of an H100-like device, evaluated by the real verdict.
 import { randomUUID } from 'node:crypto';
-import { computeVerdict, DECISION_RULE } from '../../harness/verdict/verdict.js';
-import type { Fact, MeasurementRecord } from '../../harness/verdict/record.js';
-import { parseDeclaration } from '../../harness/declaration/declaration.js';
-import { encodeEnvelope, signEnvelope } from '../dsse.js';
-import { ephemeralSigningKey, type SigningKey } from '../keys.js';
-import { encodeStatement, PAYLOAD_TYPE, PREDICATE_TYPE, sha256Hex, STATEMENT_SCOPE, STATEMENT_TYPE, type Statement } from '../statement.js';
+import { computeVerdict, DECISION_RULE } from '../verdict/verdict.js';
+import type { Fact, MeasurementRecord } from '../verdict/record.js';
+import { parseDeclaration } from '../declaration/declaration.js';
+import { encodeEnvelope, signEnvelope } from '../../attestations/dsse.js';
+import { ephemeralSigningKey, type SigningKey } from '../../attestations/keys.js';
+import { encodeStatement, PAYLOAD_TYPE, PREDICATE_TYPE, sha256Hex, STATEMENT_SCOPE, STATEMENT_TYPE, type Statement } from '../../attestations/statement.js';
 
 /** A valid H100-like declaration with only the required fields. */
 export const DECLARATION = {
@@ -41,6 +41,12 @@ export function syntheticMeasurements(): MeasurementRecord {
       threads: 0,
       arrayBytes,
       byteConvention: 'read + written',
+      // A GPU's rule: max(L2 × 4, 1 GiB); 1 GiB arrays meet it.
+      sizing: [
+        { name: 'lastLevelCacheBytes', value: 50 * 2 ** 20 },
+        { name: 'lastLevelCacheMultiple', value: 4 },
+        { name: 'minimumArrayBytes', value: 2 ** 30 },
+      ],
       kernels: [
         {
           name: 'triad',
@@ -61,7 +67,10 @@ export function syntheticMeasurements(): MeasurementRecord {
 }
 
 export const DEVICE_FACTS: Fact[] = [
+  { name: 'deviceId', value: 'cuda:0', source: 'sim' },
+  { name: 'vendor', value: 'NVIDIA', source: 'sim' },
   { name: 'model', value: 'NVIDIA H100 80GB HBM3', source: 'sim' },
+  { name: 'computeCapability', value: '9.0', source: 'sim' },
   { name: 'serial', value: '1654922001234', source: 'sim' },
   { name: 'uuid', value: 'GPU-00000000-0000-0000-0000-000000000000', source: 'sim' },
   { name: 'maxSmClockMhz', value: '1980', source: 'sim' },
@@ -97,7 +106,7 @@ export function fixtureStatement(overrides: { declarationJson?: string; measurem
       results,
       verdict,
       environment: { facts: [] },
-      provenance: { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false },
+      provenance: { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false, interpreterPath: '', interpreterSha256: '', interpreterVersion: '' },
       nonce: Buffer.from('00112233445566778899aabbccddeeff', 'hex'),
       audit: null,
       stateProblems: [],

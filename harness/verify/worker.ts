@@ -1,5 +1,5 @@
 // Worker thread of verifyFiles: verifies its slice and posts the verdicts back.
 import { parentPort, workerData } from 'node:worker_threads';
-import { verifyFilesHere, type BatchJob } from './verify-batch.js';
+import { verifyFilesHere, type BatchJob } from './batch.js';
 
-parentPort?.postMessage(await verifyFilesHere(workerData as BatchJob));
+parentPort?.postMessage(verifyFilesHere(workerData as BatchJob));

@@ -3,12 +3,15 @@ import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope, envelopeToJson, signEnvelope } from '../dsse.js';
-import { ephemeralSigningKey } from '../keys.js';
-import { decodeStatement, encodeStatement, PAYLOAD_TYPE } from '../statement.js';
-import { MAX_ATTESTATION_BYTES, verifyAttestationBytes, verifyAttestationFile } from '../verify.js';
-import { fixtureStatement, signedFixture } from './fixture.js';
-import { sha256Hex } from '../statement.js';
+import { decodeEnvelope, encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
+import { ephemeralSigningKey } from '../../../attestations/keys.js';
+import { decodeStatement, encodeStatement, PAYLOAD_TYPE, sha256Hex } from '../../../attestations/statement.js';
+import { MAX_ATTESTATION_BYTES } from '../../../attestations/document-file.js';
+import { verifyDocumentBytes, verifyDocumentFile } from '../document.js';
+import { fixtureStatement, signedFixture } from '../../test/attestation-fixture.js';
+
+const verifyAttestationBytes = (bytes: Uint8Array, keys: ReadonlyMap<string, import('node:crypto').KeyObject>, threshold = 1) => verifyDocumentBytes(bytes, { keys, threshold });
+const verifyAttestationFile = async (file: string, keys: ReadonlyMap<string, import('node:crypto').KeyObject>) => verifyDocumentFile(file, { keys, threshold: 1 });
 
 const key = ephemeralSigningKey();
 const trusted = new Map([[key.keyId, key.publicKey]]);
@@ -20,7 +23,7 @@ describe('a valid attestation', () => {
     const outcome = verifyAttestationBytes(valid, trusted);
     expect(outcome.reasons).toEqual([]);
     expect(outcome.valid).toBe(true);
-    expect(outcome.keyids).toEqual([key.keyId]);
+    expect(outcome.signatures.keyids).toEqual([key.keyId]);
     expect(outcome.summary).toMatchObject({ device: 'cuda:0', serial: '1654922001234', outcome: 'consistent', eccn3a090: '3A090.a.1' });
   });
 
@@ -150,6 +153,53 @@ describe('tampering', () => {
     expect(verifyAttestationBytes(once, both, 2).valid).toBe(false);
     expect(verifyAttestationBytes(twice, both, 2).valid).toBe(true);
     expect(verifyAttestationBytes(sameTwice, both, 2).valid).toBe(false);
+  });
+});
+
+describe('one canonical form', () => {
+  it('refuses a payload whose singular message appears twice, even signed', () => {
+    const payload = Buffer.from(encodeStatement(fixtureStatement()));
+    // Field 4 (predicate) again at the end: protobuf readers keep the last (or merge), so two readers could disagree.
+    const statement = decodeStatement(payload);
+    const again = Buffer.from(encodeStatement({ ...statement, type: '', subject: [], predicateType: '' }));
+    const outcome = verifyAttestationBytes(encodeEnvelope(signEnvelope(Buffer.concat([payload, again]), PAYLOAD_TYPE, [key])), trusted);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons.join()).toMatch(/not the canonical encoding of a tppverify Statement/);
+  });
+
+  it('refuses JSON base64 whose padding bits are not zero', () => {
+    const json = JSON.parse(envelopeToJson(decodeEnvelope(valid))) as { signatures: { sig: string }[] };
+    const sig = json.signatures[0]!.sig; // 64 bytes: ends in "==", the last letter carries 4 unused bits
+    json.signatures[0]!.sig = sig.slice(0, -3) + String.fromCharCode(sig.charCodeAt(sig.length - 3) + 1) + '==';
+    expect(Buffer.from(json.signatures[0]!.sig, 'base64').equals(Buffer.from(sig, 'base64'))).toBe(true);
+    const outcome = verifyAttestationBytes(Buffer.from(JSON.stringify(json)), trusted);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons.join()).toMatch(/signatures\[0\]\.sig must be base64/);
+  });
+});
+
+describe('the recomputation compares canonical encodings', () => {
+  it('counts -0 and 0 as one value, as the canonical payload does', async () => {
+    const { encodedComputed } = await import('../../../attestations/statement.js');
+    const s = fixtureStatement();
+    const negativeZero = { ...s.predicate.results, tppMargin: -0 };
+    const zero = { ...s.predicate.results, tppMargin: 0 };
+    expect(encodedComputed(negativeZero, s.predicate.verdict).results.equals(encodedComputed(zero, s.predicate.verdict).results)).toBe(true);
+  });
+});
+
+describe('the acceptance rules, re-applied', () => {
+  it('names what run would have refused', async () => {
+    const { attackCorpus } = await import('../../test/attack-corpus.js');
+    const corpus = attackCorpus(key);
+    const reasons = (name: string) => verifyAttestationBytes(corpus.entries.find((e) => e.name === name)!.bytes, trusted).reasons.join('; ');
+    expect(reasons('resigned-one-trial.pb')).toMatch(/1 timed trials, at least 10 required/);
+    expect(reasons('resigned-negative-trial.pb')).toMatch(/triad: result rejected: trial 4 took -0.001 s/);
+    expect(reasons('resigned-20x-rate.pb')).toMatch(/above the hardware bound/);
+    expect(reasons('resigned-4kib-arrays-no-state-problem.pb')).toMatch(/the recorded state problems are not those .*below the sizing rule/);
+    expect(reasons('resigned-serial-not-normalized.pb')).toMatch(/device serial: .*white space/);
+    expect(reasons('resigned-audit-outcome-not-from-comparisons.pb')).toMatch(/audit comparison .* is recorded not-confirmed; its figures give consistent|does not follow from its comparisons/);
+    expect(reasons('certificate-zero-units-certified.pb')).toMatch(/the recorded outcome certified does not follow from its units \(incomplete\)/);
   });
 });
 

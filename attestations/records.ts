@@ -1,0 +1,130 @@
+// The records an attestation carries, mirroring proto/tppverify/v1/attestation.proto:
+// identity facts, raw measurements (every trial, units in the names), and the
+// computed results and verdict as data. Pure types: the layer every reader shares.
+
+export interface Fact {
+  name: string;
+  value: string;
+  source: string;
+}
+
+export interface NamedNumber {
+  name: string;
+  value: number;
+}
+
+export interface BandwidthKernelRecord {
+  name: string;
+  engine: string;
+  elements: number;
+  bytesReadPerTrial: number;
+  bytesWrittenPerTrial: number;
+  warmupSeconds: number;
+  trialSeconds: number[];
+}
+
+export interface BandwidthRecord {
+  threads: number;
+  arrayBytes: number;
+  byteConvention: string;
+  kernels: BandwidthKernelRecord[];
+  /** The backend's sizing rule inputs (lastLevelCacheBytes, lastLevelCacheMultiple, minimumArrayBytes). */
+  sizing: NamedNumber[];
+}
+
+export interface ThroughputCaseRecord {
+  format: string;
+  engine: string;
+  available: boolean;
+  unavailableReason: string;
+  opsPerInstruction: number;
+  maxInstructionsPerClockPerUnit: number;
+  opsPerTrial: number;
+  threads: number;
+  units: number;
+  trialSeconds: number[];
+  trialClockMhz: number[];
+  clockMethod: string;
+}
+
+export interface MeasurementRecord {
+  deviceId: string;
+  startedAt: string;
+  finishedAt: string;
+  bandwidth: BandwidthRecord | null;
+  throughput: ThroughputCaseRecord[];
+}
+
+export type FindingStatus = 'consistent' | 'under-declared' | 'over-declared' | 'not-confirmed' | 'inconclusive' | 'note';
+export type Outcome = 'consistent' | 'under-declared' | 'over-declared' | 'inconclusive';
+
+/**
+ * One checked claim, as data: the text a person reads is rendered from it
+ * (harness/verdict/describe.ts), so verify compares numbers, statuses and labels, not prose.
+ */
+export interface Finding {
+  claim: string;
+  rule: string;
+  status: FindingStatus;
+  values: NamedNumber[];
+  /** Text that is data, not prose: an engine name, a backend's reason. */
+  labels: { name: string; value: string }[];
+}
+
+export interface TppAtClockRecord {
+  clock: string;
+  clockMhz: number;
+  tpp: number;
+  format: string;
+  caseByCaseEligible: boolean;
+  tppMargin: number;
+}
+
+/** Where one item sits against the Section 232 Annex windows, and the two figures it was decided on. */
+export interface Section232Record {
+  ruleSet: string;
+  covered: boolean;
+  /** The Annex window number; 0 outside every window (as the proto's uint32 carries it). */
+  window: number;
+  tpp: number;
+  dramBandwidthGbps: number;
+  /** Where the bandwidth figure comes from: 'declared' or 'device memory interface'. */
+  dramBandwidthBasis: string;
+}
+
+export interface ResultsRecord {
+  declaredTpp: number;
+  declaredTppFormat: string;
+  declaredAtClocks: TppAtClockRecord[];
+  measuredAtClocks: TppAtClockRecord[];
+  performanceDensity: number | null;
+  eccn3a090: string;
+  caseByCaseEligible: boolean;
+  tppMargin: number;
+  dramBandwidthMarginGbps: number;
+  achievedDramBandwidthGbps: number;
+  /** The declared TPP and total DRAM bandwidth against the Section 232 windows. */
+  declaredSection232: Section232Record;
+  /**
+   * The measured TPP (per-clock rates at the rated clocks) and the peak of the
+   * memory interface the device reports (the declared figure where it reports
+   * none) against the same windows; null without a throughput measurement.
+   */
+  measuredSection232: Section232Record | null;
+}
+
+export interface VerdictRecord {
+  outcome: Outcome;
+  findings: Finding[];
+}
+
+export function factValue(facts: readonly Fact[], name: string): string | undefined {
+  return facts.find((f) => f.name === name)?.value;
+}
+
+export function numericFact(facts: readonly Fact[], name: string): number | undefined {
+  const raw = factValue(facts, name);
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
