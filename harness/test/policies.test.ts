@@ -1,14 +1,14 @@
 // The reading of "total DRAM bandwidth" is a named policy: recorded in every
 // attestation's method (run takes RECORDED_POLICIES) and shown in the report.
 import { describe, expect, it } from 'vitest';
-import { fixtureStatement } from '../../attestations/test/fixture.js';
+import { fixtureStatement } from './attestation-fixture.js';
 import { decodeStatement, encodeStatement } from '../../attestations/statement.js';
 import { renderReportHtml } from '../report/html.js';
 import { TOTAL_DRAM_BANDWIDTH_POLICY } from '../rules/rule-sets.js';
 import { evaluateDeclaration } from '../tpp/evaluation.js';
 import { RECORDED_POLICIES } from '../tpp/policies.js';
 import { parseDeclaration } from '../declaration/declaration.js';
-import { DECLARATION_JSON } from '../../attestations/test/fixture.js';
+import { DECLARATION_JSON } from './attestation-fixture.js';
 
 describe('the total DRAM bandwidth policy', () => {
   it('is named, versioned and says the measured figure is only a plausibility check', () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DECLARATION_JSON, fixtureStatement, signedFixture } from '../../attestations/test/fixture.js';
+import { DECLARATION_JSON, fixtureStatement, signedFixture } from './attestation-fixture.js';
 import { decodeStatement, encodeStatement, PAYLOAD_TYPE } from '../../attestations/statement.js';
 import { encodeEnvelope, signEnvelope } from '../../attestations/dsse.js';
 import { ephemeralSigningKey } from '../../attestations/keys.js';

@@ -2,7 +2,7 @@
 // decide it, "not 3A090.a or .b" with the fewest failed conditions that rule
 // every row out, and 4A090 noted for the server that holds the chip.
 import { describe, expect, it } from 'vitest';
-import { fixtureStatement } from '../../attestations/test/fixture.js';
+import { fixtureStatement } from './attestation-fixture.js';
 import { summarize } from '../verify/verify.js';
 import { renderSummary } from '../cli/commands/verify.js';
 import { renderReportHtml } from '../report/html.js';
