@@ -70,7 +70,11 @@ function perfectHopperMeasurements(formats: readonly Format[]): MeasurementRecor
 }
 
 const H200_FACTS: Fact[] = [
-  { name: 'maxSmClockMhz', value: '1980', source: 'nvidia-smi' },
+  { name: 'deviceId', value: 'cuda:0', source: 'tppverify' },
+  { name: 'vendor', value: 'NVIDIA', source: 'cuda backend' },
+  { name: 'model', value: 'NVIDIA H200', source: 'cuda backend' },
+  { name: 'architecture', value: 'sm_90', source: 'cuda runtime' },
+  { name: 'maxClockMhz', value: '1980', source: 'cuda runtime' },
   { name: 'peakDramBandwidthGbps', value: '4800', source: 'nvidia-smi' },
 ];
 

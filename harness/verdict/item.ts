@@ -4,7 +4,8 @@
 // such a run is never consistent, its report says so first, and an audit
 // refuses it.
 import type { Fact } from '../../attestations/records.js';
-import { factValue } from '../../attestations/records.js';
+import { factValue, numericFact } from '../../attestations/records.js';
+import { findCpuMicroarchitecture } from '../tpp/cpu-rates.js';
 import type { Declaration } from '../declaration/declaration.js';
 
 /** CPUID vendor strings and long company names, as the short names declarations use. */
@@ -21,14 +22,37 @@ export function vendorKey(vendor: string): string {
   return VENDOR_ALIASES[key] ?? key;
 }
 
-/** The device's architecture as declarations name it: sm_90 from compute capability 9.0, the gfx target, x86-64 for a CPU. */
+/**
+ * The device's architecture as declarations name it: the backend's typed
+ * `architecture` (sm_90, gfx942, x86-64); from compute capability 9.0 or the
+ * gfx target where a record predates it; x86-64 for a CPU.
+ */
 export function deviceArchitecture(facts: readonly Fact[]): string | undefined {
+  const typed = factValue(facts, 'architecture');
+  if (typed) return typed;
   const capability = factValue(facts, 'computeCapability');
   if (capability && /^\d+\.\d+$/.test(capability)) return `sm_${capability.replace('.', '')}`;
   const gfx = factValue(facts, 'gfxTarget');
   if (gfx) return gfx.split(':')[0];
   if (factValue(facts, 'deviceId') === 'cpu' || factValue(facts, 'unitName') === 'core') return 'x86-64';
   return undefined;
+}
+
+/**
+ * A CPU's row in the microarchitecture table (zen5, sapphire-rapids, …), which
+ * a CPU declaration names as its architecture; undefined for other devices.
+ */
+function cpuMicroarchitecture(facts: readonly Fact[]): string | undefined {
+  const family = numericFact(facts, 'family');
+  const modelNumber = Number(factValue(facts, 'modelNumber'));
+  if (family === undefined || !Number.isInteger(modelNumber)) return undefined;
+  const lookup = findCpuMicroarchitecture({
+    vendor: factValue(facts, 'vendor') ?? '',
+    family,
+    modelNumber,
+    modelName: factValue(facts, 'model') ?? '',
+  });
+  return lookup.found ? lookup.row.id : undefined;
 }
 
 /** Model identifiers in a product name: tokens with a letter and a digit (H200, MI325X, B200, A100). */
@@ -56,7 +80,9 @@ export function compareItem(declaration: Declaration, facts: readonly Fact[]): I
   const vendorA = vendorKey(declaration.vendor);
   const vendorB = vendorKey(deviceVendor);
   if (!vendorB || !(vendorA === vendorB || vendorA.startsWith(vendorB) || vendorB.startsWith(vendorA))) mismatches.push('vendor');
-  if (!architecture || architecture !== declaration.architecture) mismatches.push('architecture');
+  if (!architecture || (architecture !== declaration.architecture && cpuMicroarchitecture(facts) !== declaration.architecture)) {
+    mismatches.push('architecture');
+  }
   // Product: an identical name, or a model identifier the declaration names that the device's model also carries.
   const declaredTokens = modelTokens(declaration.product);
   const deviceTokens = new Set(modelTokens(deviceModel));
