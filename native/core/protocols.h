@@ -50,10 +50,11 @@ class BandwidthDevice {
   virtual std::string checkOnHost(const StreamKernelRef& kernel, double value) = 0;
 };
 
-// A timed trial under a quarter of the minimum is too short to trust; the
-// pass count is then worked out again from that trial and the trial rerun,
-// at most this many times per kernel (the warm-up, which loads code and
-// faults pages in, is often slower than what follows).
+// A timed trial under a quarter of the minimum (bandwidth) or of the target
+// (GPU throughput) is too short to trust. In bandwidth the pass count is then
+// worked out again from that trial and the trial rerun, at most this many
+// times per kernel (the warm-up, which loads code and faults pages in, is
+// often slower than what follows); in throughput only the warm-up is rerun.
 inline constexpr double kShortTrialShare = 0.25;
 inline constexpr int kMaxShortTrialReruns = 3;
 // Bounds the passes a broken timer could ask for (a pass is ≥ 1 µs on any device).

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <optional>
 #include <cstdint>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -433,8 +432,6 @@ double maxSmClockMhz(int device) {
   return khz / kKhzPerMhz;
 }
 
-// A timed trial under a quarter of its target is too short for the event timer to time well.
-constexpr double kShortTrialShare = 0.25;
 
 protocol::ThroughputShape shapeOf(const TensorCase& c, int blocks, double publishedOpsPerClockPerSm, double maxSmClockMhz) {
   protocol::ThroughputShape shape;
@@ -447,7 +444,7 @@ protocol::ThroughputShape shapeOf(const TensorCase& c, int blocks, double publis
   shape.opsPerWork = double(blocks) * c.instructionsPerBlockIteration * c.opsPerInstruction;
   shape.blocksPerUnit = c.blocksPerSm;
   shape.timerTicksPerMicrosecond = gpu::kCudaTimerTicksPerMicrosecond;
-  shape.shortTrialShare = kShortTrialShare;
+  shape.shortTrialShare = protocol::kShortTrialShare;  // the event timer times a quarter of the target well
   shape.maxOpsPerClockPerUnit = publishedOpsPerClockPerSm;
   shape.reportedMaxClockMhz = maxSmClockMhz;
   return shape;

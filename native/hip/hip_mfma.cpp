@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <set>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -328,8 +327,6 @@ class HipMfmaRun final : public protocol::ThroughputCase {
   EventTimer& timer_;
 };
 
-// A timed trial under a quarter of its target is too short for the event timer to time well.
-constexpr double kShortTrialShare = 0.25;
 
 }  // namespace
 
@@ -375,7 +372,7 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
     shape.opsPerWork = double(blocks) * (kThreadsPerBlock / kWaveSize) * kAccumulators * c.opsPerInstruction;
     shape.blocksPerUnit = kBlocksPerCu;
     shape.timerTicksPerMicrosecond = wallClock.ticksPerMicrosecond;
-    shape.shortTrialShare = kShortTrialShare;
+    shape.shortTrialShare = protocol::kShortTrialShare;  // the event timer times a quarter of the target well
     shape.maxOpsPerClockPerUnit = published;
     shape.reportedMaxClockMhz = maxClockKhz / 1000.0;
     HipMfmaRun run(c, blocks, ldsCappingOccupancy(prop), records, timer);
