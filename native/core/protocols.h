@@ -50,10 +50,11 @@ class BandwidthDevice {
   virtual std::string checkOnHost(const StreamKernelRef& kernel, double value) = 0;
 };
 
-// A timed trial under a quarter of the minimum is too short to trust; the
-// pass count is then worked out again from that trial and the trial rerun,
-// at most this many times per kernel (the warm-up, which loads code and
-// faults pages in, is often slower than what follows).
+// A timed trial under a quarter of the minimum (bandwidth) or of the target
+// (GPU throughput) is too short to trust. In bandwidth the pass count is then
+// worked out again from that trial and the trial rerun, at most this many
+// times per kernel (the warm-up, which loads code and faults pages in, is
+// often slower than what follows); in throughput only the warm-up is rerun.
 inline constexpr double kShortTrialShare = 0.25;
 inline constexpr int kMaxShortTrialReruns = 3;
 // Bounds the passes a broken timer could ask for (a pass is ≥ 1 µs on any device).
@@ -214,15 +215,28 @@ inline void requirePlausibleClock(double mhz, double reportedMaxMhz, const std::
 // factors of 2 or more (benchmarks/validate.ts applies the same rule).
 inline constexpr double kPlausibilityTolerance = 0.25;
 
-// Every unit that started a block must have started exactly `blocksPerUnit`.
+// Every unit that started a block must have started exactly `blocksPerUnit`,
+// and a unit's blocks must have run at the same time (each started before
+// any of them ended): blocks that ran one after another on a unit, in waves,
+// would halve its measured rate without any count being wrong.
 inline void requireEvenPlacement(const std::vector<gpu::ClockStamp>& stamps, int blocksPerUnit, const std::string& where) {
-  std::map<unsigned, int> perUnit;
-  for (const gpu::ClockStamp& s : stamps) ++perUnit[s.unitStart];
-  for (const auto& [unit, blocks] : perUnit) {
-    if (blocks != blocksPerUnit) {
-      throw DeviceError(where + ": uneven block placement: unit " + std::to_string(unit) + " ran " + std::to_string(blocks) +
+  struct Span { int blocks = 0; uint64_t latestStart = 0, earliestEnd = UINT64_MAX; };
+  std::map<unsigned, Span> perUnit;
+  for (const gpu::ClockStamp& s : stamps) {
+    Span& span = perUnit[s.unitStart];
+    ++span.blocks;
+    span.latestStart = std::max(span.latestStart, s.timerStart);
+    span.earliestEnd = std::min(span.earliestEnd, s.timerEnd);
+  }
+  for (const auto& [unit, span] : perUnit) {
+    if (span.blocks != blocksPerUnit) {
+      throw DeviceError(where + ": uneven block placement: unit " + std::to_string(unit) + " ran " + std::to_string(span.blocks) +
                         " blocks where every unit must run " + std::to_string(blocksPerUnit) + " (" + std::to_string(perUnit.size()) +
                         " units for " + std::to_string(stamps.size()) + " blocks): the per-unit rate would be wrong");
+    }
+    if (span.latestStart >= span.earliestEnd) {
+      throw DeviceError(where + ": the " + std::to_string(span.blocks) + " blocks of unit " + std::to_string(unit) +
+                        " ran one after another, not at once: the per-unit rate would be wrong");
     }
   }
 }

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <optional>
 #include <cstdint>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -151,33 +150,33 @@ struct F64K16 {  // m16n8k16 DMMA; needs sm_90
 // element of accumulator k holds after a period.
 template <typename Op>
 struct MmaOperands {
-  typename Op::Operand a[kAccumulators][Op::kARegs];
+  alignas(16) typename Op::Operand a[kAccumulators][Op::kARegs];
   typename Op::Operand b[Op::kBRegs];
   typename Op::Acc expected[kAccumulators];
+  int iterationsPerPeriod;
 };
 
-// A parameter passed through a warp shuffle (lane 0's copy, the same value):
-// ptxas then holds it in a register for the whole loop instead of reloading
-// it from the parameter bank before every use (four moves per mma, and it
-// paired up mmas on one accumulator to share the reload), and cannot prove it
-// equal to any other operand.
-template <typename T>
-__device__ __forceinline__ T holdInRegister(T v) {
-  return __shfl_sync(0xFFFFFFFFu, v, 0);
-}
+// The operands live in global memory, uploaded before each launch: from
+// there ptxas loads each accumulator's fragment once, as one 16-byte load into
+// an aligned register quad, and keeps it. As kernel parameters they were
+// rematerialized from the constant bank (or copied) into one shared quad
+// before every mma (four moves per mma, and mmas on one accumulator paired to
+// share them); values the compiler cannot see cannot be proven equal either.
+template <typename Op>
+__device__ MmaOperands<Op> gMmaOperands;
 
 template <typename Op>
-__global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(MmaOperands<Op> operands, uint64_t iterations,
-                                                               BlockRecord* records, int corruptBlock) {
+__global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(uint64_t iterations, BlockRecord* records, int corruptBlock) {
+  const MmaOperands<Op>& operands = gMmaOperands<Op>;
   using Acc = typename Op::Acc;
   static_assert(gpu::kIterationsPerPeriod * Op::kK <= gpu::kLargestCheckedValue, "a period must keep the accumulators small");
   typename Op::Operand a[kAccumulators][Op::kARegs], b[Op::kBRegs];
 #pragma unroll
   for (int k = 0; k < kAccumulators; ++k)
 #pragma unroll
-    for (int r = 0; r < Op::kARegs; ++r) a[k][r] = holdInRegister(operands.a[k][r]);
+    for (int r = 0; r < Op::kARegs; ++r) a[k][r] = operands.a[k][r];
 #pragma unroll
-  for (int r = 0; r < Op::kBRegs; ++r) b[r] = holdInRegister(operands.b[r]);
+  for (int r = 0; r < Op::kBRegs; ++r) b[r] = operands.b[r];
   Acc acc[kAccumulators][Op::kAccRegs];
   unsigned bad = 0;
   __syncthreads();
@@ -188,8 +187,11 @@ __global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(MmaOperands<Op> op
     for (int k = 0; k < kAccumulators; ++k)
 #pragma unroll
       for (int r = 0; r < Op::kAccRegs; ++r) acc[k][r] = 0;
+    // The trip count is a run-time value (always gpu::kIterationsPerPeriod):
+    // with a constant one ptxas unrolls the whole period and then issues it
+    // chain by chain, two accumulators at a time, instead of all eight in turn.
 #pragma unroll 2
-    for (int it = 0; it < gpu::kIterationsPerPeriod; ++it) {
+    for (int it = 0; it < operands.iterationsPerPeriod; ++it) {
 #pragma unroll
       for (int k = 0; k < kAccumulators; ++k) Op::mma(acc[k], a[k], b);
     }
@@ -226,6 +228,7 @@ MmaOperands<Op> mmaOperands(uint32_t (*pack)(int), uint32_t one, bool integer) {
     o.expected[k] = typename Op::Acc(double(gpu::kIterationsPerPeriod * Op::kK) * operandValue(k, integer));
   }
   for (auto& reg : o.b) reg = one;
+  o.iterationsPerPeriod = gpu::kIterationsPerPeriod;
   return o;
 }
 
@@ -237,19 +240,24 @@ MmaOperands<Op> mmaOperandsF64() {
     o.expected[k] = double(gpu::kIterationsPerPeriod * Op::kK) * operandValue(k, false);
   }
   for (auto& reg : o.b) reg = 1.0;
+  o.iterationsPerPeriod = gpu::kIterationsPerPeriod;
   return o;
 }
 
 template <typename Op, uint32_t (*Pack)(int), uint32_t One, bool Integer>
 void launchBits(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
   const int smem = occupancyCappingSharedBytes(mmaKernel<Op>, 0, kBlocksPerSm);
-  mmaKernel<Op><<<blocks, kThreadsPerBlock, smem>>>(mmaOperands<Op>(Pack, One, Integer), iterations, records, corruptBlock);
+  const MmaOperands<Op> operands = mmaOperands<Op>(Pack, One, Integer);
+  TPPVERIFY_CUDA_CHECK(cudaMemcpyToSymbolAsync(gMmaOperands<Op>, &operands, sizeof(operands)));
+  mmaKernel<Op><<<blocks, kThreadsPerBlock, smem>>>(iterations, records, corruptBlock);
 }
 
 template <typename Op>
 void launchF64(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
   const int smem = occupancyCappingSharedBytes(mmaKernel<Op>, 0, kBlocksPerSm);
-  mmaKernel<Op><<<blocks, kThreadsPerBlock, smem>>>(mmaOperandsF64<Op>(), iterations, records, corruptBlock);
+  const MmaOperands<Op> operands = mmaOperandsF64<Op>();
+  TPPVERIFY_CUDA_CHECK(cudaMemcpyToSymbolAsync(gMmaOperands<Op>, &operands, sizeof(operands)));
+  mmaKernel<Op><<<blocks, kThreadsPerBlock, smem>>>(iterations, records, corruptBlock);
 }
 
 // ---- FP64 and FP32 on the CUDA cores: chains of DFMA / FFMA ----
@@ -267,12 +275,15 @@ struct FmaOperands {
 };
 
 template <typename T>
-__global__ void __launch_bounds__(kThreadsPerBlock) fmaChainKernel(FmaOperands<T> operands, uint64_t iterations, BlockRecord* records,
-                                                                    int corruptBlock) {
+__device__ FmaOperands<T> gFmaOperands;
+
+template <typename T>
+__global__ void __launch_bounds__(kThreadsPerBlock) fmaChainKernel(uint64_t iterations, BlockRecord* records, int corruptBlock) {
+  const FmaOperands<T>& operands = gFmaOperands<T>;
   T a[kFmaChains], acc[kFmaChains];
 #pragma unroll
-  for (int k = 0; k < kFmaChains; ++k) a[k] = holdInRegister(operands.a[k]);
-  const T b = holdInRegister(operands.b);
+  for (int k = 0; k < kFmaChains; ++k) a[k] = operands.a[k];
+  const T b = operands.b;
   unsigned bad = 0;
   __syncthreads();
   stampStart(records);
@@ -303,7 +314,8 @@ void launchFma(int blocks, uint64_t iterations, BlockRecord* records, int corrup
   }
   o.b = T(1);
   const int smem = occupancyCappingSharedBytes(fmaChainKernel<T>, 0, kBlocksPerSm);
-  fmaChainKernel<T><<<blocks, kThreadsPerBlock, smem>>>(o, iterations, records, corruptBlock);
+  TPPVERIFY_CUDA_CHECK(cudaMemcpyToSymbolAsync(gFmaOperands<T>, &o, sizeof(o)));
+  fmaChainKernel<T><<<blocks, kThreadsPerBlock, smem>>>(iterations, records, corruptBlock);
 }
 
 template <typename Op>
@@ -420,8 +432,6 @@ double maxSmClockMhz(int device) {
   return khz / kKhzPerMhz;
 }
 
-// A timed trial under a quarter of its target is too short for the event timer to time well.
-constexpr double kShortTrialShare = 0.25;
 
 protocol::ThroughputShape shapeOf(const TensorCase& c, int blocks, double publishedOpsPerClockPerSm, double maxSmClockMhz) {
   protocol::ThroughputShape shape;
@@ -434,7 +444,7 @@ protocol::ThroughputShape shapeOf(const TensorCase& c, int blocks, double publis
   shape.opsPerWork = double(blocks) * c.instructionsPerBlockIteration * c.opsPerInstruction;
   shape.blocksPerUnit = c.blocksPerSm;
   shape.timerTicksPerMicrosecond = gpu::kCudaTimerTicksPerMicrosecond;
-  shape.shortTrialShare = kShortTrialShare;
+  shape.shortTrialShare = protocol::kShortTrialShare;  // the event timer times a quarter of the target well
   shape.maxOpsPerClockPerUnit = publishedOpsPerClockPerSm;
   shape.reportedMaxClockMhz = maxSmClockMhz;
   return shape;

@@ -92,6 +92,9 @@ int occupancyCappingSharedBytes(Kernel* kernel, int tileBytes, int blocksPerSm) 
                       " blocks per SM) exceed the device's " + std::to_string(optIn));
   }
   TPPVERIFY_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, optIn));
+  // The whole unified L1/shared array as shared memory, so the blocksPerSm
+  // blocks fit at once (a smaller carveout would run them in waves).
+  TPPVERIFY_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout, int(cudaSharedmemCarveoutMaxShared)));
   entries.push_back({reinterpret_cast<const void*>(kernel), device, tileBytes, blocksPerSm, bytes});
   return bytes;
 }

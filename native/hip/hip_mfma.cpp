@@ -3,8 +3,8 @@
 // shader clock (s_memtime) against the 100 MHz real-time counter
 // (s_memrealtime), and the CUs used from HW_ID. Never run on a GPU.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
-#include <set>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -59,34 +59,52 @@ __device__ unsigned cuKey() {
 #endif
 }
 
-// Each op: accumulator type, lanes per accumulator, K. Every operand element
-// is 1, so each MFMA adds exactly K to every accumulator element.
-struct F16 {  // 32x32x8 f16
+// Each op: accumulator type, lanes per accumulator, K, and the operand's bit
+// pattern. Accumulator k's A operand holds 2^-k (k + 1 for integers) in every
+// element and B holds 1, both kernel parameters (run-time values the compiler
+// cannot prove equal), so each MFMA adds exactly K × that value to every
+// element of accumulator k and a merged chain would fail its check.
+template <typename T>
+__host__ __device__ constexpr T replicate(uint64_t element, int bits) {
+  uint64_t out = 0;
+  for (int i = 0; i < int(sizeof(T) * 8) / bits; ++i) out |= element << (i * bits);
+  return T(out);
+}
+
+struct F16 {  // 32x32x8 f16 (2^-k = exponent 15 - k)
   using Acc = float16v;
+  using Bits = uint64_t;
   static constexpr int kLanes = 16;
   static constexpr int kK = 8;
-  __device__ static Acc mma(Acc c) {
-    const half4 one = {1, 1, 1, 1};
-    return __builtin_amdgcn_mfma_f32_32x32x8f16(one, one, c, 0, 0, 0);
+  static constexpr bool kInteger = false;
+  static Bits pack(int k) { return replicate<Bits>(uint64_t(15 - k) << 10, 16); }
+  __device__ static Acc mma(Acc c, Bits a, Bits b) {
+    return __builtin_amdgcn_mfma_f32_32x32x8f16(__builtin_bit_cast(half4, a), __builtin_bit_cast(half4, b), c, 0, 0, 0);
   }
 };
-struct BF16 {  // 32x32x8 bf16_1k: 1.0 = 0x3F80
+struct BF16 {  // 32x32x8 bf16_1k (2^-k = exponent 127 - k)
   using Acc = float16v;
+  using Bits = uint64_t;
   static constexpr int kLanes = 16;
   static constexpr int kK = 8;
-  __device__ static Acc mma(Acc c) {
-    const short4v one = {0x3F80, 0x3F80, 0x3F80, 0x3F80};
-    return __builtin_amdgcn_mfma_f32_32x32x8bf16_1k(one, one, c, 0, 0, 0);
+  static constexpr bool kInteger = false;
+  static Bits pack(int k) { return replicate<Bits>(uint64_t(127 - k) << 7, 16); }
+  __device__ static Acc mma(Acc c, Bits a, Bits b) {
+    return __builtin_amdgcn_mfma_f32_32x32x8bf16_1k(__builtin_bit_cast(short4v, a), __builtin_bit_cast(short4v, b), c, 0, 0, 0);
   }
 };
 struct INT8 {  // 32x32x8 i8 (CDNA2)
   using Acc = int16v;
+  using Bits = uint32_t;
   static constexpr int kLanes = 16;
   static constexpr int kK = 8;
-  __device__ static Acc mma(Acc c) {
+  static constexpr bool kInteger = true;
+  static Bits pack(int k) { return replicate<Bits>(uint64_t(k + 1), 8); }
+  __device__ static Acc mma(Acc c, Bits a, Bits b) {
 #if defined(__gfx90a__)
-    return __builtin_amdgcn_mfma_i32_32x32x8i8(0x01010101, 0x01010101, c, 0, 0, 0);
+    return __builtin_amdgcn_mfma_i32_32x32x8i8(int(a), int(b), c, 0, 0, 0);
 #else
+    (void)a, (void)b;
     __builtin_trap();
     return c;
 #endif
@@ -94,20 +112,27 @@ struct INT8 {  // 32x32x8 i8 (CDNA2)
 };
 struct F64 {  // 16x16x4 f64
   using Acc = double4v;
+  using Bits = double;
   static constexpr int kLanes = 4;
   static constexpr int kK = 4;
-  __device__ static Acc mma(Acc c) { return __builtin_amdgcn_mfma_f64_16x16x4f64(1.0, 1.0, c, 0, 0, 0); }
+  static constexpr bool kInteger = false;
+  static Bits pack(int k) { return std::ldexp(1.0, -k); }
+  __device__ static Acc mma(Acc c, Bits a, Bits b) { return __builtin_amdgcn_mfma_f64_16x16x4f64(a, b, c, 0, 0, 0); }
 };
 
-// CDNA3 (gfx94x) only. FP8 here is the FNUZ variant: 1.0 = 0x40 (bias 8).
+// CDNA3 (gfx94x) only. FP8 here is the FNUZ variant: 1.0 = 0x40 (bias 8), 2^-k = exponent 8 - k.
 struct FP8 {
   using Acc = float4v;
+  using Bits = uint64_t;
   static constexpr int kLanes = 4;
   static constexpr int kK = 32;
-  __device__ static Acc mma(Acc c) {
+  static constexpr bool kInteger = false;
+  static Bits pack(int k) { return replicate<Bits>(uint64_t(8 - k) << 3, 8); }
+  __device__ static Acc mma(Acc c, Bits a, Bits b) {
 #ifdef TPPVERIFY_CDNA3
-    return __builtin_amdgcn_mfma_f32_16x16x32_fp8_fp8(0x4040404040404040l, 0x4040404040404040l, c, 0, 0, 0);
+    return __builtin_amdgcn_mfma_f32_16x16x32_fp8_fp8(long(a), long(b), c, 0, 0, 0);
 #else
+    (void)a, (void)b;
     __builtin_trap();
     return c;
 #endif
@@ -115,30 +140,46 @@ struct FP8 {
 };
 struct INT8CDNA3 {  // 16x16x32 i8
   using Acc = int4v;
+  using Bits = uint64_t;
   static constexpr int kLanes = 4;
   static constexpr int kK = 32;
-  __device__ static Acc mma(Acc c) {
+  static constexpr bool kInteger = true;
+  static Bits pack(int k) { return replicate<Bits>(uint64_t(k + 1), 8); }
+  __device__ static Acc mma(Acc c, Bits a, Bits b) {
 #ifdef TPPVERIFY_CDNA3
-    return __builtin_amdgcn_mfma_i32_16x16x32_i8(0x0101010101010101l, 0x0101010101010101l, c, 0, 0, 0);
+    return __builtin_amdgcn_mfma_i32_16x16x32_i8(long(a), long(b), c, 0, 0, 0);
 #else
+    (void)a, (void)b;
     __builtin_trap();
     return c;
 #endif
   }
 };
-struct XF32 {  // 16x16x8 xf32 (TF32)
+struct XF32 {  // 16x16x8 xf32 (TF32), two f32 per operand (2^-k = exponent 127 - k)
   using Acc = float4v;
+  using Bits = uint64_t;
   static constexpr int kLanes = 4;
   static constexpr int kK = 8;
-  __device__ static Acc mma(Acc c) {
+  static constexpr bool kInteger = false;
+  static Bits pack(int k) { return replicate<Bits>(uint64_t(127 - k) << 23, 32); }
+  __device__ static Acc mma(Acc c, Bits a, Bits b) {
 #ifdef TPPVERIFY_CDNA3
-    const float2v one = {1.0f, 1.0f};
-    return __builtin_amdgcn_mfma_f32_16x16x8_xf32(one, one, c, 0, 0, 0);
+    return __builtin_amdgcn_mfma_f32_16x16x8_xf32(__builtin_bit_cast(float2v, a), __builtin_bit_cast(float2v, b), c, 0, 0, 0);
 #else
+    (void)a, (void)b;
     __builtin_trap();
     return c;
 #endif
   }
+};
+
+// The operands of one launch, passed by value: accumulator k's A bits, the B
+// bits (1) and the exact value every element of accumulator k holds after a period.
+template <typename Op>
+struct MfmaOperands {
+  typename Op::Bits a[kAccumulators];
+  typename Op::Bits b;
+  double expected[kAccumulators];
 };
 
 template <typename Op>
@@ -150,10 +191,12 @@ constexpr double opsPerMfma(int m, int n) {
 using gpu::kIterationsPerPeriod;
 
 template <typename Op>
-__global__ void __launch_bounds__(kThreadsPerBlock) mfmaKernel(uint64_t iterations, Record* records, int corruptBlock) {
+__global__ void __launch_bounds__(kThreadsPerBlock) mfmaKernel(MfmaOperands<Op> operands, uint64_t iterations, Record* records,
+                                                                int corruptBlock) {
   using Element = std::remove_reference_t<decltype(typename Op::Acc{}[0])>;
   static_assert(kIterationsPerPeriod * Op::kK <= gpu::kLargestCheckedValue, "a period must keep the accumulators small");
-  const Element expected = Element(kIterationsPerPeriod * Op::kK);
+  Element expected[kAccumulators];
+  for (int k = 0; k < kAccumulators; ++k) expected[k] = Element(operands.expected[k]);
   typename Op::Acc acc[kAccumulators];
   unsigned bad = 0;
   __syncthreads();
@@ -172,11 +215,11 @@ __global__ void __launch_bounds__(kThreadsPerBlock) mfmaKernel(uint64_t iteratio
     }
     for (int it = 0; it < kIterationsPerPeriod; ++it) {
 #pragma unroll
-      for (int k = 0; k < kAccumulators; ++k) acc[k] = Op::mma(acc[k]);
+      for (int k = 0; k < kAccumulators; ++k) acc[k] = Op::mma(acc[k], operands.a[k], operands.b);
     }
     if (period == 0 && int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0][0] += Element(Op::kK);  // test-only
     for (int k = 0; k < kAccumulators; ++k)
-      for (int l = 0; l < Op::kLanes; ++l) bad += acc[k][l] != expected;
+      for (int l = 0; l < Op::kLanes; ++l) bad += acc[k][l] != expected[k];
   }
   __syncthreads();
   if (threadIdx.x == 0) {
@@ -200,7 +243,13 @@ struct Case {
 // `ldsBytes` of dynamic LDS, unused by the kernel, caps the blocks per CU (ldsCappingOccupancy).
 template <typename Op>
 void launch(int blocks, int ldsBytes, uint64_t iterations, Record* records, int corruptBlock) {
-  mfmaKernel<Op><<<blocks, kThreadsPerBlock, ldsBytes>>>(iterations, records, corruptBlock);
+  MfmaOperands<Op> operands{};
+  for (int k = 0; k < kAccumulators; ++k) {
+    operands.a[k] = Op::pack(k);
+    operands.expected[k] = double(kIterationsPerPeriod * Op::kK) * (Op::kInteger ? double(k + 1) : std::ldexp(1.0, -k));
+  }
+  operands.b = Op::pack(0);  // 1 in every element
+  mfmaKernel<Op><<<blocks, kThreadsPerBlock, ldsBytes>>>(operands, iterations, records, corruptBlock);
 }
 
 const Case kCases[] = {
@@ -278,8 +327,6 @@ class HipMfmaRun final : public protocol::ThroughputCase {
   EventTimer& timer_;
 };
 
-// A timed trial under a quarter of its target is too short for the event timer to time well.
-constexpr double kShortTrialShare = 0.25;
 
 }  // namespace
 
@@ -325,7 +372,7 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
     shape.opsPerWork = double(blocks) * (kThreadsPerBlock / kWaveSize) * kAccumulators * c.opsPerInstruction;
     shape.blocksPerUnit = kBlocksPerCu;
     shape.timerTicksPerMicrosecond = wallClock.ticksPerMicrosecond;
-    shape.shortTrialShare = kShortTrialShare;
+    shape.shortTrialShare = protocol::kShortTrialShare;  // the event timer times a quarter of the target well
     shape.maxOpsPerClockPerUnit = published;
     shape.reportedMaxClockMhz = maxClockKhz / 1000.0;
     HipMfmaRun run(c, blocks, ldsCappingOccupancy(prop), records, timer);

@@ -168,14 +168,21 @@ class FakeTensorCase final : public protocol::ThroughputCase {
     t.seconds = double(work) * kSecondsPerIteration;
     if (scenario_ == "slow-calibration" && call == 1) t.seconds *= 10;  // a calibration run that was preempted
     if (scenario_ == "too-short" && trial == 4) t.seconds *= 0.1;
+    const double waveSeconds = t.seconds;
+    if (scenario_ == "waves" && trial == 3) t.seconds *= 2;  // a second wave doubles the kernel's time
     if (scenario_ == "device-error" && trial == 6) throw DeviceError("fake: an illegal instruction trapped");
     if (scenario_ == "wrong-value" && trial == 5) t.mismatches = 3;
     if (corrupt) t.mismatches = 1;
-    const double spanNs = t.seconds * 1e9 * 0.98 / (scenario_ == "timer-disagrees" ? 4 : 1);
+    const double spanNs = waveSeconds * 1e9 * 0.98 / (scenario_ == "timer-disagrees" ? 4 : 1);
     for (int b = 0; b < kUnits * kBlocksPerUnit; ++b) {
       unsigned unit = unsigned(b / kBlocksPerUnit);
       if (scenario_ == "uneven" && trial == 3 && b == kUnits * kBlocksPerUnit - 1) unit = 0;
       gpu::ClockStamp s{1000, 1000 + uint64_t(kClockMhz * spanNs / 1e3), 5000, 5000 + uint64_t(spanNs), unit, unit};
+      // Trial 3: unit 1's second block starts when its first has ended (a second wave).
+      if (scenario_ == "waves" && trial == 3 && b == 3) {
+        s.timerStart += uint64_t(spanNs);
+        s.timerEnd += uint64_t(spanNs);
+      }
       if (scenario_ == "timer-backwards" && trial == 2 && b == 3) std::swap(s.timerStart, s.timerEnd);
       t.stamps.push_back(s);
     }

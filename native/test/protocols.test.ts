@@ -129,6 +129,7 @@ describe('throughput protocol', () => {
     ['fault-hook', 'VERIFICATION_FAILED', /1 accumulator elements differ .*\(trial 10\)/],
     ['timer-backwards', 'DEVICE_ERROR', /^FAKE\/fake\.mma trial 2: a block's clock or timer ran backwards/],
     ['uneven', 'DEVICE_ERROR', /^FAKE\/fake\.mma trial 3: uneven block placement: unit 0 ran 3 blocks where every unit must run 2/],
+    ['waves', 'DEVICE_ERROR', /^FAKE\/fake\.mma trial 3: the 2 blocks of unit 1 ran one after another, not at once/],
     ['too-short', 'DEVICE_ERROR', /^FAKE\/fake\.mma trial 4: lasted 0\.004998 s, under 0\.012500 s .*too short to time/],
     ['device-error', 'DEVICE_ERROR', /^FAKE\/fake\.mma trial 6: fake: an illegal instruction trapped$/],
     ['implausible', 'VERIFICATION_FAILED', /a median of 1960\.0+ ops per clock per unit over 10 trials is above the hardware bound of 1024/],
