@@ -299,7 +299,8 @@ else
 fi
 
 if [ "$quick" -eq 1 ]; then
-  step sweep 60 10 "${cli[@]}" bench --device "$device" --suite throughput --sweep --quick --seconds-per-trial 0.005 --json
+  # The dry run proves the command line; one format keeps it short (a CPU has no sweep variants).
+  step sweep 60 10 "${cli[@]}" bench --device "$device" --suite throughput --sweep --format FP64 --quick --seconds-per-trial 0.005 --json
 else
   step sweep 120 20 "${cli[@]}" bench --device "$device" --suite throughput --sweep --seconds-per-trial 0.02 --json
 fi

@@ -39,6 +39,8 @@ function runCheck(env: Record<string, string>, pathPrefix?: string): Promise<Che
         ...env,
         DEVICE: 'cpu',
         OUT: out,
+        // This checkout's build, not a .gpu-host/app payload prepared earlier.
+        APP_DIR: root,
         GPU_CHECK_TEST_MARKER: marker,
         PATH: `${pathPrefix ? `${pathPrefix}:` : ''}${process.env['PATH'] ?? ''}`,
       },
@@ -146,7 +148,7 @@ describe('benchmarks/gpu-check.sh on the CPU (dry run)', () => {
 
   it('stops at the deadline with the archive and summary written, and leaves no process behind', async () => {
     // The bandwidth worker hangs (test fault): the bench is cut off by the deadline, the rest is skipped.
-    const budgetSeconds = 15;
+    const budgetSeconds = 20;
     const run = await runCheck({ BUDGET_S: String(budgetSeconds), RESERVE_S: '5', TPPVERIFY_TEST_INJECT_FAULT: 'worker:bandwidth-hang' });
     expect(run.code, run.stdout).toBe(0);
     // The deadline is the whole call's; the slack covers the shell starting and this loaded machine.
