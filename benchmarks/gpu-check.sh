@@ -18,6 +18,8 @@
 #                     /usr/bin/python3 that imports it)
 #   APP_DIR           the built harness (default .gpu-host/app, else the checkout)
 #   --quick           small sizes and short trials: the CPU dry run (tests)
+# Exits 0 when it reached its end (what failed is in the summary), 2 when it
+# cannot start, 130 when interrupted (after writing the summary and archive).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -111,6 +113,8 @@ kill_after_s=3
 telemetry_ms=1000
 
 mkdir -p "$out" || { echo "gpu-check: cannot create $out" >&2; exit 2; }
+# Absolute: the steps run from the app folder.
+out=$(cd "$out" && pwd)
 rm -f "$out/$archive_name" "$out/summary.txt" "$out/$archive_name.part" "$out/summary.txt.part"
 work=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX") || exit 2
 printf 'step\tstatus\trc\tseconds\tnote\n' >"$work/steps.tsv"
@@ -121,10 +125,9 @@ if [ -z "$app" ]; then
   if [ -d "$root/.gpu-host/app" ]; then app="$root/.gpu-host/app"; else app="$root"; fi
 fi
 if [ -f "$root/.gpu-host/env.sh" ]; then
+  # The packed Node 24 (benchmarks/gpu-host/pack-node.sh), first on PATH.
   # shellcheck source=/dev/null
-  (cd "$root" && source .gpu-host/env.sh) >"$work/node-unpack.txt" 2>&1
-  # shellcheck source=/dev/null
-  cd "$root" && source .gpu-host/env.sh >/dev/null 2>&1
+  cd "$root" && source .gpu-host/env.sh >"$work/node-unpack.txt" 2>&1
 fi
 cd "$app" || { echo "gpu-check: no app folder $app" >&2; exit 2; }
 cli=(node dist/harness/cli/main.js)
@@ -156,7 +159,7 @@ fallback_summary() {  # when node cannot write the summary: the steps and the la
 
 refresh() {  # rewrites the summary and the archive from everything so far
   printf 'elapsed_s\t%s\n' "$(($(now) - started))" >"$work/elapsed.tsv"
-  if ! timeout 30 node dist/benchmarks/gpu-check/summary.js "$work" >"$work/summary.txt" 2>"$work/summary.err"; then
+  if ! timeout 10 node dist/benchmarks/gpu-check/summary.js "$work" >"$work/summary.txt" 2>"$work/summary.err"; then
     fallback_summary >"$work/summary.txt"
   fi
   cp "$work/summary.txt" "$out/summary.txt.part" && mv -f "$out/summary.txt.part" "$out/summary.txt"
@@ -196,7 +199,7 @@ step() {
   local status=ok note=""
   if [ "$last_rc" -eq 124 ] || [ "$last_rc" -eq 137 ]; then
     status=timeout
-    note="stopped after ${slice}s (cap ${cap}s, deadline)"
+    note="stopped after ${slice}s ($([ "$slice" -lt "$cap" ] && echo "the deadline; cap ${cap}s" || echo "its cap"))"
   elif [ "$last_rc" -ne 0 ]; then
     status=failed
     note=$(tail -n 1 "$work/$name.err" | cut -c1-160)
