@@ -17,6 +17,8 @@
 #   PEER_PYTHON       python with torch (default: the first of python3,
 #                     /usr/bin/python3 that imports it)
 #   APP_DIR           the built harness (default .gpu-host/app, else the checkout)
+#   ONLY=run,bench-FP8  run only these steps (rerun what failed); "bench" covers
+#                     its per-format reruns; host and the telemetry always run
 #   --quick           small sizes and short trials: the CPU dry run (tests)
 # Exits 0 when it reached its end (what failed is in the summary), 2 when it
 # cannot start, 130 when interrupted (after writing the summary and archive).
@@ -98,6 +100,7 @@ fi
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 device=${DEVICE:-cuda:0}
+only=${ONLY:-}
 budget_s=${BUDGET_S:-480}
 reserve_s=${RESERVE_S:-20}
 out=${OUT:-$root/gpu-check-out}
@@ -118,7 +121,7 @@ out=$(cd "$out" && pwd)
 rm -f "$out/$archive_name" "$out/summary.txt" "$out/$archive_name.part" "$out/summary.txt.part"
 work=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX") || exit 2
 printf 'step\tstatus\trc\tseconds\tnote\n' >"$work/steps.tsv"
-printf 'device\t%s\nbudget_s\t%s\nreserve_s\t%s\nquick\t%s\nstarted\t%s\n' "$device" "$budget_s" "$reserve_s" "$quick" "$started" >"$work/check.tsv"
+printf 'device\t%s\nbudget_s\t%s\nreserve_s\t%s\nquick\t%s\nstarted\t%s\nonly\t%s\n' "$device" "$budget_s" "$reserve_s" "$quick" "$started" "$only" >"$work/check.tsv"
 
 app=${APP_DIR:-}
 if [ -z "$app" ]; then
@@ -175,9 +178,19 @@ last_rc=0
 # step NAME CAP_S MIN_S COMMAND...: runs COMMAND for at most CAP_S seconds and
 # never past the deadline; skipped when fewer than MIN_S seconds are left.
 # stdout to NAME.out, stderr to NAME.err; the exit code in last_rc.
+selected() {  # selected NAME: in ONLY (or no ONLY given)
+  local name=$1
+  [ -z "$only" ] || [ "$name" = host ] || [[ ",$only," == *",$name,"* ]] || [[ "$name" == bench-* && ",$only," == *",bench,"* ]]
+}
+
 step() {
   local name=$1 cap=$2 minimum=$3
   shift 3
+  if ! selected "$name"; then
+    last_rc=-1
+    record "$name" skipped - 0 "not selected (ONLY=$only)"
+    return 0
+  fi
   # The dry run's steps take seconds: only a step with no time at all is skipped.
   [ "$quick" -eq 1 ] && minimum=$quick_min_s
   local left=$((deadline - reserve_s - $(now)))
@@ -209,7 +222,7 @@ step() {
 }
 
 skip() {  # skip NAME REASON
-  record "$1" skipped - 0 "$2"
+  if selected "$1"; then record "$1" skipped - 0 "$2"; else record "$1" skipped - 0 "not selected (ONLY=$only)"; fi
 }
 
 stop_sampler() {
@@ -280,7 +293,7 @@ fi
 
 # The peer right after the bench, in the same thermal state.
 peer_python=${PEER_PYTHON:-}
-if [ -z "$peer_python" ]; then
+if [ -z "$peer_python" ] && selected peer; then
   for candidate in python3 /usr/bin/python3; do
     if command -v "$candidate" >/dev/null && timeout 60 "$candidate" -c 'import torch' >/dev/null 2>&1; then
       peer_python=$candidate
