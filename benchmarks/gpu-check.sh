@@ -17,7 +17,11 @@
 #   PEER_PYTHON       python with torch (default: the first of python3,
 #                     /usr/bin/python3 that imports it)
 #   APP_DIR           the built harness (default .gpu-host/app, else the checkout)
+#   ONLY=run,bench-FP8  run only these steps (rerun what failed); "bench" covers
+#                     its per-format reruns; host and the telemetry always run
 #   --quick           small sizes and short trials: the CPU dry run (tests)
+# Exits 0 when it reached its end (what failed is in the summary), 2 when it
+# cannot start, 130 when interrupted (after writing the summary and archive).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -96,6 +100,7 @@ fi
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 device=${DEVICE:-cuda:0}
+only=${ONLY:-}
 budget_s=${BUDGET_S:-480}
 reserve_s=${RESERVE_S:-20}
 out=${OUT:-$root/gpu-check-out}
@@ -111,20 +116,21 @@ kill_after_s=3
 telemetry_ms=1000
 
 mkdir -p "$out" || { echo "gpu-check: cannot create $out" >&2; exit 2; }
+# Absolute: the steps run from the app folder.
+out=$(cd "$out" && pwd)
 rm -f "$out/$archive_name" "$out/summary.txt" "$out/$archive_name.part" "$out/summary.txt.part"
 work=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX") || exit 2
 printf 'step\tstatus\trc\tseconds\tnote\n' >"$work/steps.tsv"
-printf 'device\t%s\nbudget_s\t%s\nreserve_s\t%s\nquick\t%s\nstarted\t%s\n' "$device" "$budget_s" "$reserve_s" "$quick" "$started" >"$work/check.tsv"
+printf 'device\t%s\nbudget_s\t%s\nreserve_s\t%s\nquick\t%s\nstarted\t%s\nonly\t%s\n' "$device" "$budget_s" "$reserve_s" "$quick" "$started" "$only" >"$work/check.tsv"
 
 app=${APP_DIR:-}
 if [ -z "$app" ]; then
   if [ -d "$root/.gpu-host/app" ]; then app="$root/.gpu-host/app"; else app="$root"; fi
 fi
 if [ -f "$root/.gpu-host/env.sh" ]; then
+  # The packed Node 24 (benchmarks/gpu-host/pack-node.sh), first on PATH.
   # shellcheck source=/dev/null
-  (cd "$root" && source .gpu-host/env.sh) >"$work/node-unpack.txt" 2>&1
-  # shellcheck source=/dev/null
-  cd "$root" && source .gpu-host/env.sh >/dev/null 2>&1
+  cd "$root" && source .gpu-host/env.sh >"$work/node-unpack.txt" 2>&1
 fi
 cd "$app" || { echo "gpu-check: no app folder $app" >&2; exit 2; }
 cli=(node dist/harness/cli/main.js)
@@ -156,7 +162,7 @@ fallback_summary() {  # when node cannot write the summary: the steps and the la
 
 refresh() {  # rewrites the summary and the archive from everything so far
   printf 'elapsed_s\t%s\n' "$(($(now) - started))" >"$work/elapsed.tsv"
-  if ! timeout 30 node dist/benchmarks/gpu-check/summary.js "$work" >"$work/summary.txt" 2>"$work/summary.err"; then
+  if ! timeout 10 node dist/benchmarks/gpu-check/summary.js "$work" >"$work/summary.txt" 2>"$work/summary.err"; then
     fallback_summary >"$work/summary.txt"
   fi
   cp "$work/summary.txt" "$out/summary.txt.part" && mv -f "$out/summary.txt.part" "$out/summary.txt"
@@ -172,9 +178,19 @@ last_rc=0
 # step NAME CAP_S MIN_S COMMAND...: runs COMMAND for at most CAP_S seconds and
 # never past the deadline; skipped when fewer than MIN_S seconds are left.
 # stdout to NAME.out, stderr to NAME.err; the exit code in last_rc.
+selected() {  # selected NAME: in ONLY (or no ONLY given)
+  local name=$1
+  [ -z "$only" ] || [ "$name" = host ] || [[ ",$only," == *",$name,"* ]] || [[ "$name" == bench-* && ",$only," == *",bench,"* ]]
+}
+
 step() {
   local name=$1 cap=$2 minimum=$3
   shift 3
+  if ! selected "$name"; then
+    last_rc=-1
+    record "$name" skipped - 0 "not selected (ONLY=$only)"
+    return 0
+  fi
   # The dry run's steps take seconds: only a step with no time at all is skipped.
   [ "$quick" -eq 1 ] && minimum=$quick_min_s
   local left=$((deadline - reserve_s - $(now)))
@@ -196,7 +212,7 @@ step() {
   local status=ok note=""
   if [ "$last_rc" -eq 124 ] || [ "$last_rc" -eq 137 ]; then
     status=timeout
-    note="stopped after ${slice}s (cap ${cap}s, deadline)"
+    note="stopped after ${slice}s ($([ "$slice" -lt "$cap" ] && echo "the deadline; cap ${cap}s" || echo "its cap"))"
   elif [ "$last_rc" -ne 0 ]; then
     status=failed
     note=$(tail -n 1 "$work/$name.err" | cut -c1-160)
@@ -206,7 +222,7 @@ step() {
 }
 
 skip() {  # skip NAME REASON
-  record "$1" skipped - 0 "$2"
+  if selected "$1"; then record "$1" skipped - 0 "$2"; else record "$1" skipped - 0 "not selected (ONLY=$only)"; fi
 }
 
 stop_sampler() {
@@ -277,7 +293,7 @@ fi
 
 # The peer right after the bench, in the same thermal state.
 peer_python=${PEER_PYTHON:-}
-if [ -z "$peer_python" ]; then
+if [ -z "$peer_python" ] && selected peer; then
   for candidate in python3 /usr/bin/python3; do
     if command -v "$candidate" >/dev/null && timeout 60 "$candidate" -c 'import torch' >/dev/null 2>&1; then
       peer_python=$candidate
@@ -299,7 +315,8 @@ else
 fi
 
 if [ "$quick" -eq 1 ]; then
-  step sweep 60 10 "${cli[@]}" bench --device "$device" --suite throughput --sweep --quick --seconds-per-trial 0.005 --json
+  # The dry run proves the command line; one format keeps it short (a CPU has no sweep variants).
+  step sweep 60 10 "${cli[@]}" bench --device "$device" --suite throughput --sweep --format FP64 --quick --seconds-per-trial 0.005 --json
 else
   step sweep 120 20 "${cli[@]}" bench --device "$device" --suite throughput --sweep --seconds-per-trial 0.02 --json
 fi

@@ -13,6 +13,8 @@ import { evaluateTargets, type TargetInputs, type TargetResult } from './targets
 export const SUMMARY_SCHEMA = 'tppverify.gpu-check-summary.v1';
 /** Lines of each failed step's stderr the summary keeps. */
 const ERROR_LINES = 3;
+/** The device tool shows the last 12,000 characters of a command's output: the summary, printed last, stays under. */
+export const MAX_SUMMARY_CHARS = 11_000;
 const MAX_LINE_CHARS = 200;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -366,7 +368,17 @@ function readdirSafe(dir: string): string[] {
 
 const pct = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} %`);
 
+/** The summary text, its error section shortened (one line a step, then fewer steps) to fit MAX_SUMMARY_CHARS. */
 export function renderSummary(s: CheckSummary): string {
+  let text = renderFull(s, s.errors);
+  for (let keep = s.errors.length; text.length > MAX_SUMMARY_CHARS && keep > 0; keep--) {
+    const shortened = s.errors.slice(0, keep).map((e) => ({ step: e.step, lines: e.lines.slice(-1) }));
+    text = renderFull(s, shortened, s.errors.length - keep);
+  }
+  return text.length > MAX_SUMMARY_CHARS ? `${text.slice(0, MAX_SUMMARY_CHARS - 40)}\n… cut: see summary.json in the archive\n` : text;
+}
+
+function renderFull(s: CheckSummary, errors: CheckSummary['errors'], errorsLeftOut = 0): string {
   const out: string[] = [];
   out.push(`tppverify device check: ${s.device} ${s.model}${s.architecture ? ` (${s.architecture})` : ''}${s.quick ? ' [quick dry run]' : ''}`);
   out.push(`time: ${s.elapsedSeconds ?? '?'} s of a ${s.budgetSeconds ?? '?'} s budget`);
@@ -431,12 +443,13 @@ export function renderSummary(s: CheckSummary): string {
 
   out.push('targets:');
   for (const t of s.targets) out.push(`  ${t.status.padEnd(14)} ${t.description}: ${t.detail}`);
-  if (s.errors.length) {
+  if (errors.length) {
     out.push('errors (last lines of each failed step):');
-    for (const e of s.errors) {
+    for (const e of errors) {
       out.push(`  ${e.step}:`);
       for (const l of e.lines) out.push(`    ${l}`);
     }
+    if (errorsLeftOut) out.push(`  … ${errorsLeftOut} more failed steps: their stderr is in the archive`);
   }
   return out.join('\n') + '\n';
 }

@@ -29,7 +29,7 @@ FULL = {"matmul_n": 8192, "stream_bytes": 4 * GIB, "runs": 20, "seconds_per_run"
 QUICK = {"matmul_n": 256, "stream_bytes": 32 * MIB, "runs": MIN_RUNS, "seconds_per_run": 0.002}
 # A run repeats the operation until it lasts seconds_per_run; never more than this.
 MAX_REPEATS_PER_RUN = 1000
-# Test-only: "peer:<case>" corrupts that case's result before its check.
+# Test-only: "peer:<case>[,<case>...]" corrupts those cases' results before their checks.
 FAULT_ENV = "TPPVERIFY_PEER_TEST_FAULT"
 MAX_ERROR_CHARS = 300
 
@@ -98,7 +98,8 @@ def timed_runs(timer, fn, work_per_call, settings):
 
 
 def fault_for(name):
-    return os.environ.get(FAULT_ENV, "") == "peer:" + name
+    raw = os.environ.get(FAULT_ENV, "")
+    return raw.startswith("peer:") and name in raw[len("peer:"):].split(",")
 
 
 def case_result(name, what, unit, rates, repeats, verified, check):

@@ -13,9 +13,14 @@ import { analyzeFunction, parseSass, type KernelCounts } from './sass.js';
 import { checkAll, expectationFor, type Violation } from './expectations.js';
 
 export const SASS_SCHEMA = 'tppverify.sass-check.v1';
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The folder holding package.json above this file (the source tree or dist/ inside it). */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
 /** Where benchmarks/scripts/fetch-cuobjdump.sh unpacks Debian's cuobjdump and nvdisasm. */
-export const FETCHED_CUOBJDUMP = path.join(projectRoot, '.cache', 'cuobjdump', 'usr', 'bin', 'cuobjdump');
+export const FETCHED_CUOBJDUMP = path.join(projectRoot(), '.cache', 'cuobjdump', 'usr', 'bin', 'cuobjdump');
 // A full sm_90a listing is a few MB; leave ample room.
 const MAX_LISTING_BYTES = 512 * 1024 * 1024;
 

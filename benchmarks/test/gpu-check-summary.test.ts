@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findArchitecture } from '../../harness/tpp/architectures.js';
-import { buildSummary, renderSummary, summarizeTelemetry } from '../gpu-check/summary.js';
+import { buildSummary, MAX_SUMMARY_CHARS, renderSummary, summarizeTelemetry } from '../gpu-check/summary.js';
 import { WGMMA_FORMATS } from '../gpu-check/targets.js';
 
 let dir = '';
@@ -106,6 +106,19 @@ describe('device check summary', () => {
     expect(byId.get('bf16-vs-peer')).toMatchObject({ status: 'not measured', detail: 'no PyTorch bf16-matmul TFLOP/s' });
     expect(summary.errors).toEqual([{ step: 'bench', lines: ['first line', 'tppverify: FP8/wgmma.n256.wg2: result verification failed: 4 accumulator elements differ'] }]);
     expect(renderSummary(summary)).toMatch(/skipped \(the deadline\): peer/);
+  });
+
+  it('stays within what the device tool shows when every step fails at length', () => {
+    const names = Array.from({ length: 60 }, (_, i) => `bench-${i}`);
+    const files: Record<string, string> = {
+      'steps.tsv': `step\tstatus\trc\tseconds\tnote\n${names.map((n) => `${n}\tfailed\t3\t9\t${'x'.repeat(150)}`).join('\n')}\n`,
+    };
+    for (const n of names) files[`${n}.err`] = Array.from({ length: 5 }, (_, i) => `${n} line ${i} ${'y'.repeat(300)}`).join('\n');
+    const text = renderSummary(buildSummary(workDir(files)));
+    expect(text.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
+    // The targets come before the errors and survive the shortening.
+    expect(text).toMatch(/^targets:$/m);
+    expect(text).toMatch(/more failed steps: their stderr is in the archive/);
   });
 
   it('survives partial and malformed outputs (a step killed mid-write)', () => {

@@ -39,6 +39,8 @@ function runCheck(env: Record<string, string>, pathPrefix?: string): Promise<Che
         ...env,
         DEVICE: 'cpu',
         OUT: out,
+        // This checkout's build, not a .gpu-host/app payload prepared earlier.
+        APP_DIR: root,
         GPU_CHECK_TEST_MARKER: marker,
         PATH: `${pathPrefix ? `${pathPrefix}:` : ''}${process.env['PATH'] ?? ''}`,
       },
@@ -145,9 +147,15 @@ describe('benchmarks/gpu-check.sh on the CPU (dry run)', () => {
   }, 240_000);
 
   it('stops at the deadline with the archive and summary written, and leaves no process behind', async () => {
-    // The bandwidth worker hangs (test fault): the bench is cut off by the deadline, the rest is skipped.
+    // Only devices, the signed run and the SASS step; the run's measuring child hangs (test fault),
+    // so the deadline cuts the run (the CLI and its worker) and the SASS step finds no time left.
     const budgetSeconds = 15;
-    const run = await runCheck({ BUDGET_S: String(budgetSeconds), RESERVE_S: '5', TPPVERIFY_TEST_INJECT_FAULT: 'worker:bandwidth-hang' });
+    const run = await runCheck({
+      BUDGET_S: String(budgetSeconds),
+      RESERVE_S: '5',
+      ONLY: 'devices,run,sass',
+      TPPVERIFY_TEST_INJECT_FAULT: 'worker:bandwidth-hang',
+    });
     expect(run.code, run.stdout).toBe(0);
     // The deadline is the whole call's; the slack covers the shell starting and this loaded machine.
     expect(run.seconds).toBeLessThan(budgetSeconds + 5);
@@ -157,14 +165,14 @@ describe('benchmarks/gpu-check.sh on the CPU (dry run)', () => {
     expect(files.length).toBeLessThanOrEqual(MAX_OUT_FILES);
     expect(files.sort()).toEqual(['gpu-check.tar.gz', 'summary.txt']);
     const steps = new Map(archiveFile(run.out, 'steps.tsv').trim().split('\n').slice(1).map((l) => l.split('\t')).map((r) => [r[0], r]));
-    expect(steps.get('bench')?.[1]).toBe('timeout');
-    for (const name of ['peer', 'sweep', 'run']) {
-      expect(steps.get(name)?.[1], name).toBe('skipped');
-      expect(steps.get(name)?.[4], name).toMatch(/^deadline/);
-    }
+    expect(steps.get('devices')?.[1]).toBe('ok');
+    expect(steps.get('run')?.[1]).toBe('timeout');
+    expect(steps.get('sass')?.[1]).toBe('skipped');
+    expect(steps.get('sass')?.[4]).toMatch(/^deadline/);
+    for (const name of ['bench', 'peer', 'sweep']) expect(steps.get(name)?.[4], name).toBe('not selected (ONLY=devices,run,sass)');
     const summary = readFileSync(path.join(run.out, 'summary.txt'), 'utf8');
-    expect(summary).toMatch(/skipped \(the deadline\): .*peer.*run/);
-    expect(summary).toMatch(/errors \(last lines of each failed step\):\n {2}bench:\n {4}timeout, rc 124/);
+    expect(summary).toMatch(/skipped \(the deadline\): sass/);
+    expect(summary).toMatch(/errors \(last lines of each failed step\):\n {2}run:\n {4}timeout, rc 124: stopped after \d+s \(the deadline; cap 90s\)/);
     expect(summary).toMatch(/telemetry: not sampled \(no nvidia-smi\)/);
     expect(run.stdout.trimEnd().endsWith(summary.trimEnd())).toBe(true);
     expect(existsSync(path.join(run.out, 'gpu-check.tar.gz.part'))).toBe(false);
