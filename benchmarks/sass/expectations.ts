@@ -28,6 +28,8 @@ const MMA_ARCHS = ['sm_80', 'sm_89', 'sm_90a'] as const;
 const MMA_PER_TRIP = 16;
 // wgmma.cu: kWgmmaPerTrip wgmmas into one accumulator per trip.
 const WGMMA_PER_TRIP = 4;
+// tensor.cu: 8 FMA chains × 16 per trip.
+const FMA_PER_TRIP = 128;
 // One fence per trip is the kernel's own (wgmma.fence); a second is ptxas's (C7519).
 const WGMMA_MAX_ARRIVE = 1;
 // A wait (WARPGROUP.DEPBAR) inside the loop drains the tensor pipe every trip: none belongs there.
@@ -72,6 +74,9 @@ export const EXPECTATIONS: readonly KernelExpectation[] = [
       stub(`wgmmaKernel<${op}N${n}>`, ['sm_80', 'sm_89'], 'wgmma exists on sm_90a only'),
     ]),
   ),
+  // tensor.cu fmaChainKernel: 8 independent chains × an unroll of 16 per trip, on the CUDA cores.
+  { kernel: 'fmaChainKernel<float>', archs: MMA_ARCHS, opcodes: ['FFMA'], perTrip: FMA_PER_TRIP, why: 'FP32 FFMA chains (CUDA cores)' },
+  { kernel: 'fmaChainKernel<double>', archs: MMA_ARCHS, opcodes: ['DFMA'], perTrip: FMA_PER_TRIP, why: 'FP64 DFMA chains (CUDA cores)' },
   ...[0, 1, 2, 3].map((kind) => stub(`tcgen05Kernel<MmaKind=${kind}>`, ['sm_80', 'sm_89', 'sm_90a'], 'tcgen05 exists on sm_100a only')),
 ];
 
@@ -100,10 +105,7 @@ export interface Violation {
  * The test asserts the violations equal this list exactly: when a fix lands,
  * its entries must go (the test says which), and nothing new may appear.
  */
-export const KNOWN_DEFECTS: readonly { arch: string; kernel: RegExp; rule: Rule; issue: string }[] = [
-  { arch: 'sm_90a', kernel: /^mmaKernel<FP8>$/, rule: 'unexpected-tensor', issue: 'issue 12 §2: FP8 through mma.sync on sm_90 is emulated and merged' },
-  { arch: 'sm_90a', kernel: /^wgmmaKernel<\w+N\d+>$/, rule: 'depbar', issue: 'issue 12 §2: wgmma drains the tensor pipe every 4 instructions' },
-];
+export const KNOWN_DEFECTS: readonly { arch: string; kernel: RegExp; rule: Rule; issue: string }[] = [];
 
 export function expectationFor(arch: string, kernel: string): KernelExpectation | undefined {
   return EXPECTATIONS.find((e) => e.kernel === kernel && e.archs.includes(arch));

@@ -47,6 +47,9 @@ function identifierAt(text: string, at: number): [string, number] | undefined {
   return [text.slice(start, start + length), start + length];
 }
 
+/** Itanium C++ ABI codes of the builtin types a kernel template takes. */
+const BUILTIN_TYPES: Readonly<Record<string, string>> = { f: 'float', d: 'double', i: 'int', j: 'unsigned', h: 'unsigned char', a: 'signed char' };
+
 /**
  * A short name for a mangled kernel: the last component of its nested name,
  * plus the last identifier (and enum value) of its template arguments. Enough
@@ -63,6 +66,9 @@ export function shortKernelName(mangled: string): string {
   }
   if (mangled[at] !== 'I') return name || mangled;
   const args = mangled.slice(at + 1);
+  // A builtin type as the only template argument (Itanium ABI codes): fmaChainKernel<float>.
+  const builtin = BUILTIN_TYPES[args.match(/^([a-z])E/)?.[1] ?? ''];
+  if (builtin) return `${name}<${builtin}>`;
   const identifiers: string[] = [];
   let literal: string | undefined;
   let i = 0;

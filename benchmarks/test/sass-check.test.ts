@@ -27,6 +27,7 @@ describe('SASS listing parser', () => {
     expect(shortKernelName('_ZN9tppverify4cuda43_GLOBAL__N__867aff4c_10_tcgen05_cu_718308bf13tcgen05KernelILNS1_7MmaKindE3EiEEvjjiimPNS0_11BlockRecordEiT0_'))
       .toBe('tcgen05Kernel<MmaKind=3>');
     expect(shortKernelName('_ZN9tppverify4cuda45_GLOBAL__N__d9afc48e_12_bandwidth_cu_4983771e10readKernelEPK7double2mPd')).toBe('readKernel');
+    expect(shortKernelName('_ZN9tppverify4cuda41_GLOBAL__N__0cae06e9_9_tensor_cu_9a12cdd514fmaChainKernelIdEEvmPNS0_11BlockRecordEi')).toBe('fmaChainKernel<double>');
   });
 
   it('counts the innermost loop only, ignores the idle branch after EXIT, and flags a drain inside the wgmma loop', () => {

@@ -13,11 +13,19 @@ import { addonPath, loadAddon } from '../../benchmarks/native-addon.js';
 
 const EM_CUDA = 190;
 
+/**
+ * cuobjdump: the one TPPVERIFY_CUOBJDUMP names, the CUDA toolkit's, or Debian's
+ * 12.4 fetched into .cache/ by benchmarks/scripts/fetch-cuobjdump.sh (which
+ * .ci/run calls, so CI always has one and this test never skips there).
+ */
 function findCuobjdump(): string | undefined {
   const named = process.env['TPPVERIFY_CUOBJDUMP'];
   if (named) return named;
   const found = spawnSync('sh', ['-c', 'command -v cuobjdump'], { encoding: 'utf8' });
-  return found.status === 0 ? found.stdout.trim() : undefined;
+  if (found.status === 0) return found.stdout.trim();
+  const script = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../benchmarks/scripts/fetch-cuobjdump.sh');
+  const fetched = spawnSync('bash', [script], { encoding: 'utf8', timeout: 300_000 });
+  return fetched.status === 0 ? fetched.stdout.trim() : undefined;
 }
 
 /** Every cubin in the addon, cut at the end of its last section or header table. */
