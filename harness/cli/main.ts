@@ -16,6 +16,7 @@ import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
 import { runVerify } from './commands/verify.js';
+import { runEvidenceVerify } from './commands/evidence.js';
 import { fsReason, isFsError, KeyError, OutputPathError, UnreadableAttestationError } from '../../attestations/errors.js';
 import { processIo } from './io.js';
 
@@ -349,6 +350,20 @@ export function buildProgram(): Command {
         },
         processIo(json),
       );
+    });
+
+  program
+    .command('evidence')
+    .description("a GPU's hardware-signed SPDM evidence, offline")
+    .command('verify')
+    .description('check an SPDM attestation report and its certificate chain against a pinned root (exit 0 valid, 1 invalid, 2 unreadable)')
+    .requiredOption('--report <file>', 'the attestation report (request ‖ response), hex or base64')
+    .requiredOption('--certificates <file>', 'the PEM certificate chain, leaf first')
+    .option('--nonce <hex>', 'the 32-byte nonce the request must carry')
+    .option('--root <pem>', 'pin this root certificate instead of the NVIDIA Device Identity CA')
+    .option('--json', 'print one JSON object')
+    .action((flags: { report: string; certificates: string; nonce?: string; root?: string; json?: boolean }) => {
+      commandExitCode = runEvidenceVerify({ ...flags, json: flags.json === true }, processIo(flags.json === true));
     });
 
   return program;

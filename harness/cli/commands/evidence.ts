@@ -1,0 +1,76 @@
+// `tppverify evidence verify --report FILE --certificates FILE [--nonce HEX] [--root PEM]`:
+// a GPU's SPDM evidence alone, offline. Exit 0 valid, 1 invalid, 2 unreadable.
+import { X509Certificate } from 'node:crypto';
+import { readFileWithin } from '../../../attestations/bounded-read.js';
+import { decodeUtf8Strict } from '../../../attestations/strict-json.js';
+import {
+  decodeReportText,
+  DEFAULT_PINNED_ROOTS,
+  EvidenceInputError,
+  fingerprintOf,
+  parsePemChain,
+  verifyEvidence,
+  type PinnedRoot,
+} from '../../../attestations/spdm/verify-evidence.js';
+import { EXIT_INVALID, EXIT_OK, UsageError } from '../../errors.js';
+import type { CliIo } from '../io.js';
+
+/** An SPDM report is a few KiB (0x2000 bytes at most from NVML); a chain a few certificates. */
+const MAX_EVIDENCE_FILE_BYTES = 1024 * 1024;
+const NONCE_HEX = /^[0-9a-fA-F]{64}$/;
+
+export interface EvidenceVerifyOptions {
+  report: string;
+  certificates: string;
+  nonce?: string;
+  root?: string;
+  json: boolean;
+}
+
+function readText(file: string, what: string): string {
+  const read = readFileWithin(file, MAX_EVIDENCE_FILE_BYTES, { what, toError: (message) => new UsageError(message) });
+  if (!('bytes' in read)) throw new UsageError(`${what} ${file} is ${read.tooLargeBytes} bytes, over the ${MAX_EVIDENCE_FILE_BYTES}-byte limit`);
+  try {
+    return decodeUtf8Strict(read.bytes);
+  } catch {
+    throw new UsageError(`${what} ${file} is not UTF-8 text`);
+  }
+}
+
+function unreadable<T>(file: string, what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof EvidenceInputError) throw new UsageError(`${what} ${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+export function runEvidenceVerify(options: EvidenceVerifyOptions, io: CliIo): number {
+  if (options.nonce !== undefined && !NONCE_HEX.test(options.nonce)) throw new UsageError(`--nonce must be 64 hex digits (the 32-byte SPDM nonce), not '${options.nonce.slice(0, 80)}'`);
+  const report = unreadable(options.report, 'report', () => decodeReportText(readText(options.report, 'report')));
+  const chain = unreadable(options.certificates, 'certificates', () => parsePemChain(readText(options.certificates, 'certificates')));
+  let pinnedRoots: readonly PinnedRoot[] = DEFAULT_PINNED_ROOTS;
+  if (options.root !== undefined) {
+    const roots = unreadable(options.root, 'root', () => parsePemChain(readText(options.root!, 'root')));
+    if (roots.length !== 1) throw new UsageError(`root ${options.root}: holds ${roots.length} certificates, give exactly one`);
+    const root: X509Certificate = roots[0]!;
+    pinnedRoots = [{ sha256: fingerprintOf(root), certificate: root }];
+  }
+  const check = verifyEvidence({
+    report,
+    chain,
+    pinnedRoots,
+    ...(options.nonce !== undefined ? { expectedNonce: Buffer.from(options.nonce, 'hex') } : {}),
+  });
+  if (options.json) {
+    io.out(JSON.stringify({ ...check, nonceChecked: options.nonce !== undefined }) + '\n');
+  } else if (check.valid) {
+    io.out(`VALID: SPDM evidence signed by ${check.chain[0]?.subject ?? '?'}, chained to the pinned root ${check.root}\n`);
+    io.out(`request nonce ${check.requestNonce}${options.nonce === undefined ? ' (not checked: give --nonce)' : ' (as expected)'}; ${check.measurementCount} measurements\n`);
+    for (const [name, value] of Object.entries(check.facts)) io.out(`  ${name.padEnd(20)} ${value}  [hardware-attested]\n`);
+  } else {
+    io.out(`INVALID: ${options.report}\n${check.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  }
+  return check.valid ? EXIT_OK : EXIT_INVALID;
+}
