@@ -25,7 +25,9 @@ import { declarationToJson, parseDeclaration, type Declaration } from './declara
 import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
 import { DeviceUnavailableError, UsageError } from './errors.js';
-import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
+import { identityStage, type IdentityStage } from './identity/check.js';
+import { withIdentity } from './identity/readings.js';
+import { inventoryFor, type DeviceInventory, type IdentitySources } from './inventory/device-inventory.js';
 import { hostFacts } from './inventory/host.js';
 import { stateProblemsFrom } from './inventory/preflight.js';
 import { startAmdTelemetry, startTelemetry, TELEMETRY_INTERVAL_MS, type TelemetryRecorder } from './inventory/telemetry.js';
@@ -65,6 +67,8 @@ export interface AttestRequest {
   strict: boolean;
   /** Per-phase time limits of the isolated measurement (default PHASE_TIMEOUT_SECONDS). */
   phaseTimeouts?: PhaseTimeouts;
+  /** Where identity's second readings come from (tests: fixtures); default the host's NVML, tools and sysfs. */
+  identitySources?: IdentitySources;
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -146,9 +150,10 @@ function telemetryFor(entry: DeviceEntry, inventory: DeviceInventory): ((phase: 
   return undefined;
 }
 
-/** Inventory and preflight before anything is measured; strict mode refuses on a failed check. */
-async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<DeviceInventory> {
-  const inventory = await inventoryFor(request.entry, dirtyTree);
+/** Inventory, identity and preflight before anything is measured; strict mode refuses on a failed check or disagreeing identity readings. */
+async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<DeviceInventory & { identity: IdentityStage }> {
+  const inventory = await inventoryFor(request.entry, dirtyTree, request.identitySources);
+  const identity = identityStage(inventory.identityReadings, request.strict);
   const fault = faultFromEnvironment();
   if (fault?.suite === 'preflight') {
     inventory.checks = inventory.checks.map((c) => (c.id === fault.name ? { ...c, status: 'fail', detail: `${c.detail} (test-injected failure)` } : c));
@@ -159,7 +164,7 @@ async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<De
       `preflight failed, refusing to measure (strict): ${failed.map((c) => `${c.id}: ${c.detail}`).join('; ')}; --no-strict records the failures and makes the verdict inconclusive`,
     );
   }
-  return inventory;
+  return { ...inventory, identity };
 }
 
 export async function attest(request: AttestRequest): Promise<AttestResult> {
@@ -179,8 +184,8 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
     Buffer.from(declarationToJson(selfDeclaration(request.entry.device, measured.throughput ?? [], measured.bandwidth)), 'utf8');
   const declaration: Declaration = parseDeclaration(declarationBytes.toString('utf8'));
   const measurements = measurementRecord(measured);
-  const deviceFacts = [...identityFacts(request.entry), ...inventory.facts];
-  const stateProblems: string[] = stateProblemsFrom(inventory.checks);
+  const deviceFacts = withIdentity([...identityFacts(request.entry), ...inventory.facts], inventory.identity.facts);
+  const stateProblems: string[] = [...stateProblemsFrom(inventory.checks), ...inventory.identity.stateProblems];
   for (const phase of telemetry) {
     if (phase.throttled) stateProblems.push(`the ${phase.phase} phase ran with clock slowdown reasons ${phase.reasonsSeen} active`);
   }

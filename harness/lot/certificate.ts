@@ -44,6 +44,7 @@ interface FoundAttestation {
   sha256: string;
   serial: string;
   uuid: string;
+  pdi: string;
   declarationSha256: string;
   valid: boolean;
   verdict: string;
@@ -89,6 +90,7 @@ function scanAttestations(files: UnitAttestationFiles['files'], trusted: Readonl
       sha256: sha256Hex(bytes),
       serial: fact('serial'),
       uuid: fact('uuid'),
+      pdi: fact('pdi'),
       declarationSha256: statement?.predicate.declaration.sha256 ?? '',
       valid: outcome.valid,
       verdict: statement?.predicate.verdict.outcome ?? '',
@@ -110,7 +112,15 @@ export function lotOutcome(units: readonly UnitAttestation[]): { outcome: LotOut
   return { outcome: rejected ? 'rejected' : incomplete ? 'incomplete' : 'certified', reasons };
 }
 
+const PDI_TEXT = /^0x[0-9a-f]{1,16}$/i;
+
+export function samePdi(a: string, b: string): boolean {
+  return PDI_TEXT.test(a) && PDI_TEXT.test(b) && BigInt(a) === BigInt(b);
+}
+
+/** By PDI where both know it (and the serial still the unit's), else by serial and UUID. */
 function matches(unit: LotUnit, a: FoundAttestation): boolean {
+  if (unit.pdi && a.pdi) return samePdi(unit.pdi, a.pdi) && a.serial === unit.serial;
   return a.serial === unit.serial && (!unit.uuid || !a.uuid || unit.uuid === a.uuid);
 }
 

@@ -1,10 +1,22 @@
 // The measurement record as it is attested: raw trials with units, mirroring
 // proto/tppverify/v1/attestation.proto (Measurements, Fact). Pure data.
 
+export interface FactReading {
+  source: string;
+  value: string;
+}
+
+/** How far a fact is vouched for (proto Fact.assurance). */
+export type Assurance = 'hardware-attested' | 'self-reported' | 'operator-observed';
+
 export interface Fact {
   name: string;
   value: string;
   source: string;
+  /** Identity facts: every path's reading (the first is value/source). */
+  readings?: FactReading[];
+  /** Identity facts: '' (or absent) for facts that are not about identity. */
+  assurance?: Assurance | '';
 }
 
 export interface BandwidthKernelRecord {
