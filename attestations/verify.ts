@@ -10,6 +10,7 @@ import { computeVerdict, DECISION_RULE } from '../harness/verdict/verdict.js';
 import { readFileWithin } from './bounded-read.js';
 import { decodeEnvelopeAnyForm, verifySignatures, type Envelope } from './dsse.js';
 import { UnreadableAttestationError } from './errors.js';
+import { identityEvidenceProblems } from './spdm/identity-evidence.js';
 import {
   decodeStatement,
   encodedComputed,
@@ -147,6 +148,8 @@ export function verifyAttestationBytes(bytes: Uint8Array, trusted: ReadonlyMap<s
   if (statement.predicateType !== PREDICATE_TYPE) reasons.push(`predicate type '${statement.predicateType}' is not ${PREDICATE_TYPE}`);
   if (statement.subject.length !== 1) reasons.push(`expected one subject, found ${statement.subject.length}`);
   reasons.push(...recomputationProblems(statement));
+  // The GPU's SPDM evidence and every hardware-attested mark, re-checked against the pinned roots.
+  reasons.push(...identityEvidenceProblems(statement));
   return { valid: reasons.length === 0, keyids: signatures.keyids, reasons, summary: summarize(statement), statement, envelope };
 }
 

@@ -18,6 +18,8 @@ import {
   STATEMENT_SCOPE,
   STATEMENT_TYPE,
   type AuditLinkRecord,
+  type IdentityEvidenceRecord,
+  type MethodRecord,
   type Statement,
 } from '../attestations/statement.js';
 import { summarize, type AttestationSummary } from '../attestations/verify.js';
@@ -26,6 +28,9 @@ import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
 import { DeviceUnavailableError, UsageError } from './errors.js';
 import { identityStage, type IdentityStage } from './identity/check.js';
+import { collectSpdm, evidenceUnavailable, type NvmlReader } from './identity/spdm-collect.js';
+import { measurementsSha256, planSha256 } from '../attestations/spdm/identity-evidence.js';
+import type { PinnedRoot } from '../attestations/spdm/verify-evidence.js';
 import { withIdentity } from './identity/readings.js';
 import { inventoryFor, type DeviceInventory, type IdentitySources } from './inventory/device-inventory.js';
 import { hostFacts } from './inventory/host.js';
@@ -69,6 +74,8 @@ export interface AttestRequest {
   phaseTimeouts?: PhaseTimeouts;
   /** Where identity's second readings come from (tests: fixtures); default the host's NVML, tools and sysfs. */
   identitySources?: IdentitySources;
+  /** Roots SPDM evidence must chain to (default: the NVIDIA Device Identity CA). */
+  spdmPinnedRoots?: readonly PinnedRoot[];
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -150,10 +157,28 @@ function telemetryFor(entry: DeviceEntry, inventory: DeviceInventory): ((phase: 
   return undefined;
 }
 
-/** Inventory, identity and preflight before anything is measured; strict mode refuses on a failed check or disagreeing identity readings. */
-async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<DeviceInventory & { identity: IdentityStage }> {
+/** Inventory, SPDM evidence, identity and preflight before anything is measured; strict mode refuses on a failed check, disagreeing identity readings or evidence that does not verify. */
+async function preflight(request: AttestRequest, dirtyTree: boolean, plan: string): Promise<DeviceInventory & { identity: IdentityStage; evidence: IdentityEvidenceRecord }> {
   const inventory = await inventoryFor(request.entry, dirtyTree, request.identitySources);
-  const identity = identityStage(inventory.identityReadings, request.strict);
+  const evidence: IdentityEvidenceRecord = { spdm: [], unavailableReason: '', planSha256: plan };
+  const readings = [...inventory.identityReadings];
+  const evidenceProblems: string[] = [];
+  const unavailable = evidenceUnavailable(request.entry, inventory.nvml);
+  if (unavailable !== undefined) evidence.unavailableReason = unavailable;
+  else {
+    const before = collectSpdm(request.entry, 'before', request.nonce, plan, undefined, nvmlReader(request), request.spdmPinnedRoots);
+    if ('unavailable' in before) evidenceProblems.push(`CC/PPCIe is on but ${before.unavailable}`);
+    else {
+      evidence.spdm.push(before.record);
+      readings.push(...before.readings);
+      evidenceProblems.push(...before.problems);
+    }
+  }
+  const identity = identityStage(readings, request.strict);
+  if (request.strict && evidenceProblems.length) {
+    throw new DeviceUnavailableError(`the GPU's SPDM evidence does not hold, refusing to measure (strict): ${evidenceProblems.join('; ')}`);
+  }
+  identity.stateProblems.push(...evidenceProblems);
   const fault = faultFromEnvironment();
   if (fault?.suite === 'preflight') {
     inventory.checks = inventory.checks.map((c) => (c.id === fault.name ? { ...c, status: 'fail', detail: `${c.detail} (test-injected failure)` } : c));
@@ -164,12 +189,44 @@ async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<De
       `preflight failed, refusing to measure (strict): ${failed.map((c) => `${c.id}: ${c.detail}`).join('; ')}; --no-strict records the failures and makes the verdict inconclusive`,
     );
   }
-  return { ...inventory, identity };
+  return { ...inventory, identity, evidence };
+}
+
+function nvmlReader(request: AttestRequest): NvmlReader | undefined {
+  return request.identitySources?.nvml;
+}
+
+/** SPDM evidence after measuring, over a nonce that also commits to the recorded measurements, from the same GPU as before. */
+function evidenceAfter(request: AttestRequest, evidence: IdentityEvidenceRecord, measurements: Statement['predicate']['measurements'], pdiBefore: string | undefined): string[] {
+  if (evidence.spdm.length === 0) return [];
+  const after = collectSpdm(request.entry, 'after', request.nonce, evidence.planSha256, measurementsSha256(measurements), nvmlReader(request), request.spdmPinnedRoots);
+  if ('unavailable' in after) return [`SPDM evidence was given before measuring but not after: ${after.unavailable}`];
+  evidence.spdm.push(after.record);
+  const pdiAfter = after.readings.find((r) => r.fact === 'pdi')?.value;
+  if (after.problems.length === 0 && pdiAfter !== pdiBefore) return [`the SPDM evidence after measuring names PDI ${pdiAfter ?? '(none)'}, before it was ${pdiBefore ?? '(none)'}`];
+  return after.problems;
+}
+
+function runMethod(request: AttestRequest, gitCommit: string): MethodRecord {
+  return {
+    harnessVersion: harnessVersion(),
+    gitCommit,
+    ruleSets: RULE_SETS.map((r) => `${r.id}@${r.version}`),
+    decisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`,
+    decisionParameters: Object.entries(DECISION_RULE.parameters).map(([name, value]) => ({ name, value })),
+    policies: [
+      { name: 'tf32BitLength', value: TF32_BIT_LENGTH_POLICY.reading },
+      { name: 'rates', value: 'dense rates only; sparsity is not counted' },
+      { name: 'verdictClock', value: 'accuracy from per-clock rates (clock-independent); thresholds at the spec, maximum and observed clocks' },
+    ],
+    quick: request.quick,
+  };
 }
 
 export async function attest(request: AttestRequest): Promise<AttestResult> {
   const provenance = await readProvenance(addonPath());
-  const inventory = await preflight(request, provenance.dirtyTree);
+  const method = runMethod(request, provenance.gitCommit);
+  const inventory = await preflight(request, provenance.dirtyTree, planSha256(method));
   const defaults = request.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
   const settings = {
     trials: MIN_TRIALS,
@@ -186,6 +243,10 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   const measurements = measurementRecord(measured);
   const deviceFacts = withIdentity([...identityFacts(request.entry), ...inventory.facts], inventory.identity.facts);
   const stateProblems: string[] = [...stateProblemsFrom(inventory.checks), ...inventory.identity.stateProblems];
+  const attestedPdi = inventory.identity.facts.find((f) => f.name === 'pdi' && f.assurance === 'hardware-attested')?.value;
+  const afterProblems = evidenceAfter(request, inventory.evidence, measurements, attestedPdi);
+  if (request.strict && afterProblems.length) throw new DeviceUnavailableError(`the GPU's SPDM evidence after measuring does not hold (strict: no attestation written): ${afterProblems.join('; ')}`);
+  stateProblems.push(...afterProblems);
   for (const phase of telemetry) {
     if (phase.throttled) stateProblems.push(`the ${phase.phase} phase ran with clock slowdown reasons ${phase.reasonsSeen} active`);
   }
@@ -219,19 +280,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
         statementScope: STATEMENT_SCOPE + (demo ? ' Demo, not a lab signature: signed with an ephemeral key.' : ''),
       },
       declaration: { json: declarationBytes, sha256: sha256Hex(declarationBytes) },
-      method: {
-        harnessVersion: harnessVersion(),
-        gitCommit: provenance.gitCommit,
-        ruleSets: RULE_SETS.map((r) => `${r.id}@${r.version}`),
-        decisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`,
-        decisionParameters: Object.entries(DECISION_RULE.parameters).map(([name, value]) => ({ name, value })),
-        policies: [
-          { name: 'tf32BitLength', value: TF32_BIT_LENGTH_POLICY.reading },
-          { name: 'rates', value: 'dense rates only; sparsity is not counted' },
-          { name: 'verdictClock', value: 'accuracy from per-clock rates (clock-independent); thresholds at the spec, maximum and observed clocks' },
-        ],
-        quick: request.quick,
-      },
+      method,
       measurements,
       results,
       verdict,
@@ -250,6 +299,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
       },
       nonce: request.nonce,
       stateProblems,
+      identityEvidence: inventory.evidence,
     },
   };
   const statement: Statement = {

@@ -23,7 +23,7 @@ export interface DeviceInventory {
 
 /** Where the second readings come from; tests point them at fixtures. */
 export interface IdentitySources {
-  nvml?: () => NvmlIdentity;
+  nvml?: (options?: { nonce?: Buffer }) => NvmlIdentity;
   sysRoot?: string;
   /** The nvidia-smi command (a fixture script in tests). */
   nvidiaSmi?: string;

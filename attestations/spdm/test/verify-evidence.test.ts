@@ -142,3 +142,16 @@ describe('evidence that must not verify', () => {
     expect(verifyEvidence({ report: report.subarray(0, 100), chain }).valid).toBe(false);
   });
 });
+
+describe('a synthetic device (the test-only chain the run → verify tests use)', () => {
+  it('verifies against its own pinned root and not against NVIDIA', async () => {
+    const { syntheticDevice } = await import('./synthetic-device.js');
+    const device = syntheticDevice();
+    const nonce = Buffer.alloc(32, 7);
+    const chain = parsePemChain(device.chainPem);
+    const check = verifyEvidence({ report: device.report(nonce), chain, expectedNonce: nonce, pinnedRoots: device.pinnedRoots });
+    expect(check.problems).toEqual([]);
+    expect(check.facts).toMatchObject({ pdi: device.pdi, vbiosVersion: '96.00.9f.00.01', chipSku: '895', driverVersion: '590.48.01' });
+    expect(verifyEvidence({ report: device.report(nonce), chain }).valid).toBe(false);
+  });
+});

@@ -11,6 +11,7 @@ import type { KeyObject } from 'node:crypto';
 import type { CliIo } from '../io.js';
 import { describeFinding } from '../../verdict/describe.js';
 import { formatNumber } from '../table.js';
+import { renderIdentity } from '../../identity/describe.js';
 
 
 export interface VerifyOptions {
@@ -60,6 +61,7 @@ export async function runVerify(files: string[], options: VerifyOptions, io: Cli
   } else if (outcome.valid && outcome.summary && outcome.statement) {
     io.out(`VALID: signed by ${outcome.keyids.join(', ')}; results recomputed and equal\n`);
     io.out(renderSummary(outcome.summary, outcome.statement.predicate.verdict.findings));
+    io.out(renderIdentity(outcome.statement.subject[0]?.identity ?? []));
   } else {
     io.out(`INVALID: ${file}\n${outcome.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
   }

@@ -1,0 +1,130 @@
+// SPDM evidence kept in an attestation and re-checked by every reader:
+// collected as a run collects it (a stand-in NVML returning a synthetic
+// device's reports over the derived nonces), then verified offline.
+import { describe, expect, it } from 'vitest';
+import { crossCheck } from '../readings.js';
+import { collectSpdm, evidenceUnavailable } from '../spdm-collect.js';
+import type { NvmlIdentity } from '../nvml.js';
+import type { DeviceEntry } from '../../devices.js';
+import { ephemeralSigningKey } from '../../../attestations/keys.js';
+import type { Statement } from '../../../attestations/statement.js';
+import { fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
+import { verifyAttestationBytes } from '../../../attestations/verify.js';
+import { identityEvidenceProblems, measurementsSha256, planSha256, spdmNonce } from '../../../attestations/spdm/identity-evidence.js';
+import { syntheticDevice } from '../../../attestations/spdm/test/synthetic-device.js';
+
+const device = syntheticDevice('Lab');
+const entry = {
+  target: { backend: 'cuda', index: 0 },
+  device: { id: 'cuda:0', vendor: 'NVIDIA', model: 'H200', unitName: 'SM', computeUnits: 132, measuresBandwidth: true, measuresThroughput: true, notMeasurableReason: '', attributes: [
+    { key: 'pciDomain', value: 0, source: 'cuda runtime' }, { key: 'pciBus', value: 0x18, source: 'cuda runtime' }, { key: 'pciDevice', value: 0, source: 'cuda runtime' },
+  ] },
+} as DeviceEntry;
+
+/** NVML in CC mode as the addon returns it: this device's report over whatever nonce it is asked for. */
+function nvmlInCcMode(options?: { nonce?: Buffer }): NvmlIdentity {
+  return {
+    available: true, reason: '', driverVersion: '590.48.01', nvmlVersion: '13', confCompute: { environment: 2, ccFeature: 1, devToolsMode: 0, multiGpuMode: 0 }, calls: [],
+    devices: [{ index: 0, pciBusId: '00000000:18:00.0', serial: '1654922001234', uuid: 'GPU-1', boardPartNumber: '692-2G520-0280-000', vbiosVersion: '96.00.9F.00.01', pciDeviceId: '0x233510de', pciSubsystemId: '0x18a610de', pdi: device.pdi, calls: [],
+      ...(options?.nonce ? { attestationReportHex: device.report(options.nonce).toString('hex'), attestationChainPem: device.chainPem } : {}) }],
+  };
+}
+
+/** The fixture statement as a CC-mode run would record it: evidence before and after, facts cross-checked with it. */
+function attestedStatement(): Statement {
+  const statement = fixtureStatement();
+  const p = statement.predicate;
+  const plan = planSha256(p.method);
+  const before = collectSpdm(entry, 'before', p.nonce, plan, undefined, nvmlInCcMode, device.pinnedRoots);
+  const after = collectSpdm(entry, 'after', p.nonce, plan, measurementsSha256(p.measurements), nvmlInCcMode, device.pinnedRoots);
+  if ('unavailable' in before || 'unavailable' in after) throw new Error('no evidence');
+  expect(before.problems).toEqual([]);
+  expect(after.problems).toEqual([]);
+  p.identityEvidence = { spdm: [before.record, after.record], unavailableReason: '', planSha256: plan };
+  const identity = crossCheck([
+    { fact: 'pdi', source: 'nvml nvmlDeviceGetPdi', value: device.pdi },
+    { fact: 'vbiosVersion', source: 'nvidia-smi --query-gpu vbios_version', value: '96.00.9F.00.01' },
+    ...before.readings,
+  ]);
+  expect(identity.disagreements).toEqual([]);
+  statement.subject[0]!.identity = [...statement.subject[0]!.identity, ...identity.facts];
+  return statement;
+}
+
+describe('SPDM evidence in an attestation', () => {
+  it('a run collects it before and after over derived nonces, and its facts become hardware-attested', () => {
+    const statement = attestedStatement();
+    const fact = (name: string) => statement.subject[0]!.identity.find((f) => f.name === name)!;
+    expect(fact('pdi').assurance).toBe('hardware-attested');
+    expect(fact('vbiosVersion').assurance).toBe('hardware-attested');
+    expect(fact('chipSku')).toMatchObject({ value: '895', assurance: 'hardware-attested' });
+    expect(fact('serial').assurance ?? '').not.toBe('hardware-attested');
+    const p = statement.predicate;
+    expect(Buffer.from(p.identityEvidence!.spdm[0]!.nonce)).toEqual(spdmNonce('before', p.nonce, planSha256(p.method)));
+    expect(identityEvidenceProblems(statement, device.pinnedRoots)).toEqual([]);
+  });
+
+  it('verify re-checks it against the pinned roots: a synthetic root is foreign to the NVIDIA pin', () => {
+    const key = ephemeralSigningKey();
+    const outcome = verifyAttestationBytes(signedFixture(key, attestedStatement()), new Map([[key.keyId, key.publicKey]]));
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reasons.join('; ')).toMatch(/does not end at a pinned root/);
+  });
+
+  it('evidence that does not belong to this run is refused: changed measurements, another nonce, another plan', () => {
+    const changedResults = attestedStatement();
+    changedResults.predicate.measurements.throughput[0]!.trialSeconds[0]! *= 1.01;
+    expect(identityEvidenceProblems(changedResults, device.pinnedRoots).join('; ')).toMatch(/after evidence's recorded nonce is not the one derived/);
+    const otherNonce = attestedStatement();
+    otherNonce.predicate.nonce = Buffer.alloc(16, 1);
+    expect(identityEvidenceProblems(otherNonce, device.pinnedRoots).join('; ')).toMatch(/before evidence's recorded nonce/);
+    const otherPlan = attestedStatement();
+    otherPlan.predicate.method.quick = !otherPlan.predicate.method.quick;
+    expect(identityEvidenceProblems(otherPlan, device.pinnedRoots).join('; ')).toMatch(/another plan/);
+  });
+
+  it('a hardware-attested mark the evidence does not carry, or with another value, is refused', () => {
+    const marked = attestedStatement();
+    marked.subject[0]!.identity = marked.subject[0]!.identity.map((f) => (f.name === 'serial' ? { ...f, assurance: 'hardware-attested' as const } : f));
+    expect(identityEvidenceProblems(marked, device.pinnedRoots).join('; ')).toMatch(/serial is marked hardware-attested, but no verified evidence carries it/);
+    const changed = attestedStatement();
+    changed.subject[0]!.identity = changed.subject[0]!.identity.map((f) => (f.name === 'chipSku' ? { ...f, value: '882', readings: [{ source: 'spdm evidence (verified)', value: '882' }] } : f));
+    expect(identityEvidenceProblems(changed, device.pinnedRoots).join('; ')).toMatch(/chipSku is marked hardware-attested as '882', the verified evidence says '895'/);
+    const noEvidence = attestedStatement();
+    noEvidence.predicate.identityEvidence = null;
+    expect(identityEvidenceProblems(noEvidence, device.pinnedRoots).length).toBeGreaterThan(0);
+  });
+
+  it('a flipped bit in the kept report is refused', () => {
+    const statement = attestedStatement();
+    const report = Buffer.from(statement.predicate.identityEvidence!.spdm[0]!.report);
+    report[70] ^= 1; // inside the first measurement's digest
+    statement.predicate.identityEvidence!.spdm[0]!.report = report;
+    expect(identityEvidenceProblems(statement, device.pinnedRoots).join('; ')).toMatch(/signature does not verify/);
+  });
+
+  it('CC and PPCIe off: no evidence is asked for, and why is recorded', () => {
+    const off: NvmlIdentity = { ...nvmlInCcMode(), confCompute: { environment: 0, ccFeature: 0, devToolsMode: 0, multiGpuMode: 0 } };
+    expect(evidenceUnavailable(entry, off)).toMatch(/confidential computing and protected PCIe are off/);
+    expect(evidenceUnavailable(entry, nvmlInCcMode())).toBeUndefined();
+    expect(evidenceUnavailable(entry, { ...off, confCompute: { ...off.confCompute!, multiGpuMode: 1 } })).toBeUndefined();
+    expect(evidenceUnavailable({ ...entry, target: { backend: 'hip', index: 0 } }, off)).toMatch(/ROCm has no SPDM/);
+    // A statement without evidence and without hardware-attested marks has nothing to re-check.
+    expect(identityEvidenceProblems(fixtureStatement(), device.pinnedRoots)).toEqual([]);
+  });
+});
+
+describe('per-field assurance as verify and the report show it', () => {
+  it('each identity field with its mark and the paths that read it', async () => {
+    const { renderIdentity } = await import('../describe.js');
+    const { renderReportHtml } = await import('../../report/html.js');
+    const statement = attestedStatement();
+    const text = renderIdentity(statement.subject[0]!.identity);
+    expect(text).toMatch(/pdi +0x[0-9a-f]{16} +\[hardware-attested\] nvml nvmlDeviceGetPdi, spdm evidence \(verified\)/);
+    expect(text).toMatch(/vbiosVersion +96\.00\.9F\.00\.01 +\[hardware-attested\] nvidia-smi --query-gpu vbios_version, spdm evidence \(verified\) '96\.00\.9f\.00\.01'/);
+    const html = renderReportHtml(statement, { entries: [] } as unknown as Parameters<typeof renderReportHtml>[1]);
+    expect(html).toContain('<h3>Identity, per field</h3>');
+    expect(html).toMatch(/<td>chipSku<\/td><td>895<\/td><td>hardware-attested<\/td>/);
+    expect(html).toMatch(/SPDM evidence kept raw and re-checked offline: before measuring at .*; after measuring at/);
+  });
+});
