@@ -111,6 +111,7 @@ export function recomputationProblems(statement: Statement): string[] {
       measurements: p.measurements,
       deviceFacts: statement.subject[0]?.identity ?? [],
       stateProblems: p.stateProblems,
+      intake: p.intake ?? null,
     });
   } catch (error) {
     problems.push(`the recorded measurements cannot be evaluated: ${(error as Error).message}`);

@@ -32,6 +32,7 @@ import { collectSpdm, evidenceUnavailable, type NvmlReader } from './identity/sp
 import { measurementsSha256, planSha256 } from '../attestations/spdm/identity-evidence.js';
 import type { PinnedRoot } from '../attestations/spdm/verify-evidence.js';
 import { withIdentity } from './identity/readings.js';
+import { intakeFacts, type IntakeFile } from './identity/intake.js';
 import { inventoryFor, type DeviceInventory, type IdentitySources } from './inventory/device-inventory.js';
 import { hostFacts } from './inventory/host.js';
 import { stateProblemsFrom } from './inventory/preflight.js';
@@ -74,6 +75,8 @@ export interface AttestRequest {
   phaseTimeouts?: PhaseTimeouts;
   /** Where identity's second readings come from (tests: fixtures); default the host's NVML, tools and sysfs. */
   identitySources?: IdentitySources;
+  /** The operator's intake record (what a person saw on the board), signed in and compared by the verdict. */
+  intake?: IntakeFile;
   /** Roots SPDM evidence must chain to (default: the NVIDIA Device Identity CA). */
   spdmPinnedRoots?: readonly PinnedRoot[];
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
@@ -241,7 +244,11 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
     Buffer.from(declarationToJson(selfDeclaration(request.entry.device, measured.throughput ?? [], measured.bandwidth)), 'utf8');
   const declaration: Declaration = parseDeclaration(declarationBytes.toString('utf8'));
   const measurements = measurementRecord(measured);
-  const deviceFacts = withIdentity([...identityFacts(request.entry), ...inventory.facts], inventory.identity.facts);
+  const deviceFacts = [
+    ...withIdentity([...identityFacts(request.entry), ...inventory.facts], inventory.identity.facts),
+    ...(request.intake ? intakeFacts(request.intake.intake) : []),
+  ];
+  const intake = request.intake ? { json: request.intake.bytes, sha256: request.intake.sha256 } : null;
   const stateProblems: string[] = [...stateProblemsFrom(inventory.checks), ...inventory.identity.stateProblems];
   const attestedPdi = inventory.identity.facts.find((f) => f.name === 'pdi' && f.assurance === 'hardware-attested')?.value;
   const afterProblems = evidenceAfter(request, inventory.evidence, measurements, attestedPdi);
@@ -255,7 +262,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
       `bandwidth arrays of ${measured.bandwidth.arrayBytes} bytes are below the sizing rule: the figures may come from cache, not DRAM`,
     );
   }
-  const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems });
+  const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems, intake });
 
   const key = request.key ?? ephemeralSigningKey();
   const demo = request.key === undefined;
@@ -300,6 +307,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
       nonce: request.nonce,
       stateProblems,
       identityEvidence: inventory.evidence,
+      intake,
     },
   };
   const statement: Statement = {

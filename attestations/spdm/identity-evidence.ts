@@ -91,6 +91,7 @@ export function identityEvidenceProblems(statement: Statement, pinnedRoots: read
   const p = statement.predicate;
   const evidence: IdentityEvidenceRecord | null = p.identityEvidence ?? null;
   const problems: string[] = [];
+  if (p.intake && createHash('sha256').update(p.intake.json).digest('hex') !== p.intake.sha256) problems.push('the intake record bytes do not match their recorded SHA-256');
   const verified: EvidenceReading[] = [];
   if (evidence && evidence.spdm.length) {
     const plan = planSha256(p.method);

@@ -168,6 +168,7 @@ export function buildProgram(): Command {
     .option('--exporter <name>', 'exporter (overrides the lab file)')
     .option('--filing-reference <ref>', 'licence filing reference (overrides the lab file)')
     .option('--nonce <hex>', "auditor's challenge nonce (default: random)")
+    .option('--intake <file>', "the operator's intake record of the board (label serial, part number, marking, photos by SHA-256)")
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
     .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
@@ -189,6 +190,7 @@ export function buildProgram(): Command {
           ...text('exporter'),
           ...text('filingReference'),
           ...text('nonce'),
+          ...text('intake'),
           out: flags['out'] as string,
           quick: flags['quick'] === true,
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
@@ -244,6 +246,7 @@ export function buildProgram(): Command {
     .requiredOption('--key <file>', "the auditor's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
     .option('--nonce <hex>', "the auditor's challenge nonce (default: random)")
+    .option('--intake <file>', "the auditor's intake record of the board")
     .option('--out <dir>', 'where the new attestation goes', 'attestations-out')
     .option('--pubkey <file>', "a trusted key of the original's signer (repeatable)", collect, [])
     .option('--trust <dir>', "a folder of trusted keys for the original's signature")
@@ -265,6 +268,7 @@ export function buildProgram(): Command {
           ...text('passphraseEnv'),
           ...text('nonce'),
           ...text('trust'),
+          ...text('intake'),
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(flags['strict'] === false ? { strict: false } : {}),

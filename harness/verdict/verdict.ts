@@ -10,6 +10,7 @@ import { declarationNumbers } from '../tpp/evaluation.js';
 import { BIT_LENGTH, isFormat, type Format } from '../tpp/formats.js';
 import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
 import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
+import { identityFindings } from '../identity/findings.js';
 
 /** Every tolerance and guard band of the rule, named and versioned; recorded in each attestation. */
 export const DECISION_RULE = {
@@ -37,6 +38,7 @@ export const RULE_STEP = {
   clocks: '4-clocks',
   dram: '5-dram',
   state: '6-state',
+  identity: '7-identity',
 } as const;
 
 export type FindingStatus = 'consistent' | 'under-declared' | 'over-declared' | 'not-confirmed' | 'inconclusive' | 'note';
@@ -89,6 +91,8 @@ export interface VerdictInputs {
   deviceFacts: Fact[];
   /** Failed preflight checks or throttled phases: each makes the verdict inconclusive. */
   stateProblems: string[];
+  /** The operator's intake record as signed (exact bytes): its label serial is compared with the device's. */
+  intake?: { json: Uint8Array } | null;
 }
 
 /** The per-clock figure of one measured format: the best engine's trials. */
@@ -226,6 +230,9 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
 
   // 6. State.
   for (const problem of stateProblems) add('state', RULE_STEP.state, 'inconclusive', {}, { problem });
+
+  // 7. Identity: the label the operator saw, and the declared product's SKU, against the device.
+  for (const f of identityFindings({ declaration: d, deviceFacts, intake: inputs.intake ?? null })) add(f.claim, RULE_STEP.identity, f.status, {}, f.labels);
 
   const has = (status: FindingStatus) => findings.some((f) => f.status === status);
   const outcome: Outcome = has('under-declared')

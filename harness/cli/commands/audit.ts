@@ -13,6 +13,7 @@ import type { CliIo } from '../io.js';
 import { describeFinding } from '../../verdict/describe.js';
 import { progressLine } from '../progress.js';
 import { renderSummary } from './verify.js';
+import { readIntakeFile } from '../../identity/intake.js';
 
 export interface AuditOptions {
   device: string;
@@ -26,6 +27,17 @@ export interface AuditOptions {
   arrayMib?: number;
   secondsPerTrial?: number;
   strict?: boolean;
+  /** The auditor's own intake record of the board. */
+  intake?: string;
+}
+
+function sameItemOrRefuse(original: Parameters<typeof checkSameItem>[0], here: Parameters<typeof checkSameItem>[1]): string {
+  try {
+    return checkSameItem(original, here);
+  } catch (error) {
+    if (error instanceof IdentityMismatchError) throw new UsageError(`refusing to audit: ${error.message}`);
+    throw error;
+  }
 }
 
 export async function runAudit(file: string, options: AuditOptions, io: CliIo): Promise<void> {
@@ -33,6 +45,7 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
   if (!('bytes' in content)) throw new UsageError(`${file} is ${content.tooLargeBytes} bytes: too large to be an attestation`);
   const key = await loadSigningKey(options.key, passphraseFrom(options.passphraseEnv));
   const nonce = parseNonce(options.nonce);
+  const intake = options.intake !== undefined ? readIntakeFile(options.intake) : undefined;
 
   // The original must be intact: its signature from a trusted key and its recomputed results.
   // An audit linked to an original nobody checked would vouch for whatever the file says.
@@ -45,13 +58,7 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
   await checkOutputDir(options.out);
 
   const entry = pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`));
-  let identityNote: string;
-  try {
-    identityNote = checkSameItem(statement.subject[0]?.identity ?? [], identityFacts(entry));
-  } catch (error) {
-    if (error instanceof IdentityMismatchError) throw new UsageError(`refusing to audit: ${error.message}`);
-    throw error;
-  }
+  const identityNote = sameItemOrRefuse(statement.subject[0]?.identity ?? [], identityFacts(entry));
 
   const progress = progressLine(io);
   let result;
@@ -67,7 +74,12 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
       outDir: options.out,
       strict: options.strict ?? true,
       onProgress: progress.update,
-      audit: (rerun) => compareRuns(sha256Hex(content.bytes), statement.predicate.measurements, rerun.predicate.measurements, identityNote),
+      ...(intake ? { intake } : {}),
+      audit: (rerun) => {
+        // The full inventory (PDI, serial, UUID from every path) must name the original's item too.
+        const fullNote = sameItemOrRefuse(statement.subject[0]?.identity ?? [], rerun.subject[0]?.identity ?? []);
+        return compareRuns(sha256Hex(content.bytes), statement.predicate.measurements, rerun.predicate.measurements, `${identityNote}; ${fullNote}`);
+      },
     });
   } finally {
     progress.done();

@@ -11,6 +11,7 @@ import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
 import { progressLine } from '../progress.js';
 import { renderSummary } from './verify.js';
+import { readIntakeFile } from '../../identity/intake.js';
 
 export interface RunOptions {
   declaration?: string;
@@ -31,6 +32,8 @@ export interface RunOptions {
   strict?: boolean;
   /** Time limit of each isolated measurement phase, in seconds. */
   phaseTimeoutSeconds?: number;
+  /** The operator's intake record of the board (one board: not with --device all). */
+  intake?: string;
 }
 
 export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
@@ -43,6 +46,8 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   if (options.exporter !== undefined) lab.exporter = labFieldFromOption('--exporter', options.exporter);
   if (options.filingReference !== undefined) lab.filingReference = labFieldFromOption('--filing-reference', options.filingReference);
   const nonce = parseNonce(options.nonce);
+  if (options.intake !== undefined && options.device === 'all') throw new UsageError('--intake describes one board: give --device cuda:N or hip:N, not all');
+  const intake = options.intake !== undefined ? readIntakeFile(options.intake) : undefined;
   await checkOutputDir(options.out);
   const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];
   const failures: string[] = [];
@@ -62,6 +67,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
           ? { phaseTimeouts: { bandwidth: options.phaseTimeoutSeconds, throughput: options.phaseTimeoutSeconds } }
           : {}),
         outDir: options.out,
+        ...(intake ? { intake } : {}),
         strict: options.strict ?? key !== undefined,
         onProgress: progress.update,
       });
