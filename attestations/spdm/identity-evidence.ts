@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import { attestationType } from '../schema.js';
 import type { IdentityEvidenceRecord, SpdmEvidenceRecord, Statement } from '../statement.js';
+import { DEFAULT_RIM_ROOTS, rimApplies, rimMeasurementProblems, verifyRim } from './rim.js';
+import { parseSpdmReport } from './spdm-report.js';
 import { DEFAULT_PINNED_ROOTS, EvidenceInputError, parsePemChain, verifyEvidence, type HardwareFacts, type PinnedRoot } from './verify-evidence.js';
 
 /** The source name of readings taken from verified SPDM evidence. */
@@ -83,7 +85,24 @@ export function checkSpdmRecord(record: SpdmEvidenceRecord, expectedNonce: Buffe
   if (Number.isNaN(at.getTime())) problems.push(`the ${record.phase} evidence has no valid collection time`);
   const check = verifyEvidence({ report: Buffer.from(record.report), chain, expectedNonce, pinnedRoots, ...(Number.isNaN(at.getTime()) ? {} : { at }) });
   problems.push(...check.problems.map((p) => `the ${record.phase} evidence: ${p}`));
+  problems.push(...archivedManifestProblems(record, check.valid ? check.facts : undefined, Number.isNaN(at.getTime()) ? new Date() : at));
   return { phase: record.phase, valid: problems.length === 0, problems, facts: problems.length === 0 ? check.facts : {} };
+}
+
+/**
+ * Archived reference manifests: each must verify to the pinned RIM root at
+ * the collection time; one that describes the report's VBIOS or driver must
+ * list every active measurement the report carries.
+ */
+function archivedManifestProblems(record: SpdmEvidenceRecord, facts: HardwareFacts | undefined, at: Date, rimRoots: readonly PinnedRoot[] = DEFAULT_RIM_ROOTS): string[] {
+  const problems: string[] = [];
+  record.referenceManifests.forEach((bytes, i) => {
+    const rim = verifyRim(Buffer.from(bytes).toString('utf8'), { pinnedRoots: rimRoots, at });
+    const name = `the ${record.phase} evidence's reference manifest ${i + 1}${rim.colloquialVersion ? ` (${rim.colloquialVersion})` : ''}`;
+    if (!rim.valid) problems.push(...rim.problems.map((p) => `${name}: ${p}`));
+    else if (facts && rimApplies(rim, facts)) problems.push(...rimMeasurementProblems(rim, parseSpdmReport(Buffer.from(record.report)).response.blocks).map((p) => `${name}: ${p}`));
+  });
+  return problems;
 }
 
 /** Every reason the statement's hardware evidence, or a fact's hardware-attested mark, does not hold. */

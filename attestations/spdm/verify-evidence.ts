@@ -141,7 +141,7 @@ function validAt(certificate: X509Certificate, at: Date): boolean {
 }
 
 /** The certification path from the leaf to a pinned root, or the reason there is none. */
-function chainProblems(chain: X509Certificate[], pinned: readonly PinnedRoot[], at: Date): { problems: string[]; root: string | null } {
+export function chainProblems(chain: X509Certificate[], pinned: readonly PinnedRoot[], at: Date): { problems: string[]; root: string | null } {
   const problems: string[] = [];
   const last = chain[chain.length - 1]!;
   const pins = new Set(pinned.map((p) => p.sha256));

@@ -169,6 +169,7 @@ export function buildProgram(): Command {
     .option('--filing-reference <ref>', 'licence filing reference (overrides the lab file)')
     .option('--nonce <hex>', "auditor's challenge nonce (default: random)")
     .option('--intake <file>', "the operator's intake record of the board (label serial, part number, marking, photos by SHA-256)")
+    .option('--rim <file>', 'a reference integrity manifest to archive with SPDM evidence (repeatable)', collect, [])
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
     .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
@@ -176,9 +177,10 @@ export function buildProgram(): Command {
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
     .option('--json', 'print one JSON object')
-    .action(async (flags: Record<string, string | number | boolean | undefined>) => {
+    .action(async (flags: Record<string, string | number | boolean | string[] | undefined>) => {
       const json = flags['json'] === true;
       const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
+      const rim = flags['rim'];
       await runRun(
         {
           ...text('declaration'),
@@ -191,6 +193,7 @@ export function buildProgram(): Command {
           ...text('filingReference'),
           ...text('nonce'),
           ...text('intake'),
+          ...(Array.isArray(rim) && rim.length ? { rim } : {}),
           out: flags['out'] as string,
           quick: flags['quick'] === true,
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
@@ -365,8 +368,10 @@ export function buildProgram(): Command {
     .requiredOption('--certificates <file>', 'the PEM certificate chain, leaf first')
     .option('--nonce <hex>', 'the 32-byte nonce the request must carry')
     .option('--root <pem>', 'pin this root certificate instead of the NVIDIA Device Identity CA')
+    .option('--rim <file>', 'a reference integrity manifest to check with it (repeatable)', collect, [])
+    .option('--at <time>', 'RFC 3339 UTC time the certificates must be valid at (the collection time; default now)')
     .option('--json', 'print one JSON object')
-    .action((flags: { report: string; certificates: string; nonce?: string; root?: string; json?: boolean }) => {
+    .action((flags: { report: string; certificates: string; nonce?: string; root?: string; rim: string[]; at?: string; json?: boolean }) => {
       commandExitCode = runEvidenceVerify({ ...flags, json: flags.json === true }, processIo(flags.json === true));
     });
 

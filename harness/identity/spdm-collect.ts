@@ -36,6 +36,8 @@ export function collectSpdm(
   measurements: string | undefined,
   read: NvmlReader = readNvmlIdentity,
   pinnedRoots: readonly PinnedRoot[] = DEFAULT_PINNED_ROOTS,
+  /** Reference manifests the lab fetched beforehand (TCG SWID XML): archived with the evidence and checked against it. */
+  referenceManifests: readonly Buffer[] = [],
 ): Collected {
   const nonce = spdmNonce(phase, runNonce, plan, measurements);
   const collectedAt = new Date().toISOString();
@@ -54,7 +56,7 @@ export function collectSpdm(
     certificateChainPem: device.attestationChainPem,
     collectedAt,
     ocspResponses: [],
-    referenceManifests: [],
+    referenceManifests: [...referenceManifests],
   };
   const check = checkSpdmRecord(record, nonce, pinnedRoots);
   const readings: Reading[] = [...attestedFacts(check.facts)].map(([fact, value]) => ({

@@ -73,6 +73,19 @@ describe('tppverify evidence verify', () => {
     expect(run.exitCode).toBe(0);
   });
 
+  it('--rim checks a reference manifest offline: valid inside its certificates\' window (--at), invalid after the signer expired', async () => {
+    const rim = path.join(fixtures, 'nvtrust-g520_0200_885_9600740001_PROD.swidtag');
+    const inWindow = await evidence(['--report', NVTRUST.report, '--certificates', NVTRUST.chain, '--rim', rim, '--at', '2024-06-01T00:00:00Z', '--json']);
+    expect(inWindow.exitCode, inWindow.stdout).toBe(0);
+    const parsed = JSON.parse(inWindow.stdout) as { referenceManifests: { valid: boolean; applies: boolean; colloquialVersion: string }[] };
+    // The sample manifest is for VBIOS 96.00.74.00.01, the report's VBIOS is 96.00.9f.00.01: checked, not compared.
+    expect(parsed.referenceManifests).toEqual([expect.objectContaining({ valid: true, applies: false, colloquialVersion: '96.00.74.00.01' })]);
+    const expired = await evidence(['--report', NVTRUST.report, '--certificates', NVTRUST.chain, '--rim', rim, '--at', '2026-01-01T00:00:00Z']);
+    expect(expired.exitCode).toBe(1);
+    expect(expired.stdout).toMatch(/HCC RIM L4 Signer\) is not valid at 2026-01-01/);
+    expect((await evidence(['--report', NVTRUST.report, '--certificates', NVTRUST.chain, '--at', 'yesterday'])).exitCode).toBe(2);
+  });
+
   it('unreadable input exits 2 with one line: a missing file, text that is not hex, a bad nonce', async () => {
     for (const args of [
       ['--report', path.join(fixtures, 'missing.hex'), '--certificates', NVTRUST.chain],

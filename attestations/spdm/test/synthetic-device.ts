@@ -67,7 +67,7 @@ export interface SyntheticDevice {
   pinnedRoots: PinnedRoot[];
   pdi: string;
   /** An SPDM 1.1 GET_MEASUREMENTS request ‖ signed MEASUREMENTS response over this nonce. */
-  report(nonce: Buffer, opaque?: { vbios?: Buffer; fwid?: Buffer }): Buffer;
+  report(nonce: Buffer, opaque?: { vbios?: Buffer; fwid?: Buffer; measurements?: Buffer[] }): Buffer;
 }
 
 const VALIDITY: [Date, Date] = [new Date('2020-01-01T00:00:00Z'), new Date('9999-12-31T23:59:59Z')];
@@ -85,9 +85,8 @@ export function syntheticDevice(label = 'Test'): SyntheticDevice {
     pdi: `0x${pdiBytes.toString('hex')}`,
     report(nonce, opaque = {}) {
       const request = Buffer.concat([Buffer.from([0x11, 0xe0, 0x01, 0xff]), nonce, Buffer.from([0])]);
-      const blocks = Buffer.concat(
-        Array.from({ length: 4 }, (_, i) => Buffer.concat([Buffer.from([i + 1, 0x01, 51, 0, 0x01, 48, 0]), createHash('sha384').update(`m${i}`).digest()])),
-      );
+      const values = opaque.measurements ?? Array.from({ length: 4 }, (_, i) => createHash('sha384').update(`m${i}`).digest());
+      const blocks = Buffer.concat(values.map((value, i) => Buffer.concat([Buffer.from([i + 1, 0x01, 51, 0, 0x01, 48, 0]), value])));
       const field = (type: number, value: Buffer) => Buffer.concat([Buffer.from([type & 0xff, type >> 8, value.length & 0xff, value.length >> 8]), value]);
       const opaqueData = Buffer.concat([
         field(6, opaque.vbios ?? Buffer.from([0x00, 0x9f, 0x00, 0x96, 0x01, 0, 0, 0])),
@@ -96,7 +95,7 @@ export function syntheticDevice(label = 'Test'): SyntheticDevice {
         field(17, Buffer.from('G520\0', 'latin1')),
         field(20, opaque.fwid ?? fwid),
       ]);
-      const header = Buffer.from([0x11, 0x60, 0, 0, 4, blocks.length & 0xff, (blocks.length >> 8) & 0xff, blocks.length >> 16]);
+      const header = Buffer.from([0x11, 0x60, 0, 0, values.length, blocks.length & 0xff, (blocks.length >> 8) & 0xff, blocks.length >> 16]);
       const responderNonce = createHash('sha256').update('responder').update(nonce).digest();
       const opaqueLength = Buffer.from([opaqueData.length & 0xff, opaqueData.length >> 8]);
       const signed = Buffer.concat([request, header, blocks, responderNonce, opaqueLength, opaqueData]);

@@ -10,8 +10,11 @@ import {
   fingerprintOf,
   parsePemChain,
   verifyEvidence,
+  type HardwareFacts,
   type PinnedRoot,
 } from '../../../attestations/spdm/verify-evidence.js';
+import { rimApplies, rimMeasurementProblems, verifyRim } from '../../../attestations/spdm/rim.js';
+import { parseSpdmReport } from '../../../attestations/spdm/spdm-report.js';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -24,6 +27,10 @@ export interface EvidenceVerifyOptions {
   certificates: string;
   nonce?: string;
   root?: string;
+  /** Reference integrity manifests to check with the evidence. */
+  rim?: string[];
+  /** RFC 3339: when the certificates must have been valid (the collection time); default now. */
+  at?: string;
   json: boolean;
 }
 
@@ -46,6 +53,31 @@ function unreadable<T>(file: string, what: string, read: () => T): T {
   }
 }
 
+/** A reference manifest file (TCG SWID XML), bounded and strict UTF-8; its signature is checked where it is used. */
+export function readReferenceManifest(file: string): Buffer {
+  // Strict UTF-8 round-trips byte for byte.
+  return Buffer.from(readText(file, 'reference manifest'), 'utf8');
+}
+
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+interface RimOutcome {
+  file: string;
+  valid: boolean;
+  applies: boolean;
+  colloquialVersion: string;
+  problems: string[];
+}
+
+function checkManifests(files: readonly string[], report: Buffer, facts: HardwareFacts, valid: boolean, at: Date): RimOutcome[] {
+  return files.map((file) => {
+    const rim = verifyRim(readReferenceManifest(file).toString('utf8'), { at });
+    const applies = valid && rim.valid && rimApplies(rim, facts);
+    const problems = [...rim.problems, ...(applies ? rimMeasurementProblems(rim, parseSpdmReport(report).response.blocks) : [])];
+    return { file, valid: problems.length === 0, applies, colloquialVersion: rim.colloquialVersion, problems };
+  });
+}
+
 export function runEvidenceVerify(options: EvidenceVerifyOptions, io: CliIo): number {
   if (options.nonce !== undefined && !NONCE_HEX.test(options.nonce)) throw new UsageError(`--nonce must be 64 hex digits (the 32-byte SPDM nonce), not '${options.nonce.slice(0, 80)}'`);
   const report = unreadable(options.report, 'report', () => decodeReportText(readText(options.report, 'report')));
@@ -57,20 +89,29 @@ export function runEvidenceVerify(options: EvidenceVerifyOptions, io: CliIo): nu
     const root: X509Certificate = roots[0]!;
     pinnedRoots = [{ sha256: fingerprintOf(root), certificate: root }];
   }
+  if (options.at !== undefined && (!RFC3339_UTC.test(options.at) || Number.isNaN(Date.parse(options.at)))) {
+    throw new UsageError(`--at must be an RFC 3339 UTC time such as 2026-11-26T09:30:00Z, not '${options.at.slice(0, 80)}'`);
+  }
+  const at = options.at !== undefined ? new Date(options.at) : new Date();
   const check = verifyEvidence({
     report,
     chain,
     pinnedRoots,
+    at,
     ...(options.nonce !== undefined ? { expectedNonce: Buffer.from(options.nonce, 'hex') } : {}),
   });
+  const manifests = checkManifests(options.rim ?? [], report, check.facts, check.valid, at);
+  const valid = check.valid && manifests.every((m) => m.valid);
   if (options.json) {
-    io.out(JSON.stringify({ ...check, nonceChecked: options.nonce !== undefined }) + '\n');
-  } else if (check.valid) {
+    io.out(JSON.stringify({ ...check, valid, nonceChecked: options.nonce !== undefined, at: at.toISOString(), referenceManifests: manifests }) + '\n');
+  } else if (valid) {
     io.out(`VALID: SPDM evidence signed by ${check.chain[0]?.subject ?? '?'}, chained to the pinned root ${check.root}\n`);
     io.out(`request nonce ${check.requestNonce}${options.nonce === undefined ? ' (not checked: give --nonce)' : ' (as expected)'}; ${check.measurementCount} measurements\n`);
     for (const [name, value] of Object.entries(check.facts)) io.out(`  ${name.padEnd(20)} ${value}  [hardware-attested]\n`);
+    for (const m of manifests) io.out(`  reference manifest ${m.colloquialVersion}: signature valid${m.applies ? ', every active measurement golden' : ", describes neither this report's VBIOS nor its driver"}\n`);
   } else {
-    io.out(`INVALID: ${options.report}\n${check.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    const problems = [...check.problems, ...manifests.flatMap((m) => m.problems.map((p) => `${m.file}: ${p}`))];
+    io.out(`INVALID: ${options.report}\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   }
-  return check.valid ? EXIT_OK : EXIT_INVALID;
+  return valid ? EXIT_OK : EXIT_INVALID;
 }

@@ -12,6 +12,7 @@ import type { CliIo } from '../io.js';
 import { progressLine } from '../progress.js';
 import { renderSummary } from './verify.js';
 import { readIntakeFile } from '../../identity/intake.js';
+import { readReferenceManifest } from './evidence.js';
 
 export interface RunOptions {
   declaration?: string;
@@ -34,6 +35,8 @@ export interface RunOptions {
   phaseTimeoutSeconds?: number;
   /** The operator's intake record of the board (one board: not with --device all). */
   intake?: string;
+  /** Reference integrity manifests to archive with SPDM evidence. */
+  rim?: string[];
 }
 
 export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
@@ -48,6 +51,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   const nonce = parseNonce(options.nonce);
   if (options.intake !== undefined && options.device === 'all') throw new UsageError('--intake describes one board: give --device cuda:N or hip:N, not all');
   const intake = options.intake !== undefined ? readIntakeFile(options.intake) : undefined;
+  const referenceManifests = (options.rim ?? []).map(readReferenceManifest);
   await checkOutputDir(options.out);
   const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];
   const failures: string[] = [];
@@ -68,6 +72,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
           : {}),
         outDir: options.out,
         ...(intake ? { intake } : {}),
+        ...(referenceManifests.length ? { referenceManifests } : {}),
         strict: options.strict ?? key !== undefined,
         onProgress: progress.update,
       });

@@ -1,7 +1,11 @@
 // SPDM evidence kept in an attestation and re-checked by every reader:
 // collected as a run collects it (a stand-in NVML returning a synthetic
 // device's reports over the derived nonces), then verified offline.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { verifyRim } from '../../../attestations/spdm/rim.js';
 import { crossCheck } from '../readings.js';
 import { collectSpdm, evidenceUnavailable } from '../spdm-collect.js';
 import type { NvmlIdentity } from '../nvml.js';
@@ -14,6 +18,7 @@ import { identityEvidenceProblems, measurementsSha256, planSha256, spdmNonce } f
 import { syntheticDevice } from '../../../attestations/spdm/test/synthetic-device.js';
 
 const device = syntheticDevice('Lab');
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'attestations', 'spdm', 'test', 'fixtures');
 const entry = {
   target: { backend: 'cuda', index: 0 },
   device: { id: 'cuda:0', vendor: 'NVIDIA', model: 'H200', unitName: 'SM', computeUnits: 132, measuresBandwidth: true, measuresThroughput: true, notMeasurableReason: '', attributes: [
@@ -111,6 +116,39 @@ describe('SPDM evidence in an attestation', () => {
     expect(evidenceUnavailable({ ...entry, target: { backend: 'hip', index: 0 } }, off)).toMatch(/ROCm has no SPDM/);
     // A statement without evidence and without hardware-attested marks has nothing to re-check.
     expect(identityEvidenceProblems(fixtureStatement(), device.pinnedRoots)).toEqual([]);
+  });
+});
+
+describe('reference manifests archived with the evidence', () => {
+  const rimXml = readFileSync(path.join(fixtures, 'nvtrust-g520_0200_885_9600740001_PROD.swidtag'));
+  const rim = verifyRim(rimXml.toString('utf8'), { at: new Date('2024-06-01T00:00:00Z') });
+  /** A device whose VBIOS is the manifest's (96.00.74.00.01) and whose measurements are its golden values (index i = block i + 1). */
+  const golden = rim.measurements.map((m) => Buffer.from(m.alternatives[0] ?? '00'.repeat(48), 'hex'));
+  const vbios7400 = Buffer.from([0x00, 0x74, 0x00, 0x96, 0x01, 0, 0, 0]);
+
+  function recordWith(measurements: Buffer[], manifests: Buffer[], collectedAt: string) {
+    const statement = fixtureStatement();
+    const p = statement.predicate;
+    const plan = planSha256(p.method);
+    const nonce = spdmNonce('before', p.nonce, plan);
+    const report = device.report(nonce, { vbios: vbios7400, measurements });
+    p.identityEvidence = { spdm: [{ phase: 'before', nonce, report, certificateChainPem: device.chainPem, collectedAt, ocspResponses: [], referenceManifests: manifests }], unavailableReason: '', planSha256: plan };
+    return statement;
+  }
+
+  it('a manifest that describes the report and lists its measurements passes; one changed measurement does not', () => {
+    expect(rim.valid).toBe(true);
+    expect(identityEvidenceProblems(recordWith(golden, [rimXml], '2024-06-01T00:00:00Z'), device.pinnedRoots)).toEqual([]);
+    const off = golden.map((g, i) => (i === 1 ? Buffer.alloc(48, 0xee) : g));
+    expect(identityEvidenceProblems(recordWith(off, [rimXml], '2024-06-01T00:00:00Z'), device.pinnedRoots).join('; ')).toMatch(
+      /reference manifest 1 \(96\.00\.74\.00\.01\): RIM 96\.00\.74\.00\.01: measurement 1 is not one of its golden values/,
+    );
+  });
+
+  it('a manifest checked at the collection time: after its signer expired it does not verify; a changed manifest never does', () => {
+    expect(identityEvidenceProblems(recordWith(golden, [rimXml], '2026-01-01T00:00:00Z'), device.pinnedRoots).join('; ')).toMatch(/HCC RIM L4 Signer\) is not valid/);
+    const changed = Buffer.from(rimXml.toString('utf8').replace('ns2:Hash0="73bbf358', 'ns2:Hash0="73bbf359'));
+    expect(identityEvidenceProblems(recordWith(golden, [changed], '2024-06-01T00:00:00Z'), device.pinnedRoots).join('; ')).toMatch(/changed after signing/);
   });
 });
 
