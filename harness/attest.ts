@@ -77,8 +77,9 @@ export interface AttestRequest {
   identitySources?: IdentitySources;
   /** The operator's intake record (what a person saw on the board), signed in and compared by the verdict. */
   intake?: IntakeFile;
-  /** Reference integrity manifests (--rim), archived with SPDM evidence and checked against it. */
+  /** Reference integrity manifests (--rim) and OCSP responses (--ocsp), archived with SPDM evidence and checked against it. */
   referenceManifests?: Buffer[];
+  ocspResponses?: Buffer[];
   /** Roots SPDM evidence must chain to (default: the NVIDIA Device Identity CA). */
   spdmPinnedRoots?: readonly PinnedRoot[];
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
@@ -170,10 +171,11 @@ async function preflight(request: AttestRequest, dirtyTree: boolean, plan: strin
   const evidenceProblems: string[] = [];
   const unavailable = evidenceUnavailable(request.entry, inventory.nvml);
   if (unavailable !== undefined) {
-    evidence.unavailableReason = unavailable + (request.referenceManifests?.length ? ' (the reference manifests given were not archived: no evidence to check them against)' : '');
+    const unused = (request.referenceManifests?.length ?? 0) + (request.ocspResponses?.length ?? 0);
+    evidence.unavailableReason = unavailable + (unused ? ' (the reference manifests and OCSP responses given were not archived: no evidence to check them against)' : '');
   }
   else {
-    const before = collectSpdm(request.entry, 'before', request.nonce, plan, undefined, nvmlReader(request), request.spdmPinnedRoots, request.referenceManifests);
+    const before = collectSpdm(request.entry, 'before', request.nonce, plan, undefined, nvmlReader(request), request.spdmPinnedRoots, request.referenceManifests, request.ocspResponses);
     if ('unavailable' in before) evidenceProblems.push(`CC/PPCIe is on but ${before.unavailable}`);
     else {
       evidence.spdm.push(before.record);
@@ -206,7 +208,7 @@ function nvmlReader(request: AttestRequest): NvmlReader | undefined {
 /** SPDM evidence after measuring, over a nonce that also commits to the recorded measurements, from the same GPU as before. */
 function evidenceAfter(request: AttestRequest, evidence: IdentityEvidenceRecord, measurements: Statement['predicate']['measurements'], pdiBefore: string | undefined): string[] {
   if (evidence.spdm.length === 0) return [];
-  const after = collectSpdm(request.entry, 'after', request.nonce, evidence.planSha256, measurementsSha256(measurements), nvmlReader(request), request.spdmPinnedRoots, request.referenceManifests);
+  const after = collectSpdm(request.entry, 'after', request.nonce, evidence.planSha256, measurementsSha256(measurements), nvmlReader(request), request.spdmPinnedRoots, request.referenceManifests, request.ocspResponses);
   if ('unavailable' in after) return [`SPDM evidence was given before measuring but not after: ${after.unavailable}`];
   evidence.spdm.push(after.record);
   const pdiAfter = after.readings.find((r) => r.fact === 'pdi')?.value;

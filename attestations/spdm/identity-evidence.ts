@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { attestationType } from '../schema.js';
 import type { IdentityEvidenceRecord, SpdmEvidenceRecord, Statement } from '../statement.js';
+import { verifyOcspResponse } from './ocsp.js';
 import { DEFAULT_RIM_ROOTS, rimApplies, rimMeasurementProblems, verifyRim } from './rim.js';
 import { parseSpdmReport } from './spdm-report.js';
 import { DEFAULT_PINNED_ROOTS, EvidenceInputError, parsePemChain, verifyEvidence, type HardwareFacts, type PinnedRoot } from './verify-evidence.js';
@@ -85,7 +86,12 @@ export function checkSpdmRecord(record: SpdmEvidenceRecord, expectedNonce: Buffe
   if (Number.isNaN(at.getTime())) problems.push(`the ${record.phase} evidence has no valid collection time`);
   const check = verifyEvidence({ report: Buffer.from(record.report), chain, expectedNonce, pinnedRoots, ...(Number.isNaN(at.getTime()) ? {} : { at }) });
   problems.push(...check.problems.map((p) => `the ${record.phase} evidence: ${p}`));
-  problems.push(...archivedManifestProblems(record, check.valid ? check.facts : undefined, Number.isNaN(at.getTime()) ? new Date() : at));
+  const when = Number.isNaN(at.getTime()) ? new Date() : at;
+  problems.push(...archivedManifestProblems(record, check.valid ? check.facts : undefined, when));
+  record.ocspResponses.forEach((der, i) => {
+    const ocsp = verifyOcspResponse(Buffer.from(der), chain, when);
+    problems.push(...ocsp.problems.map((p) => `the ${record.phase} evidence's OCSP response ${i + 1}: ${p}`));
+  });
   return { phase: record.phase, valid: problems.length === 0, problems, facts: problems.length === 0 ? check.facts : {} };
 }
 

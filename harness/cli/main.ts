@@ -170,6 +170,7 @@ export function buildProgram(): Command {
     .option('--nonce <hex>', "auditor's challenge nonce (default: random)")
     .option('--intake <file>', "the operator's intake record of the board (label serial, part number, marking, photos by SHA-256)")
     .option('--rim <file>', 'a reference integrity manifest to archive with SPDM evidence (repeatable)', collect, [])
+    .option('--ocsp <file>', 'an OCSP response (DER) for the evidence chain, to archive with it (repeatable)', collect, [])
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
     .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
@@ -180,7 +181,7 @@ export function buildProgram(): Command {
     .action(async (flags: Record<string, string | number | boolean | string[] | undefined>) => {
       const json = flags['json'] === true;
       const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
-      const rim = flags['rim'];
+      const [rim, ocsp] = [flags['rim'], flags['ocsp']];
       await runRun(
         {
           ...text('declaration'),
@@ -194,6 +195,7 @@ export function buildProgram(): Command {
           ...text('nonce'),
           ...text('intake'),
           ...(Array.isArray(rim) && rim.length ? { rim } : {}),
+          ...(Array.isArray(ocsp) && ocsp.length ? { ocsp } : {}),
           out: flags['out'] as string,
           quick: flags['quick'] === true,
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
@@ -369,9 +371,10 @@ export function buildProgram(): Command {
     .option('--nonce <hex>', 'the 32-byte nonce the request must carry')
     .option('--root <pem>', 'pin this root certificate instead of the NVIDIA Device Identity CA')
     .option('--rim <file>', 'a reference integrity manifest to check with it (repeatable)', collect, [])
+    .option('--ocsp <file>', 'an OCSP response (DER) for a certificate of the chain (repeatable)', collect, [])
     .option('--at <time>', 'RFC 3339 UTC time the certificates must be valid at (the collection time; default now)')
     .option('--json', 'print one JSON object')
-    .action((flags: { report: string; certificates: string; nonce?: string; root?: string; rim: string[]; at?: string; json?: boolean }) => {
+    .action((flags: { report: string; certificates: string; nonce?: string; root?: string; rim: string[]; ocsp: string[]; at?: string; json?: boolean }) => {
       commandExitCode = runEvidenceVerify({ ...flags, json: flags.json === true }, processIo(flags.json === true));
     });
 

@@ -38,6 +38,8 @@ export function collectSpdm(
   pinnedRoots: readonly PinnedRoot[] = DEFAULT_PINNED_ROOTS,
   /** Reference manifests the lab fetched beforehand (TCG SWID XML): archived with the evidence and checked against it. */
   referenceManifests: readonly Buffer[] = [],
+  /** OCSP responses (DER) for the chain's certificates, fetched beforehand: archived and checked. */
+  ocspResponses: readonly Buffer[] = [],
 ): Collected {
   const nonce = spdmNonce(phase, runNonce, plan, measurements);
   const collectedAt = new Date().toISOString();
@@ -55,7 +57,7 @@ export function collectSpdm(
     report: Buffer.from(device.attestationReportHex, 'hex'),
     certificateChainPem: device.attestationChainPem,
     collectedAt,
-    ocspResponses: [],
+    ocspResponses: [...ocspResponses],
     referenceManifests: [...referenceManifests],
   };
   const check = checkSpdmRecord(record, nonce, pinnedRoots);

@@ -18,8 +18,8 @@ const stubWithPdi = path.join(work, 'libnvidia-ml-stub-pdi.so');
 
 beforeAll(async () => {
   const source = path.join(root, 'native', 'test', 'fixtures', 'nvml-stub.cpp');
-  await execa('c++', ['-shared', '-fPIC', '-o', stub, source]);
-  await execa('c++', ['-shared', '-fPIC', '-DSTUB_WITH_PDI', '-o', stubWithPdi, source]);
+  await execa('g++', ['-shared', '-fPIC', '-o', stub, source]);
+  await execa('g++', ['-shared', '-fPIC', '-DSTUB_WITH_PDI', '-o', stubWithPdi, source]);
 });
 
 interface Probe {

@@ -66,6 +66,8 @@ export interface SyntheticDevice {
   chainPem: string;
   pinnedRoots: PinnedRoot[];
   pdi: string;
+  /** Leaf first, with their private keys (to make OCSP responses for them in tests). */
+  certificates: SyntheticCert[];
   /** An SPDM 1.1 GET_MEASUREMENTS request ‖ signed MEASUREMENTS response over this nonce. */
   report(nonce: Buffer, opaque?: { vbios?: Buffer; fwid?: Buffer; measurements?: Buffer[] }): Buffer;
 }
@@ -83,6 +85,7 @@ export function syntheticDevice(label = 'Test'): SyntheticDevice {
     chainPem,
     pinnedRoots: [{ sha256: fingerprintOf(root.certificate) }],
     pdi: `0x${pdiBytes.toString('hex')}`,
+    certificates: [leaf, device, root],
     report(nonce, opaque = {}) {
       const request = Buffer.concat([Buffer.from([0x11, 0xe0, 0x01, 0xff]), nonce, Buffer.from([0])]);
       const values = opaque.measurements ?? Array.from({ length: 4 }, (_, i) => createHash('sha384').update(`m${i}`).digest());

@@ -15,6 +15,7 @@ import {
 } from '../../../attestations/spdm/verify-evidence.js';
 import { rimApplies, rimMeasurementProblems, verifyRim } from '../../../attestations/spdm/rim.js';
 import { parseSpdmReport } from '../../../attestations/spdm/spdm-report.js';
+import { verifyOcspResponse } from '../../../attestations/spdm/ocsp.js';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -31,6 +32,8 @@ export interface EvidenceVerifyOptions {
   rim?: string[];
   /** RFC 3339: when the certificates must have been valid (the collection time); default now. */
   at?: string;
+  /** OCSP responses (DER) for the chain's certificates. */
+  ocsp?: string[];
   json: boolean;
 }
 
@@ -57,6 +60,13 @@ function unreadable<T>(file: string, what: string, read: () => T): T {
 export function readReferenceManifest(file: string): Buffer {
   // Strict UTF-8 round-trips byte for byte.
   return Buffer.from(readText(file, 'reference manifest'), 'utf8');
+}
+
+/** An OCSP response as `openssl ocsp -respout` writes it: DER bytes. */
+export function readOcspResponse(file: string): Buffer {
+  const read = readFileWithin(file, MAX_EVIDENCE_FILE_BYTES, { what: 'OCSP response', toError: (message) => new UsageError(message) });
+  if (!('bytes' in read)) throw new UsageError(`OCSP response ${file} is ${read.tooLargeBytes} bytes, over the ${MAX_EVIDENCE_FILE_BYTES}-byte limit`);
+  return read.bytes;
 }
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
@@ -101,16 +111,20 @@ export function runEvidenceVerify(options: EvidenceVerifyOptions, io: CliIo): nu
     ...(options.nonce !== undefined ? { expectedNonce: Buffer.from(options.nonce, 'hex') } : {}),
   });
   const manifests = checkManifests(options.rim ?? [], report, check.facts, check.valid, at);
-  const valid = check.valid && manifests.every((m) => m.valid);
+  const revocation = (options.ocsp ?? []).map((file) => ({ file, ...verifyOcspResponse(readOcspResponse(file), chain, at) }));
+  const covered = new Set(revocation.filter((r) => r.valid).flatMap((r) => r.covers));
+  const valid = check.valid && manifests.every((m) => m.valid) && revocation.every((r) => r.valid);
   if (options.json) {
-    io.out(JSON.stringify({ ...check, valid, nonceChecked: options.nonce !== undefined, at: at.toISOString(), referenceManifests: manifests }) + '\n');
+    io.out(JSON.stringify({ ...check, valid, nonceChecked: options.nonce !== undefined, at: at.toISOString(), referenceManifests: manifests, ocspResponses: revocation }) + '\n');
   } else if (valid) {
     io.out(`VALID: SPDM evidence signed by ${check.chain[0]?.subject ?? '?'}, chained to the pinned root ${check.root}\n`);
     io.out(`request nonce ${check.requestNonce}${options.nonce === undefined ? ' (not checked: give --nonce)' : ' (as expected)'}; ${check.measurementCount} measurements\n`);
     for (const [name, value] of Object.entries(check.facts)) io.out(`  ${name.padEnd(20)} ${value}  [hardware-attested]\n`);
     for (const m of manifests) io.out(`  reference manifest ${m.colloquialVersion}: signature valid${m.applies ? ', every active measurement golden' : ", describes neither this report's VBIOS nor its driver"}\n`);
+    const unchecked = chain.map((_, i) => i + 1).filter((i) => !covered.has(i) && i < chain.length);
+    io.out(`revocation: ${covered.size ? `certificates ${[...covered].sort().join(', ')} good per archived OCSP` : 'not checked (no --ocsp response)'}${covered.size && unchecked.length ? `; not checked for ${unchecked.join(', ')}` : ''}\n`);
   } else {
-    const problems = [...check.problems, ...manifests.flatMap((m) => m.problems.map((p) => `${m.file}: ${p}`))];
+    const problems = [...check.problems, ...manifests.flatMap((m) => m.problems.map((p) => `${m.file}: ${p}`)), ...revocation.flatMap((r) => r.problems.map((p) => `${r.file}: ${p}`))];
     io.out(`INVALID: ${options.report}\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   }
   return valid ? EXIT_OK : EXIT_INVALID;

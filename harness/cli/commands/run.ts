@@ -12,7 +12,7 @@ import type { CliIo } from '../io.js';
 import { progressLine } from '../progress.js';
 import { renderSummary } from './verify.js';
 import { readIntakeFile } from '../../identity/intake.js';
-import { readReferenceManifest } from './evidence.js';
+import { readOcspResponse, readReferenceManifest } from './evidence.js';
 
 export interface RunOptions {
   declaration?: string;
@@ -35,8 +35,9 @@ export interface RunOptions {
   phaseTimeoutSeconds?: number;
   /** The operator's intake record of the board (one board: not with --device all). */
   intake?: string;
-  /** Reference integrity manifests to archive with SPDM evidence. */
+  /** Reference integrity manifests and OCSP responses to archive with SPDM evidence. */
   rim?: string[];
+  ocsp?: string[];
 }
 
 export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
@@ -52,6 +53,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   if (options.intake !== undefined && options.device === 'all') throw new UsageError('--intake describes one board: give --device cuda:N or hip:N, not all');
   const intake = options.intake !== undefined ? readIntakeFile(options.intake) : undefined;
   const referenceManifests = (options.rim ?? []).map(readReferenceManifest);
+  const ocspResponses = (options.ocsp ?? []).map(readOcspResponse);
   await checkOutputDir(options.out);
   const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];
   const failures: string[] = [];
@@ -73,6 +75,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
         outDir: options.out,
         ...(intake ? { intake } : {}),
         ...(referenceManifests.length ? { referenceManifests } : {}),
+        ...(ocspResponses.length ? { ocspResponses } : {}),
         strict: options.strict ?? key !== undefined,
         onProgress: progress.update,
       });
