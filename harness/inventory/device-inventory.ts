@@ -25,8 +25,9 @@ export interface DeviceInventory {
 export interface IdentitySources {
   nvml?: (options?: { nonce?: Buffer }) => NvmlIdentity;
   sysRoot?: string;
-  /** The nvidia-smi command (a fixture script in tests). */
+  /** The nvidia-smi and amd-smi commands (fixture scripts in tests). */
   nvidiaSmi?: string;
+  amdSmi?: string;
 }
 
 /** Runtime, sysfs config space and (AMD) KFD readings of the device at its PCI address. */
@@ -77,7 +78,7 @@ function attribute(entry: DeviceEntry, key: string): number | undefined {
 }
 
 async function amdInventoryFor(entry: DeviceEntry, dirtyTree: boolean, sources: IdentitySources): Promise<DeviceInventory> {
-  const result = await collectAmdInventory();
+  const result = await collectAmdInventory(sources.amdSmi);
   const platform = platformReadings(entry, sources.sysRoot);
   if ('unavailable' in result) {
     return { facts: [], identityReadings: platform, checks: [{ id: 'inventory', status: 'warn', detail: `no amd-smi inventory: ${result.unavailable}` }, treeClean(dirtyTree)] };

@@ -128,3 +128,45 @@ describe('identity readings', () => {
     expect(readdirSync(outDir)).toEqual([]);
   });
 });
+
+describe('AMD identity readings: amd-smi against sysfs and KFD', () => {
+  const amdFixtures = path.resolve(fixtures, '..', '..', '..', 'inventory', 'test', 'fixtures');
+  const mi300x: DeviceEntry = {
+    target: { backend: 'hip', index: 0 },
+    device: { ...device, id: 'hip:0', vendor: 'AMD', model: 'AMD Instinct MI300X', attributes: [
+      { key: 'pciDomain', value: 0, source: 'hip runtime' }, { key: 'pciBus', value: 0x0c, source: 'hip runtime' }, { key: 'pciDevice', value: 0, source: 'hip runtime' },
+    ] },
+  };
+
+  /** amd-smi printing the MI300X fixtures; sysfs ids and a KFD node for 0000:0c:00.0 with the given unique_id. */
+  function fakeAmdHost(uniqueId: bigint): { amdSmi: string; sysRoot: string } {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tppverify-identity-amd-'));
+    const amdSmi = path.join(dir, 'amd-smi');
+    writeFileSync(amdSmi, `#!/bin/sh\ncase "$1" in static) cat '${path.join(amdFixtures, 'mi300x-static.json')}' ;; metric) cat '${path.join(amdFixtures, 'mi300x-metric-idle.json')}' ;; process) cat '${path.join(amdFixtures, 'mi300x-process.json')}' ;; *) exit 2 ;; esac\n`);
+    chmodSync(amdSmi, 0o755);
+    const pci = path.join(dir, 'sys', 'bus', 'pci', 'devices', '0000:0c:00.0');
+    mkdirSync(pci, { recursive: true });
+    for (const [file, value] of [['vendor', '0x1002'], ['device', '0x74a1'], ['subsystem_vendor', '0x1002'], ['subsystem_device', '0x74a1']]) writeFileSync(path.join(pci, file!), `${value}\n`);
+    const node = path.join(dir, 'sys', 'class', 'kfd', 'kfd', 'topology', 'nodes', '1');
+    mkdirSync(node, { recursive: true });
+    // location_id = bus << 8 | device << 3 | function.
+    writeFileSync(path.join(node, 'properties'), `cpu_cores_count 0\nvendor_id 4098\ndevice_id 29857\nlocation_id ${0x0c << 8}\ndomain 0\nunique_id ${uniqueId}\n`);
+    return { amdSmi, sysRoot: path.join(dir, 'sys') };
+  }
+
+  it('the ASIC serial from amd-smi and from KFD agree, the ids from amd-smi, sysfs and KFD too; every field self-reported', async () => {
+    const inventory = await inventoryFor(mi300x, false, fakeAmdHost(0xa1b2c3d4e5f60718n));
+    const { facts, disagreements } = crossCheck(inventory.identityReadings);
+    expect(disagreements).toEqual([]);
+    const fact = (name: string) => facts.find((f) => f.name === name)!;
+    expect(fact('asicSerial').readings!.map((r) => r.source)).toEqual(['amd-smi static asic.asic_serial', 'kfd topology node 1 unique_id']);
+    expect(fact('pciDeviceId').readings!.map((r) => r.source)).toEqual(['amd-smi static asic.device_id', 'sysfs device', 'kfd topology node 1 device_id']);
+    expect(fact('serial').value).toBe('692251001124');
+    for (const f of facts) expect(f.assurance).toBe('self-reported');
+  });
+
+  it('a KFD unique_id that is not amd-smi\'s ASIC serial refuses a strict run', async () => {
+    const inventory = await inventoryFor(mi300x, false, fakeAmdHost(0x1234n));
+    expect(() => identityStage(inventory.identityReadings, true)).toThrow(/identity readings disagree on asicSerial: amd-smi static asic.asic_serial '0xA1B2C3D4E5F60718' vs kfd topology node 1 unique_id '0x1234'/);
+  });
+});
