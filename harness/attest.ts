@@ -18,7 +18,6 @@ import {
   STATEMENT_SCOPE,
   STATEMENT_TYPE,
   type AuditLinkRecord,
-  type IdentityEvidenceRecord,
   type MethodRecord,
   type Statement,
 } from '../attestations/statement.js';
@@ -27,13 +26,11 @@ import { declarationToJson, parseDeclaration, type Declaration } from './declara
 import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
 import { DeviceUnavailableError, UsageError } from './errors.js';
-import { identityStage, type IdentityStage } from './identity/check.js';
-import { collectSpdm, evidenceUnavailable, type NvmlReader } from './identity/spdm-collect.js';
-import { measurementsSha256, planSha256 } from '../attestations/spdm/identity-evidence.js';
-import type { PinnedRoot } from '../attestations/spdm/verify-evidence.js';
+import { identityAfterMeasuring, identityBeforeMeasuring, type RunIdentity, type RunIdentityInputs } from './identity/run-identity.js';
+import { planSha256 } from '../attestations/spdm/identity-evidence.js';
 import { withIdentity } from './identity/readings.js';
 import { intakeFacts, type IntakeFile } from './identity/intake.js';
-import { inventoryFor, type DeviceInventory, type IdentitySources } from './inventory/device-inventory.js';
+import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
 import { hostFacts } from './inventory/host.js';
 import { stateProblemsFrom } from './inventory/preflight.js';
 import { startAmdTelemetry, startTelemetry, TELEMETRY_INTERVAL_MS, type TelemetryRecorder } from './inventory/telemetry.js';
@@ -57,7 +54,7 @@ export function parseNonce(hex: string | undefined): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
-export interface AttestRequest {
+export interface AttestRequest extends RunIdentityInputs {
   entry: DeviceEntry;
   /** The exporter's declaration bytes; absent: self-declared from the device. */
   declarationBytes?: Buffer;
@@ -73,15 +70,8 @@ export interface AttestRequest {
   strict: boolean;
   /** Per-phase time limits of the isolated measurement (default PHASE_TIMEOUT_SECONDS). */
   phaseTimeouts?: PhaseTimeouts;
-  /** Where identity's second readings come from (tests: fixtures); default the host's NVML, tools and sysfs. */
-  identitySources?: IdentitySources;
   /** The operator's intake record (what a person saw on the board), signed in and compared by the verdict. */
   intake?: IntakeFile;
-  /** Reference integrity manifests (--rim) and OCSP responses (--ocsp), archived with SPDM evidence and checked against it. */
-  referenceManifests?: Buffer[];
-  ocspResponses?: Buffer[];
-  /** Roots SPDM evidence must chain to (default: the NVIDIA Device Identity CA). */
-  spdmPinnedRoots?: readonly PinnedRoot[];
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -163,31 +153,10 @@ function telemetryFor(entry: DeviceEntry, inventory: DeviceInventory): ((phase: 
   return undefined;
 }
 
-/** Inventory, SPDM evidence, identity and preflight before anything is measured; strict mode refuses on a failed check, disagreeing identity readings or evidence that does not verify. */
-async function preflight(request: AttestRequest, dirtyTree: boolean, plan: string): Promise<DeviceInventory & { identity: IdentityStage; evidence: IdentityEvidenceRecord }> {
+/** Inventory, identity (and SPDM evidence) and preflight before anything is measured; strict mode refuses on a failed check, disagreeing identity readings or evidence that does not verify. */
+async function preflight(request: AttestRequest, dirtyTree: boolean, plan: string): Promise<DeviceInventory & RunIdentity> {
   const inventory = await inventoryFor(request.entry, dirtyTree, request.identitySources);
-  const evidence: IdentityEvidenceRecord = { spdm: [], unavailableReason: '', planSha256: plan };
-  const readings = [...inventory.identityReadings];
-  const evidenceProblems: string[] = [];
-  const unavailable = evidenceUnavailable(request.entry, inventory.nvml);
-  if (unavailable !== undefined) {
-    const unused = (request.referenceManifests?.length ?? 0) + (request.ocspResponses?.length ?? 0);
-    evidence.unavailableReason = unavailable + (unused ? ' (the reference manifests and OCSP responses given were not archived: no evidence to check them against)' : '');
-  }
-  else {
-    const before = collectSpdm(request.entry, 'before', request.nonce, plan, undefined, nvmlReader(request), request.spdmPinnedRoots, request.referenceManifests, request.ocspResponses);
-    if ('unavailable' in before) evidenceProblems.push(`CC/PPCIe is on but ${before.unavailable}`);
-    else {
-      evidence.spdm.push(before.record);
-      readings.push(...before.readings);
-      evidenceProblems.push(...before.problems);
-    }
-  }
-  const identity = identityStage(readings, request.strict);
-  if (request.strict && evidenceProblems.length) {
-    throw new DeviceUnavailableError(`the GPU's SPDM evidence does not hold, refusing to measure (strict): ${evidenceProblems.join('; ')}`);
-  }
-  identity.stateProblems.push(...evidenceProblems);
+  const identity = identityBeforeMeasuring(request, inventory, plan);
   const fault = faultFromEnvironment();
   if (fault?.suite === 'preflight') {
     inventory.checks = inventory.checks.map((c) => (c.id === fault.name ? { ...c, status: 'fail', detail: `${c.detail} (test-injected failure)` } : c));
@@ -198,22 +167,7 @@ async function preflight(request: AttestRequest, dirtyTree: boolean, plan: strin
       `preflight failed, refusing to measure (strict): ${failed.map((c) => `${c.id}: ${c.detail}`).join('; ')}; --no-strict records the failures and makes the verdict inconclusive`,
     );
   }
-  return { ...inventory, identity, evidence };
-}
-
-function nvmlReader(request: AttestRequest): NvmlReader | undefined {
-  return request.identitySources?.nvml;
-}
-
-/** SPDM evidence after measuring, over a nonce that also commits to the recorded measurements, from the same GPU as before. */
-function evidenceAfter(request: AttestRequest, evidence: IdentityEvidenceRecord, measurements: Statement['predicate']['measurements'], pdiBefore: string | undefined): string[] {
-  if (evidence.spdm.length === 0) return [];
-  const after = collectSpdm(request.entry, 'after', request.nonce, evidence.planSha256, measurementsSha256(measurements), nvmlReader(request), request.spdmPinnedRoots, request.referenceManifests, request.ocspResponses);
-  if ('unavailable' in after) return [`SPDM evidence was given before measuring but not after: ${after.unavailable}`];
-  evidence.spdm.push(after.record);
-  const pdiAfter = after.readings.find((r) => r.fact === 'pdi')?.value;
-  if (after.problems.length === 0 && pdiAfter !== pdiBefore) return [`the SPDM evidence after measuring names PDI ${pdiAfter ?? '(none)'}, before it was ${pdiBefore ?? '(none)'}`];
-  return after.problems;
+  return { ...inventory, ...identity };
 }
 
 function runMethod(request: AttestRequest, gitCommit: string): MethodRecord {
@@ -256,10 +210,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   ];
   const intake = request.intake ? { json: request.intake.bytes, sha256: request.intake.sha256 } : null;
   const stateProblems: string[] = [...stateProblemsFrom(inventory.checks), ...inventory.identity.stateProblems];
-  const attestedPdi = inventory.identity.facts.find((f) => f.name === 'pdi' && f.assurance === 'hardware-attested')?.value;
-  const afterProblems = evidenceAfter(request, inventory.evidence, measurements, attestedPdi);
-  if (request.strict && afterProblems.length) throw new DeviceUnavailableError(`the GPU's SPDM evidence after measuring does not hold (strict: no attestation written): ${afterProblems.join('; ')}`);
-  stateProblems.push(...afterProblems);
+  stateProblems.push(...identityAfterMeasuring(request, inventory, measurements));
   for (const phase of telemetry) {
     if (phase.throttled) stateProblems.push(`the ${phase.phase} phase ran with clock slowdown reasons ${phase.reasonsSeen} active`);
   }

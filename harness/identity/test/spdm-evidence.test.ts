@@ -166,3 +166,42 @@ describe('per-field assurance as verify and the report show it', () => {
     expect(html).toMatch(/SPDM evidence kept raw and re-checked offline: before measuring at .*; after measuring at/);
   });
 });
+
+describe('a run in CC mode (identity before and after measuring)', () => {
+  const inventory = { facts: [], checks: [], identityReadings: [{ fact: 'pdi' as const, source: 'nvml nvmlDeviceGetPdi', value: device.pdi }], nvml: nvmlInCcMode() };
+  const statement = fixtureStatement();
+  const plan = planSha256(statement.predicate.method);
+  const inputs = (strict: boolean, nvml = nvmlInCcMode, spdmPinnedRoots = device.pinnedRoots) => ({
+    entry, nonce: Buffer.from(statement.predicate.nonce), strict, identitySources: { nvml }, spdmPinnedRoots,
+  });
+
+  it('collects and verifies before, marks the PDI hardware-attested, and collects after over the results', async () => {
+    const { identityAfterMeasuring, identityBeforeMeasuring } = await import('../run-identity.js');
+    const run = identityBeforeMeasuring(inputs(true), inventory, plan);
+    expect(run.identity.stateProblems).toEqual([]);
+    expect(run.identity.facts.find((f) => f.name === 'pdi')!.assurance).toBe('hardware-attested');
+    expect(identityAfterMeasuring(inputs(true), run, statement.predicate.measurements)).toEqual([]);
+    expect(run.evidence.spdm.map((e) => e.phase)).toEqual(['before', 'after']);
+    expect(Buffer.from(run.evidence.spdm[1]!.nonce)).toEqual(spdmNonce('after', statement.predicate.nonce, plan, measurementsSha256(statement.predicate.measurements)));
+  });
+
+  it('evidence that does not chain to the pinned root refuses a strict run before measuring; otherwise a state problem', async () => {
+    const { identityBeforeMeasuring } = await import('../run-identity.js');
+    const nvidiaOnly = (strict: boolean) => ({ ...inputs(strict), spdmPinnedRoots: undefined });
+    expect(() => identityBeforeMeasuring(nvidiaOnly(true), inventory, plan)).toThrow(/SPDM evidence does not hold, refusing to measure \(strict\).*does not end at a pinned root/);
+    const lenient = identityBeforeMeasuring(nvidiaOnly(false), inventory, plan);
+    expect(lenient.identity.stateProblems.join('; ')).toMatch(/does not end at a pinned root/);
+    expect(lenient.identity.facts.find((f) => f.name === 'pdi')!.assurance).toBe('self-reported');
+  });
+
+  it('another GPU answering after measuring (a different PDI) refuses a strict run: no attestation', async () => {
+    const { identityAfterMeasuring, identityBeforeMeasuring } = await import('../run-identity.js');
+    const run = identityBeforeMeasuring(inputs(true), inventory, plan);
+    const other = syntheticDevice('Other');
+    const swapped = (options?: { nonce?: Buffer }): NvmlIdentity => {
+      const base = nvmlInCcMode();
+      return { ...base, devices: [{ ...base.devices[0]!, ...(options?.nonce ? { attestationReportHex: other.report(options.nonce).toString('hex'), attestationChainPem: other.chainPem } : {}) }] };
+    };
+    expect(() => identityAfterMeasuring({ ...inputs(true, swapped), spdmPinnedRoots: [...device.pinnedRoots, ...other.pinnedRoots] }, run, statement.predicate.measurements)).toThrow(/after measuring names PDI/);
+  });
+});
