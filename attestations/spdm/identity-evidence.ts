@@ -111,11 +111,17 @@ function archivedManifestProblems(record: SpdmEvidenceRecord, facts: HardwareFac
   return problems;
 }
 
+/** The state problem a run records, and verify finds, when the GPU after measuring is not the one before. */
+export const PDI_CHANGED = 'the SPDM evidence before and after measuring comes from different devices (PDI)';
+
 /** Every reason the statement's hardware evidence, or a fact's hardware-attested mark, does not hold. */
 export function identityEvidenceProblems(statement: Statement, pinnedRoots: readonly PinnedRoot[] = DEFAULT_PINNED_ROOTS): string[] {
   const p = statement.predicate;
   const evidence: IdentityEvidenceRecord | null = p.identityEvidence ?? null;
   const problems: string[] = [];
+  // What the evidence itself fails: an attestation may carry such evidence only if it
+  // says so among its state problems (a non-strict run does), which makes it inconclusive.
+  const evidenceProblems: string[] = [];
   if (p.intake && createHash('sha256').update(p.intake.json).digest('hex') !== p.intake.sha256) problems.push('the intake record bytes do not match their recorded SHA-256');
   const verified: EvidenceReading[] = [];
   if (evidence && evidence.spdm.length) {
@@ -128,14 +134,15 @@ export function identityEvidenceProblems(statement: Statement, pinnedRoots: read
         continue;
       }
       const reading = checkSpdmRecord(record, spdmNonce(record.phase as SpdmPhase, p.nonce, plan, measured), pinnedRoots);
-      problems.push(...reading.problems);
+      evidenceProblems.push(...reading.problems);
       verified.push(reading);
     }
     const phases = evidence.spdm.map((r) => r.phase);
     if (new Set(phases).size !== phases.length) problems.push('SPDM evidence repeats a phase');
     const [before, after] = [verified.find((v) => v.phase === 'before'), verified.find((v) => v.phase === 'after')];
-    if (before?.valid && after?.valid && before.facts.pdi !== after.facts.pdi) problems.push('the evidence before and after measuring comes from different devices (PDI)');
+    if (before?.valid && after?.valid && before.facts.pdi !== after.facts.pdi) evidenceProblems.push(PDI_CHANGED);
   }
+  problems.push(...evidenceProblems.filter((problem) => !p.stateProblems.includes(problem)).map((problem) => `${problem} (and the attestation does not say so)`));
   const hardware = attestedFacts(verified.find((v) => v.valid)?.facts ?? {});
   for (const fact of statement.subject[0]?.identity ?? []) {
     if (fact.assurance !== 'hardware-attested') continue;

@@ -3,7 +3,7 @@
 // verified; after it, evidence again over a nonce that commits to the
 // results, from the same GPU. Strict runs refuse on any problem (exit 3,
 // nothing written); others record it as a state problem.
-import { measurementsSha256 } from '../../attestations/spdm/identity-evidence.js';
+import { measurementsSha256, PDI_CHANGED } from '../../attestations/spdm/identity-evidence.js';
 import type { PinnedRoot } from '../../attestations/spdm/verify-evidence.js';
 import type { IdentityEvidenceRecord, Statement } from '../../attestations/statement.js';
 import type { DeviceEntry } from '../devices.js';
@@ -64,8 +64,11 @@ export function identityAfterMeasuring(inputs: RunIdentityInputs, run: RunIdenti
   else {
     run.evidence.spdm.push(after.record);
     const pdiAfter = after.readings.find((r) => r.fact === 'pdi')?.value;
-    problems = after.problems.length === 0 && pdiAfter !== pdiBefore ? [`the SPDM evidence after measuring names PDI ${pdiAfter ?? '(none)'}, before it was ${pdiBefore ?? '(none)'}`] : after.problems;
+    // Compared only when both collections verified (as verify compares them).
+    problems = after.problems.length === 0 && pdiBefore !== undefined && pdiAfter !== pdiBefore ? [PDI_CHANGED] : after.problems;
   }
-  if (inputs.strict && problems.length) throw new DeviceUnavailableError(`the GPU's SPDM evidence after measuring does not hold (strict: no attestation written): ${problems.join('; ')}`);
+  if (inputs.strict && problems.length) {
+    throw new DeviceUnavailableError(`the GPU's SPDM evidence after measuring does not hold (strict: no attestation written): ${problems.join('; ')}${pdiBefore === undefined || problems[0] !== PDI_CHANGED ? '' : ` (${pdiBefore} before)`}`);
+  }
   return problems;
 }

@@ -100,6 +100,15 @@ describe('SPDM evidence in an attestation', () => {
     expect(identityEvidenceProblems(noEvidence, device.pinnedRoots).length).toBeGreaterThan(0);
   });
 
+  it('evidence that fails its checks may be kept only when the attestation says so (a non-strict run), and then nothing is hardware-attested', () => {
+    const statement = attestedStatement();
+    const unadmitted = identityEvidenceProblems(statement); // the NVIDIA pin: the synthetic chain is foreign
+    expect(unadmitted.join('; ')).toMatch(/does not end at a pinned root.*\(and the attestation does not say so\)/);
+    statement.subject[0]!.identity = statement.subject[0]!.identity.map((f) => (f.assurance === 'hardware-attested' ? { ...f, assurance: 'self-reported' as const } : f));
+    statement.predicate.stateProblems = unadmitted.filter((p) => p.endsWith(' (and the attestation does not say so)')).map((p) => p.slice(0, -' (and the attestation does not say so)'.length));
+    expect(identityEvidenceProblems(statement)).toEqual([]);
+  });
+
   it('a flipped bit in the kept report is refused', () => {
     const statement = attestedStatement();
     const report = Buffer.from(statement.predicate.identityEvidence!.spdm[0]!.report);
@@ -202,6 +211,6 @@ describe('a run in CC mode (identity before and after measuring)', () => {
       const base = nvmlInCcMode();
       return { ...base, devices: [{ ...base.devices[0]!, ...(options?.nonce ? { attestationReportHex: other.report(options.nonce).toString('hex'), attestationChainPem: other.chainPem } : {}) }] };
     };
-    expect(() => identityAfterMeasuring({ ...inputs(true, swapped), spdmPinnedRoots: [...device.pinnedRoots, ...other.pinnedRoots] }, run, statement.predicate.measurements)).toThrow(/after measuring names PDI/);
+    expect(() => identityAfterMeasuring({ ...inputs(true, swapped), spdmPinnedRoots: [...device.pinnedRoots, ...other.pinnedRoots] }, run, statement.predicate.measurements)).toThrow(/after measuring does not hold .*different devices \(PDI\)/);
   });
 });
