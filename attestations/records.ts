@@ -2,10 +2,22 @@
 // identity facts, raw measurements (every trial, units in the names), and the
 // computed results and verdict as data. Pure types: the layer every reader shares.
 
+export interface FactReading {
+  source: string;
+  value: string;
+}
+
+/** How far a fact is vouched for (proto Fact.assurance). */
+export type Assurance = 'hardware-attested' | 'self-reported' | 'operator-observed';
+
 export interface Fact {
   name: string;
   value: string;
   source: string;
+  /** Identity facts: every path's reading (the first is value/source). */
+  readings?: FactReading[];
+  /** Identity facts: '' (or absent) for facts that are not about identity. */
+  assurance?: Assurance | '';
 }
 
 export interface NamedNumber {

@@ -61,6 +61,22 @@ export interface AuditLinkRecord {
   nonceReused: boolean;
 }
 
+export interface SpdmEvidenceRecord {
+  phase: string;
+  nonce: Uint8Array;
+  report: Uint8Array;
+  certificateChainPem: string;
+  collectedAt: string;
+  ocspResponses: Uint8Array[];
+  referenceManifests: Uint8Array[];
+}
+
+export interface IdentityEvidenceRecord {
+  spdm: SpdmEvidenceRecord[];
+  unavailableReason: string;
+  planSha256: string;
+}
+
 export interface Predicate {
   report: ReportInfo;
   declaration: { json: Uint8Array; sha256: string };
@@ -73,6 +89,10 @@ export interface Predicate {
   nonce: Uint8Array;
   audit: AuditLinkRecord | null;
   stateProblems: string[];
+  /** The GPU's SPDM evidence (absent: none was collected). */
+  identityEvidence?: IdentityEvidenceRecord | null;
+  /** The operator's intake record, exact bytes (absent: none given). */
+  intake?: { json: Uint8Array; sha256: string } | null;
 }
 
 export interface Subject {
@@ -126,6 +146,15 @@ export function decodeStatement(bytes: Uint8Array): Statement {
   predicate.measurements.bandwidth ??= null;
   predicate.results.performanceDensity ??= null;
   predicate.audit ??= null;
+  // A fact's readings and assurance are identity-only: absent, not defaulted, on other facts.
+  for (const subject of statement.subject) {
+    for (const fact of subject.identity) {
+      if (fact.readings?.length === 0) delete fact.readings;
+      if (fact.assurance === '') delete fact.assurance;
+    }
+  }
+  predicate.identityEvidence ??= null;
+  predicate.intake ??= null;
   predicate.environment ??= { facts: [] };
   predicate.provenance ??= { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false, interpreterPath: '', interpreterSha256: '', interpreterVersion: '' };
   return statement;

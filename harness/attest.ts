@@ -18,6 +18,7 @@ import {
   STATEMENT_SCOPE,
   STATEMENT_TYPE,
   type AuditLinkRecord,
+  type MethodRecord,
   type Statement,
 } from '../attestations/statement.js';
 import { summarize, type AttestationSummary } from './verify/verify.js';
@@ -28,6 +29,10 @@ import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
 import { DeviceUnavailableError, UsageError } from './errors.js';
 import { lockDevice } from './device-lock.js';
+import { identityAfterMeasuring, identityBeforeMeasuring, type RunIdentity, type RunIdentityInputs } from './identity/run-identity.js';
+import { planSha256 } from '../attestations/spdm/identity-evidence.js';
+import { withIdentity } from './identity/readings.js';
+import { intakeFacts, type IntakeFile } from './identity/intake.js';
 import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
 import { hostFacts } from './inventory/host.js';
 import { startAmdTelemetry, startTelemetry, TELEMETRY_INTERVAL_MS, type TelemetryRecorder } from './inventory/telemetry.js';
@@ -51,7 +56,7 @@ export function parseNonce(hex: string | undefined): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
-export interface AttestRequest {
+export interface AttestRequest extends RunIdentityInputs {
   entry: DeviceEntry;
   /** The exporter's declaration bytes; absent: self-declared from the device. */
   declarationBytes?: Buffer;
@@ -69,6 +74,8 @@ export interface AttestRequest {
   strict: boolean;
   /** Per-phase time limits of the isolated measurement (default PHASE_TIMEOUT_SECONDS). */
   phaseTimeouts?: PhaseTimeouts;
+  /** The operator's intake record (what a person saw on the board), signed in and compared by the verdict. */
+  intake?: IntakeFile;
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -158,9 +165,10 @@ function telemetryFor(entry: DeviceEntry, inventory: DeviceInventory): ((phase: 
   return undefined;
 }
 
-/** Inventory and preflight before anything is measured; strict mode refuses on a failed check. */
-async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<DeviceInventory> {
-  const inventory = await inventoryFor(request.entry, dirtyTree);
+/** Inventory, identity (and SPDM evidence) and preflight before anything is measured; strict mode refuses on a failed check, disagreeing identity readings or evidence that does not verify. */
+async function preflight(request: AttestRequest, dirtyTree: boolean, plan: string): Promise<DeviceInventory & RunIdentity> {
+  const inventory = await inventoryFor(request.entry, dirtyTree, request.identitySources);
+  const identity = identityBeforeMeasuring(request, inventory, plan);
   const fault = faultFromEnvironment();
   if (fault?.suite === 'preflight') {
     if (!inventory.checks.some((c) => c.id === fault.name)) {
@@ -174,7 +182,19 @@ async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<De
       `preflight failed, refusing to measure (strict): ${failed.map((c) => `${c.id}: ${c.detail}`).join('; ')}; --no-strict records the failures and makes the verdict inconclusive`,
     );
   }
-  return inventory;
+  return { ...inventory, ...identity };
+}
+
+function runMethod(request: AttestRequest, gitCommit: string): MethodRecord {
+  return {
+    harnessVersion: harnessVersion(),
+    gitCommit,
+    ruleSets: RULE_SETS.map((r) => `${r.id}@${r.version}`),
+    decisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`,
+    decisionParameters: Object.entries(DECISION_RULE.parameters).map(([name, value]) => ({ name, value })),
+    policies: RECORDED_POLICIES.map((policy) => ({ ...policy })),
+    quick: request.quick,
+  };
 }
 
 export async function attest(request: AttestRequest): Promise<AttestResult> {
@@ -188,7 +208,8 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
 
 async function attestLocked(request: AttestRequest): Promise<AttestResult> {
   const provenance = await readProvenance(addonPath());
-  const inventory = await preflight(request, provenance.dirtyTree);
+  const method = runMethod(request, provenance.gitCommit);
+  const inventory = await preflight(request, provenance.dirtyTree, planSha256(method));
   const defaults = request.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
   const settings = {
     trials: MIN_TRIALS,
@@ -203,10 +224,19 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
     Buffer.from(declarationToJson(selfDeclaration(request.entry.device, measured.throughput ?? [], measured.bandwidth)), 'utf8');
   const declaration: Declaration = parseDeclaration(declarationBytes.toString('utf8'));
   const measurements = measurementRecord(measured);
-  const deviceFacts = [...identityFacts(request.entry), ...inventory.facts];
-  // The same derivation verify repeats from the recorded preflight facts, telemetry and bandwidth record.
-  const stateProblems = stateProblemsOf({ preflight: inventory.checks, telemetry, bandwidth: measurements.bandwidth });
-  const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems, selfDeclared });
+  const deviceFacts = [
+    ...withIdentity([...identityFacts(request.entry), ...inventory.facts], inventory.identity.facts),
+    ...(request.intake ? intakeFacts(request.intake.intake) : []),
+  ];
+  const intake = request.intake ? { json: request.intake.bytes, sha256: request.intake.sha256 } : null;
+  // The same derivation verify repeats from the recorded preflight facts, telemetry and bandwidth record;
+  // identity problems (disagreeing readings, evidence that fails) follow: verify requires the derived ones first.
+  const stateProblems = [
+    ...stateProblemsOf({ preflight: inventory.checks, telemetry, bandwidth: measurements.bandwidth }),
+    ...inventory.identity.stateProblems,
+    ...identityAfterMeasuring(request, inventory, measurements),
+  ];
+  const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems, selfDeclared, intake });
 
   const key = request.key ?? ephemeralSigningKey();
   const demo = request.key === undefined;
@@ -231,15 +261,7 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
         statementScope: STATEMENT_SCOPE + (demo ? ' Demo, not a lab signature: signed with an ephemeral key.' : ''),
       },
       declaration: { json: declarationBytes, sha256: sha256Hex(declarationBytes) },
-      method: {
-        harnessVersion: harnessVersion(),
-        gitCommit: provenance.gitCommit,
-        ruleSets: RULE_SETS.map((r) => `${r.id}@${r.version}`),
-        decisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`,
-        decisionParameters: Object.entries(DECISION_RULE.parameters).map(([name, value]) => ({ name, value })),
-        policies: RECORDED_POLICIES.map((policy) => ({ ...policy })),
-        quick: request.quick,
-      },
+      method,
       measurements,
       results,
       verdict,
@@ -261,6 +283,8 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
       },
       nonce: request.nonce,
       stateProblems,
+      identityEvidence: inventory.evidence,
+      intake,
     },
   };
   const statement: Statement = {

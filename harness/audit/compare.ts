@@ -26,6 +26,10 @@ export class IdentityMismatchError extends TppverifyError {
 /** Refuses a rerun on a different item: serial and UUID must agree where both runs know them. */
 export function checkSameItem(original: readonly Fact[], rerun: readonly Fact[]): string {
   const value = (facts: readonly Fact[], name: string) => normalizeIdentifier(facts.find((f) => f.name === name)?.value ?? '');
+  // The PDI (the GPU's per-device identifier) where both runs know it, then serial and UUID where either does.
+  const [pdiA, pdiB] = [value(original, 'pdi').toLowerCase(), value(rerun, 'pdi').toLowerCase()];
+  const pdiCompared = pdiA !== '' && pdiB !== '';
+  if (pdiCompared && pdiA !== pdiB) throw new IdentityMismatchError(`device PDI differs: the original attests '${pdiA}', this device reports '${pdiB}'`);
   let compared = 0;
   for (const key of IDENTITY_KEYS) {
     const a = value(original, key);
@@ -39,7 +43,8 @@ export function checkSameItem(original: readonly Fact[], rerun: readonly Fact[])
       throw new IdentityMismatchError(`device ${key} differs: '${value(original, key)}' attested, '${value(rerun, key)}' here`);
     }
   }
-  return compared ? `same item: ${IDENTITY_KEYS.filter((k) => value(original, k)).join(' and ')} match` : 'the device reports no serial or UUID: matched by vendor and model only';
+  const matched = [...(pdiCompared ? ['PDI'] : []), ...IDENTITY_KEYS.filter((k) => value(original, k))];
+  return compared || pdiCompared ? `same item: ${matched.join(' and ')} match` : 'the device reports no serial or UUID: matched by vendor and model only';
 }
 
 interface Metric {

@@ -16,6 +16,7 @@ import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
 import { runShow } from './commands/show.js';
 import { runVerify } from './commands/verify.js';
+import { runEvidenceVerify } from './commands/evidence.js';
 import { fsReason } from '../../attestations/errors.js';
 import { processIo } from './io.js';
 
@@ -169,6 +170,9 @@ export function buildProgram(): Command {
     .option('--exporter <name>', 'exporter (overrides the lab file)')
     .option('--filing-reference <ref>', 'licence filing reference (overrides the lab file)')
     .option('--nonce <hex>', "auditor's challenge nonce (default: random)")
+    .option('--intake <file>', "the operator's intake record of the board (label serial, part number, marking, photos by SHA-256)")
+    .option('--rim <file>', 'a reference integrity manifest to archive with SPDM evidence (repeatable)', collect, [])
+    .option('--ocsp <file>', 'an OCSP response (DER) for the evidence chain, to archive with it (repeatable)', collect, [])
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
     .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
@@ -176,9 +180,10 @@ export function buildProgram(): Command {
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib', ARRAY_MIB_LIMITS))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
     .option('--json', 'print one JSON object')
-    .action(async (flags: Record<string, string | number | boolean | undefined>) => {
+    .action(async (flags: Record<string, string | number | boolean | string[] | undefined>) => {
       const json = flags['json'] === true;
       const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
+      const [rim, ocsp] = [flags['rim'], flags['ocsp']];
       await runRun(
         {
           ...text('declaration'),
@@ -190,6 +195,9 @@ export function buildProgram(): Command {
           ...text('exporter'),
           ...text('filingReference'),
           ...text('nonce'),
+          ...text('intake'),
+          ...(Array.isArray(rim) && rim.length ? { rim } : {}),
+          ...(Array.isArray(ocsp) && ocsp.length ? { ocsp } : {}),
           out: flags['out'] as string,
           quick: flags['quick'] === true,
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
@@ -246,6 +254,7 @@ export function buildProgram(): Command {
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
     .option('--nonce <hex>', "the auditor's challenge nonce (default: random)")
     .option('--allow-nonce-reuse', "accept the original's own nonce (recorded in the audit: it then shows no freshness)")
+    .option('--intake <file>', "the auditor's intake record of the board")
     .option('--out <dir>', 'where the new attestation goes', 'attestations-out')
     .option('--pubkey <file>', "a trusted key of the original's signer (repeatable)", collect, [])
     .option('--trust <dir>', "a folder of trusted keys for the original's signature")
@@ -267,6 +276,7 @@ export function buildProgram(): Command {
           ...text('passphraseEnv'),
           ...text('nonce'),
           ...text('trust'),
+          ...text('intake'),
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(flags['strict'] === false ? { strict: false } : {}),
@@ -353,6 +363,23 @@ export function buildProgram(): Command {
         },
         processIo(json),
       );
+    });
+
+  program
+    .command('evidence')
+    .description("a GPU's hardware-signed SPDM evidence, offline")
+    .command('verify')
+    .description('check an SPDM attestation report and its certificate chain against a pinned root (exit 0 valid, 1 invalid, 2 unreadable)')
+    .requiredOption('--report <file>', 'the attestation report (request ‖ response), hex or base64')
+    .requiredOption('--certificates <file>', 'the PEM certificate chain, leaf first')
+    .option('--nonce <hex>', 'the 32-byte nonce the request must carry')
+    .option('--root <pem>', 'pin this root certificate instead of the NVIDIA Device Identity CA')
+    .option('--rim <file>', 'a reference integrity manifest to check with it (repeatable)', collect, [])
+    .option('--ocsp <file>', 'an OCSP response (DER) for a certificate of the chain (repeatable)', collect, [])
+    .option('--at <time>', 'RFC 3339 UTC time the certificates must be valid at (the collection time; default now)')
+    .option('--json', 'print one JSON object')
+    .action((flags: { report: string; certificates: string; nonce?: string; root?: string; rim: string[]; ocsp: string[]; at?: string; json?: boolean }) => {
+      commandExitCode = runEvidenceVerify({ ...flags, json: flags.json === true }, processIo(flags.json === true));
     });
 
   return program;

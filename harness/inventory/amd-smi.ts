@@ -47,6 +47,9 @@ export interface AmdGpu {
   productName: string | null;
   serial: string | null;
   asicSerial: string | null;
+  vendorId: string | null;
+  deviceId: string | null;
+  subsystemId: string | null;
   vbiosVersion: string | null;
   vbiosPartNumber: string | null;
   computeUnits: number | null;
@@ -65,6 +68,9 @@ export function parseAmdStatic(text: string): AmdGpu[] {
     productName: amdValue(r, 'board', 'product_name'),
     serial: amdValue(r, 'board', 'product_serial'),
     asicSerial: amdValue(r, 'asic', 'asic_serial'),
+    vendorId: amdValue(r, 'asic', 'vendor_id'),
+    deviceId: amdValue(r, 'asic', 'device_id'),
+    subsystemId: amdValue(r, 'asic', 'subsystem_id'),
     vbiosVersion: amdValue(r, 'vbios', 'version'),
     vbiosPartNumber: amdValue(r, 'vbios', 'part_number'),
     computeUnits: amdNumber(r, 'asic', 'num_compute_units'),

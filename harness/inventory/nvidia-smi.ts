@@ -84,6 +84,13 @@ export interface NvidiaXmlGpu {
   uuid: string | null;
   boardPartNumber: string | null;
   gpuPartNumber: string | null;
+  vbiosVersion: string | null;
+  /** `<pci><pci_device_id>` as printed ("233010DE": device id, then vendor id). */
+  pciDeviceId: string | null;
+  /** `<pci><pci_sub_system_id>` ("16C110DE": subsystem id, then subsystem vendor id). */
+  pciSubSystemId: string | null;
+  /** "GPU PDI" of recent drivers; the element name `gpu_pdi` is [I] from the -q label. */
+  pdi: string | null;
   migMode: string | null;
   processes: { pid: string; name: string | null }[];
 }
@@ -119,6 +126,7 @@ export function parseQueryXml(xml: string): NvidiaXmlReport {
   if (!log || typeof log !== 'object') throw new InventoryParseError('nvidia-smi XML: no <nvidia_smi_log> root');
   const gpus = asArray(log['gpu'] as Record<string, unknown> | Record<string, unknown>[] | undefined).map((gpu) => {
     const mig = gpu['mig_mode'] as Record<string, unknown> | undefined;
+    const pci = gpu['pci'] as Record<string, unknown> | undefined;
     const processes = gpu['processes'] as Record<string, unknown> | string | undefined;
     const infos = typeof processes === 'object' && processes ? asArray(processes['process_info'] as Record<string, unknown>[] | undefined) : [];
     return {
@@ -128,6 +136,10 @@ export function parseQueryXml(xml: string): NvidiaXmlReport {
       uuid: text(gpu['uuid']),
       boardPartNumber: text(gpu['board_part_number']),
       gpuPartNumber: text(gpu['gpu_part_number']),
+      vbiosVersion: text(gpu['vbios_version']),
+      pciDeviceId: pci && typeof pci === 'object' ? text(pci['pci_device_id']) : null,
+      pciSubSystemId: pci && typeof pci === 'object' ? text(pci['pci_sub_system_id']) : null,
+      pdi: text(gpu['gpu_pdi']),
       migMode: mig && typeof mig === 'object' ? text(mig['current_mig']) : null,
       processes: infos.map((p) => ({ pid: String(p['pid'] ?? ''), name: text(p['process_name']) })),
     };

@@ -22,6 +22,7 @@ interface FoundAttestation {
   sha256: string;
   serial: string;
   uuid: string;
+  pdi: string;
   declarationSha256: string;
   valid: boolean;
   verdict: string;
@@ -68,6 +69,7 @@ export function scanAttestations(files: UnitAttestationFiles['files'], trust: Tr
       sha256: outcome.digest ?? '',
       serial: fact('serial'),
       uuid: fact('uuid'),
+      pdi: fact('pdi'),
       declarationSha256: statement?.predicate.declaration.sha256 ?? '',
       valid: outcome.valid && statement !== null,
       verdict: statement?.predicate.verdict.outcome ?? '',
@@ -77,7 +79,15 @@ export function scanAttestations(files: UnitAttestationFiles['files'], trust: Tr
   return found;
 }
 
+const PDI_TEXT = /^0x[0-9a-f]{1,16}$/i;
+
+export function samePdi(a: string, b: string): boolean {
+  return PDI_TEXT.test(a) && PDI_TEXT.test(b) && BigInt(a) === BigInt(b);
+}
+
+/** By PDI where both know it (and the serial still the unit's), else by serial and UUID. */
 function matches(unit: LotUnit, a: FoundAttestation): boolean {
+  if (unit.pdi && a.pdi) return samePdi(unit.pdi, a.pdi) && a.serial === unit.serial;
   return a.serial === unit.serial && (!unit.uuid || !a.uuid || unit.uuid === a.uuid);
 }
 

@@ -8,6 +8,8 @@ export interface LotUnit {
   serial: string;
   uuid: string;
   boardPartNumber: string;
+  /** The GPU's PDI ("0x…"), when the manifest gives it: units are then matched by it first. */
+  pdi?: string;
 }
 
 export interface LotManifest {
@@ -20,7 +22,7 @@ export interface LotManifest {
 
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const MANIFEST_FIELDS = ['lotId', 'exporter', 'filingReference', 'declarationSha256', 'units'] as const;
-const UNIT_FIELDS = ['serial', 'uuid', 'boardPartNumber'] as const;
+const UNIT_FIELDS = ['serial', 'uuid', 'boardPartNumber', 'pdi'] as const;
 
 export class ManifestError extends UsageError {
   constructor(
@@ -69,7 +71,14 @@ export function manifestFromJson(value: unknown): LotManifest {
     const path = `units[${i}]`;
     if (!isObject(raw)) throw new ManifestError(path, 'expected an object');
     for (const key of Object.keys(raw)) if (!(UNIT_FIELDS as readonly string[]).includes(key)) throw new ManifestError(`${path}.${key}`, 'unknown field');
-    const unit = { serial: identifier(`${path}.serial`, raw['serial'], true), uuid: identifier(`${path}.uuid`, raw['uuid'], false), boardPartNumber: identifier(`${path}.boardPartNumber`, raw['boardPartNumber'], false) };
+    const pdi = identifier(`${path}.pdi`, raw['pdi'], false);
+    if (pdi && !/^0x[0-9a-fA-F]{1,16}$/.test(pdi)) throw new ManifestError(`${path}.pdi`, 'expected 0x and up to 16 hex digits');
+    const unit: LotUnit = {
+      serial: identifier(`${path}.serial`, raw['serial'], true),
+      uuid: identifier(`${path}.uuid`, raw['uuid'], false),
+      boardPartNumber: identifier(`${path}.boardPartNumber`, raw['boardPartNumber'], false),
+      ...(pdi ? { pdi } : {}),
+    };
     const earlier = seen.get(unit.serial);
     if (earlier !== undefined) throw new ManifestError(path, `serial ${unit.serial} is listed twice (also units[${earlier}])`);
     seen.set(unit.serial, i);

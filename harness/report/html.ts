@@ -1,6 +1,7 @@
 // A self-contained HTML rendering of an attestation: no network, no script,
 // charts as inline SVG, print CSS. Pure: statement in, HTML text out.
-import type { Statement } from '../../attestations/statement.js';
+import type { IdentityEvidenceRecord, Statement } from '../../attestations/statement.js';
+import { identityRows } from '../identity/describe.js';
 import type { LotCertificate } from '../lot/certificate.js';
 import { formatFixed as fmt } from '../format.js';
 import { classificationStatement, containingSystemNote } from '../rules/evaluate.js';
@@ -112,6 +113,13 @@ function signatureBanner(signatures: ReportSignatures): string {
   }
 }
 
+/** What the hardware evidence was, in one paragraph. */
+function identityEvidenceText(evidence: IdentityEvidenceRecord | null): string {
+  if (!evidence) return '<p>No hardware evidence recorded: every identity field is self-reported.</p>';
+  if (!evidence.spdm.length) return `<p>No SPDM evidence: ${escape(evidence.unavailableReason || 'none given')}. Every identity field above is self-reported.</p>`;
+  return `<p>SPDM evidence kept raw and re-checked offline: ${evidence.spdm.map((e) => `${escape(e.phase)} measuring at ${escape(e.collectedAt)}`).join('; ')}.</p>`;
+}
+
 function signaturesSection(signatures: ReportSignatures): string {
   return `<h2>Signatures</h2>
 ${table(['key id (as written)', 'verified'], signatures.entries.map((s) => [s.keyid || '(none)', s.verified === null ? 'not checked (no trusted key given)' : s.verified ? (s.verifiedBy && s.verifiedBy !== s.keyid ? `yes, by trusted key ${s.verifiedBy}` : 'yes') : 'NO']))}`;
@@ -170,7 +178,10 @@ ${table(['status', 'claim', 'finding'], p.verdict.findings.map((f) => [f.status,
 ${section232Html(p.results.declaredSection232 ?? null, p.results.measuredSection232 ?? null)}
 ${auditSection(p.audit)}
 <h2>Device</h2>
-${table(['field', 'value', 'source'], (subject?.identity ?? []).map((f) => [f.name, f.value, f.source]))}
+${identityRows(subject?.identity ?? []).length ? `<h3>Identity, per field</h3>
+${table(['field', 'value', 'assurance', 'read by'], identityRows(subject?.identity ?? []))}
+${identityEvidenceText(p.identityEvidence ?? null)}` : ''}
+${table(['field', 'value', 'source'], (subject?.identity ?? []).filter((f) => !f.assurance).map((f) => [f.name, f.value, f.source]))}
 <h2>Declared and measured rates</h2>
 ${table(['format', 'declared ops/clk/unit', 'measured ops/clk/unit', 'measured ÷ declared', 'expanded uncertainty (k = 2)', 'status'], rates.map((f) => [f.claim.slice(5), figure(value(f, 'declaredOpsPerClockPerUnit'), 1), figure(value(f, 'measuredOpsPerClockPerUnit'), 1), figure(value(f, 'ratio'), 1, 100, ' %'), figure(value(f, 'expandedUncertainty'), 1, 100, ' %'), f.status]))}
 <h2>TPP at each clock</h2>

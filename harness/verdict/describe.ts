@@ -85,6 +85,23 @@ function describeItem(f: Finding): string {
   return `NOT THE DECLARED ITEM (${label(f, 'mismatches') ?? ''} differ): the declaration is for ${l('declaredVendor')} ${l('declaredProduct')} (${l('declaredArchitecture')}), the device measured is ${device}; no finding below says anything about the declaration`;
 }
 
+function describeIdentity(f: Finding): string {
+  if (f.claim === 'identity:label-serial') {
+    const device = label(f, 'deviceSerial');
+    const seen = `label serial ${label(f, 'labelSerial') ?? ''} (seen by ${label(f, 'observer') ?? '?'} at ${label(f, 'observedAt') ?? '?'})`;
+    if (device === undefined) return `${seen}: ${label(f, 'problem') ?? 'not compared'}`;
+    return f.status === 'consistent' ? `${seen} = the device's serial (${label(f, 'deviceSerialAssurance')})` : `${seen} is NOT the device's serial ${device} (${label(f, 'deviceSerialAssurance')})`;
+  }
+  if (f.claim === 'identity:label-board-part-number') {
+    const [seen, device] = [label(f, 'labelBoardPartNumber'), label(f, 'deviceBoardPartNumber')];
+    return f.status === 'consistent' ? `label board part number ${seen} = the device's` : `label board part number ${seen} is NOT the device's ${device}`;
+  }
+  const parts = [`declared ${label(f, 'product') ?? ''}`];
+  if (label(f, 'sku')) parts.push(`${f.status === 'consistent' ? 'matches' : 'compared with'} SKU data for ${label(f, 'sku')} (PCI device ${label(f, 'pciDeviceId')}, ${label(f, 'pciDeviceIdAssurance')}${label(f, 'chipSku') ? `; chip SKU ${label(f, 'chipSku')}` : ''})`);
+  for (const key of ['problem', 'note']) if (label(f, key)) parts.push(label(f, key)!);
+  return parts.join(': ');
+}
+
 export function describeFinding(f: Finding): string {
   if (f.rule === 'audit') return describeAudit(f);
   if (f.claim === 'item') return describeItem(f);
@@ -94,6 +111,7 @@ export function describeFinding(f: Finding): string {
   if (f.claim.startsWith('clock:')) return describeClock(f);
   if (f.claim.startsWith('dram:')) return describeDram(f);
   if (f.claim === 'state') return label(f, 'problem') ?? 'state problem';
+  if (f.claim.startsWith('identity:')) return describeIdentity(f);
   return f.labels.map((l) => l.value).join('; ');
 }
 

@@ -12,6 +12,7 @@ import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
 import { compareItem } from './item.js';
 import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
 import type { Finding, FindingStatus, Outcome, ResultsRecord, Section232Record, TppAtClockRecord, VerdictRecord } from '../../attestations/records.js';
+import { identityFindings } from '../identity/findings.js';
 
 /** Every tolerance and guard band of the rule, named and versioned; recorded in each attestation. */
 export const DECISION_RULE = {
@@ -41,6 +42,7 @@ export const RULE_STEP = {
   clocks: '4-clocks',
   dram: '5-dram',
   state: '6-state',
+  identity: '7-identity',
 } as const;
 
 export type { Finding, FindingStatus, Outcome, ResultsRecord, Section232Record, TppAtClockRecord, VerdictRecord } from '../../attestations/records.js';
@@ -54,6 +56,8 @@ export interface VerdictInputs {
   stateProblems: string[];
   /** A declaration derived from the device and this run (npm start), as the report records it. */
   selfDeclared?: boolean;
+  /** The operator's intake record as signed (exact bytes): its label serial is compared with the device's. */
+  intake?: { json: Uint8Array } | null;
 }
 
 /** The per-clock figure of one measured format: the best engine's trials. */
@@ -213,6 +217,9 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
 
   // 6. State.
   for (const problem of stateProblems) add('state', RULE_STEP.state, 'inconclusive', {}, { problem });
+
+  // 7. Identity: the label the operator saw, and the declared product's SKU, against the device.
+  for (const f of identityFindings({ declaration: d, deviceFacts, intake: inputs.intake ?? null })) add(f.claim, RULE_STEP.identity, f.status, {}, f.labels);
 
   const has = (status: FindingStatus) => findings.some((f) => f.status === status);
   // Another kind of device says nothing about the declaration, whatever its figures.

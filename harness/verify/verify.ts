@@ -10,6 +10,7 @@ import { ResultValidationError, validateBandwidthResult, validateThroughputCase 
 import { decodeUtf8Strict } from '../../attestations/strict-json.js';
 import { encodedComputed, PREDICATE_TYPE, sha256Hex, STATEMENT_TYPE, type Statement } from '../../attestations/statement.js';
 import { auditProblems } from '../audit/compare.js';
+import { identityEvidenceProblems } from '../../attestations/spdm/identity-evidence.js';
 import { parseDeclaration } from '../declaration/declaration.js';
 import { identifierProblem, IDENTIFIER_FACTS } from '../identity.js';
 import { stateInputsFromRecord, stateProblemsOf } from '../verdict/state.js';
@@ -122,6 +123,7 @@ export function recomputationProblems(statement: Statement): string[] {
       deviceFacts: statement.subject[0]?.identity ?? [],
       stateProblems: p.stateProblems,
       selfDeclared: p.report.selfDeclared,
+      intake: p.intake ?? null,
     });
   } catch (error) {
     problems.push(`the recorded measurements cannot be evaluated: ${(error as Error).message}`);
@@ -143,5 +145,7 @@ export function attestationProblems(statement: Statement): string[] {
   problems.push(...acceptanceProblems(statement));
   problems.push(...recomputationProblems(statement));
   if (statement.predicate.audit) problems.push(...auditProblems(statement.predicate.audit));
+  // The GPU's SPDM evidence and every hardware-attested mark, re-checked against the pinned roots.
+  problems.push(...identityEvidenceProblems(statement));
   return problems;
 }

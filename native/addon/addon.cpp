@@ -11,6 +11,7 @@
 #include "../core/gpu_host_logic.h"
 #include "../core/protocols.h"
 #include "backends.h"
+#include "../nvml/nvml_addon.h"
 
 namespace tppverify::addon {
 namespace {
@@ -356,6 +357,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("measureBandwidth", Napi::Function::New(env, MeasureBandwidth));
   exports.Set("measureThroughput", Napi::Function::New(env, MeasureThroughput));
   exports.Set("probeClock", Napi::Function::New(env, ProbeClock));
+  exports.Set("nvmlIdentity", Napi::Function::New(env, nvml::NvmlIdentityJs));
   return exports;
 }
 

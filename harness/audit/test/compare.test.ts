@@ -19,6 +19,14 @@ describe('checkSameItem', () => {
     expect(() => checkSameItem(facts('A1', 'GPU-1'), facts('A1', 'GPU-2'))).toThrow(/device uuid differs/);
     expect(() => checkSameItem(facts('A1'), facts(''))).toThrow(/device serial differs/);
   });
+
+  it('matches by PDI where both runs know it, and refuses a different PDI even when the serial agrees', () => {
+    const withPdi = (pdi: string) => [...facts('A1', 'GPU-1'), { name: 'pdi', value: pdi, source: 'nvml nvmlDeviceGetPdi' }];
+    expect(checkSameItem(withPdi('0x2e7aa130caa058dd'), withPdi('0x2E7AA130CAA058DD'))).toMatch(/same item: PDI and serial and uuid match/);
+    expect(() => checkSameItem(withPdi('0x2e7aa130caa058dd'), withPdi('0x431d480fe5e87274'))).toThrow(/device PDI differs/);
+    // An original from a driver without the PDI call: serial and UUID decide.
+    expect(checkSameItem(facts('A1', 'GPU-1'), withPdi('0x2e7aa130caa058dd'))).toMatch(/serial and uuid match/);
+  });
 });
 
 describe('compareRuns', () => {

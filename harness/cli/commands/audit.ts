@@ -16,6 +16,7 @@ import { progressLine } from '../progress.js';
 import { renderSummary } from './verify.js';
 import { parseDeclaration } from '../../declaration/declaration.js';
 import { decodeUtf8Strict } from '../../../attestations/strict-json.js';
+import { readIntakeFile } from '../../identity/intake.js';
 
 export interface AuditOptions {
   device: string;
@@ -31,11 +32,23 @@ export interface AuditOptions {
   arrayMib?: number;
   secondsPerTrial?: number;
   strict?: boolean;
+  /** The auditor's own intake record of the board. */
+  intake?: string;
+}
+
+function sameItemOrRefuse(original: Parameters<typeof checkSameItem>[0], here: Parameters<typeof checkSameItem>[1]): string {
+  try {
+    return checkSameItem(original, here);
+  } catch (error) {
+    if (error instanceof IdentityMismatchError) throw new UsageError(`refusing to audit: ${error.message}`);
+    throw error;
+  }
 }
 
 export async function runAudit(file: string, options: AuditOptions, io: CliIo): Promise<void> {
   const key = await loadSigningKey(options.key, passphraseFrom(options.passphraseEnv));
   const nonce = parseNonce(options.nonce);
+  const intake = options.intake !== undefined ? readIntakeFile(options.intake) : undefined;
 
   // The original must be intact: the one verification, with the original signer's keys.
   // An audit linked to an original nobody checked would vouch for whatever the file says.
@@ -54,13 +67,7 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
   await checkOutputDir(options.out);
 
   const entry = pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`));
-  let identityNote: string;
-  try {
-    identityNote = checkSameItem(statement.subject[0]?.identity ?? [], identityFacts(entry));
-  } catch (error) {
-    if (error instanceof IdentityMismatchError) throw new UsageError(`refusing to audit: ${error.message}`);
-    throw error;
-  }
+  const identityNote = sameItemOrRefuse(statement.subject[0]?.identity ?? [], identityFacts(entry));
   // The declared item must be this kind of device: an audit on the wrong item proves nothing.
   const mismatch = itemProblems(parseDeclaration(decodeUtf8Strict(statement.predicate.declaration.json)), identityFacts(entry));
   if (mismatch.length) throw new UsageError(`refusing to audit: the declaration is not for this device: ${mismatch.join('; ')}`);
@@ -80,7 +87,12 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
       outDir: options.out,
       strict: options.strict ?? true,
       onProgress: progress.update,
-      audit: (rerun) => compareRuns(originalDigest, statement.predicate.measurements, rerun.predicate.measurements, identityNote, nonceReused),
+      ...(intake ? { intake } : {}),
+      audit: (rerun) => {
+        // The full inventory (PDI, serial, UUID from every path) must name the original's item too.
+        const fullNote = sameItemOrRefuse(statement.subject[0]?.identity ?? [], rerun.subject[0]?.identity ?? []);
+        return compareRuns(originalDigest, statement.predicate.measurements, rerun.predicate.measurements, `${identityNote}; ${fullNote}`, nonceReused);
+      },
     });
   } finally {
     progress.done();

@@ -12,6 +12,8 @@ import type { CliIo } from '../io.js';
 import { progressLine } from '../progress.js';
 import { boundedLine } from '../escape.js';
 import { renderSummary } from './verify.js';
+import { readIntakeFile } from '../../identity/intake.js';
+import { readOcspResponse, readReferenceManifest } from './evidence.js';
 
 export interface RunOptions {
   declaration?: string;
@@ -32,6 +34,11 @@ export interface RunOptions {
   strict?: boolean;
   /** Time limit of each isolated measurement phase, in seconds. */
   phaseTimeoutSeconds?: number;
+  /** The operator's intake record of the board (one board: not with --device all). */
+  intake?: string;
+  /** Reference integrity manifests and OCSP responses to archive with SPDM evidence. */
+  rim?: string[];
+  ocsp?: string[];
 }
 
 export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
@@ -44,6 +51,10 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   if (options.exporter !== undefined) lab.exporter = labFieldFromOption('--exporter', options.exporter);
   if (options.filingReference !== undefined) lab.filingReference = labFieldFromOption('--filing-reference', options.filingReference);
   const nonce = parseNonce(options.nonce);
+  if (options.intake !== undefined && options.device === 'all') throw new UsageError('--intake describes one board: give --device cuda:N or hip:N, not all');
+  const intake = options.intake !== undefined ? readIntakeFile(options.intake) : undefined;
+  const referenceManifests = (options.rim ?? []).map(readReferenceManifest);
+  const ocspResponses = (options.ocsp ?? []).map(readOcspResponse);
   await checkOutputDir(options.out);
   const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];
   const failures: string[] = [];
@@ -63,6 +74,9 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
           ? { phaseTimeouts: { bandwidth: options.phaseTimeoutSeconds, throughput: options.phaseTimeoutSeconds } }
           : {}),
         outDir: options.out,
+        ...(intake ? { intake } : {}),
+        ...(referenceManifests.length ? { referenceManifests } : {}),
+        ...(ocspResponses.length ? { ocspResponses } : {}),
         strict: options.strict ?? key !== undefined,
         onProgress: progress.update,
       });

@@ -43,6 +43,19 @@ function statementView(statement: Statement) {
         json: Buffer.from(statement.predicate.declaration.json).toString('utf8'),
       },
       nonce: hex(statement.predicate.nonce),
+      intake: statement.predicate.intake ? { sha256: statement.predicate.intake.sha256, json: Buffer.from(statement.predicate.intake.json).toString('utf8') } : null,
+      identityEvidence: statement.predicate.identityEvidence
+        ? {
+            ...statement.predicate.identityEvidence,
+            spdm: statement.predicate.identityEvidence.spdm.map((e) => ({
+              ...e,
+              nonce: hex(e.nonce),
+              report: hex(e.report),
+              ocspResponses: e.ocspResponses.map(hex),
+              referenceManifests: e.referenceManifests.map((m) => Buffer.from(m).toString('utf8')),
+            })),
+          }
+        : null,
     },
   };
 }

@@ -14,6 +14,7 @@ import { describeFinding } from '../../verdict/describe.js';
 import { terminalJson, terminalText } from '../escape.js';
 import type { CliIo } from '../io.js';
 import { formatNumber } from '../table.js';
+import { renderIdentity } from '../../identity/describe.js';
 
 export interface VerifyOptions {
   pubkey: string[];
@@ -89,7 +90,11 @@ export function renderVerification(file: string, outcome: DocumentVerification):
     return `VALID lot certificate: lot ${t(c.lotId)}, ${t(c.outcome.toUpperCase())}, ${c.units.length} of ${c.lotSize} units; signed by ${signers}\n`;
   }
   const statement = outcome.statement!;
-  return `VALID: signed by ${signers}; results recomputed and equal\n` + renderSummary(outcome.summary as AttestationSummary, statement.predicate.verdict.findings);
+  return (
+    `VALID: signed by ${signers}; results recomputed and equal\n` +
+    renderSummary(outcome.summary as AttestationSummary, statement.predicate.verdict.findings) +
+    renderIdentity(statement.subject[0]?.identity ?? []).split('\n').map(t).join('\n')
+  );
 }
 
 /** Many files: one line each (or one JSON object); exit 0 when all are valid, 2 if any is unreadable, else 1. */

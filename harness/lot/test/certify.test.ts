@@ -88,6 +88,31 @@ describe('lot certify', () => {
     expect(result.reasons).toContain(`unit ${missing}: missing (no attestation for this serial)`);
   });
 
+  it('matches units by PDI where manifest and attestation both give it: a board with the right serial but another PDI is missing', async () => {
+    const key = await loadSigningKey(path.join(keys, 'tppverify-private.pem'));
+    const pdiOf = (i: number) => `0x2e7aa130caa058${String(i).padStart(2, '0')}`;
+    const folder = path.join(work, 'units-pdi');
+    mkdirSync(folder);
+    SERIALS.forEach((serial, i) => {
+      const statement = fixtureStatement();
+      // The first unit's attestation carries another GPU's PDI under the manifest's serial.
+      const pdi = i === 0 ? '0x431d480fe5e87274' : pdiOf(i);
+      statement.subject[0]!.identity = [
+        ...statement.subject[0]!.identity.map((f) => (f.name === 'serial' ? { ...f, value: serial } : f)),
+        { name: 'pdi', value: pdi, source: 'nvml nvmlDeviceGetPdi', readings: [{ source: 'nvml nvmlDeviceGetPdi', value: pdi }], assurance: 'self-reported' },
+      ];
+      writeFileSync(path.join(folder, `${serial}.dsse.pb`), signedFixture(key, statement));
+    });
+    const manifest = path.join(work, 'manifest-pdi.json');
+    writeFileSync(manifest, JSON.stringify({ lotId: 'LOT-8', exporter: 'Example', declarationSha256, units: SERIALS.map((serial, i) => ({ serial, pdi: pdiOf(i) })) }));
+    const run = await tppverify(['lot', 'certify', manifest, '--attestations', folder, '--key', path.join(keys, 'tppverify-private.pem'), '--nonce', NONCE, '--out', path.join(work, 'cert-pdi'), '--sample', '6', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { outcome: string; units: { serial: string; status: string }[] };
+    expect(result.outcome).toBe('incomplete');
+    expect(result.units.find((u) => u.serial === SERIALS[0])!.status).toBe('missing');
+    expect(result.units.filter((u) => u.status === 'valid')).toHaveLength(5);
+  });
+
   it('refuses an attestation made for a different declaration, naming the unit', async () => {
     const other = path.join(work, 'other-declaration');
     mkdirSync(other);

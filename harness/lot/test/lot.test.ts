@@ -109,6 +109,6 @@ describe('schema and reader agree', () => {
     const schema = protobuf.loadSync(path.join(root, 'proto', 'tppverify', 'v1', 'lot.proto'));
     const names = (type: string) => schema.lookupType(`tppverify.v1.${type}`).fieldsArray.map((f) => f.name).sort();
     expect(names('LotManifest')).toEqual(Object.keys(manifest(1)).sort());
-    expect(names('LotUnit')).toEqual(['boardPartNumber', 'serial', 'uuid']);
+    expect(names('LotUnit')).toEqual(['boardPartNumber', 'pdi', 'serial', 'uuid']);
   });
 });
