@@ -11,6 +11,10 @@ import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate, readUnitAttestations } from '../../lot/certificate.js';
 import { PROTO_DIR } from '../../lot/verify-certificate.js';
 import { passphraseFrom } from '../passphrase.js';
+import { INTOTO_PAYLOAD_TYPE } from '../../../attestations/intoto-json.js';
+import { encodeLotVsa } from '../../../attestations/slsa-vsa.js';
+import { DECISION_RULE } from '../../verdict/verdict.js';
+import { harnessVersion } from '../../version.js';
 import type { CliIo } from '../io.js';
 
 const MAX_LOT_ID_IN_FILE_NAME = 80;
@@ -76,13 +80,16 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   const stem = path.join(options.out, `lot-${lotName}-${certificate.issuedAt.replace(/[-:]/g, '')}`);
   await writeFileAtomic(`${stem}.dsse.pb`, encodeEnvelope(envelope), { exclusive: true });
   await writeFileAtomic(`${stem}.dsse.json`, envelopeToJson(envelope) + '\n', { exclusive: true });
+  // The same certificate as a SLSA verification summary, signed by the same key.
+  const vsa = encodeLotVsa({ ...certificate, nonceHex: sample.nonceHex, unitDecisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`, harnessVersion: harnessVersion() });
+  await writeFileAtomic(`${stem}.vsa.intoto.json`, envelopeToJson(signEnvelope(vsa, INTOTO_PAYLOAD_TYPE, [key])) + '\n', { exclusive: true });
   if (options.json) {
-    io.out(JSON.stringify({ certificate: `${stem}.dsse.pb`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
+    io.out(JSON.stringify({ certificate: `${stem}.dsse.pb`, vsa: `${stem}.vsa.intoto.json`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
     return;
   }
   io.out(`lot ${manifest.lotId}: ${certificate.outcome.toUpperCase()} (${certificate.units.length} of ${certificate.lotSize} units sampled, ${plan.description})\n`);
   for (const unit of certificate.units) io.out(`  ${unit.serial}  ${unit.status}${unit.verdict ? ` ${unit.verdict}` : ''}  ${unit.detail}\n`);
   for (const reason of certificate.reasons) io.out(`  - ${reason}\n`);
   if (certificate.ignoredSerials.length) io.out(`attestations of units outside the sample, not used: ${certificate.ignoredSerials.join(', ')}\n`);
-  io.out(`wrote ${stem}.dsse.pb\n      ${stem}.dsse.json\nsigned by key ${key.keyId}\n`);
+  io.out(`wrote ${stem}.dsse.pb\n      ${stem}.dsse.json\n      ${stem}.vsa.intoto.json\nsigned by key ${key.keyId}\n`);
 }

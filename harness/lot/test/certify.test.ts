@@ -5,11 +5,11 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DECLARATION_JSON, fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
-import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../../attestations/dsse.js';
-import { loadSigningKey } from '../../../attestations/keys.js';
+import { decodeEnvelope, encodeEnvelope, envelopeFromJson, signEnvelope, verifySignatures } from '../../../attestations/dsse.js';
+import { keyIdOf, loadSigningKey } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, encodeCertificate } from '../certificate.js';
 import { PROTO_DIR } from '../verify-certificate.js';
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
 async function certify(out: string, extra: string[] = []) {
   const run = await tppverify(['lot', 'certify', manifestFile, '--attestations', units, '--key', path.join(keys, 'tppverify-private.pem'), '--nonce', NONCE, '--out', out, '--json', ...extra]);
   expect(run.exitCode, run.stderr).toBe(0);
-  return JSON.parse(run.stdout) as { certificate: string; outcome: string; units: { serial: string; status: string; detail: string }[]; reasons: string[]; ignoredSerials: string[] };
+  return JSON.parse(run.stdout) as { certificate: string; vsa: string; outcome: string; units: { serial: string; status: string; detail: string }[]; reasons: string[]; ignoredSerials: string[] };
 }
 
 describe('lot certify', () => {
@@ -55,6 +55,15 @@ describe('lot certify', () => {
     expect(result.ignoredSerials).toHaveLength(2);
     const verify = await tppverify(['verify', result.certificate, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', units, '--manifest', manifestFile, '--json']);
     expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true, summary: { kind: 'lot-certificate', outcome: 'certified' } });
+    // The same certificate as a SLSA VSA, signed by the same key, naming every unit attestation by digest.
+    const vsaEnvelope = envelopeFromJson(readFileSync(result.vsa, 'utf8'));
+    const publicKey = createPublicKey(readFileSync(path.join(keys, 'tppverify-public.pem')));
+    expect(verifySignatures(vsaEnvelope, new Map([[keyIdOf(publicKey), publicKey]]), 1).valid).toBe(true);
+    expect(vsaEnvelope.payloadType).toBe('application/vnd.in-toto+json');
+    const vsa = JSON.parse(Buffer.from(vsaEnvelope.payload).toString('utf8')) as { predicate: { verificationResult: string; inputAttestations: { digest: { sha256: string } }[] } };
+    expect(vsa.predicate.verificationResult).toBe('PASSED');
+    const unitDigest = (serial: string) => createHash('sha256').update(readFileSync(path.join(units, `${serial}.dsse.pb`))).digest('hex');
+    expect(vsa.predicate.inputAttestations.map((a) => a.digest.sha256)).toEqual(result.units.map((u) => unitDigest(u.serial)));
   });
 
   it('skips an unreadable entry with a note instead of giving up on the lot', async () => {
