@@ -4,6 +4,7 @@ import { sign, verify, type KeyObject } from 'node:crypto';
 import { envelopeType, TO_OBJECT } from './schema.js';
 import type { SigningKey } from './keys.js';
 import { parseStrictJson, StrictJsonError } from './strict-json.js';
+import { readBundle } from './sigstore-bundle.js';
 
 export interface EnvelopeSignature {
   sig: Uint8Array;
@@ -110,8 +111,23 @@ export function envelopeFromJson(text: string): Envelope {
   return { payload: Buffer.from(object['payload'], 'base64'), payloadType: object['payloadType'], signatures };
 }
 
-/** Either rendering of an envelope: the JSON one starts with '{', the protobuf one with field 1's tag. */
+/** A Sigstore bundle is JSON whose object has a mediaType member; a DSSE JSON envelope has none. */
+export function isBundleJson(bytes: Uint8Array): boolean {
+  if (bytes[0] !== 0x7b /* '{' */) return false;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    return typeof value === 'object' && value !== null && 'mediaType' in value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Any rendering of an envelope: the protobuf one (starts with field 1's
+ * tag), the DSSE JSON one, or the DSSE envelope inside a Sigstore bundle.
+ */
 export function decodeEnvelopeAnyForm(bytes: Uint8Array): Envelope {
+  if (isBundleJson(bytes)) return readBundle(bytes).envelope;
   // JSON starts with '{', or with a UTF-8 byte-order mark that the JSON reader then refuses by name.
   const json = bytes[0] === 0x7b /* '{' */ || (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
   return json ? envelopeFromJson(Buffer.from(bytes).toString('utf8')) : decodeEnvelope(bytes);

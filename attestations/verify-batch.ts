@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UnreadableAttestationError } from './errors.js';
 import { keyIdOf } from './keys.js';
-import { verifyAttestationFile, type AttestationSummary } from './verify.js';
+import { statementContentSha256, verifyAttestationFile, type AttestationSummary } from './verify.js';
 
 export interface FileVerdict {
   file: string;
@@ -15,6 +15,8 @@ export interface FileVerdict {
   keyids: string[];
   reasons: string[];
   summary: AttestationSummary | null;
+  /** Hex SHA-256 of the decoded Statement (statementContentSha256): the forms of one attestation share it. */
+  contentSha256: string | null;
 }
 
 export interface BatchJob {
@@ -36,10 +38,10 @@ export async function verifyFilesHere(job: BatchJob): Promise<FileVerdict[]> {
   for (const file of job.files) {
     try {
       const o = await verifyAttestationFile(file, trusted, job.threshold);
-      out.push({ file, valid: o.valid, unreadable: false, keyids: o.keyids, reasons: o.reasons, summary: o.summary });
+      out.push({ file, valid: o.valid, unreadable: false, keyids: o.keyids, reasons: o.reasons, summary: o.summary, contentSha256: o.statement ? statementContentSha256(o.statement) : null });
     } catch (error) {
       if (!(error instanceof UnreadableAttestationError)) throw error;
-      out.push({ file, valid: false, unreadable: true, keyids: [], reasons: [error.message], summary: null });
+      out.push({ file, valid: false, unreadable: true, keyids: [], reasons: [error.message], summary: null, contentSha256: null });
     }
   }
   return out;

@@ -10,8 +10,10 @@ import { computeVerdict, DECISION_RULE } from '../harness/verdict/verdict.js';
 import { readFileWithin } from './bounded-read.js';
 import { decodeEnvelopeAnyForm, verifySignatures, type Envelope } from './dsse.js';
 import { UnreadableAttestationError } from './errors.js';
+import { decodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from './intoto-json.js';
 import {
   decodeStatement,
+  encodeStatement,
   encodedComputed,
   PAYLOAD_TYPE,
   PREDICATE_TYPE,
@@ -19,6 +21,17 @@ import {
   STATEMENT_TYPE,
   type Statement,
 } from './statement.js';
+
+/** Each payload type that carries a unit attestation, with its decoder. */
+const STATEMENT_DECODERS: Record<string, (payload: Uint8Array) => Statement> = {
+  [PAYLOAD_TYPE]: decodeStatement,
+  [INTOTO_PAYLOAD_TYPE]: decodeIntotoStatement,
+};
+
+/** Hex SHA-256 of the Statement as decoded, re-encoded: equal for the forms of one attestation. */
+export function statementContentSha256(statement: Statement): string {
+  return sha256Hex(encodeStatement(statement));
+}
 
 /** Larger files are refused before they are read whole. */
 export const MAX_ATTESTATION_BYTES = 16 * 1024 * 1024;
@@ -133,12 +146,14 @@ export function verifyAttestationBytes(bytes: Uint8Array, trusted: ReadonlyMap<s
   }
   const signatures = verifySignatures(envelope, trusted, threshold);
   if (!signatures.valid) return invalid(signatures.reasons, { envelope });
-  if (envelope.payloadType !== PAYLOAD_TYPE) {
-    return invalid([`payload type '${envelope.payloadType}' is not ${PAYLOAD_TYPE}`], { keyids: signatures.keyids, envelope });
+  // The protobuf Statement or its in-toto JSON rendering: both decode to one Statement, checked below by the same rules.
+  const decode = STATEMENT_DECODERS[envelope.payloadType];
+  if (!decode) {
+    return invalid([`payload type '${envelope.payloadType}' is not ${Object.keys(STATEMENT_DECODERS).join(' or ')}`], { keyids: signatures.keyids, envelope });
   }
   let statement: Statement;
   try {
-    statement = decodeStatement(envelope.payload);
+    statement = decode(envelope.payload);
   } catch (error) {
     return invalid([(error as Error).message], { keyids: signatures.keyids, envelope });
   }

@@ -8,11 +8,9 @@ import { faultFromEnvironment } from '../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
 import { writeFileAtomic } from '../attestations/atomic-write.js';
-import { encodeEnvelope, envelopeToJson, signEnvelope } from '../attestations/dsse.js';
+import { FORM_SUFFIXES, signStatementForms } from '../attestations/signed-forms.js';
 import { ephemeralSigningKey, type SigningKey } from '../attestations/keys.js';
 import {
-  encodeStatement,
-  PAYLOAD_TYPE,
   PREDICATE_TYPE,
   sha256Hex,
   STATEMENT_SCOPE,
@@ -21,6 +19,7 @@ import {
   type Statement,
 } from '../attestations/statement.js';
 import { summarize, type AttestationSummary } from '../attestations/verify.js';
+import { TimestampError } from '../attestations/rfc3161.js';
 import { declarationToJson, parseDeclaration, type Declaration } from './declaration/declaration.js';
 import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
@@ -65,6 +64,8 @@ export interface AttestRequest {
   strict: boolean;
   /** Per-phase time limits of the isolated measurement (default PHASE_TIMEOUT_SECONDS). */
   phaseTimeouts?: PhaseTimeouts;
+  /** An RFC 3161 timestamp authority for the bundle (--tsa). */
+  tsaUrl?: string;
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -72,6 +73,8 @@ export interface AttestRequest {
 export interface AttestResult {
   pbFile: string;
   jsonFile: string;
+  intotoFile: string;
+  bundleFile: string;
   keyId: string;
   summary: AttestationSummary;
   statement: Statement;
@@ -251,14 +254,21 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
     ...statementBase,
     predicate: { ...statementBase.predicate, audit: request.audit ? request.audit(statementBase) : null },
   };
-  const payload = encodeStatement(statement);
-  const envelope = signEnvelope(payload, PAYLOAD_TYPE, [key]);
+  // Every form is made (and the timestamp fetched) before the first file is written.
+  let forms;
+  try {
+    forms = await signStatementForms(statement, [key], request.tsaUrl);
+  } catch (error) {
+    if (error instanceof TimestampError) throw new UsageError(`${error.message}; no attestation written`);
+    throw error;
+  }
 
   await mkdir(request.outDir, { recursive: true });
   const stem = path.join(request.outDir, fileStem(request.entry, issuedAt));
-  const pbFile = `${stem}.dsse.pb`;
-  const jsonFile = `${stem}.dsse.json`;
-  await writeFileAtomic(pbFile, encodeEnvelope(envelope), { exclusive: true });
-  await writeFileAtomic(jsonFile, envelopeToJson(envelope) + '\n', { exclusive: true });
-  return { pbFile, jsonFile, keyId: key.keyId, summary: summarize(statement), statement };
+  const [pbFile, jsonFile, intotoFile, bundleFile] = [FORM_SUFFIXES.protobuf, FORM_SUFFIXES.dsseJson, FORM_SUFFIXES.intotoJson, FORM_SUFFIXES.bundleJson].map((suffix) => `${stem}${suffix}`) as [string, string, string, string];
+  await writeFileAtomic(pbFile, forms.protobuf, { exclusive: true });
+  await writeFileAtomic(jsonFile, forms.dsseJson, { exclusive: true });
+  await writeFileAtomic(intotoFile, forms.intotoJson, { exclusive: true });
+  await writeFileAtomic(bundleFile, forms.bundleJson, { exclusive: true });
+  return { pbFile, jsonFile, intotoFile, bundleFile, keyId: key.keyId, summary: summarize(statement), statement };
 }

@@ -4,6 +4,7 @@
 import { decodeEnvelopeAnyForm, type Envelope } from '../attestations/dsse.js';
 import { decodeStatement, PAYLOAD_TYPE, type Statement } from '../attestations/statement.js';
 import { readAttestationFile } from '../attestations/verify.js';
+import { decodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from '../attestations/intoto-json.js';
 import { UsageError } from './errors.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, type LotCertificate } from './lot/certificate.js';
 import { PROTO_DIR } from './lot/verify-certificate.js';
@@ -17,6 +18,7 @@ export type SignedDocument = { envelope: Envelope } & (
 export function decodeSignedDocument(bytes: Uint8Array): SignedDocument {
   const envelope = decodeEnvelopeAnyForm(bytes);
   if (envelope.payloadType === PAYLOAD_TYPE) return { envelope, kind: 'attestation', statement: decodeStatement(envelope.payload) };
+  if (envelope.payloadType === INTOTO_PAYLOAD_TYPE) return { envelope, kind: 'attestation', statement: decodeIntotoStatement(envelope.payload) };
   if (envelope.payloadType === CERTIFICATE_PAYLOAD_TYPE) {
     return { envelope, kind: 'lot-certificate', certificate: decodeCertificate(envelope.payload, PROTO_DIR()) };
   }

@@ -54,7 +54,7 @@ describe('lot certify', () => {
     expect(result.units.every((u) => u.status === 'valid')).toBe(true);
     expect(result.ignoredSerials).toHaveLength(2);
     const verify = await tppverify(['verify', result.certificate, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', units, '--manifest', manifestFile, '--json']);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true, summary: { kind: 'lot-certificate', outcome: 'certified' } });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ schema: 'tppverify.verify.v1', valid: true, count: 1, files: [{ valid: true, kind: 'lot-certificate', summary: { kind: 'lot-certificate', outcome: 'certified' } }] });
     // The same certificate as a SLSA VSA, signed by the same key, naming every unit attestation by digest.
     const vsaEnvelope = envelopeFromJson(readFileSync(result.vsa, 'utf8'));
     const publicKey = createPublicKey(readFileSync(path.join(keys, 'tppverify-public.pem')));
@@ -127,7 +127,7 @@ describe('lot certify', () => {
     writeFileSync(edited, encodeEnvelope(signEnvelope(encodeCertificate(certificate, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key])));
     const verify = await tppverify(['verify', edited, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', units, '--manifest', manifestFile, '--json']);
     expect(verify.exitCode).toBe(1);
-    const reasons: string[] = JSON.parse(verify.stdout).reasons;
+    const reasons: string[] = JSON.parse(verify.stdout).files[0].reasons;
     expect(reasons).toContain(`unit ${swapped}: its attestation is for serial ${original}`);
     expect(reasons).toContain('the units listed are not the sample the manifest and nonce give');
   });
