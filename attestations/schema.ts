@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
-function protoDir(): string {
+/** proto/tppverify/v1 beside the harness (source tree or built dist/). */
+export function protoDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 4; depth++) {
     const candidate = path.join(dir, 'proto', 'tppverify', 'v1');

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopeFromJson, envelopeToJson, signEnvelope } from '../../attestations/dsse.js';
 import { decodeIntotoStatement, encodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from '../../attestations/intoto-json.js';
 import { loadSigningKey } from '../../attestations/keys.js';
+import { validatesAgainst } from '../../attestations/test/schema-validator.js';
 import { startTestTsa, type TestTsa } from '../../attestations/test/tsa.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,12 +47,16 @@ let stamped: RunOutput;
 async function run(out: string, extra: string[] = []): Promise<RunOutput> {
   const result = await tppverify(['run', '--declaration', declaration, '--key', privateKey, '--out', out, '--json', ...SMALL, ...extra]);
   expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as RunOutput;
+  const output = JSON.parse(result.stdout) as RunOutput;
+  expect(validatesAgainst('run.v1.schema.json', output)).toBe(true);
+  return output;
 }
 
 async function verify(files: string[], extra: string[] = []): Promise<{ exitCode: number | undefined; output: VerifyOutput }> {
   const result = await tppverify(['verify', ...files, '--pubkey', publicKey, '--json', ...extra]);
-  return { exitCode: result.exitCode, output: JSON.parse(result.stdout) as VerifyOutput };
+  const output = JSON.parse(result.stdout) as VerifyOutput;
+  expect(validatesAgainst('verify.v1.schema.json', output)).toBe(true);
+  return { exitCode: result.exitCode, output };
 }
 
 beforeAll(async () => {

@@ -42,7 +42,7 @@ export async function runLotPlan(file: string, options: LotPlanOptions, io: CliI
   const { manifest, sha256 } = await readManifestFile(file);
   const sample = drawSample(manifest, sha256, nonce, plan);
   if (options.json) {
-    io.out(JSON.stringify({ lotId: manifest.lotId, ...sample }) + '\n');
+    io.out(JSON.stringify({ schema: 'tppverify.lot-plan.v1', lotId: manifest.lotId, ...sample }) + '\n');
     return;
   }
   io.out(`lot ${manifest.lotId}: ${sample.sampled.length} of ${sample.lotSize} units (${plan.description})\n`);
@@ -84,7 +84,7 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   const vsa = encodeLotVsa({ ...certificate, nonceHex: sample.nonceHex, unitDecisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`, harnessVersion: harnessVersion() });
   await writeFileAtomic(`${stem}.vsa.intoto.json`, envelopeToJson(signEnvelope(vsa, INTOTO_PAYLOAD_TYPE, [key])) + '\n', { exclusive: true });
   if (options.json) {
-    io.out(JSON.stringify({ certificate: `${stem}.dsse.pb`, vsa: `${stem}.vsa.intoto.json`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
+    io.out(JSON.stringify({ schema: 'tppverify.lot-certify.v1', certificate: `${stem}.dsse.pb`, vsa: `${stem}.vsa.intoto.json`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
     return;
   }
   io.out(`lot ${manifest.lotId}: ${certificate.outcome.toUpperCase()} (${certificate.units.length} of ${certificate.lotSize} units sampled, ${plan.description})\n`);

@@ -15,6 +15,7 @@ export async function runShow(file: string, options: { json: boolean }, io: CliI
       ? { statement: statementView(document.statement) }
       : { certificate: { ...document.certificate, nonce: hex(document.certificate.nonce) } };
   const view = {
+    schema: 'tppverify.show.v1',
     note: 'decoded only: signatures are not checked here; use tppverify verify',
     payloadType: envelope.payloadType,
     signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: hex(s.sig) })),
