@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopeFromJson, envelopeToJson, signEnvelope } from '../../attestations/dsse.js';
 import { decodeIntotoStatement, encodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from '../../attestations/intoto-json.js';
 import { loadSigningKey } from '../../attestations/keys.js';
+import { createFileRegistry, fromBinary, fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { validatesAgainst } from '../../attestations/test/schema-validator.js';
 import { startTestTsa, type TestTsa } from '../../attestations/test/tsa.js';
 
@@ -76,6 +78,21 @@ describe('the forms of a signed run', () => {
     expect(signed.schema).toBe('tppverify.run.v1');
     expect(signed.intoto).toMatch(/\.intoto\.json$/);
     expect(signed.bundle).toMatch(/\.sigstore\.json$/);
+  });
+
+  it("a real run's in-toto payload parses strictly with in-toto's own Statement .proto and with the Predicate message", async () => {
+    const descriptors = path.join(work, 'descriptors.binpb');
+    const buf = path.join(root, 'node_modules', '.bin', 'buf');
+    const registry = async (input: string) => {
+      await execa(buf, ['build', input, '-o', descriptors], { cwd: root });
+      return createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(descriptors)));
+    };
+    const intoto = (await registry(path.join(root, 'attestations', 'test', 'fixtures', 'in-toto'))).getMessage('in_toto_attestation.v1.Statement')!;
+    const predicate = (await registry(path.join(root, 'proto'))).getMessage('tppverify.v1.Predicate')!;
+    const json = JSON.parse(Buffer.from(envelopeFromJson(readFileSync(signed.intoto, 'utf8')).payload).toString('utf8')) as { predicate: JsonValue };
+    expect(() => fromJson(intoto, json as unknown as JsonValue)).not.toThrow();
+    expect(() => fromJson(predicate, json.predicate)).not.toThrow();
+    expect(validatesAgainst('intoto-statement.v1.schema.json', json)).toBe(true);
   });
 
   it('verify takes each form alone, with one JSON shape, and the four together agree', async () => {
