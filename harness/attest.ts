@@ -1,5 +1,6 @@
 // The whole job: inventory → measure → compute → verdict → attest. Writes
-// `<out>/<device>-<UTC timestamp>.dsse.pb` and its `.dsse.json` rendering.
+// `<out>/<device>-<UTC timestamp>.dsse.pb`, its `.dsse.json` rendering, the
+// in-toto `.intoto.json` envelope and its `.sigstore.json` bundle.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -265,7 +266,10 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
 
   await mkdir(request.outDir, { recursive: true });
   const stem = path.join(request.outDir, fileStem(request.entry, issuedAt));
-  const [pbFile, jsonFile, intotoFile, bundleFile] = [FORM_SUFFIXES.protobuf, FORM_SUFFIXES.dsseJson, FORM_SUFFIXES.intotoJson, FORM_SUFFIXES.bundleJson].map((suffix) => `${stem}${suffix}`) as [string, string, string, string];
+  const pbFile = `${stem}${FORM_SUFFIXES.protobuf}`;
+  const jsonFile = `${stem}${FORM_SUFFIXES.dsseJson}`;
+  const intotoFile = `${stem}${FORM_SUFFIXES.intotoJson}`;
+  const bundleFile = `${stem}${FORM_SUFFIXES.bundleJson}`;
   await writeFileAtomic(pbFile, forms.protobuf, { exclusive: true });
   await writeFileAtomic(jsonFile, forms.dsseJson, { exclusive: true });
   await writeFileAtomic(intotoFile, forms.intotoJson, { exclusive: true });

@@ -13,7 +13,7 @@ import { progressLine } from '../progress.js';
 import { renderSummary } from './verify.js';
 import { parseTsaUrl, TimestampError } from '../../../attestations/rfc3161.js';
 
-/** The --json output's schema (schemas/run.schema.json). */
+/** The --json output's schema (schemas/run.v1.schema.json). */
 export const RUN_SCHEMA = 'tppverify.run.v1';
 
 function tsaUrlFromOption(text: string): string {

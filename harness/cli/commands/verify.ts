@@ -31,7 +31,7 @@ export interface VerifyOptions {
 /** A certificate chain file is a few kilobytes. */
 const MAX_TSA_CERTS_BYTES = 1024 * 1024;
 
-/** The --json output's schema (schemas/verify.schema.json): one shape for one file or many. */
+/** The --json output's schema (schemas/verify.v1.schema.json): one shape for one file or many. */
 export const VERIFY_SCHEMA = 'tppverify.verify.v1';
 
 /** One checked file in verify's output. */
