@@ -78,36 +78,38 @@ async function syncFolder(dir: string): Promise<void> {
 }
 
 /**
- * Writes two renderings of one document (`.dsse.pb` and `.dsse.json`) so that
- * both appear or neither does: both are written and synced as temporaries
- * first (a full disk fails here, with nothing in place), then linked into
- * place; if the second link fails the first is removed. Neither replaces an
- * existing file.
+ * Writes several renderings of one document (`.dsse.pb`, `.dsse.json`,
+ * `.intoto.json`, `.sigstore.json`) so that all appear or none does: each is
+ * written and synced as a temporary first (a full disk fails here, with
+ * nothing in place), then linked into place; if a link fails, those already
+ * linked are removed. None replaces an existing file.
  */
-export async function writeFilePairAtomic(first: { file: string; data: Uint8Array | string }, second: { file: string; data: Uint8Array | string }): Promise<void> {
-  const dir = path.dirname(first.file);
+export async function writeFilesAtomic(files: readonly { file: string; data: Uint8Array | string }[]): Promise<void> {
+  if (files.length === 0) return;
+  const dir = path.dirname(files[0]!.file);
   await removeStaleTemporaries(dir);
-  const tempFirst = await writeTemporary(first.file, first.data, 0o644);
-  let tempSecond: string;
+  const temporaries: string[] = [];
+  const linked: string[] = [];
   try {
-    tempSecond = await writeTemporary(second.file, second.data, 0o644);
-  } catch (error) {
-    await rm(tempFirst, { force: true });
-    throw error;
-  }
-  try {
-    await link(tempFirst, first.file);
+    for (const f of files) temporaries.push(await writeTemporary(f.file, f.data, 0o644));
     try {
-      await link(tempSecond, second.file);
+      for (const [i, f] of files.entries()) {
+        await link(temporaries[i]!, f.file);
+        linked.push(f.file);
+      }
     } catch (error) {
-      await rm(first.file, { force: true });
+      for (const file of linked) await rm(file, { force: true });
       throw error;
     }
   } finally {
-    await rm(tempFirst, { force: true });
-    await rm(tempSecond, { force: true });
+    for (const temp of temporaries) await rm(temp, { force: true });
   }
   await syncFolder(dir);
+}
+
+/** Two renderings of one document, both or neither (writeFilesAtomic). */
+export async function writeFilePairAtomic(first: { file: string; data: Uint8Array | string }, second: { file: string; data: Uint8Array | string }): Promise<void> {
+  await writeFilesAtomic([first, second]);
 }
 
 export async function writeFileAtomic(file: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {

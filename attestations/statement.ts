@@ -8,7 +8,12 @@ import { TppverifyError } from './errors.js';
 import { attestationType, statementType } from './schema.js';
 
 export const PAYLOAD_TYPE = 'application/vnd.tppverify.attestation.v1+protobuf';
-export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+/**
+ * The protobuf Statement's own type. It is in-toto-shaped but not an in-toto
+ * Statement (in-toto's has other field numbers and a JSON payload), so it
+ * names itself; the in-toto Statement v1 is the .intoto.json form.
+ */
+export const STATEMENT_TYPE = 'https://tppverify.dev/statement/v1';
 export const PREDICATE_TYPE = 'tppverify.attestation.v1';
 export const STATEMENT_SCOPE = 'These results relate only to the item tested.';
 

@@ -1,5 +1,6 @@
 // The whole job: inventory → measure → compute → verdict → attest. Writes
-// `<out>/<device>-<UTC timestamp>.dsse.pb` and its `.dsse.json` rendering.
+// `<out>/<device>-<UTC timestamp>.dsse.pb`, its `.dsse.json` rendering, the
+// in-toto `.intoto.json` envelope and its `.sigstore.json` bundle.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,12 +8,10 @@ import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.
 import { FAULT_ENV, faultFromEnvironment } from '../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
-import { writeFilePairAtomic } from '../attestations/atomic-write.js';
-import { encodeEnvelope, envelopeToJson, signEnvelope } from '../attestations/dsse.js';
+import { writeFilesAtomic } from '../attestations/atomic-write.js';
+import { FORM_SUFFIXES, signStatementForms } from '../attestations/signed-forms.js';
 import { ephemeralSigningKey, type SigningKey } from '../attestations/keys.js';
 import {
-  encodeStatement,
-  PAYLOAD_TYPE,
   PREDICATE_TYPE,
   sha256Hex,
   STATEMENT_SCOPE,
@@ -24,6 +23,7 @@ import {
 import { summarize, type AttestationSummary } from './verify/verify.js';
 import { normalizeIdentifier, IDENTIFIER_FACTS } from './identity.js';
 import { stateProblemsOf } from './verdict/state.js';
+import { TimestampError } from '../attestations/rfc3161.js';
 import { declarationToJson, parseDeclaration, type Declaration } from './declaration/declaration.js';
 import { selfDeclaration } from './declaration/self-declared.js';
 import { formatDeviceId, type DeviceEntry } from './devices.js';
@@ -76,6 +76,8 @@ export interface AttestRequest extends RunIdentityInputs {
   phaseTimeouts?: PhaseTimeouts;
   /** The operator's intake record (what a person saw on the board), signed in and compared by the verdict. */
   intake?: IntakeFile;
+  /** An RFC 3161 timestamp authority for the bundle (--tsa). */
+  tsaUrl?: string;
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -83,6 +85,8 @@ export interface AttestRequest extends RunIdentityInputs {
 export interface AttestResult {
   pbFile: string;
   jsonFile: string;
+  intotoFile: string;
+  bundleFile: string;
   keyId: string;
   summary: AttestationSummary;
   statement: Statement;
@@ -291,13 +295,26 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
     ...statementBase,
     predicate: { ...statementBase.predicate, audit: request.audit ? request.audit(statementBase) : null },
   };
-  const payload = encodeStatement(statement);
-  const envelope = signEnvelope(payload, PAYLOAD_TYPE, [key]);
+  // Every form is made (and the timestamp fetched) before the first file is written.
+  let forms;
+  try {
+    forms = await signStatementForms(statement, [key], request.tsaUrl);
+  } catch (error) {
+    if (error instanceof TimestampError) throw new UsageError(`${error.message}; no attestation written`);
+    throw error;
+  }
 
   await mkdir(request.outDir, { recursive: true });
   const stem = path.join(request.outDir, fileStem(request.entry, issuedAt));
-  const pbFile = `${stem}.dsse.pb`;
-  const jsonFile = `${stem}.dsse.json`;
-  await writeFilePairAtomic({ file: pbFile, data: encodeEnvelope(envelope) }, { file: jsonFile, data: envelopeToJson(envelope) + '\n' });
-  return { pbFile, jsonFile, keyId: key.keyId, summary: summarize(statement), statement };
+  const pbFile = `${stem}${FORM_SUFFIXES.protobuf}`;
+  const jsonFile = `${stem}${FORM_SUFFIXES.dsseJson}`;
+  const intotoFile = `${stem}${FORM_SUFFIXES.intotoJson}`;
+  const bundleFile = `${stem}${FORM_SUFFIXES.bundleJson}`;
+  await writeFilesAtomic([
+    { file: pbFile, data: forms.protobuf },
+    { file: jsonFile, data: forms.dsseJson },
+    { file: intotoFile, data: forms.intotoJson },
+    { file: bundleFile, data: forms.bundleJson },
+  ]);
+  return { pbFile, jsonFile, intotoFile, bundleFile, keyId: key.keyId, summary: summarize(statement), statement };
 }

@@ -173,6 +173,7 @@ export function buildProgram(): Command {
     .option('--intake <file>', "the operator's intake record of the board (label serial, part number, marking, photos by SHA-256)")
     .option('--rim <file>', 'a reference integrity manifest to archive with SPDM evidence (repeatable)', collect, [])
     .option('--ocsp <file>', 'an OCSP response (DER) for the evidence chain, to archive with it (repeatable)', collect, [])
+    .option('--tsa <url>', 'an RFC 3161 timestamp authority: its timestamp over the signature goes into the Sigstore bundle')
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
     .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
@@ -198,6 +199,7 @@ export function buildProgram(): Command {
           ...text('intake'),
           ...(Array.isArray(rim) && rim.length ? { rim } : {}),
           ...(Array.isArray(ocsp) && ocsp.length ? { ocsp } : {}),
+          ...text('tsa'),
           out: flags['out'] as string,
           quick: flags['quick'] === true,
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
@@ -213,14 +215,15 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('check an attestation offline: signatures from trusted keys, payload, and recomputed results (exit 0 valid, 1 invalid, 2 unreadable)')
-    .argument('<files...>', '.dsse.pb or .dsse.json files (several are checked in parallel)')
+    .argument('<files...>', '.dsse.pb, .dsse.json, .intoto.json or .sigstore.json files (several are checked in parallel; the forms of one attestation given together must agree)')
     .option('--pubkey <file>', 'a trusted public key (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted public keys (*.pem)')
     .option('--threshold <n>', 'valid signatures from distinct trusted keys required', positiveInteger('--threshold'), 1)
     .option('--attestations <dir>', 'lot certificates: check each referenced unit attestation in this folder')
     .option('--manifest <file>', 'lot certificates: recompute the sample from this manifest')
+    .option('--tsa-certs <file>', "Sigstore bundles: require RFC 3161 timestamps and check them against this PEM chain (the TSA's certificate first, the root last)")
     .option('--json', 'print one JSON object')
-    .action(async (files: string[], flags: { pubkey: string[]; trust?: string; threshold: number; json?: boolean; attestations?: string; manifest?: string }) => {
+    .action(async (files: string[], flags: { pubkey: string[]; trust?: string; threshold: number; json?: boolean; attestations?: string; manifest?: string; tsaCerts?: string }) => {
       const json = flags.json === true;
       commandExitCode = await runVerify(
         files,
@@ -231,6 +234,7 @@ export function buildProgram(): Command {
           ...(flags.trust !== undefined ? { trust: flags.trust } : {}),
           ...(flags.attestations !== undefined ? { attestations: flags.attestations } : {}),
           ...(flags.manifest !== undefined ? { manifest: flags.manifest } : {}),
+          ...(flags.tsaCerts !== undefined ? { tsaCerts: flags.tsaCerts } : {}),
         },
         processIo(json),
       );

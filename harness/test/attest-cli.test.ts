@@ -38,16 +38,16 @@ beforeAll(async () => {
 });
 
 describe('run', () => {
-  it('writes the protobuf envelope and its JSON rendering, and reports the verdict', () => {
+  it('writes the protobuf envelope, its JSON rendering, the in-toto envelope and the Sigstore bundle, and reports the verdict', () => {
     expect(attestation).toMatch(/cpu-\d{8}T\d{6}\.\d{3}Z\.dsse\.pb$/);
-    expect(existsSync(attestation.replace(/\.pb$/, '.json'))).toBe(true);
-    expect(readdirSync(out).sort()).toHaveLength(2);
+    const stem = path.basename(attestation, '.dsse.pb');
+    expect(readdirSync(out).sort()).toEqual([`${stem}.dsse.json`, `${stem}.dsse.pb`, `${stem}.intoto.json`, `${stem}.sigstore.json`]);
   });
 
   it('is inconclusive when the arrays are below the sizing rule', async () => {
     const verify = await tppverify(['verify', attestation, '--pubkey', publicKey, '--json']);
     const result = JSON.parse(verify.stdout);
-    expect(result.summary.outcome).not.toBe('consistent');
+    expect(result.files[0].summary.outcome).not.toBe('consistent');
     const show = JSON.parse((await tppverify(['show', attestation, '--json'])).stdout);
     expect(show.statement.predicate.stateProblems).toContainEqual(expect.stringMatching(/below the sizing rule/));
     expect(show.statement.predicate.nonce).toBe('a1b2c3d4e5f60718');
@@ -87,7 +87,7 @@ describe('verify', () => {
     expect(pb.exitCode, pb.stdout + pb.stderr).toBe(0);
     expect(pb.stdout).toMatch(/^VALID: signed by [0-9a-f]{64}/);
     const json = await tppverify(['verify', attestation.replace(/\.pb$/, '.json'), '--pubkey', publicKey, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, reasons: [] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, files: [{ valid: true, reasons: [] }] });
   });
 
   it('exits 1 for a tampered file or an untrusted key', async () => {
@@ -162,7 +162,7 @@ describe('audit', () => {
     expect(result.audit.comparisons.some((c: { claim: string }) => c.claim === 'bandwidth:triad GB/s')).toBe(true);
     const verify = await tppverify(['verify', result.attestation, '--pubkey', path.join(auditorKeys, 'tppverify-public.pem'), '--json']);
     expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true });
-    expect(JSON.parse(verify.stdout).summary).toMatchObject({ auditOf: result.audit.originalSha256, auditOutcome: result.audit.outcome, selfDeclared: true });
+    expect(JSON.parse(verify.stdout).files[0].summary).toMatchObject({ auditOf: result.audit.originalSha256, auditOutcome: result.audit.outcome, selfDeclared: true });
     const text = await tppverify(['verify', result.attestation, '--pubkey', path.join(auditorKeys, 'tppverify-public.pem')]);
     expect(text.stdout).toContain(`audit of ${result.audit.originalSha256}: ${result.audit.outcome.toUpperCase()}`);
   });

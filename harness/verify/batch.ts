@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UnreadableAttestationError } from '../../attestations/errors.js';
 import { keyIdOf } from '../../attestations/keys.js';
+import { encodeStatement, sha256Hex } from '../../attestations/statement.js';
 import { verifyDocumentFile, type DocumentKind, type DocumentVerification } from './document.js';
 
 export interface FileVerdict {
@@ -17,6 +18,13 @@ export interface FileVerdict {
   keyids: string[];
   reasons: string[];
   summary: DocumentVerification['summary'];
+  /** Hex SHA-256 of the decoded Statement's canonical protobuf: every form of one attestation has the same. */
+  contentSha256: string | null;
+}
+
+/** The digest the forms of one attestation share (null for other documents). */
+export function statementContentSha256(o: Pick<DocumentVerification, 'statement'>): string | null {
+  return o.statement ? sha256Hex(encodeStatement(o.statement)) : null;
 }
 
 export interface BatchJob {
@@ -37,10 +45,10 @@ export function verifyFilesHere(job: BatchJob): FileVerdict[] {
   return job.files.map((file) => {
     try {
       const o = verifyDocumentFile(file, { keys, threshold: job.threshold });
-      return { file, kind: o.kind, valid: o.valid, unreadable: false, keyids: o.signatures.keyids, reasons: o.reasons, summary: o.summary };
+      return { file, kind: o.kind, valid: o.valid, unreadable: false, keyids: o.signatures.keyids, reasons: o.reasons, summary: o.summary, contentSha256: statementContentSha256(o) };
     } catch (error) {
       if (!(error instanceof UnreadableAttestationError)) throw error;
-      return { file, kind: null, valid: false, unreadable: true, keyids: [], reasons: [error.message], summary: null };
+      return { file, kind: null, valid: false, unreadable: true, keyids: [], reasons: [error.message], summary: null, contentSha256: null };
     }
   });
 }

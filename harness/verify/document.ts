@@ -18,6 +18,7 @@ import { MAX_ATTESTATION_BYTES, readAttestationFile } from '../../attestations/d
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, type LotCertificate } from '../../attestations/lot-certificate.js';
 import { decodeStatement, PAYLOAD_TYPE, sha256Hex, type Statement } from '../../attestations/statement.js';
 import { certificateProblems } from '../lot/outcome.js';
+import { decodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from '../../attestations/intoto-json.js';
 import { attestationProblems, summarize, type AttestationSummary } from './verify.js';
 
 export interface TrustedKeys {
@@ -79,6 +80,11 @@ interface PayloadCheck {
 const PAYLOAD_KINDS: Record<string, (payload: Uint8Array) => PayloadCheck> = {
   [PAYLOAD_TYPE]: (payload) => {
     const statement = decodeStatement(payload);
+    return { kind: 'attestation', statement, problems: attestationProblems(statement), summary: summarize(statement) };
+  },
+  // The same Statement as in-toto Statement v1 JSON (attestations/intoto-json.ts): the same checks apply.
+  [INTOTO_PAYLOAD_TYPE]: (payload) => {
+    const statement = decodeIntotoStatement(payload);
     return { kind: 'attestation', statement, problems: attestationProblems(statement), summary: summarize(statement) };
   },
   [CERTIFICATE_PAYLOAD_TYPE]: (payload) => {

@@ -99,11 +99,11 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
   }
   const audit = result.statement.predicate.audit!;
   if (options.json) {
-    io.out(JSON.stringify({ attestation: result.pbFile, json: result.jsonFile, keyid: result.keyId, audit: { outcome: audit.outcome, originalSha256: audit.originalSha256, nonceReused: audit.nonceReused, comparisons: audit.comparisons }, summary: result.summary }) + '\n');
+    io.out(JSON.stringify({ schema: 'tppverify.audit.v1', attestation: result.pbFile, json: result.jsonFile, intoto: result.intotoFile, bundle: result.bundleFile, keyid: result.keyId, audit: { outcome: audit.outcome, originalSha256: audit.originalSha256, nonceReused: audit.nonceReused, comparisons: audit.comparisons }, summary: result.summary }) + '\n');
     return;
   }
   io.out(`audit of ${boundedLine(file)}: ${audit.outcome.toUpperCase()}${audit.nonceReused ? " (the original's nonce reused: no freshness shown)" : ''}\n`);
   for (const c of audit.comparisons) io.out(`  ${c.status.padEnd(14)} ${terminalText(c.claim).padEnd(28)} ${terminalText(describeFinding(c))}\n`);
   io.out('\n' + renderSummary(result.summary, result.statement.predicate.verdict.findings));
-  io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\n`);
+  io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\n      ${result.intotoFile}\n      ${result.bundleFile}\n`);
 }

@@ -54,7 +54,7 @@ export function renderDevices(listings: NativeBackendListing[]): string {
 export function runDevices(options: DevicesOptions, io: CliIo): void {
   const listings = listBackends();
   if (options.json) {
-    io.out(JSON.stringify({ backends: listings }, null, 2) + '\n');
+    io.out(JSON.stringify({ schema: 'tppverify.devices.v1', backends: listings }, null, 2) + '\n');
   } else {
     io.out(renderDevices(listings));
   }

@@ -5,11 +5,15 @@ import { readManifestFile } from '../../lot/manifest.js';
 import { drawSample, fixedCountPlan, PLANS, Z14_GENERAL_LEVEL_II, type SamplePlan } from '../../lot/sampling.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { checkOutputDir, writeFilePairAtomic } from '../../../attestations/atomic-write.js';
+import { checkOutputDir, writeFilesAtomic } from '../../../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate, readUnitAttestations } from '../../lot/certificate.js';
 import { passphraseFrom } from '../passphrase.js';
+import { INTOTO_PAYLOAD_TYPE } from '../../../attestations/intoto-json.js';
+import { encodeLotVsa } from '../../../attestations/slsa-vsa.js';
+import { DECISION_RULE } from '../../verdict/verdict.js';
+import { harnessVersion } from '../../version.js';
 import type { CliIo } from '../io.js';
 import { boundedLine, terminalText } from '../escape.js';
 
@@ -38,7 +42,7 @@ export async function runLotPlan(file: string, options: LotPlanOptions, io: CliI
   const { manifest, sha256 } = await readManifestFile(file);
   const sample = drawSample(manifest, sha256, nonce, plan);
   if (options.json) {
-    io.out(JSON.stringify({ lotId: manifest.lotId, ...sample }) + '\n');
+    io.out(JSON.stringify({ schema: 'tppverify.lot-plan.v1', lotId: manifest.lotId, ...sample }) + '\n');
     return;
   }
   io.out(`lot ${manifest.lotId}: ${sample.sampled.length} of ${sample.lotSize} units (${plan.description})\n`);
@@ -74,9 +78,15 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   // The lot id in the name is shortened: with the temp-file prefix and suffix a name must stay under 255 bytes.
   const lotName = manifest.lotId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_LOT_ID_IN_FILE_NAME);
   const stem = path.join(options.out, `lot-${lotName}-${certificate.issuedAt.replace(/[-:]/g, '')}`);
-  await writeFilePairAtomic({ file: `${stem}.dsse.pb`, data: encodeEnvelope(envelope) }, { file: `${stem}.dsse.json`, data: envelopeToJson(envelope) + '\n' });
+  // The same certificate as a SLSA verification summary, signed by the same key; all three files or none.
+  const vsa = encodeLotVsa({ ...certificate, nonceHex: sample.nonceHex, unitDecisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`, harnessVersion: harnessVersion() });
+  await writeFilesAtomic([
+    { file: `${stem}.dsse.pb`, data: encodeEnvelope(envelope) },
+    { file: `${stem}.dsse.json`, data: envelopeToJson(envelope) + '\n' },
+    { file: `${stem}.vsa.intoto.json`, data: envelopeToJson(signEnvelope(vsa, INTOTO_PAYLOAD_TYPE, [key])) + '\n' },
+  ]);
   if (options.json) {
-    io.out(JSON.stringify({ certificate: `${stem}.dsse.pb`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
+    io.out(JSON.stringify({ schema: 'tppverify.lot-certify.v1', certificate: `${stem}.dsse.pb`, vsa: `${stem}.vsa.intoto.json`, keyid: key.keyId, ...certificate, nonce: sample.nonceHex }) + '\n');
     return;
   }
   const t = terminalText;
@@ -84,5 +94,5 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   for (const unit of certificate.units) io.out(`  ${t(unit.serial)}  ${unit.status}${unit.verdict ? ` ${t(unit.verdict)}` : ''}  ${t(unit.detail)}\n`);
   for (const reason of certificate.reasons) io.out(`  - ${t(reason)}\n`);
   if (certificate.ignoredSerials.length) io.out(`attestations of units outside the sample, not used: ${t(certificate.ignoredSerials.join(', '))}\n`);
-  io.out(`wrote ${t(stem)}.dsse.pb\n      ${t(stem)}.dsse.json\nsigned by key ${key.keyId}\n`);
+  io.out(`wrote ${t(stem)}.dsse.pb\n      ${t(stem)}.dsse.json\n      ${t(stem)}.vsa.intoto.json\nsigned by key ${key.keyId}\n`);
 }

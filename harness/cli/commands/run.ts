@@ -14,6 +14,19 @@ import { boundedLine } from '../escape.js';
 import { renderSummary } from './verify.js';
 import { readIntakeFile } from '../../identity/intake.js';
 import { readOcspResponse, readReferenceManifest } from './evidence.js';
+import { parseTsaUrl, TimestampError } from '../../../attestations/rfc3161.js';
+
+/** The --json output's schema (schemas/run.v1.schema.json). */
+export const RUN_SCHEMA = 'tppverify.run.v1';
+
+function tsaUrlFromOption(text: string): string {
+  try {
+    return parseTsaUrl(text);
+  } catch (error) {
+    if (error instanceof TimestampError) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 export interface RunOptions {
   declaration?: string;
@@ -26,6 +39,8 @@ export interface RunOptions {
   exporter?: string;
   filingReference?: string;
   nonce?: string;
+  /** An RFC 3161 timestamp authority's URL. */
+  tsa?: string;
   quick: boolean;
   json: boolean;
   arrayMib?: number;
@@ -55,6 +70,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   const intake = options.intake !== undefined ? readIntakeFile(options.intake) : undefined;
   const referenceManifests = (options.rim ?? []).map(readReferenceManifest);
   const ocspResponses = (options.ocsp ?? []).map(readOcspResponse);
+  const tsaUrl = options.tsa === undefined ? undefined : tsaUrlFromOption(options.tsa);
   await checkOutputDir(options.out);
   const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];
   const failures: string[] = [];
@@ -67,6 +83,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
         ...(key ? { key } : {}),
         lab,
         nonce,
+        ...(tsaUrl ? { tsaUrl } : {}),
         quick: options.quick,
         ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
         ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
@@ -105,9 +122,9 @@ function everyGpu(): DeviceEntry[] {
 
 function report(result: AttestResult, options: RunOptions, io: CliIo): void {
   if (options.json) {
-    io.out(JSON.stringify({ attestation: result.pbFile, json: result.jsonFile, keyid: result.keyId, summary: result.summary, findings: result.statement.predicate.verdict.findings }) + '\n');
+    io.out(JSON.stringify({ schema: RUN_SCHEMA, attestation: result.pbFile, json: result.jsonFile, intoto: result.intotoFile, bundle: result.bundleFile, keyid: result.keyId, summary: result.summary, findings: result.statement.predicate.verdict.findings }) + '\n');
     return;
   }
   io.out(renderSummary(result.summary, result.statement.predicate.verdict.findings));
-  io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\nsigned by key ${result.keyId}${result.summary.demo ? ' (ephemeral: demo, not a lab signature)' : ''}\n`);
+  io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\n      ${result.intotoFile}\n      ${result.bundleFile}\nsigned by key ${result.keyId}${result.summary.demo ? ' (ephemeral: demo, not a lab signature)' : ''}\n`);
 }

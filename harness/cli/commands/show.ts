@@ -19,6 +19,7 @@ export async function runShow(file: string, options: { json: boolean }, io: CliI
       : { certificate: { ...document.certificate, nonce: hex(document.certificate.nonce) } };
   const problems = document.contentProblems;
   const view = {
+    schema: 'tppverify.show.v1',
     note: problems.length
       ? `DOES NOT VERIFY (${problems.length} problem${problems.length === 1 ? '' : 's'}); signatures are not checked here either: use tppverify verify`
       : 'decoded only: signatures are not checked here; use tppverify verify',

@@ -6,7 +6,11 @@ import type { KeyObject } from 'node:crypto';
 import { loadTrustedKeys } from '../../../attestations/keys.js';
 import { EXIT_INVALID, EXIT_USAGE, UsageError } from '../../errors.js';
 import { certificateContextProblems } from '../../lot/verify-certificate.js';
-import { verifyFiles } from '../../verify/batch.js';
+import path from 'node:path';
+import { readAttestationFile } from '../../../attestations/document-file.js';
+import { readFileWithin } from '../../../attestations/bounded-read.js';
+import { certificatesFromPem, isBundleJson, readBundle, verifyBundle } from '../../../attestations/sigstore-bundle.js';
+import { statementContentSha256, verifyFiles, type FileVerdict } from '../../verify/batch.js';
 import { verifyDocumentFile, type DocumentVerification } from '../../verify/document.js';
 import type { AttestationSummary } from '../../verify/verify.js';
 import type { Finding } from '../../verdict/verdict.js';
@@ -24,6 +28,26 @@ export interface VerifyOptions {
   /** Lot certificates: the folder of unit attestations, and the manifest to recompute the sample from. */
   attestations?: string;
   manifest?: string;
+  /** PEM: the TSA's signing certificate then its chain to the root the lab trusts; bundles' RFC 3161 timestamps are then required and checked. */
+  tsaCerts?: string;
+}
+
+/** A certificate chain file is a few kilobytes. */
+const MAX_TSA_CERTS_BYTES = 1024 * 1024;
+
+/** The --json output's schema (schemas/verify.v1.schema.json): one shape for one file or many. */
+export const VERIFY_SCHEMA = 'tppverify.verify.v1';
+
+/** One checked file in verify's output: the one verification's answer, plus what a Sigstore bundle adds. */
+export interface VerifyEntry extends FileVerdict {
+  /** RFC 3161 times a Sigstore bundle's checked timestamps attest (empty when none were checked). */
+  timestamps: string[];
+}
+
+function printJson(entries: readonly VerifyEntry[], seconds: number, io: CliIo): void {
+  const validCount = entries.filter((e) => e.valid).length;
+  const files = entries.map(({ contentSha256: _digest, ...entry }) => entry);
+  io.out(terminalJson(JSON.stringify({ schema: VERIFY_SCHEMA, valid: validCount === entries.length, count: entries.length, validCount, seconds, files })) + '\n');
 }
 
 export function renderSummary(s: AttestationSummary, findings: readonly Finding[]): string {
@@ -56,11 +80,13 @@ async function trustedKeysFrom(options: VerifyOptions): Promise<Map<string, KeyO
 
 export async function runVerify(files: string[], options: VerifyOptions, io: CliIo): Promise<number> {
   const trusted = await trustedKeysFrom(options);
+  const tsaChainPem = options.tsaCerts === undefined ? undefined : readTsaCerts(options.tsaCerts);
   const lotOptions = options.attestations !== undefined || options.manifest !== undefined;
   if (files.length > 1) {
     if (lotOptions) throw new UsageError('--attestations and --manifest check one lot certificate: give a single file');
-    return verifyMany(files, trusted, options, io);
+    return verifyMany(files, trusted, tsaChainPem, options, io);
   }
+  const started = process.hrtime.bigint();
   const file = files[0]!;
   const trust = { keys: trusted, threshold: options.threshold };
   const outcome = verifyDocumentFile(file, trust);
@@ -72,46 +98,118 @@ export async function runVerify(files: string[], options: VerifyOptions, io: Cli
     outcome.reasons.push(...more);
     outcome.valid &&= more.length === 0;
   }
-  if (options.json) {
-    io.out(terminalJson(JSON.stringify({ valid: outcome.valid, kind: outcome.kind, digest: outcome.digest, keyids: outcome.signatures.keyids, reasons: outcome.reasons, summary: outcome.summary })) + '\n');
-  } else {
-    io.out(renderVerification(file, outcome));
-  }
-  return outcome.valid ? 0 : EXIT_INVALID;
+  const entry: VerifyEntry = {
+    file,
+    kind: outcome.kind,
+    valid: outcome.valid,
+    unreadable: false,
+    keyids: outcome.signatures.keyids,
+    reasons: outcome.reasons,
+    summary: outcome.summary,
+    contentSha256: statementContentSha256(outcome),
+    timestamps: [],
+  };
+  checkBundle(entry, trusted, tsaChainPem);
+  if (options.json) printJson([entry], secondsSince(started), io);
+  else if (entry.valid) io.out(renderVerification(file, outcome, entry.timestamps));
+  else io.out(`INVALID: ${terminalText(file)}\n${entry.reasons.map((r) => `  - ${terminalText(r)}`).join('\n')}\n`);
+  return entry.valid ? 0 : EXIT_INVALID;
 }
 
-/** verify's text for one document: VALID and what it says, or INVALID and every reason. */
-export function renderVerification(file: string, outcome: DocumentVerification): string {
+function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function readTsaCerts(file: string): string {
+  const read = readFileWithin(file, MAX_TSA_CERTS_BYTES, { what: 'TSA certificate chain', toError: (message) => new UsageError(message) });
+  if ('tooLargeBytes' in read) throw new UsageError(`${file} is too large to be a TSA certificate chain`);
+  const pem = read.bytes.toString('utf8');
+  if (certificatesFromPem(pem).length === 0) throw new UsageError(`${file} holds no PEM certificate: --tsa-certs takes the TSA's certificate, then its chain to the root`);
+  return pem;
+}
+
+/**
+ * A Sigstore bundle is also checked as @sigstore/verify checks it (the
+ * peer's reading must agree with ours), and with --tsa-certs its RFC 3161
+ * timestamps are required and verified against that chain.
+ */
+function checkBundle(entry: VerifyEntry, trusted: ReadonlyMap<string, KeyObject>, tsaChainPem: string | undefined): void {
+  if (entry.unreadable) return;
+  const content = readAttestationFile(entry.file);
+  if (!('bytes' in content) || !isBundleJson(content.bytes)) {
+    if (tsaChainPem !== undefined && entry.valid) {
+      entry.valid = false;
+      entry.reasons.push('--tsa-certs requires a timestamp, and only a Sigstore bundle (.sigstore.json) carries one');
+    }
+    return;
+  }
+  let check;
+  try {
+    check = verifyBundle(readBundle(content.bytes).bundle, trusted, tsaChainPem);
+  } catch (error) {
+    check = { valid: false, reasons: [(error as Error).message], timestampTimes: [] };
+  }
+  entry.timestamps = check.timestampTimes;
+  if (!check.valid) {
+    entry.valid = false;
+    entry.reasons.push(...check.reasons);
+  }
+}
+
+/**
+ * The forms of one attestation (.dsse.pb, .dsse.json, .intoto.json,
+ * .sigstore.json) given together must say the same: files with the same
+ * report id whose decoded Statements differ are all invalid.
+ */
+function checkFormsAgree(entries: VerifyEntry[]): void {
+  const byReport = new Map<string, VerifyEntry[]>();
+  for (const e of entries) {
+    if (e.summary && 'reportId' in e.summary && e.contentSha256) byReport.set(e.summary.reportId, [...(byReport.get(e.summary.reportId) ?? []), e]);
+  }
+  for (const [reportId, group] of byReport) {
+    if (new Set(group.map((e) => e.contentSha256)).size <= 1) continue;
+    for (const e of group) {
+      e.valid = false;
+      e.reasons.push(`report ${reportId} is given in several files that do not say the same: ${group.map((g) => path.basename(g.file)).join(', ')}`);
+    }
+  }
+}
+
+/** verify's text for one valid document: what it says. */
+export function renderVerification(file: string, outcome: DocumentVerification, timestamps: readonly string[] = []): string {
   const t = terminalText;
   if (!outcome.valid) return `INVALID: ${t(file)}\n${outcome.reasons.map((r) => `  - ${t(r)}`).join('\n')}\n`;
   const signers = outcome.signatures.keyids.join(', ');
+  const stamped = timestamps.length ? `; timestamped ${timestamps.map(t).join(', ')}` : '';
   if (outcome.kind === 'lot-certificate' && outcome.certificate) {
     const c = outcome.certificate;
     return `VALID lot certificate: lot ${t(c.lotId)}, ${t(c.outcome.toUpperCase())}, ${c.units.length} of ${c.lotSize} units; signed by ${signers}\n`;
   }
   const statement = outcome.statement!;
   return (
-    `VALID: signed by ${signers}; results recomputed and equal\n` +
+    `VALID: signed by ${signers}; results recomputed and equal${stamped}\n` +
     renderSummary(outcome.summary as AttestationSummary, statement.predicate.verdict.findings) +
     renderIdentity(statement.subject[0]?.identity ?? []).split('\n').map(t).join('\n')
   );
 }
 
 /** Many files: one line each (or one JSON object); exit 0 when all are valid, 2 if any is unreadable, else 1. */
-async function verifyMany(files: string[], trusted: Map<string, KeyObject>, options: VerifyOptions, io: CliIo): Promise<number> {
+async function verifyMany(files: string[], trusted: Map<string, KeyObject>, tsaChainPem: string | undefined, options: VerifyOptions, io: CliIo): Promise<number> {
   const started = process.hrtime.bigint();
-  const verdicts = await verifyFiles(files, trusted, options.threshold);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const valid = verdicts.filter((v) => v.valid).length;
+  const entries: VerifyEntry[] = (await verifyFiles(files, trusted, options.threshold)).map((v) => ({ ...v, timestamps: [] }));
+  for (const entry of entries) checkBundle(entry, trusted, tsaChainPem);
+  checkFormsAgree(entries);
+  const seconds = secondsSince(started);
+  const valid = entries.filter((v) => v.valid).length;
   if (options.json) {
-    io.out(terminalJson(JSON.stringify({ valid: valid === verdicts.length, count: verdicts.length, validCount: valid, seconds, files: verdicts })) + '\n');
+    printJson(entries, seconds, io);
   } else {
-    for (const v of verdicts) {
+    for (const v of entries) {
       const kind = v.kind === 'lot-certificate' ? ' (lot certificate)' : '';
       io.out(`${v.valid ? 'VALID  ' : 'INVALID'} ${terminalText(v.file)}${kind}${v.valid ? '' : `: ${terminalText(v.reasons.join('; '))}`}\n`);
     }
-    io.out(`${valid} of ${verdicts.length} valid (${(verdicts.length / seconds).toFixed(0)} per second)\n`);
+    io.out(`${valid} of ${entries.length} valid (${(entries.length / seconds).toFixed(0)} per second)\n`);
   }
-  if (verdicts.some((v) => v.unreadable)) return EXIT_USAGE;
-  return valid === verdicts.length ? 0 : EXIT_INVALID;
+  if (entries.some((v) => v.unreadable)) return EXIT_USAGE;
+  return valid === entries.length ? 0 : EXIT_INVALID;
 }

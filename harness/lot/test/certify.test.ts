@@ -5,11 +5,11 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DECLARATION_JSON, fixtureStatement, signedFixture } from '../../test/attestation-fixture.js';
-import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../../attestations/dsse.js';
-import { loadSigningKey } from '../../../attestations/keys.js';
+import { decodeEnvelope, encodeEnvelope, envelopeFromJson, signEnvelope, verifySignatures } from '../../../attestations/dsse.js';
+import { keyIdOf, loadSigningKey } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, encodeCertificate } from '../certificate.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -42,7 +42,7 @@ beforeAll(async () => {
 async function certify(out: string, extra: string[] = []) {
   const run = await tppverify(['lot', 'certify', manifestFile, '--attestations', units, '--key', path.join(keys, 'tppverify-private.pem'), '--nonce', NONCE, '--out', out, '--json', ...extra]);
   expect(run.exitCode, run.stderr).toBe(0);
-  return JSON.parse(run.stdout) as { certificate: string; outcome: string; units: { serial: string; status: string; detail: string }[]; reasons: string[]; ignoredSerials: string[] };
+  return JSON.parse(run.stdout) as { certificate: string; vsa: string; outcome: string; units: { serial: string; status: string; detail: string }[]; reasons: string[]; ignoredSerials: string[] };
 }
 
 describe('lot certify', () => {
@@ -53,7 +53,16 @@ describe('lot certify', () => {
     expect(result.units.every((u) => u.status === 'valid')).toBe(true);
     expect(result.ignoredSerials).toHaveLength(2);
     const verify = await tppverify(['verify', result.certificate, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', units, '--manifest', manifestFile, '--json']);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true, summary: { kind: 'lot-certificate', outcome: 'certified' } });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ schema: 'tppverify.verify.v1', valid: true, count: 1, files: [{ valid: true, kind: 'lot-certificate', summary: { kind: 'lot-certificate', outcome: 'certified' } }] });
+    // The same certificate as a SLSA VSA, signed by the same key, naming every unit attestation by digest.
+    const vsaEnvelope = envelopeFromJson(readFileSync(result.vsa, 'utf8'));
+    const publicKey = createPublicKey(readFileSync(path.join(keys, 'tppverify-public.pem')));
+    expect(verifySignatures(vsaEnvelope, new Map([[keyIdOf(publicKey), publicKey]]), 1).valid).toBe(true);
+    expect(vsaEnvelope.payloadType).toBe('application/vnd.in-toto+json');
+    const vsa = JSON.parse(Buffer.from(vsaEnvelope.payload).toString('utf8')) as { predicate: { verificationResult: string; inputAttestations: { digest: { sha256: string } }[] } };
+    expect(vsa.predicate.verificationResult).toBe('PASSED');
+    const unitDigest = (serial: string) => createHash('sha256').update(readFileSync(path.join(units, `${serial}.dsse.pb`))).digest('hex');
+    expect(vsa.predicate.inputAttestations.map((a) => a.digest.sha256)).toEqual(result.units.map((u) => unitDigest(u.serial)));
   });
 
   it('skips an unreadable entry with a note instead of giving up on the lot', async () => {
@@ -142,7 +151,7 @@ describe('lot certify', () => {
     writeFileSync(edited, encodeEnvelope(signEnvelope(encodeCertificate(certificate), CERTIFICATE_PAYLOAD_TYPE, [key])));
     const verify = await tppverify(['verify', edited, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', units, '--manifest', manifestFile, '--json']);
     expect(verify.exitCode).toBe(1);
-    const reasons: string[] = JSON.parse(verify.stdout).reasons;
+    const reasons: string[] = JSON.parse(verify.stdout).files[0].reasons;
     expect(reasons).toContain(`unit ${swapped}: its attestation is for serial ${original}`);
     expect(reasons).toContain('the units listed are not the sample the manifest and nonce give');
   });
