@@ -10,7 +10,7 @@ import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
 import { runTpp } from './commands/tpp.js';
 import { runAudit } from './commands/audit.js';
-import { runLotCertify, runLotPlan } from './commands/lot.js';
+import { runLotCertify, runLotCommit, runLotDraw, runLotPlan } from './commands/lot.js';
 import { runReport } from './commands/report.js';
 import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
@@ -298,17 +298,19 @@ export function buildProgram(): Command {
     .command('plan')
     .description("draw the reproducible sample of a lot: a function of the manifest's digest and the lab's nonce")
     .argument('<manifest>', 'lot manifest JSON (proto/tppverify/v1/lot.proto)')
-    .option('--nonce <hex>', "the lab's nonce (required)")
+    .option('--draw <file>', "the draw from 'lot draw': a nonce no single party chose")
+    .option('--nonce <hex>', 'a nonce one party gave instead (recorded as such)')
     .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
     .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
     .option('--json', 'print one JSON object')
-    .action(async (file: string, flags: { nonce?: string; sample?: number; plan?: string; json?: boolean }) => {
+    .action(async (file: string, flags: { nonce?: string; draw?: string; sample?: number; plan?: string; json?: boolean }) => {
       const json = flags.json === true;
       await runLotPlan(
         file,
         {
           json,
           ...(flags.nonce !== undefined ? { nonce: flags.nonce } : {}),
+          ...(flags.draw !== undefined ? { draw: flags.draw } : {}),
           ...(flags.sample !== undefined ? { sample: flags.sample } : {}),
           ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
         },
@@ -323,7 +325,8 @@ export function buildProgram(): Command {
     .requiredOption('--attestations <dir>', 'folder of unit attestations (*.dsse.pb)')
     .requiredOption('--key <file>', "the lab's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
-    .option('--nonce <hex>', "the lab's nonce used for the plan (required)")
+    .option('--draw <file>', "the draw from 'lot draw' used for the plan")
+    .option('--nonce <hex>', 'the nonce used for the plan, where one party gave it')
     .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
     .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
     .option('--pubkey <file>', 'another trusted key for unit attestations (repeatable)', collect, [])
@@ -342,6 +345,7 @@ export function buildProgram(): Command {
           out: flags['out'] as string,
           pubkey: flags['pubkey'] as string[],
           ...text('nonce'),
+          ...text('draw'),
           ...text('plan'),
           ...text('trust'),
           ...text('passphraseEnv'),
@@ -349,6 +353,32 @@ export function buildProgram(): Command {
         },
         processIo(json),
       );
+    });
+
+  lot
+    .command('commit')
+    .description("one party's commitment to its share of the lot's nonce (publish it; reveal after every party has committed)")
+    .argument('<manifest>', 'lot manifest JSON')
+    .requiredOption('--party <name>', 'who contributes (a short name)')
+    .requiredOption('--role <role>', 'lab, exporter, auditor or bis')
+    .requiredOption('--out <dir>', 'folder for NAME.commitment.json (public) and NAME.reveal.json (secret, mode 0600)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: { party: string; role: string; out: string; json?: boolean }) => {
+      const json = flags.json === true;
+      await runLotCommit(file, { party: flags.party, role: flags.role, out: flags.out, json }, processIo(json));
+    });
+
+  lot
+    .command('draw')
+    .description("the lot's nonce from every party's revealed contribution (tppverify-lot-nonce@1)")
+    .argument('<manifest>', 'lot manifest JSON')
+    .requiredOption('--commitment <file>', 'a published commitment (repeatable)', collect, [])
+    .requiredOption('--reveal <file>', 'a revealed contribution (repeatable)', collect, [])
+    .requiredOption('--out <file>', 'the draw file to write')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: { commitment: string[]; reveal: string[]; out: string; json?: boolean }) => {
+      const json = flags.json === true;
+      await runLotDraw(file, { commitment: flags.commitment, reveal: flags.reveal, out: flags.out, json }, processIo(json));
     });
 
   return program;

@@ -9,7 +9,7 @@ import { fsReason } from '../../attestations/errors.js';
 import { readAttestationFile, verifyAttestationBytes } from '../../attestations/verify.js';
 import { UsageError } from '../errors.js';
 import type { LotManifest, LotUnit } from './manifest.js';
-import type { LotSample } from './sampling.js';
+import type { LotSample, NonceContribution } from './sampling.js';
 
 export const CERTIFICATE_PAYLOAD_TYPE = 'application/vnd.tppverify.lot-certificate.v1+protobuf';
 
@@ -37,6 +37,9 @@ export interface LotCertificate {
   reasons: string[];
   issuedAt: string;
   ignoredSerials: string[];
+  /** NONCE_RULE when the nonce was combined from contributions, else empty. */
+  nonceRule: string;
+  nonceContributions: NonceContribution[];
 }
 
 interface FoundAttestation {
@@ -148,6 +151,8 @@ export async function certifyLot(
     reasons,
     issuedAt: new Date().toISOString(),
     ignoredSerials,
+    nonceRule: sample.nonceRule,
+    nonceContributions: sample.contributions,
   };
 }
 

@@ -8,7 +8,7 @@ import { verifyAttestationBytes } from '../../attestations/verify.js';
 import { packageRoot } from '../provenance.js';
 import { decodeCertificate, lotOutcome, readUnitAttestations, type LotCertificate } from './certificate.js';
 import { readManifestFile } from './manifest.js';
-import { drawSample, fixedCountPlan, PLANS } from './sampling.js';
+import { combineContributions, contributionProblems, drawSample, fixedCountPlan, NONCE_RULE, PLANS } from './sampling.js';
 
 export const PROTO_DIR = () => path.join(packageRoot(), 'proto', 'tppverify', 'v1');
 
@@ -32,6 +32,17 @@ export async function checkCertificate(
   const problems: string[] = [];
   const expected = lotOutcome(certificate.units);
   if (expected.outcome !== certificate.outcome) problems.push(`the recorded outcome ${certificate.outcome} does not follow from its units (${expected.outcome})`);
+
+  // The nonce no single party chose: every commitment opens, and the nonce is their combination.
+  if (certificate.nonceRule || certificate.nonceContributions.length) {
+    if (certificate.nonceRule !== NONCE_RULE) problems.push(`unknown nonce rule ${certificate.nonceRule || '(none)'} for its contributions`);
+    else {
+      problems.push(...contributionProblems(certificate.manifestSha256, certificate.nonceContributions).map((p) => `nonce: ${p}`));
+      if (!combineContributions(certificate.manifestSha256, certificate.nonceContributions).equals(Buffer.from(certificate.nonce))) {
+        problems.push('nonce: not the combination of its recorded contributions');
+      }
+    }
+  }
 
   if (attestationsDir) {
     // An unreadable entry is not looked at; a unit whose attestation it was shows below as missing.
@@ -59,6 +70,7 @@ export async function checkCertificate(
     const plan = PLANS[certificate.plan] ?? (fixed ? fixedCountPlan(Number(fixed[1])) : undefined);
     if (!plan) problems.push(`unknown sampling plan ${certificate.plan}`);
     else {
+      // The sample is recomputed from the nonce, which above was recomputed from the contributions.
       const sample = drawSample(manifest, sha256, Buffer.from(certificate.nonce), plan).sampled.map((u) => u.serial);
       const listed = certificate.units.map((u) => u.serial);
       if (sample.join('\n') !== listed.join('\n')) problems.push('the units listed are not the sample the manifest and nonce give');

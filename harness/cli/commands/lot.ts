@@ -2,10 +2,12 @@
 import { parseNonce } from '../../attest.js';
 import { UsageError } from '../../errors.js';
 import { readManifestFile } from '../../lot/manifest.js';
-import { drawSample, fixedCountPlan, PLANS, Z14_GENERAL_LEVEL_II, type SamplePlan } from '../../lot/sampling.js';
-import { mkdir } from 'node:fs/promises';
+import { drawSample, fixedCountPlan, PLANS, Z14_GENERAL_LEVEL_II, type LotSample, type NonceContribution, type SamplePlan } from '../../lot/sampling.js';
+import { makeCommitment, makeDraw, parseParty, parseRole, readCommitment, readDraw, readReveal } from '../../lot/draw.js';
+import type { LotManifest } from '../../lot/manifest.js';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { checkOutputDir, writeFileAtomic } from '../../../attestations/atomic-write.js';
+import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../../../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate, readUnitAttestations } from '../../lot/certificate.js';
@@ -17,12 +19,36 @@ const MAX_LOT_ID_IN_FILE_NAME = 80;
 
 export interface LotPlanOptions {
   nonce?: string;
+  /** A draw file (`lot draw`): the nonce combined from every party's contribution. */
+  draw?: string;
   sample?: number;
   plan?: string;
   json: boolean;
 }
 
-function choosePlan(options: LotPlanOptions): SamplePlan {
+/**
+ * The nonce and where it came from: a draw no single party chose (--draw),
+ * or a nonce one party gave (--nonce, kept for lots drawn before the rule;
+ * the certificate then records no contributions).
+ */
+export function sampleNonce(options: LotPlanOptions, manifestSha256: string, command: string): { nonce: Buffer; contributions: NonceContribution[] } {
+  if (options.nonce !== undefined && options.draw !== undefined) throw new UsageError('give --draw or --nonce, not both');
+  if (options.draw !== undefined) {
+    const draw = readDraw(options.draw, manifestSha256);
+    return { nonce: Buffer.from(draw.nonce, 'hex'), contributions: draw.contributions };
+  }
+  if (options.nonce === undefined) throw new UsageError(`${command} needs --draw (from 'lot draw') or --nonce: the sample must be reproducible`);
+  return { nonce: parseNonce(options.nonce), contributions: [] };
+}
+
+/** The plan's sample, from the manifest and the nonce's source. */
+export function sampleOf(manifest: LotManifest, manifestSha256: string, options: LotPlanOptions, command: string): LotSample {
+  const plan = choosePlan(options);
+  const { nonce, contributions } = sampleNonce(options, manifestSha256, command);
+  return drawSample(manifest, manifestSha256, nonce, plan, contributions);
+}
+
+export function choosePlan(options: LotPlanOptions): SamplePlan {
   if (options.sample !== undefined && options.plan !== undefined) throw new UsageError('give --sample or --plan, not both');
   if (options.sample !== undefined) return fixedCountPlan(options.sample);
   if (options.plan === undefined) return Z14_GENERAL_LEVEL_II;
@@ -32,18 +58,18 @@ function choosePlan(options: LotPlanOptions): SamplePlan {
 }
 
 export async function runLotPlan(file: string, options: LotPlanOptions, io: CliIo): Promise<void> {
-  if (options.nonce === undefined) throw new UsageError("lot plan needs the lab's --nonce: the sample must be reproducible");
-  const nonce = parseNonce(options.nonce);
   const plan = choosePlan(options);
+  if (options.nonce === undefined && options.draw === undefined) throw new UsageError('lot plan needs --draw (from \'lot draw\') or --nonce: the sample must be reproducible');
   const { manifest, sha256 } = await readManifestFile(file);
-  const sample = drawSample(manifest, sha256, nonce, plan);
+  const sample = sampleOf(manifest, sha256, options, 'lot plan');
   if (options.json) {
     io.out(JSON.stringify({ lotId: manifest.lotId, ...sample }) + '\n');
     return;
   }
   io.out(`lot ${manifest.lotId}: ${sample.sampled.length} of ${sample.lotSize} units (${plan.description})\n`);
   io.out(`manifest SHA-256 ${sha256}, nonce ${sample.nonceHex}\n`);
-  for (const unit of sample.sampled) io.out(`  ${unit.serial}${unit.uuid ? `  ${unit.uuid}` : ''}\n`);
+  io.out(nonceSourceLine(sample));
+  for (const unit of sample.sampled) io.out(`  ${unit.serial}${unit.uuid ? `  ${unit.uuid}` : ''}${unit.host ? `  on ${unit.host}${unit.pciBusId ? ` ${unit.pciBusId}` : ''}` : ''}\n`);
 }
 
 export interface LotCertifyOptions extends LotPlanOptions {
@@ -57,14 +83,13 @@ export interface LotCertifyOptions extends LotPlanOptions {
 
 /** `tppverify lot certify MANIFEST --attestations DIR --key FILE --nonce HEX`: a signed lot certificate. */
 export async function runLotCertify(file: string, options: LotCertifyOptions, io: CliIo): Promise<void> {
-  if (options.nonce === undefined) throw new UsageError("lot certify needs the lab's --nonce: the sample must be the one planned");
-  const nonce = parseNonce(options.nonce);
+  if (options.nonce === undefined && options.draw === undefined) throw new UsageError("lot certify needs --draw (from 'lot draw') or --nonce: the sample must be the one planned");
   const plan = choosePlan(options);
   const key = await loadSigningKey(options.key, passphraseFrom(options.passphraseEnv));
   const trusted = await loadTrustedKeys(options.pubkey, options.trust);
   trusted.set(key.keyId, key.publicKey);
   const { manifest, sha256 } = await readManifestFile(file);
-  const sample = drawSample(manifest, sha256, nonce, plan);
+  const sample = sampleOf(manifest, sha256, options, 'lot certify');
   await checkOutputDir(options.out);
   const attestations = await readUnitAttestations(options.attestations);
   for (const { file, reason } of attestations.skipped) io.err(`tppverify: skipped ${file}: ${reason}\n`);
@@ -85,4 +110,70 @@ export async function runLotCertify(file: string, options: LotCertifyOptions, io
   for (const reason of certificate.reasons) io.out(`  - ${reason}\n`);
   if (certificate.ignoredSerials.length) io.out(`attestations of units outside the sample, not used: ${certificate.ignoredSerials.join(', ')}\n`);
   io.out(`wrote ${stem}.dsse.pb\n      ${stem}.dsse.json\nsigned by key ${key.keyId}\n`);
+}
+
+function nonceSourceLine(sample: LotSample): string {
+  if (!sample.contributions.length) return 'nonce given by one party (--nonce), not drawn from contributions\n';
+  return `nonce drawn by ${sample.nonceRule} from ${sample.contributions.map((c) => `${c.party} (${c.role})`).join(', ')}\n`;
+}
+
+export interface LotCommitOptions {
+  party: string;
+  role: string;
+  out: string;
+  json: boolean;
+}
+
+/**
+ * `tppverify lot commit MANIFEST --party NAME --role ROLE --out DIR`: one
+ * party's secret contribution (DIR/NAME.reveal.json, mode 0600, kept until
+ * every commitment is published) and its public commitment
+ * (DIR/NAME.commitment.json), which binds the manifest's digest and the time.
+ */
+export async function runLotCommit(file: string, options: LotCommitOptions, io: CliIo): Promise<void> {
+  const party = parseParty(options.party);
+  const role = parseRole(options.role);
+  const { manifest, sha256 } = await readManifestFile(file);
+  await checkOutputDir(options.out);
+  await mkdir(options.out, { recursive: true });
+  const { commitment, reveal } = makeCommitment(manifest.lotId, sha256, party, role);
+  const commitmentFile = path.join(options.out, `${party}.commitment.json`);
+  const revealFile = path.join(options.out, `${party}.reveal.json`);
+  // Exclusive: a second commitment by the same party would be a second chance to steer.
+  for (const existing of [commitmentFile, revealFile]) {
+    if (await stat(existing).then(() => true, () => false)) throw new UsageError(`${existing} exists: ${party} has committed to this lot already`);
+  }
+  await writeFileAtomic(revealFile, JSON.stringify(reveal, null, 2) + '\n', { exclusive: true, mode: 0o600 });
+  await writeFileAtomic(commitmentFile, JSON.stringify(commitment, null, 2) + '\n', { exclusive: true });
+  if (options.json) {
+    io.out(JSON.stringify({ commitmentFile, revealFile, ...commitment }) + '\n');
+    return;
+  }
+  io.out(`${party} (${role}) committed to lot ${manifest.lotId} (manifest SHA-256 ${sha256}) at ${commitment.committedAt}\n`);
+  io.out(`publish ${commitmentFile}\nkeep ${revealFile} secret until every party's commitment is published\n`);
+}
+
+export interface LotDrawOptions {
+  commitment: string[];
+  reveal: string[];
+  out: string;
+  json: boolean;
+}
+
+/** `tppverify lot draw MANIFEST --commitment F... --reveal F... --out DRAW`: the nonce from every party's contribution. */
+export async function runLotDraw(file: string, options: LotDrawOptions, io: CliIo): Promise<void> {
+  const { manifest, sha256 } = await readManifestFile(file);
+  const commitments = options.commitment.map(readCommitment);
+  const reveals = options.reveal.map(readReveal);
+  const draw = makeDraw(manifest.lotId, sha256, commitments, reveals);
+  await checkOutputFile(options.out, [file, ...options.commitment, ...options.reveal]);
+  // The draw is a function of its inputs: writing it again writes the same bytes.
+  await writeFileAtomic(options.out, JSON.stringify(draw, null, 2) + '\n');
+  if (options.json) {
+    io.out(JSON.stringify({ draw: options.out, ...draw }) + '\n');
+    return;
+  }
+  io.out(`lot ${manifest.lotId}: nonce ${draw.nonce} (${draw.rule})\n`);
+  for (const c of draw.contributions) io.out(`  ${c.party} (${c.role}) committed ${c.committedAt}: ${c.commitment}\n`);
+  io.out(`wrote ${options.out}\n`);
 }

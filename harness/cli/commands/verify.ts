@@ -100,7 +100,7 @@ async function verifyIfCertificate(file: string, trusted: Map<string, KeyObject>
   const valid = signatures.valid && check.problems.length === 0;
   const c = check.certificate;
   if (options.json) {
-    io.out(JSON.stringify({ valid, keyids: signatures.keyids, reasons: check.problems, summary: c && { kind: 'lot-certificate', lotId: c.lotId, outcome: c.outcome, units: c.units.length, lotSize: c.lotSize } }) + '\n');
+    io.out(JSON.stringify({ valid, keyids: signatures.keyids, reasons: check.problems, summary: c && { kind: 'lot-certificate', lotId: c.lotId, outcome: c.outcome, units: c.units.length, lotSize: c.lotSize, nonceRule: c.nonceRule, nonceParties: c.nonceContributions.map((n) => `${n.party} (${n.role})`) } }) + '\n');
   } else if (valid && c) {
     io.out(`VALID lot certificate: lot ${c.lotId}, ${c.outcome.toUpperCase()}, ${c.units.length} of ${c.lotSize} units; signed by ${signatures.keyids.join(', ')}\n`);
   } else {
