@@ -65,6 +65,8 @@ export interface AttestRequest {
   strict: boolean;
   /** Per-phase time limits of the isolated measurement (default PHASE_TIMEOUT_SECONDS). */
   phaseTimeouts?: PhaseTimeouts;
+  /** Problems known before measuring (a test stand-in's) that the verdict must see. */
+  stateProblems?: string[];
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -131,9 +133,11 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
   };
 }
 
-function fileStem(entry: DeviceEntry, issuedAt: string): string {
+function fileStem(entry: DeviceEntry, issuedAt: string, facts: readonly Fact[]): string {
   // Milliseconds keep two runs in the same second apart; exclusive writes refuse a clash anyway.
-  return `${formatDeviceId(entry.target).replace(':', '-')}-${issuedAt.replace(/[-:]/g, '')}`;
+  // The serial, where known, names the unit: a lot's attestations share one folder.
+  const serial = facts.find((f) => f.name === 'serial')?.value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return `${formatDeviceId(entry.target).replace(':', '-')}${serial ? `-${serial}` : ''}-${issuedAt.replace(/[-:]/g, '')}`;
 }
 
 /** The sampler for this device during each phase: nvidia-smi or amd-smi, found through the inventory. */
@@ -180,7 +184,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   const declaration: Declaration = parseDeclaration(declarationBytes.toString('utf8'));
   const measurements = measurementRecord(measured);
   const deviceFacts = [...identityFacts(request.entry), ...inventory.facts];
-  const stateProblems: string[] = stateProblemsFrom(inventory.checks);
+  const stateProblems: string[] = [...(request.stateProblems ?? []), ...stateProblemsFrom(inventory.checks)];
   for (const phase of telemetry) {
     if (phase.throttled) stateProblems.push(`the ${phase.phase} phase ran with clock slowdown reasons ${phase.reasonsSeen} active`);
   }
@@ -255,7 +259,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   const envelope = signEnvelope(payload, PAYLOAD_TYPE, [key]);
 
   await mkdir(request.outDir, { recursive: true });
-  const stem = path.join(request.outDir, fileStem(request.entry, issuedAt));
+  const stem = path.join(request.outDir, fileStem(request.entry, issuedAt, deviceFacts));
   const pbFile = `${stem}.dsse.pb`;
   const jsonFile = `${stem}.dsse.json`;
   await writeFileAtomic(pbFile, encodeEnvelope(envelope), { exclusive: true });

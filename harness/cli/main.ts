@@ -158,7 +158,8 @@ export function buildProgram(): Command {
     .command('run')
     .description('measure a device, evaluate a declaration, and write a signed attestation')
     .option('--declaration <file>', "the exporter's declaration (default: self-declared from the device, marked as such)")
-    .option('--device <id>', 'cpu, cuda:N, hip:N, or all (every GPU, one attestation each; default: the best device present)')
+    .option('--device <id>', 'cpu, cuda:N, hip:N, uuid:UUID, serial:SERIAL, a comma-separated list of these, or all (every GPU, one attestation each; default: the best device present)')
+    .option('--parallel', 'several devices: measure them all at once, one isolated child per device')
     .option('--key <file>', 'private signing key (default: an ephemeral key, marked demo)')
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
     .option('--out <dir>', 'where the attestation files go', 'attestations-out')
@@ -194,6 +195,7 @@ export function buildProgram(): Command {
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(typeof flags['strict'] === 'boolean' ? { strict: flags['strict'] } : {}),
           ...(typeof flags['phaseTimeout'] === 'number' ? { phaseTimeoutSeconds: flags['phaseTimeout'] } : {}),
+          ...(flags['parallel'] === true ? { parallel: true } : {}),
           json,
         },
         processIo(json),
