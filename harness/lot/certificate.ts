@@ -122,6 +122,8 @@ export async function certifyLot(
   sample: LotSample,
   attestations: UnitAttestationFiles,
   trusted: ReadonlyMap<string, KeyObject>,
+  /** Why a unit has no attestation, where the caller knows (lot run: the unit's failed run). */
+  failures: ReadonlyMap<string, string> = new Map(),
 ): Promise<LotCertificate> {
   const found = scanAttestations(attestations.files, trusted);
   const units: UnitAttestation[] = sample.sampled.map((unit) => {
@@ -129,7 +131,8 @@ export async function certifyLot(
     const usable = candidates.find((a) => a.valid && a.declarationSha256 === manifest.declarationSha256);
     if (usable) return { serial: unit.serial, attestationSha256: usable.sha256, status: 'valid', verdict: usable.verdict, detail: path.basename(usable.file) };
     const other = candidates[0];
-    if (!other) return { serial: unit.serial, attestationSha256: '', status: 'missing', verdict: '', detail: 'no attestation for this serial' };
+    const failure = failures.get(unit.serial);
+    if (!other) return { serial: unit.serial, attestationSha256: '', status: 'missing', verdict: '', detail: `no attestation for this serial${failure ? `: ${failure}` : ''}` };
     const detail = !other.valid
       ? `${path.basename(other.file)} does not verify: ${other.reasons.join('; ')}`
       : `${path.basename(other.file)} attests declaration ${other.declarationSha256.slice(0, 12)}…, not the lot's ${manifest.declarationSha256.slice(0, 12)}…`;

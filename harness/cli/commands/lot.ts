@@ -14,6 +14,11 @@ import { CERTIFICATE_PAYLOAD_TYPE, certifyLot, encodeCertificate, readUnitAttest
 import { PROTO_DIR } from '../../lot/verify-certificate.js';
 import { passphraseFrom } from '../passphrase.js';
 import type { CliIo } from '../io.js';
+import { MeasurementError } from '../../errors.js';
+import { checkDeclaration, groupByServer, lotFolders, runLotOnScheduler } from '../../fleet/lot-run.js';
+import { SlurmScheduler } from '../../fleet/slurm.js';
+import { runServerJob } from '../../fleet/server-job.js';
+import { kubernetesManifests } from '../../fleet/kubernetes.js';
 
 const MAX_LOT_ID_IN_FILE_NAME = 80;
 
@@ -176,4 +181,105 @@ export async function runLotDraw(file: string, options: LotDrawOptions, io: CliI
   io.out(`lot ${manifest.lotId}: nonce ${draw.nonce} (${draw.rule})\n`);
   for (const c of draw.contributions) io.out(`  ${c.party} (${c.role}) committed ${c.committedAt}: ${c.commitment}\n`);
   io.out(`wrote ${options.out}\n`);
+}
+
+export interface LotRunOptions extends LotPlanOptions {
+  scheduler: string;
+  partition?: string;
+  account?: string;
+  declaration?: string;
+  key?: string;
+  passphraseEnv?: string;
+  pubkey: string[];
+  out: string;
+  gpusPerServer: number;
+  maxRequeues: number;
+  unitsAtOnce?: number;
+  quick: boolean;
+  arrayMib?: number;
+  secondsPerTrial?: number;
+  phaseTimeout?: number;
+  /** false: every unit run records failed preflight checks instead of refusing (run --no-strict). */
+  strict?: boolean;
+  print: boolean;
+  image?: string;
+}
+
+/** The `tppverify run` options every unit's run gets. */
+function unitRunArgs(options: LotRunOptions): string[] {
+  return [
+    ...(options.quick ? ['--quick'] : []),
+    ...(options.arrayMib !== undefined ? ['--array-mib', String(options.arrayMib)] : []),
+    ...(options.secondsPerTrial !== undefined ? ['--seconds-per-trial', String(options.secondsPerTrial)] : []),
+    ...(options.phaseTimeout !== undefined ? ['--phase-timeout', String(options.phaseTimeout)] : []),
+    ...(options.strict === false ? ['--no-strict'] : []),
+  ];
+}
+
+/**
+ * `tppverify lot run MANIFEST (--draw FILE | --nonce HEX) --scheduler slurm|kubernetes …`:
+ * the sampled units measured on their servers, then the lot certificate.
+ */
+export async function runLotRun(file: string, options: LotRunOptions, io: CliIo): Promise<void> {
+  if (options.nonce === undefined && options.draw === undefined) throw new UsageError("lot run needs --draw (from 'lot draw') or --nonce: the sample must be reproducible");
+  if (options.scheduler !== 'slurm' && options.scheduler !== 'kubernetes') throw new UsageError(`--scheduler must be slurm or kubernetes, not '${options.scheduler.slice(0, 40)}'`);
+  const { manifest, sha256 } = await readManifestFile(file);
+  const sample = sampleOf(manifest, sha256, options, 'lot run');
+  const servers = groupByServer(sample.sampled);
+  if (options.scheduler === 'kubernetes') {
+    if (!options.print) throw new UsageError('--scheduler kubernetes only prints its Job manifests (--print): this harness has never run them on a cluster');
+    if (!options.image) throw new UsageError('--scheduler kubernetes --print needs --image: the container image holding tppverify');
+    io.out(kubernetesManifests(manifest, sample, servers, { image: options.image, gpusPerServer: options.gpusPerServer, runArgs: unitRunArgs(options) }));
+    return;
+  }
+  if (options.print) throw new UsageError('--print applies to --scheduler kubernetes');
+  if (!options.declaration) throw new UsageError("lot run needs --declaration: the exporter's declaration the manifest names");
+  if (!options.key) throw new UsageError("lot run needs --key: the lab's signing key, for every unit's attestation and the certificate");
+  await checkDeclaration(options.declaration, manifest);
+  const key = await loadSigningKey(options.key, passphraseFrom(options.passphraseEnv));
+  const trusted = await loadTrustedKeys(options.pubkey, undefined);
+  trusted.set(key.keyId, key.publicKey);
+  await checkOutputDir(options.out);
+  const log = (line: string) => io.err(`tppverify: ${line}\n`);
+  const result = await runLotOnScheduler(
+    {
+      manifest,
+      sample,
+      declarationFile: options.declaration,
+      key,
+      keyFile: options.key,
+      ...(options.passphraseEnv ? { passphraseEnv: options.passphraseEnv } : {}),
+      pubkeys: options.pubkey,
+      outDir: options.out,
+      runArgs: unitRunArgs(options),
+      gpusPerServer: options.gpusPerServer,
+      maxRequeues: options.maxRequeues,
+      ...(options.unitsAtOnce !== undefined ? { concurrency: options.unitsAtOnce } : {}),
+    },
+    new SlurmScheduler({ ...(options.partition ? { partition: options.partition } : {}), ...(options.account ? { account: options.account } : {}) }),
+    log,
+  );
+  const failures = new Map(result.units.filter((u) => u.status === 'failed').map((u) => [u.serial, u.reason]));
+  const attestations = await readUnitAttestations(lotFolders(options.out).attestations);
+  const certificate = await certifyLot(manifest, sample, attestations, trusted, failures);
+  const envelope = signEnvelope(encodeCertificate(certificate, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key]);
+  const lotName = manifest.lotId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_LOT_ID_IN_FILE_NAME);
+  const stem = path.join(options.out, `lot-${lotName}-${certificate.issuedAt.replace(/[-:]/g, '')}`);
+  await writeFileAtomic(`${stem}.dsse.pb`, encodeEnvelope(envelope), { exclusive: true });
+  await writeFileAtomic(`${stem}.dsse.json`, envelopeToJson(envelope) + '\n', { exclusive: true });
+  if (options.json) {
+    io.out(JSON.stringify({ lotId: manifest.lotId, scheduler: 'slurm', jobs: result.jobs, units: result.units, certificate: `${stem}.dsse.pb`, outcome: certificate.outcome, reasons: certificate.reasons }) + '\n');
+  } else {
+    io.out(`lot ${manifest.lotId}: ${sample.sampled.length} sampled units on ${servers.length} servers, ${result.jobs.length} jobs\n`);
+    for (const job of result.jobs) io.out(`  job ${job.jobId} on ${job.host}: ${job.state}${job.exitCode ? ` ${job.exitCode}` : ''}${job.restarts ? `, requeued ${job.restarts}×` : ''}${job.note ? `, ${job.note}` : ''}\n`);
+    for (const unit of result.units) io.out(`  ${unit.serial} on ${unit.host}: ${unit.status}${unit.reason ? `: ${unit.reason}` : ''}\n`);
+    io.out(`certificate ${stem}.dsse.pb: ${certificate.outcome.toUpperCase()}\n`);
+  }
+  const failed = result.units.filter((u) => u.status === 'failed');
+  if (failed.length) throw new MeasurementError(`${failed.length} of ${result.units.length} sampled units have no attestation: ${failed.map((u) => u.serial).join(', ')}; rerun lot run to measure only those`);
+}
+
+/** `tppverify lot run-server --spec FILE`: what each server's job runs (written by lot run; not for use by hand). */
+export async function runLotRunServer(options: { spec: string }, io: CliIo): Promise<void> {
+  await runServerJob(options.spec, (line) => io.err(`tppverify: ${line}\n`));
 }
