@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GPUS_PER_NODE, jobFields, NODES, processesUnder, startLoopbackCluster, type LoopbackCluster } from './loopback-cluster.js';
+import { GPUS_PER_NODE, jobFields, nodeNames, processesUnder, startLoopbackCluster, type LoopbackCluster } from '../loopback-cluster.js';
+
+const NODES = nodeNames(4);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');

@@ -1,5 +1,6 @@
-// A real Slurm cluster on loopback for the tests: munged, slurmctld and four
-// slurmd (Debian's build has MULTIPLE_SLURMD) as four 8-GPU servers whose
+// A real Slurm cluster on loopback for the tests and the fleet benchmark:
+// munged, slurmctld and N slurmd (Debian's build has MULTIPLE_SLURMD; four
+// by default) as N 8-GPU servers whose
 // GPUs are character devices made under the cluster's folder. Every daemon
 // is started in the foreground so its PID is ours; stop() cancels every job,
 // stops the daemons in reverse order by PID (TERM, then KILL after 10 s) and
@@ -12,7 +13,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-export const NODES = ['gpu01', 'gpu02', 'gpu03', 'gpu04'] as const;
+/** gpu01, gpu02, …: the servers' node names. */
+export function nodeNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `gpu${String(i + 1).padStart(2, '0')}`);
+}
+export const DEFAULT_NODES = 4;
 export const GPUS_PER_NODE = 8;
 /** Device numbers of /dev/nvidia0…7 (Linux devices.txt: major 195). */
 const NVIDIA_MAJOR = 195;
@@ -21,6 +26,7 @@ const READY_TIMEOUT_MS = 30_000;
 
 export interface LoopbackCluster {
   dir: string;
+  nodes: string[];
   /** Environment that points Slurm's commands at this cluster. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -84,7 +90,8 @@ export function processesUnder(dir: string): number[] {
   return found;
 }
 
-export async function startLoopbackCluster(): Promise<LoopbackCluster> {
+export async function startLoopbackCluster(nodeCount = DEFAULT_NODES): Promise<LoopbackCluster> {
+  const NODES = nodeNames(nodeCount);
   const dir = mkdtempSync(path.join(tmpdir(), 'tppverify-slurm-'));
   const logs = path.join(dir, 'log');
   for (const sub of ['munge', 'state', 'log', 'dev', ...NODES.map((n) => `spool/${n}`)]) mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o755 });
@@ -141,6 +148,7 @@ export async function startLoopbackCluster(): Promise<LoopbackCluster> {
   };
   const cluster: LoopbackCluster = {
     dir,
+    nodes: NODES,
     env,
     async stop() {
       const jobs = await execa('squeue', ['-h', '-o', '%i'], { reject: false, env, timeout: 10_000 });
@@ -163,7 +171,7 @@ export async function startLoopbackCluster(): Promise<LoopbackCluster> {
     await waitFor('slurmctld', async () => alive(ctld) && (await execa('scontrol', ['ping'], { reject: false, env, timeout: 5_000 })).stdout.includes('UP'), logs);
     const nodes = NODES.map((node) => start(`slurmd-${node}`, 'slurmd', ['-D', '-N', node, '-f', conf]));
     await waitFor(
-      'four slurmd',
+      `${NODES.length} slurmd`,
       async () => {
         if (!nodes.every(alive)) throw new Error(`a slurmd exited; see ${logs}`);
         const states = await execa('sinfo', ['-h', '-N', '-o', '%N %T'], { reject: false, env, timeout: 5_000 });
