@@ -2,7 +2,10 @@
 // wall time of `tppverify lot run --scheduler slurm` for 64 sampled units over
 // 8 servers of a loopback cluster against 8 units on one server, CPU runs
 // standing in for GPU runs. Runs the two alternately, --runs times each.
-//   node benchmarks/scripts/fleet-lot.mjs [--runs 3]
+//   node benchmarks/scripts/fleet-lot.mjs [--runs 3] [--units-at-once 1]
+// --units-at-once limits the units measured at once on one server (lot run's
+// option): the stand-ins all share this host's cores, and 64 at once would
+// only queue for them (and starve a shared machine).
 // Needs root (mknod) and Debian's slurmctld, slurmd, slurm-client, munge.
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
@@ -17,13 +20,15 @@ const { summarizeRates } = await import(path.join(root, 'dist/benchmarks/statist
 const cli = path.join(root, 'dist/harness/cli/main.js');
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 3;
+const atOnceFlag = process.argv.indexOf('--units-at-once');
+const UNITS_AT_ONCE = atOnceFlag > 0 ? Number(process.argv[atOnceFlag + 1]) : 1;
 const SERVERS = 8;
 const QUICK = ['--quick', '--array-mib', '1', '--seconds-per-trial', '0.01', '--no-strict'];
 const NONCE = '00112233445566778899aabbccddeeff';
 
 const work = mkdtempSync(path.join(tmpdir(), 'tppverify-fleet-bench-'));
 const cluster = await startLoopbackCluster(SERVERS);
-const stop = async () => cluster.stop();
+const stop = async () => cluster.stop([work]);
 process.on('SIGINT', () => stop().then(() => process.exit(130)));
 try {
   const declaration = path.join(work, 'declaration.json');
@@ -41,7 +46,7 @@ try {
     for (const [name, m] of Object.entries(manifests)) {
       const out = path.join(work, `out-${run}-${m.units.length}`);
       const started = process.hrtime.bigint();
-      const result = await execa('node', [cli, 'lot', 'run', m.file, '--nonce', NONCE, '--sample', String(m.units.length), '--scheduler', 'slurm', '--declaration', declaration, '--key', path.join(work, 'keys/tppverify-private.pem'), '--out', out, '--json', ...QUICK], { reject: false, env: { ...cluster.env, TPPVERIFY_TEST_STAND_IN: 'cpu' } });
+      const result = await execa('node', [cli, 'lot', 'run', m.file, '--nonce', NONCE, '--sample', String(m.units.length), '--scheduler', 'slurm', '--declaration', declaration, '--key', path.join(work, 'keys/tppverify-private.pem'), '--out', out, '--json', '--units-at-once', String(UNITS_AT_ONCE), ...QUICK], { reject: false, env: { ...cluster.env, TPPVERIFY_TEST_STAND_IN: 'cpu' } });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const lot = JSON.parse(result.stdout || '{}');
       const attested = (lot.units ?? []).filter((u) => u.status === 'attested').length;
@@ -51,7 +56,7 @@ try {
     }
   }
   const summary = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, { seconds: v.map((s) => Number(s.toFixed(2))), ...summarizeRates(v, 'seconds') }]));
-  console.log(JSON.stringify({ runs: RUNS, servers: SERVERS, cpus: (await import('node:os')).cpus().length, summary }, null, 2));
+  console.log(JSON.stringify({ runs: RUNS, servers: SERVERS, unitsAtOnce: UNITS_AT_ONCE, cpus: (await import('node:os')).cpus().length, summary }, null, 2));
 } finally {
   await stop();
 }

@@ -29,7 +29,8 @@ export interface LoopbackCluster {
   nodes: string[];
   /** Environment that points Slurm's commands at this cluster. */
   env: Record<string, string>;
-  stop(): Promise<void>;
+  /** Also kills any process left holding files under `alsoUnder` (the lot folders the jobs ran in). */
+  stop(alsoUnder?: string[]): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -150,12 +151,12 @@ export async function startLoopbackCluster(nodeCount = DEFAULT_NODES): Promise<L
     dir,
     nodes: NODES,
     env,
-    async stop() {
+    async stop(alsoUnder: string[] = []) {
       const jobs = await execa('squeue', ['-h', '-o', '%i'], { reject: false, env, timeout: 10_000 });
       const ids = String(jobs.stdout).split('\n').map((s) => s.trim()).filter(Boolean);
       if (ids.length) await execa('scancel', ids, { reject: false, env, timeout: 10_000 });
       for (const daemon of [...daemons].reverse()) await stopProcess(daemon);
-      for (const pid of processesUnder(dir)) {
+      for (const pid of [dir, ...alsoUnder].flatMap(processesUnder)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
