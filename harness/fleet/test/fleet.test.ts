@@ -1,5 +1,11 @@
 // The pure parts of a fleet run: grouping sampled units by server, the unit
 // selector (never an index), and reading scontrol's one-line job records.
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { groupByServer } from '../lot-run.js';
 import { unitSelector } from '../server-job.js';
@@ -26,5 +32,38 @@ describe('fleet planning', () => {
     expect(fields.get('Reason')).toBe('BeginTime');
     expect(fields.get('Restarts')).toBe('1');
     expect(fields.get('ExitCode')).toBe('0:0');
+  });
+});
+
+describe('lot run refuses before submitting anything', () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
+  const work = mkdtempSync(path.join(tmpdir(), 'tppverify-fleet-'));
+  const declaration = path.join(root, 'harness', 'declaration', 'examples', 'h200-sxm.json');
+  const declarationSha256 = createHash('sha256').update(readFileSync(declaration)).digest('hex');
+  const write = (name: string, units: object[]) => {
+    const file = path.join(work, name);
+    writeFileSync(file, JSON.stringify({ lotId: 'L', exporter: 'E', declarationSha256, units }));
+    return file;
+  };
+  const lotRun = (manifest: string, extra: string[]) =>
+    execa(process.execPath, [cli, 'lot', 'run', manifest, '--nonce', '0011223344556677', '--scheduler', 'slurm', '--out', path.join(work, 'out'), ...extra], { reject: false, env: { PATH: '/nonexistent' }, extendEnv: false });
+
+  it('a unit without its host, a declaration other than the lot\'s, an unknown scheduler, a missing key', async () => {
+    const placed = write('placed.json', [{ serial: 'S1', host: 'gpu01' }]);
+    const unplaced = await lotRun(write('unplaced.json', [{ serial: 'S1' }]), ['--declaration', declaration, '--key', 'k']);
+    expect(unplaced.exitCode).toBe(2);
+    expect(unplaced.stderr.trim()).toBe('tppverify: the manifest does not say which host this sampled unit sits in: S1');
+    const other = path.join(work, 'other.json');
+    writeFileSync(other, readFileSync(declaration, 'utf8').replace('"H200', '"h200'));
+    const wrong = await lotRun(placed, ['--declaration', other, '--key', 'k']);
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toMatch(/other\.json has SHA-256 [0-9a-f]{12}…, not the lot's [0-9a-f]{12}…: its attestations would not count/);
+    const unknown = await lotRun(placed, ['--scheduler', 'pbs']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr.trim()).toBe("tppverify: --scheduler must be slurm or kubernetes, not 'pbs'");
+    const noKey = await lotRun(placed, ['--declaration', declaration]);
+    expect(noKey.exitCode).toBe(2);
+    expect(noKey.stderr).toMatch(/lot run needs --key/);
   });
 });
