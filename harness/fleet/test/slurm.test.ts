@@ -59,15 +59,15 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await cluster?.stop();
-  // Every process this test started is gone, the job steps too.
-  if (cluster) expect(processesUnder(cluster.dir)).toEqual([]);
+  await cluster?.stop([work]);
+  // Every process this test started is gone, the job steps and their unit runs too.
+  if (cluster) expect([...processesUnder(cluster.dir), ...processesUnder(work)]).toEqual([]);
 }, 60_000);
 
-function lotRun(env: Record<string, string>): ResultPromise {
+function lotRun(env: Record<string, string>, extra: string[] = [], outDir = out, sample = SAMPLE): ResultPromise {
   return execa(
     'node',
-    [cli, 'lot', 'run', manifestFile, '--draw', drawFile, '--sample', String(SAMPLE), '--scheduler', 'slurm', '--partition', 'lab', '--declaration', declaration, '--key', path.join(keys, 'tppverify-private.pem'), '--out', out, '--json', ...QUICK, ...NO_STRICT],
+    [cli, 'lot', 'run', manifestFile, '--draw', drawFile, '--sample', String(sample), '--scheduler', 'slurm', '--partition', 'lab', '--declaration', declaration, '--key', path.join(keys, 'tppverify-private.pem'), '--out', outDir, '--json', ...QUICK, ...NO_STRICT, ...extra],
     { reject: false, env: { ...cluster.env, TPPVERIFY_TEST_STAND_IN: 'cpu', ...env }, timeout: LOT_TIMEOUT_MS },
   );
 }
@@ -81,6 +81,24 @@ async function squeue(): Promise<{ id: string; node: string; state: string }[]> 
 }
 
 describe('lot run --scheduler slurm on a loopback cluster', () => {
+  /** Waits for a job of this lot to run on a server, then sets that node DOWN; resolves to the job id. */
+  async function downWhileRunning(host: string): Promise<string> {
+    let job = '';
+    for (let i = 0; i < 600 && !job; i++) {
+      job = (await squeue()).find((j) => j.node === host && j.state === 'RUNNING')?.id ?? '';
+      if (!job) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(job, `no job ran on ${host}`).not.toBe('');
+    await execa('scontrol', ['update', `nodename=${host}`, 'state=down', 'reason=tppverify-test'], { env: cluster.env });
+    for (let i = 0; i < 300; i++) {
+      if (Number((await jobFields(cluster.env, job)).get('Restarts') ?? '0') >= 1) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // The node returns (ReturnToService=2 may already have brought it back: then resume is refused, which is fine).
+    await execa('scontrol', ['update', `nodename=${host}`, 'state=resume'], { reject: false, env: cluster.env });
+    return job;
+  }
+
   it('measures every sampled unit on its server, requeues the job of a node set DOWN, and names the unit that failed', async () => {
     const plan = JSON.parse((await tppverify(['lot', 'plan', manifestFile, '--draw', drawFile, '--sample', String(SAMPLE), '--json'])).stdout) as { sampled: { serial: string; host: string }[] };
     failing = plan.sampled[0]!.serial;
@@ -89,21 +107,7 @@ describe('lot run --scheduler slurm on a loopback cluster', () => {
     const downHost = hosts.find((h) => h !== plan.sampled[0]!.host) ?? hosts[0]!;
 
     const run = lotRun({ TPPVERIFY_TEST_STAND_IN_MISSING: failing });
-    let downJob = '';
-    for (let i = 0; i < 600 && !downJob; i++) {
-      const job = (await squeue()).find((j) => j.node === downHost && j.state === 'RUNNING');
-      if (job) downJob = job.id;
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(downJob, `no job ran on ${downHost}`).not.toBe('');
-    await execa('scontrol', ['update', `nodename=${downHost}`, 'state=down', 'reason=tppverify-test'], { env: cluster.env });
-    for (let i = 0; i < 300; i++) {
-      if (Number((await jobFields(cluster.env, downJob)).get('Restarts') ?? '0') >= 1) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    // The node returns (ReturnToService=2 may already have brought it back: then resume is refused, which is fine).
-    await execa('scontrol', ['update', `nodename=${downHost}`, 'state=resume'], { reject: false, env: cluster.env });
-
+    const downJob = await downWhileRunning(downHost);
     const result = await run;
     // One unit has no attestation: the lot run fails, after following every job and writing the certificate.
     expect(result.exitCode, String(result.stderr)).toBe(3);
@@ -143,5 +147,22 @@ describe('lot run --scheduler slurm on a loopback cluster', () => {
     // Stand-ins are no measurement of the units: the lot is complete but never certified from them.
     expect(lot.outcome).toBe('incomplete');
     expect(lot.reasons.every((r) => /verdict inconclusive$/.test(r))).toBe(true);
+  }, LOT_TIMEOUT_MS);
+
+  it('cancels a job requeued more often than --max-requeues, and names each of its units with the reason', async () => {
+    const plan = JSON.parse((await tppverify(['lot', 'plan', manifestFile, '--draw', drawFile, '--sample', '3', '--json'])).stdout) as { sampled: { serial: string; host: string }[] };
+    const host = plan.sampled[0]!.host;
+    const run = lotRun({}, ['--max-requeues', '0', '--units-at-once', '1'], path.join(work, 'bounded'), 3);
+    const job = await downWhileRunning(host);
+    const result = await run;
+    expect(result.exitCode, String(result.stderr)).toBe(3);
+    const lot = JSON.parse(String(result.stdout)) as LotRunJson & { jobs: { note: string }[] };
+    const cancelled = lot.jobs.find((j) => j.jobId === job)!;
+    expect(cancelled.state).toBe('CANCELLED');
+    expect(cancelled.note).toBe('requeued 1 times, more than --max-requeues 0: cancelled');
+    const lost = lot.units.filter((u) => u.host === host && u.status === 'failed');
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    for (const u of lost) expect(u.reason).toMatch(new RegExp(`^job ${job} on ${host} ended CANCELLED.*, requeued 1 times, more than --max-requeues 0: cancelled without an attestation for this unit`));
+    expect(lot.reasons.filter((r) => / missing \(/.test(r))).toHaveLength(lost.length);
   }, LOT_TIMEOUT_MS);
 });
