@@ -19,6 +19,8 @@ import { attestedUnits } from './resume.js';
 /** Slurm releases a requeued job only after its hold; polling once a second finds states quickly without load. */
 export const POLL_INTERVAL_MS = 1000;
 export const DEFAULT_MAX_REQUEUES = 2;
+/** Consecutive failed status reads of one job (one a poll: about 30 s of a controller restarting) before the lot run gives up. */
+const MAX_STATUS_FAILURES = 30;
 /** An 8-GPU server: the job holds every accelerator on it. */
 export const DEFAULT_GPUS_PER_SERVER = 8;
 
@@ -164,7 +166,7 @@ export async function runLotOnScheduler(request: LotRunRequest, scheduler: Sched
   const pending = servers.map((s) => ({ ...s, units: s.units.filter((u) => !before.has(u.serial)) })).filter((s) => s.units.length);
 
   const jobs: JobOutcome[] = [];
-  const active = new Map<string, { outcome: JobOutcome; releasedAfter: number }>();
+  const active = new Map<string, { outcome: JobOutcome; releasedAfter: number; statusFailures: number }>();
   try {
     for (const work of pending) {
       const spec = await writeServerSpec(request, folders, work);
@@ -179,13 +181,21 @@ export async function runLotOnScheduler(request: LotRunRequest, scheduler: Sched
       });
       const outcome: JobOutcome = { host: work.host, jobId, state: 'PENDING', exitCode: '', restarts: 0, note: '', units: work.units.map((u) => u.serial) };
       jobs.push(outcome);
-      active.set(jobId, { outcome, releasedAfter: 0 });
+      active.set(jobId, { outcome, releasedAfter: 0, statusFailures: 0 });
       log(`job ${jobId} on ${work.host}: ${work.units.length} units`);
     }
     while (active.size) {
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
       for (const [id, tracked] of active) {
-        const status = await scheduler.status(id);
+        let status;
+        try {
+          status = await scheduler.status(id);
+          tracked.statusFailures = 0;
+        } catch (error) {
+          // A controller that is restarting answers again shortly; one that does not ends the lot run (below, its jobs cancelled).
+          if (++tracked.statusFailures >= MAX_STATUS_FAILURES) throw error;
+          continue;
+        }
         const { outcome } = tracked;
         if (status.restarts > outcome.restarts) log(`job ${id} on ${outcome.host} was requeued (restart ${status.restarts})`);
         outcome.state = status.state;
