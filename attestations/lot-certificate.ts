@@ -17,6 +17,22 @@ export interface UnitAttestation {
   detail: string;
 }
 
+/** The parties whose contributions a lot nonce may combine (harness/lot/sampling.ts). */
+export const PARTY_ROLES = ['lab', 'exporter', 'auditor', 'bis'] as const;
+export type PartyRole = (typeof PARTY_ROLES)[number];
+
+/** One party's part of a lot nonce, as the certificate records it. */
+export interface NonceContribution {
+  party: string;
+  role: PartyRole;
+  /** ISO 8601 UTC time the party committed, as the party stated it (bound by the commitment). */
+  committedAt: string;
+  /** Hex SHA-256 commitment, published before any contribution was revealed. */
+  commitment: string;
+  /** Hex contribution, revealed after every commitment was published. */
+  contribution: string;
+}
+
 export interface LotCertificate {
   lotId: string;
   manifestSha256: string;
@@ -30,6 +46,9 @@ export interface LotCertificate {
   reasons: string[];
   issuedAt: string;
   ignoredSerials: string[];
+  /** The nonce rule when the nonce was combined from contributions, else empty. */
+  nonceRule: string;
+  nonceContributions: NonceContribution[];
 }
 
 export class CertificateFormatError extends TppverifyError {

@@ -78,6 +78,8 @@ export interface AttestRequest extends RunIdentityInputs {
   intake?: IntakeFile;
   /** An RFC 3161 timestamp authority for the bundle (--tsa). */
   tsaUrl?: string;
+  /** Problems known before measuring (a test stand-in's) that the verdict must see. */
+  stateProblems?: string[];
   audit?: (statement: Omit<Statement, 'predicate'> & { predicate: Omit<Statement['predicate'], 'audit'> }) => AuditLinkRecord;
   onProgress: (event: NativeProgress) => void;
 }
@@ -154,9 +156,11 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
   };
 }
 
-function fileStem(entry: DeviceEntry, issuedAt: string): string {
+function fileStem(entry: DeviceEntry, issuedAt: string, facts: readonly Fact[]): string {
   // Milliseconds keep two runs in the same second apart; exclusive writes refuse a clash anyway.
-  return `${formatDeviceId(entry.target).replace(':', '-')}-${issuedAt.replace(/[-:]/g, '')}`;
+  // The serial, where known, names the unit: a lot's attestations share one folder.
+  const serial = facts.find((f) => f.name === 'serial')?.value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return `${formatDeviceId(entry.target).replace(':', '-')}${serial ? `-${serial}` : ''}-${issuedAt.replace(/[-:]/g, '')}`;
 }
 
 /** The sampler for this device during each phase: nvidia-smi or amd-smi, found through the inventory. */
@@ -233,10 +237,13 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
     ...(request.intake ? intakeFacts(request.intake.intake) : []),
   ];
   const intake = request.intake ? { json: request.intake.bytes, sha256: request.intake.sha256 } : null;
-  // The same derivation verify repeats from the recorded preflight facts, telemetry and bandwidth record;
-  // identity problems (disagreeing readings, evidence that fails) follow: verify requires the derived ones first.
+  // First the derivation verify repeats from the recorded preflight facts, telemetry and bandwidth
+  // record; then problems only this run could see (a stand-in device, disagreeing identity readings,
+  // evidence that fails). verify requires the derived ones, first and in order; more can only make
+  // the verdict inconclusive.
   const stateProblems = [
     ...stateProblemsOf({ preflight: inventory.checks, telemetry, bandwidth: measurements.bandwidth }),
+    ...(request.stateProblems ?? []),
     ...inventory.identity.stateProblems,
     ...identityAfterMeasuring(request, inventory, measurements),
   ];
@@ -305,7 +312,7 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
   }
 
   await mkdir(request.outDir, { recursive: true });
-  const stem = path.join(request.outDir, fileStem(request.entry, issuedAt));
+  const stem = path.join(request.outDir, fileStem(request.entry, issuedAt, deviceFacts));
   const pbFile = `${stem}${FORM_SUFFIXES.protobuf}`;
   const jsonFile = `${stem}${FORM_SUFFIXES.dsseJson}`;
   const intotoFile = `${stem}${FORM_SUFFIXES.intotoJson}`;

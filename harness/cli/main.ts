@@ -10,7 +10,8 @@ import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
 import { runTpp } from './commands/tpp.js';
 import { runAudit } from './commands/audit.js';
-import { runLotCertify, runLotPlan } from './commands/lot.js';
+import { DEFAULT_GPUS_PER_SERVER, DEFAULT_MAX_REQUEUES } from '../fleet/lot-run.js';
+import { runLotCertify, runLotCommit, runLotDraw, runLotPlan, runLotRun, runLotRunServer } from './commands/lot.js';
 import { runReport } from './commands/report.js';
 import { runKeygen } from './commands/keygen.js';
 import { runRun } from './commands/run.js';
@@ -161,7 +162,8 @@ export function buildProgram(): Command {
     .command('run')
     .description('measure a device, evaluate a declaration, and write a signed attestation')
     .option('--declaration <file>', "the exporter's declaration (default: self-declared from the device, marked as such)")
-    .option('--device <id>', 'cpu, cuda:N, hip:N, or all (every GPU, one attestation each; default: the best device present)')
+    .option('--device <id>', 'cpu, cuda:N, hip:N, uuid:UUID, serial:SERIAL, a comma-separated list of these, or all (every GPU, one attestation each; default: the best device present)')
+    .option('--parallel', 'several devices: measure them all at once, one isolated child per device')
     .option('--key <file>', 'private signing key (default: an ephemeral key, marked demo)')
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
     .option('--out <dir>', 'where the attestation files go', 'attestations-out')
@@ -206,6 +208,7 @@ export function buildProgram(): Command {
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(typeof flags['strict'] === 'boolean' ? { strict: flags['strict'] } : {}),
           ...(typeof flags['phaseTimeout'] === 'number' ? { phaseTimeoutSeconds: flags['phaseTimeout'] } : {}),
+          ...(flags['parallel'] === true ? { parallel: true } : {}),
           json,
         },
         processIo(json),
@@ -316,17 +319,19 @@ export function buildProgram(): Command {
     .command('plan')
     .description("draw the reproducible sample of a lot: a function of the manifest's digest and the lab's nonce")
     .argument('<manifest>', 'lot manifest JSON (proto/tppverify/v1/lot.proto)')
-    .option('--nonce <hex>', "the lab's nonce (required)")
+    .option('--draw <file>', "the draw from 'lot draw': a nonce no single party chose")
+    .option('--nonce <hex>', 'a nonce one party gave instead (recorded as such)')
     .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
     .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
     .option('--json', 'print one JSON object')
-    .action(async (file: string, flags: { nonce?: string; sample?: number; plan?: string; json?: boolean }) => {
+    .action(async (file: string, flags: { nonce?: string; draw?: string; sample?: number; plan?: string; json?: boolean }) => {
       const json = flags.json === true;
       await runLotPlan(
         file,
         {
           json,
           ...(flags.nonce !== undefined ? { nonce: flags.nonce } : {}),
+          ...(flags.draw !== undefined ? { draw: flags.draw } : {}),
           ...(flags.sample !== undefined ? { sample: flags.sample } : {}),
           ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
         },
@@ -341,7 +346,8 @@ export function buildProgram(): Command {
     .requiredOption('--attestations <dir>', 'folder of unit attestations (*.dsse.pb)')
     .requiredOption('--key <file>', "the lab's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
-    .option('--nonce <hex>', "the lab's nonce used for the plan (required)")
+    .option('--draw <file>', "the draw from 'lot draw' used for the plan")
+    .option('--nonce <hex>', 'the nonce used for the plan, where one party gave it')
     .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
     .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
     .option('--pubkey <file>', 'another trusted key for unit attestations (repeatable)', collect, [])
@@ -360,6 +366,7 @@ export function buildProgram(): Command {
           out: flags['out'] as string,
           pubkey: flags['pubkey'] as string[],
           ...text('nonce'),
+          ...text('draw'),
           ...text('plan'),
           ...text('trust'),
           ...text('passphraseEnv'),
@@ -384,6 +391,102 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action((flags: { report: string; certificates: string; nonce?: string; root?: string; rim: string[]; ocsp: string[]; at?: string; json?: boolean }) => {
       commandExitCode = runEvidenceVerify({ ...flags, json: flags.json === true }, processIo(flags.json === true));
+    });
+
+  lot
+    .command('commit')
+    .description("one party's commitment to its share of the lot's nonce (publish it; reveal after every party has committed)")
+    .argument('<manifest>', 'lot manifest JSON')
+    .requiredOption('--party <name>', 'who contributes (a short name)')
+    .requiredOption('--role <role>', 'lab, exporter, auditor or bis')
+    .requiredOption('--out <dir>', 'folder for NAME.commitment.json (public) and NAME.reveal.json (secret, mode 0600)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: { party: string; role: string; out: string; json?: boolean }) => {
+      const json = flags.json === true;
+      await runLotCommit(file, { party: flags.party, role: flags.role, out: flags.out, json }, processIo(json));
+    });
+
+  lot
+    .command('draw')
+    .description("the lot's nonce from every party's revealed contribution (tppverify-lot-nonce@1)")
+    .argument('<manifest>', 'lot manifest JSON')
+    .requiredOption('--commitment <file>', 'a published commitment (repeatable)', collect, [])
+    .requiredOption('--reveal <file>', 'a revealed contribution (repeatable)', collect, [])
+    .requiredOption('--out <file>', 'the draw file to write')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: { commitment: string[]; reveal: string[]; out: string; json?: boolean }) => {
+      const json = flags.json === true;
+      await runLotDraw(file, { commitment: flags.commitment, reveal: flags.reveal, out: flags.out, json }, processIo(json));
+    });
+
+  lot
+    .command('run')
+    .description('measure the sampled units where they sit: one exclusive job per server (Slurm), then the lot certificate; or print Kubernetes Jobs')
+    .argument('<manifest>', 'lot manifest JSON, with each unit\'s host')
+    .option('--draw <file>', "the draw from 'lot draw'")
+    .option('--nonce <hex>', 'a nonce one party gave instead (recorded as such)')
+    .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
+    .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
+    .requiredOption('--scheduler <name>', 'slurm, or kubernetes (with --print only)')
+    .option('--partition <name>', 'Slurm partition')
+    .option('--account <name>', 'Slurm account')
+    .option('--declaration <file>', "the exporter's declaration the manifest names")
+    .option('--key <file>', "the lab's private signing key")
+    .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase (passed to the jobs)')
+    .option('--pubkey <file>', 'another trusted key for existing unit attestations (repeatable)', collect, [])
+    .option('--out <dir>', 'the lot folder: attestations/, jobs/, status/ and the certificate', 'lot-run-out')
+    .option('--gpus-per-server <n>', 'accelerators on each server; the job holds them all', positiveInteger('--gpus-per-server'), DEFAULT_GPUS_PER_SERVER)
+    .option('--max-requeues <n>', 'requeues of one job (node failures) before it is cancelled', integerAtLeast('--max-requeues', 0), DEFAULT_MAX_REQUEUES)
+    .option('--units-at-once <n>', "units measured at once on one server (default: all of that server's sampled units)", positiveInteger('--units-at-once'))
+    .option('--quick', 'shorter throughput trials in every unit run')
+    .option('--array-mib <MiB>', 'bandwidth array size of every unit run', positiveNumber('--array-mib'))
+    .option('--seconds-per-trial <s>', 'throughput trial length of every unit run', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
+    .option('--phase-timeout <s>', 'time limit of each measurement phase of every unit run', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
+    .option('--no-strict', 'every unit run records failed preflight checks (verdict inconclusive) instead of refusing to measure')
+    .option('--print', 'kubernetes: print one Job per server (JSON List) instead of running')
+    .option('--image <ref>', 'kubernetes: the container image holding tppverify')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: Record<string, string | number | boolean | string[] | undefined>) => {
+      const json = flags['json'] === true;
+      const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
+      const num = (name: string) => (typeof flags[name] === 'number' ? { [name]: flags[name] as number } : {});
+      await runLotRun(
+        file,
+        {
+          json,
+          scheduler: flags['scheduler'] as string,
+          pubkey: flags['pubkey'] as string[],
+          out: flags['out'] as string,
+          gpusPerServer: flags['gpusPerServer'] as number,
+          maxRequeues: flags['maxRequeues'] as number,
+          quick: flags['quick'] === true,
+          print: flags['print'] === true,
+          ...(flags['strict'] === false ? { strict: false } : {}),
+          ...text('draw'),
+          ...text('nonce'),
+          ...text('plan'),
+          ...text('partition'),
+          ...text('account'),
+          ...text('declaration'),
+          ...text('key'),
+          ...text('passphraseEnv'),
+          ...text('image'),
+          ...num('sample'),
+          ...num('unitsAtOnce'),
+          ...num('arrayMib'),
+          ...num('secondsPerTrial'),
+          ...num('phaseTimeout'),
+        },
+        processIo(json),
+      );
+    });
+
+  lot
+    .command('run-server')
+    .description("what each server's job runs (written by lot run; not for use by hand)")
+    .requiredOption('--spec <file>', 'the job spec lot run wrote')
+    .action(async (flags: { spec: string }) => {
+      await runLotRunServer({ spec: flags.spec }, processIo(false));
     });
 
   return program;

@@ -94,9 +94,9 @@ function matches(unit: LotUnit, a: FoundAttestation): boolean {
 const names = (list: readonly FoundAttestation[]) => [...new Set(list.map((a) => path.basename(a.file)))].sort().join(', ');
 
 /** One sampled unit's entry: the one document found for it, or why there is none to use. */
-function unitEntry(unit: LotUnit, candidates: readonly FoundAttestation[], declarationSha256: string): UnitAttestation {
+function unitEntry(unit: LotUnit, candidates: readonly FoundAttestation[], declarationSha256: string, failure: string | undefined): UnitAttestation {
   const distinct = [...new Set(candidates.map((a) => a.sha256 || a.file))];
-  if (candidates.length === 0) return { serial: unit.serial, attestationSha256: '', status: 'missing', verdict: '', detail: 'no attestation for this serial' };
+  if (candidates.length === 0) return { serial: unit.serial, attestationSha256: '', status: 'missing', verdict: '', detail: `no attestation for this serial${failure ? `: ${failure}` : ''}` };
   if (distinct.length > 1) {
     // Which one counts must not depend on file names: none does, and every file is named.
     return { serial: unit.serial, attestationSha256: '', status: 'invalid', verdict: '', detail: `${distinct.length} different attestations name this serial: ${names(candidates)}` };
@@ -109,9 +109,16 @@ function unitEntry(unit: LotUnit, candidates: readonly FoundAttestation[], decla
   return { serial: unit.serial, attestationSha256: a.sha256, status: 'valid', verdict: a.verdict, detail: names(candidates) };
 }
 
-export async function certifyLot(manifest: LotManifest, sample: LotSample, attestations: UnitAttestationFiles, trust: TrustedKeys): Promise<LotCertificate> {
+export async function certifyLot(
+  manifest: LotManifest,
+  sample: LotSample,
+  attestations: UnitAttestationFiles,
+  trust: TrustedKeys,
+  /** Why a unit has no attestation, where the caller knows (lot run: the unit's failed run). */
+  failures: ReadonlyMap<string, string> = new Map(),
+): Promise<LotCertificate> {
   const found = scanAttestations(attestations.files, trust);
-  const units = sample.sampled.map((unit) => unitEntry(unit, found.filter((a) => matches(unit, a)), manifest.declarationSha256));
+  const units = sample.sampled.map((unit) => unitEntry(unit, found.filter((a) => matches(unit, a)), manifest.declarationSha256, failures.get(unit.serial)));
   const sampled = new Set(sample.sampled.map((u) => u.serial));
   const ignoredSerials = [...new Set(found.filter((a) => a.serial && !sampled.has(a.serial)).map((a) => a.serial))].sort();
   const { outcome, reasons } = lotOutcome(units);
@@ -128,5 +135,7 @@ export async function certifyLot(manifest: LotManifest, sample: LotSample, attes
     reasons,
     issuedAt: new Date().toISOString(),
     ignoredSerials,
+    nonceRule: sample.nonceRule,
+    nonceContributions: sample.contributions,
   };
 }

@@ -10,6 +10,10 @@ export interface LotUnit {
   boardPartNumber: string;
   /** The GPU's PDI ("0x…"), when the manifest gives it: units are then matched by it first. */
   pdi?: string;
+  /** Where the unit sits: the server's host name as the scheduler knows it (empty when not known). */
+  host: string;
+  /** The unit's PCI address on that host, domain:bus:device.function (empty when not known). */
+  pciBusId: string;
 }
 
 export interface LotManifest {
@@ -22,7 +26,17 @@ export interface LotManifest {
 
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const MANIFEST_FIELDS = ['lotId', 'exporter', 'filingReference', 'declarationSha256', 'units'] as const;
-const UNIT_FIELDS = ['serial', 'uuid', 'boardPartNumber', 'pdi'] as const;
+const UNIT_FIELDS = ['serial', 'uuid', 'boardPartNumber', 'pdi', 'host', 'pciBusId'] as const;
+/** A DNS label sequence, as Slurm node names and Kubernetes node names are (RFC 1123). */
+const HOST_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const MAX_HOST_CHARS = 253;
+/** domain:bus:device.function as nvidia-smi and lspci print it (4 or 8 domain digits). */
+const PCI_BUS_ID_PATTERN = /^(?:[0-9a-fA-F]{4}|[0-9a-fA-F]{8}):[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
+/** The canonical spelling, so one address written two ways is one address: 4-digit lowercase domain. */
+export function canonicalPciBusId(busId: string): string {
+  const lower = busId.toLowerCase();
+  return lower.length === 16 ? lower.slice(4) : lower;
+}
 
 export class ManifestError extends UsageError {
   constructor(
@@ -77,11 +91,21 @@ export function manifestFromJson(value: unknown): LotManifest {
       serial: identifier(`${path}.serial`, raw['serial'], true),
       uuid: identifier(`${path}.uuid`, raw['uuid'], false),
       boardPartNumber: identifier(`${path}.boardPartNumber`, raw['boardPartNumber'], false),
+      host: text(`${path}.host`, raw['host'], false),
+      pciBusId: text(`${path}.pciBusId`, raw['pciBusId'], false),
       ...(pdi ? { pdi } : {}),
     };
-    const earlier = seen.get(unit.serial);
-    if (earlier !== undefined) throw new ManifestError(path, `serial ${unit.serial} is listed twice (also units[${earlier}])`);
-    seen.set(unit.serial, i);
+    if (unit.host && (unit.host.length > MAX_HOST_CHARS || !HOST_PATTERN.test(unit.host))) throw new ManifestError(`${path}.host`, 'expected a host name (letters, digits, hyphens and dots)');
+    if (unit.pciBusId && !PCI_BUS_ID_PATTERN.test(unit.pciBusId)) throw new ManifestError(`${path}.pciBusId`, 'expected a PCI address domain:bus:device.function, e.g. 0000:18:00.0');
+    if (unit.pciBusId && !unit.host) throw new ManifestError(`${path}.pciBusId`, 'a PCI address needs the host it is on');
+    const claims: [string, string][] = [[`serial ${unit.serial}`, unit.serial]];
+    if (unit.uuid) claims.push([`uuid ${unit.uuid}`, `uuid\0${unit.uuid.toLowerCase()}`]);
+    if (unit.pciBusId) claims.push([`location ${unit.host} ${unit.pciBusId}`, `at\0${unit.host.toLowerCase()}\0${canonicalPciBusId(unit.pciBusId)}`]);
+    for (const [what, claim] of claims) {
+      const earlier = seen.get(claim);
+      if (earlier !== undefined) throw new ManifestError(path, `${what} is listed twice (also units[${earlier}])`);
+      seen.set(claim, i);
+    }
     return unit;
   });
   return {

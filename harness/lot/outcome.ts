@@ -2,6 +2,7 @@
 // every reader of a certificate re-derives.
 import type { LotCertificate, LotOutcome, UnitAttestation } from '../../attestations/lot-certificate.js';
 import { identifierProblem } from '../identity.js';
+import { combineContributions, contributionProblems, NONCE_RULE } from './sampling.js';
 
 export function lotOutcome(units: readonly UnitAttestation[]): { outcome: LotOutcome; reasons: string[] } {
   const reasons: string[] = [];
@@ -29,6 +30,16 @@ export function certificateProblems(certificate: LotCertificate): string[] {
     if (serials.has(unit.serial)) problems.push(`unit ${unit.serial} is listed twice`);
     serials.add(unit.serial);
     if (unit.status === 'valid' && !/^[0-9a-f]{64}$/.test(unit.attestationSha256)) problems.push(`unit ${unit.serial}: a valid unit needs its attestation's SHA-256`);
+  }
+  // The nonce no single party chose: every commitment opens, and the nonce is their combination.
+  if (certificate.nonceRule || certificate.nonceContributions.length) {
+    if (certificate.nonceRule !== NONCE_RULE) problems.push(`unknown nonce rule ${certificate.nonceRule || '(none)'} for its contributions`);
+    else {
+      problems.push(...contributionProblems(certificate.manifestSha256, certificate.nonceContributions).map((p) => `nonce: ${p}`));
+      if (!combineContributions(certificate.manifestSha256, certificate.nonceContributions).equals(Buffer.from(certificate.nonce))) {
+        problems.push('nonce: not the combination of its recorded contributions');
+      }
+    }
   }
   return problems;
 }

@@ -48,6 +48,7 @@ export async function certificateContextProblems(
     const plan = PLANS[certificate.plan] ?? (fixed ? fixedCountPlan(Number(fixed[1])) : undefined);
     if (!plan) problems.push(`unknown sampling plan ${certificate.plan}`);
     else {
+      // The sample is recomputed from the nonce, which above was recomputed from the contributions.
       const sample = drawSample(manifest, sha256, Buffer.from(certificate.nonce), plan).sampled.map((u) => u.serial);
       const listed = certificate.units.map((u) => u.serial);
       if (sample.join('\n') !== listed.join('\n')) problems.push('the units listed are not the sample the manifest and nonce give');

@@ -27,6 +27,7 @@ function tsaUrlFromOption(text: string): string {
     throw error;
   }
 }
+import { findUnit, parseUnitSelector } from '../../fleet/find-unit.js';
 
 export interface RunOptions {
   declaration?: string;
@@ -54,6 +55,13 @@ export interface RunOptions {
   /** Reference integrity manifests and OCSP responses to archive with SPDM evidence. */
   rim?: string[];
   ocsp?: string[];
+  /** Several devices: measure them all at once, one isolated child per device, instead of one after another. */
+  parallel?: boolean;
+}
+
+interface RunTarget {
+  entry: DeviceEntry;
+  stateProblems: string[];
 }
 
 export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
@@ -72,13 +80,16 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   const ocspResponses = (options.ocsp ?? []).map(readOcspResponse);
   const tsaUrl = options.tsa === undefined ? undefined : tsaUrlFromOption(options.tsa);
   await checkOutputDir(options.out);
-  const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];
+  const targets = await runTargets(options.device, io);
+  // Progress lines of several devices at once would overwrite each other: parallel runs report as each finishes.
+  const parallel = options.parallel === true && targets.length > 1;
   const failures: string[] = [];
-  for (const entry of entries) {
-    const progress = progressLine(io);
+  const runOne = async ({ entry, stateProblems }: RunTarget) => {
+    const progress = parallel ? { update: () => {}, done: () => {} } : progressLine(io);
     try {
       const result = await attest({
         entry,
+        ...(stateProblems.length ? { stateProblems } : {}),
         ...(declaration ? { declarationBytes: declaration.bytes } : {}),
         ...(key ? { key } : {}),
         lab,
@@ -102,12 +113,50 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
     } catch (error) {
       progress.done();
       // One device's failure does not stop the others; the run still fails at the end.
-      if (entries.length === 1 || !(error instanceof TppverifyError)) throw error;
-      failures.push(`${formatDeviceId(entry.target)}: ${error.message}`);
-      io.err(`tppverify: ${boundedLine(`${formatDeviceId(entry.target)}: ${error.message}`)}\n`);
+      if (targets.length === 1 || !(error instanceof TppverifyError)) throw error;
+      failures.push(`${targetName(entry)}: ${error.message}`);
+      io.err(`tppverify: ${boundedLine(`${targetName(entry)}: ${error.message}`)}\n`);
     }
+  };
+  if (parallel) {
+    // Every device's run settles before the first internal fault (if any) is rethrown.
+    const settled = await Promise.allSettled(targets.map(runOne));
+    const fault = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (fault) throw fault.reason;
+  } else {
+    for (const target of targets) await runOne(target);
   }
-  if (failures.length) throw new MeasurementError(`${failures.length} of ${entries.length} devices failed: ${failures.join('; ')}`);
+  if (failures.length) throw new MeasurementError(`${failures.length} of ${targets.length} devices failed: ${failures.join('; ')}`);
+}
+
+/** The device id, and for a unit found by UUID or serial that selector too (stand-ins share one device id). */
+function targetName(entry: DeviceEntry): string {
+  const unit = entry.device.attributes.find((a) => a.key === 'serial' || a.key === 'uuid');
+  return unit && unit.source.startsWith('test stand-in') ? `${formatDeviceId(entry.target)} (${unit.key} ${String(unit.value)})` : formatDeviceId(entry.target);
+}
+
+/**
+ * --device: one id (cpu, cuda:N, hip:N), `all` (every GPU), a unit found by
+ * `uuid:…` or `serial:…`, or several of these separated by commas. A device
+ * named twice would be measured twice at once: refused.
+ */
+async function runTargets(device: string | undefined, io: CliIo): Promise<RunTarget[]> {
+  if (device === undefined) return [{ entry: pickDevice(undefined, (text) => io.err(`tppverify: ${text}\n`)), stateProblems: [] }];
+  if (device === 'all') return everyGpu().map((entry) => ({ entry, stateProblems: [] }));
+  const ids = device.split(',').map((id) => id.trim());
+  if (ids.some((id) => id === '')) throw new UsageError(`--device '${device.slice(0, 80)}': an empty id in the list`);
+  const targets: RunTarget[] = [];
+  for (const id of ids) {
+    const selector = parseUnitSelector(id);
+    targets.push(selector ? await findUnit(selector) : { entry: pickDevice(id, (text) => io.err(`tppverify: ${text}\n`)), stateProblems: [] });
+  }
+  const seen = new Set<string>();
+  for (const t of targets) {
+    const name = targetName(t.entry);
+    if (seen.has(name)) throw new UsageError(`--device names ${name} twice: one device is measured once per run`);
+    seen.add(name);
+  }
+  return targets;
 }
 
 /** --device all: every GPU this build can measure, in backend then index order. */

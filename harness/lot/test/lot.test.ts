@@ -53,6 +53,42 @@ describe('lot manifests', () => {
   });
 });
 
+describe('where each unit sits', () => {
+  const placed = () => {
+    const m = manifest(3);
+    return { ...m, units: m.units.map((u, i) => ({ ...u, host: `gpu0${i >> 1}.lab.example`, pciBusId: `0000:${String(18 + i)}:00.0` })) };
+  };
+
+  it('reads host and PCI address, and keeps them', () => {
+    expect(manifestFromJson(placed()).units[2]).toMatchObject({ host: 'gpu01.lab.example', pciBusId: '0000:20:00.0' });
+    expect(manifestFromJson(manifest(1)).units[0]).toMatchObject({ host: '', pciBusId: '' });
+  });
+
+  it('refuses a malformed host or PCI address, and an address without its host', () => {
+    const bad = (change: (u: Record<string, string>) => void) => {
+      const m = placed();
+      change(m.units[1] as unknown as Record<string, string>);
+      return () => manifestFromJson(m);
+    };
+    expect(bad((u) => (u['host'] = 'gpu 01'))).toThrow(/units\[1\]\.host: expected a host name/);
+    expect(bad((u) => (u['host'] = '-gpu01'))).toThrow(/units\[1\]\.host: expected a host name/);
+    expect(bad((u) => (u['pciBusId'] = '18:00.0'))).toThrow(/units\[1\]\.pciBusId: expected a PCI address/);
+    expect(bad((u) => (u['pciBusId'] = '0000:18:00.8'))).toThrow(/units\[1\]\.pciBusId: expected a PCI address/);
+    expect(bad((u) => delete u['host'])).toThrow(/units\[1\]\.pciBusId: a PCI address needs the host/);
+    expect(bad((u) => (u['host'] = 7 as unknown as string))).toThrow(/units\[1\]\.host: expected a string/);
+  });
+
+  it('refuses two units in one place or with one UUID, however the address is spelled', () => {
+    const m = placed();
+    m.units[1]!.host = 'GPU00.lab.example';
+    m.units[1]!.pciBusId = '00000000:18:00.0';
+    expect(() => manifestFromJson(m)).toThrow(/units\[1\]: location GPU00\.lab\.example 00000000:18:00\.0 is listed twice \(also units\[0\]\)/);
+    const n = placed();
+    n.units[2]!.uuid = 'gpu-0';
+    expect(() => manifestFromJson(n)).toThrow(/units\[2\]: uuid gpu-0 is listed twice \(also units\[0\]\)/);
+  });
+});
+
 describe('sampling', () => {
   const nonce = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
@@ -91,7 +127,7 @@ describe('tppverify lot plan', () => {
     expect(JSON.parse(again.stdout).sampled).toEqual(result.sampled);
     const noNonce = await execa('node', [cli, 'lot', 'plan', file], { reject: false });
     expect(noNonce.exitCode).toBe(2);
-    expect(noNonce.stderr).toMatch(/needs the lab's --nonce/);
+    expect(noNonce.stderr).toMatch(/needs --draw \(from 'lot draw'\) or --nonce/);
   });
 
   it('exits 2 naming the unit for a duplicate serial', async () => {
@@ -109,6 +145,6 @@ describe('schema and reader agree', () => {
     const schema = protobuf.loadSync(path.join(root, 'proto', 'tppverify', 'v1', 'lot.proto'));
     const names = (type: string) => schema.lookupType(`tppverify.v1.${type}`).fieldsArray.map((f) => f.name).sort();
     expect(names('LotManifest')).toEqual(Object.keys(manifest(1)).sort());
-    expect(names('LotUnit')).toEqual(['boardPartNumber', 'pdi', 'serial', 'uuid']);
+    expect(names('LotUnit')).toEqual(['boardPartNumber', 'host', 'pciBusId', 'pdi', 'serial', 'uuid']);
   });
 });
