@@ -75,13 +75,14 @@ if [ "${1:-}" = "--helper" ]; then
       exit "$status" ;;
     identity)
       # Issue 17's one-call device probe, when the checkout has one.
+      # Its stdout goes into the archive; without OUT it writes nothing beside it ($OUT keeps at most 3 files).
       for probe in benchmarks/identity-probe* "$root"/benchmarks/identity-probe*; do
         [ -e "$probe" ] || continue
         case "$probe" in
-          *.sh) exec bash "$probe" ;;
-          *.py) exec python3 "$probe" ;;
-          *.mjs | *.js) exec node "$probe" ;;
-          *) [ -x "$probe" ] && exec "$probe" ;;
+          *.sh) exec env -u OUT bash "$probe" ;;
+          *.py) exec env -u OUT python3 "$probe" ;;
+          *.mjs | *.js) exec env -u OUT node "$probe" ;;
+          *) [ -x "$probe" ] && exec env -u OUT "$probe" ;;
         esac
       done
       echo "no benchmarks/identity-probe.* in this checkout"

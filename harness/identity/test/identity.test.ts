@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { NativeDevice } from '../../../benchmarks/native-addon.js';
 import { attest } from '../../attest.js';
 import type { DeviceEntry } from '../../devices.js';
-import { EXIT_MEASUREMENT } from '../../errors.js';
+import { EXIT_MEASUREMENT, EXIT_STATUS, TppverifyError } from '../../errors.js';
 import { inventoryFor } from '../../inventory/device-inventory.js';
 import { identityStage } from '../check.js';
 import type { NvmlIdentity } from '../nvml.js';
@@ -112,7 +112,7 @@ describe('identity readings', () => {
       refused = error;
     }
     expect(refused).toBeInstanceOf(Error);
-    expect((refused as { exitCode: number }).exitCode).toBe(EXIT_MEASUREMENT);
+    expect(EXIT_STATUS[(refused as TppverifyError).code]).toBe(EXIT_MEASUREMENT);
     expect((refused as Error).message).toMatch(/identity readings disagree on serial: nvml nvmlDeviceGetSerial '1654922001234' vs .*nvidia-smi -q -x serial '1654922009999'/);
     const lenient = identityStage(inventory.identityReadings, false);
     expect(lenient.stateProblems).toHaveLength(1);
@@ -124,7 +124,7 @@ describe('identity readings', () => {
     const outDir = mkdtempSync(path.join(tmpdir(), 'tppverify-identity-out-'));
     await expect(
       attest({ entry, nonce: Buffer.alloc(16), quick: true, outDir, strict: true, identitySources: { nvml: () => nvmlFixture, ...host }, onProgress: () => {} }),
-    ).rejects.toMatchObject({ exitCode: EXIT_MEASUREMENT, message: expect.stringMatching(/refusing to measure \(strict\).*serial/) });
+    ).rejects.toMatchObject({ code: 'device', message: expect.stringMatching(/refusing to measure \(strict\).*serial/) });
     expect(readdirSync(outDir)).toEqual([]);
   });
 });

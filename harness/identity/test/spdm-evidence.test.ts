@@ -12,8 +12,8 @@ import type { NvmlIdentity } from '../nvml.js';
 import type { DeviceEntry } from '../../devices.js';
 import { ephemeralSigningKey } from '../../../attestations/keys.js';
 import type { Statement } from '../../../attestations/statement.js';
-import { fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
-import { verifyAttestationBytes } from '../../../attestations/verify.js';
+import { fixtureStatement, signedFixture } from '../../test/attestation-fixture.js';
+import { verifyDocumentBytes } from '../../verify/document.js';
 import { identityEvidenceProblems, measurementsSha256, planSha256, spdmNonce } from '../../../attestations/spdm/identity-evidence.js';
 import { syntheticDevice } from '../../../attestations/spdm/test/synthetic-device.js';
 
@@ -71,7 +71,7 @@ describe('SPDM evidence in an attestation', () => {
 
   it('verify re-checks it against the pinned roots: a synthetic root is foreign to the NVIDIA pin', () => {
     const key = ephemeralSigningKey();
-    const outcome = verifyAttestationBytes(signedFixture(key, attestedStatement()), new Map([[key.keyId, key.publicKey]]));
+    const outcome = verifyDocumentBytes(signedFixture(key, attestedStatement()), { keys: new Map([[key.keyId, key.publicKey]]), threshold: 1 });
     expect(outcome.valid).toBe(false);
     expect(outcome.reasons.join('; ')).toMatch(/does not end at a pinned root/);
   });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DECLARATION_JSON, fixtureStatement, signedFixture } from '../../../attestations/test/fixture.js';
+import { DECLARATION_JSON, fixtureStatement, signedFixture } from '../../test/attestation-fixture.js';
 import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../../attestations/dsse.js';
 import { loadSigningKey } from '../../../attestations/keys.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, encodeCertificate } from '../certificate.js';

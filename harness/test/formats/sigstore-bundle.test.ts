@@ -5,11 +5,11 @@ import { bundleFromJSON, assertBundleLatest } from '@sigstore/bundle';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import type { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signEnvelope } from '../dsse.js';
-import { decodeIntotoStatement, encodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from '../intoto-json.js';
-import { ephemeralSigningKey, type SigningKey } from '../keys.js';
-import { BUNDLE_MEDIA_TYPE, bundleJson, readBundle, verifyBundle } from '../sigstore-bundle.js';
-import { fixtureStatement } from './fixture.js';
+import { signEnvelope } from '../../../attestations/dsse.js';
+import { decodeIntotoStatement, encodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from '../../../attestations/intoto-json.js';
+import { ephemeralSigningKey, type SigningKey } from '../../../attestations/keys.js';
+import { BUNDLE_MEDIA_TYPE, bundleJson, readBundle, verifyBundle } from '../../../attestations/sigstore-bundle.js';
+import { fixtureStatement } from '../attestation-fixture.js';
 
 const key = ephemeralSigningKey();
 

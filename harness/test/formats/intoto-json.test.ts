@@ -19,13 +19,13 @@ import {
   INTOTO_STATEMENT_TYPE,
   IntotoFormatError,
   intotoStatement,
-} from '../intoto-json.js';
-import { messageFromJson, messageToJson } from '../proto-json.js';
-import { attestationType } from '../schema.js';
-import { decodeStatement, encodeStatement } from '../statement.js';
-import { DEVICE_FACTS, fixtureStatement } from './fixture.js';
+} from '../../../attestations/intoto-json.js';
+import { messageFromJson, messageToJson } from '../../../attestations/proto-json.js';
+import { attestationType } from '../../../attestations/schema.js';
+import { decodeStatement, encodeStatement } from '../../../attestations/statement.js';
+import { DEVICE_FACTS, fixtureStatement } from '../attestation-fixture.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const buf = path.join(root, 'node_modules', '.bin', 'buf');
 let work: string;
 

@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { envelopeToJson, signEnvelope } from '../dsse.js';
-import { encodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from '../intoto-json.js';
-import { ephemeralSigningKey } from '../keys.js';
-import type { Statement } from '../statement.js';
-import { fixtureStatement } from './fixture.js';
+import { envelopeToJson, signEnvelope } from '../../../attestations/dsse.js';
+import { encodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from '../../../attestations/intoto-json.js';
+import { ephemeralSigningKey } from '../../../attestations/keys.js';
+import type { Statement } from '../../../attestations/statement.js';
+import { fixtureStatement } from '../attestation-fixture.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const policy = path.join(root, 'docs', 'policy', 'accept.rego');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
 
