@@ -54,8 +54,18 @@ function harnessSha256(root: string): string {
   return hash.digest('hex');
 }
 
+/**
+ * The system's git where it is installed, before any found on PATH: a
+ * planted `git` earlier on PATH could report a dirty tree as clean.
+ */
+const SYSTEM_GIT = ['/usr/bin/git', '/bin/git', '/usr/local/bin/git'];
+
+function gitBinary(): string {
+  return SYSTEM_GIT.find((candidate) => existsSync(candidate)) ?? 'git';
+}
+
 async function git(root: string, args: string[]): Promise<string | undefined> {
-  const result = await execa('git', args, { cwd: root, reject: false, timeout: 10_000 });
+  const result = await execa(gitBinary(), args, { cwd: root, reject: false, timeout: 10_000 });
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 

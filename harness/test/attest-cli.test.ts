@@ -273,12 +273,15 @@ describe('isolated measurement', () => {
 });
 
 describe('the measuring child', () => {
-  it('is started as this interpreter, never a `node` from PATH, and the provenance names it', async () => {
+  it('is started as this interpreter, never a `node` from PATH (nor git), and the provenance names it', async () => {
     const bin = path.join(work, 'planted-bin');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(bin);
     const marker = path.join(work, 'planted-node-ran');
     writeFileSync(path.join(bin, 'node'), `#!/bin/sh\ntouch '${marker}'\nexit 1\n`, { mode: 0o755 });
+    // A planted git that would call any tree clean is not the one asked either (where the system has /usr/bin/git).
+    const gitMarker = path.join(work, 'planted-git-ran');
+    writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ntouch '${gitMarker}'\nexit 0\n`, { mode: 0o755 });
     const run = await execa(process.execPath, [cli, 'run', '--out', path.join(work, 'planted'), '--no-strict', '--json', ...SMALL], {
       reject: false,
       timeout: 120_000,
@@ -286,6 +289,7 @@ describe('the measuring child', () => {
     });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
+    if (existsSync('/usr/bin/git')) expect(existsSync(gitMarker)).toBe(false);
     const show = JSON.parse((await tppverify(['show', JSON.parse(run.stdout).attestation, '--json'])).stdout);
     const { createHash } = await import('node:crypto');
     expect(show.statement.predicate.provenance).toMatchObject({

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairFiles, loadSigningKey } from '../../../attestations/keys.js';
 import { scanAttestations } from '../../lot/certificate.js';
+import { certificateContextProblems } from '../../lot/verify-certificate.js';
 import { attackCorpus, type CorpusEntry } from '../../test/attack-corpus.js';
 import { verifyDocumentBytes } from '../document.js';
 import { runAudit } from '../../cli/commands/audit.js';
@@ -72,7 +73,7 @@ async function exitStatus(command: () => Promise<number | void>): Promise<{ stat
 }
 
 describe('every reader agrees with verify', () => {
-  it('verify of one file, of many (CLI, worker threads), report, show, audit and lot certify', async () => {
+  it('verify of one file, of many (CLI, worker threads), report, show, audit, lot certify and verify of certificates', async () => {
     const key = await loadSigningKey(privkey);
     const trusted = new Map([[key.keyId, key.publicKey]]);
     const files = entries.map(fileOf);
@@ -119,6 +120,20 @@ describe('every reader agrees with verify', () => {
         expect([0, 1, 2], `${e.name}: ${run.stderr}`).toContain(run.status);
         expect(run.stderr.split('\n').filter(Boolean).length, `${e.name}: ${run.stderr}`).toBeLessThanOrEqual(1);
       }
+    }
+    // verify of a certificate with --attestations: each unit document found by digest goes through the same verification.
+    for (const e of entries) {
+      const outcome = verifyDocumentBytes(e.bytes, { keys: trusted, threshold: 1 });
+      if (outcome.kind !== 'attestation' || !outcome.statement || !outcome.digest) continue;
+      const serial = outcome.statement.subject[0]!.identity.find((f) => f.name === 'serial')?.value ?? '';
+      const certificate = {
+        lotId: 'L', manifestSha256: '', declarationSha256: outcome.statement.predicate.declaration.sha256, plan: 'fixed-1', planDescription: '', nonce: new Uint8Array(),
+        lotSize: 1, units: [{ serial, attestationSha256: outcome.digest, status: 'valid' as const, verdict: outcome.statement.predicate.verdict.outcome, detail: '' }],
+        outcome: 'certified' as const, reasons: [], issuedAt: '', ignoredSerials: [],
+      };
+      const problems = await certificateContextProblems(certificate, { keys: trusted, threshold: 1 }, path.join(work, 'corpus'));
+      // The two renderings of the valid document share a digest: the folder lookup finds one of them, either verifies.
+      if ((problems.length === 0) !== e.valid) disagreements.push(`${e.name}: verify of a certificate listing it says ${problems.length ? problems.join('; ') : 'valid'}`);
     }
     expect(disagreements).toEqual([]);
   }, 300_000);
