@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.js';
 import { faultFromEnvironment } from '../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
-import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
+import { levelDeviation, levelSettings, type TestLevel } from '../benchmarks/levels.js';
 import { writeFileAtomic } from '../attestations/atomic-write.js';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../attestations/dsse.js';
 import { ephemeralSigningKey, type SigningKey } from '../attestations/keys.js';
@@ -56,7 +56,10 @@ export interface AttestRequest {
   key?: SigningKey;
   lab?: LabInfo;
   nonce: Buffer;
-  quick: boolean;
+  /** The named test level (benchmarks/levels.ts); standard is the method. */
+  level: TestLevel;
+  /** When the lab received the item (YYYY-MM-DD), when known. */
+  itemReceivedOn?: string;
   /** Overrides of the run settings (bandwidth array size, throughput trial length). */
   arrayBytes?: number;
   secondsPerTrial?: number;
@@ -162,12 +165,24 @@ async function preflight(request: AttestRequest, dirtyTree: boolean): Promise<De
   return inventory;
 }
 
+/** Every departure from the standard method this run makes, in words, for the attestation and the report. */
+function methodDeviations(request: AttestRequest, settings: { arrayBytes: number; secondsPerTrial: number }, inventory: DeviceInventory): string[] {
+  const deviations: string[] = [];
+  const level = levelDeviation(request.level);
+  if (level) deviations.push(level);
+  if (request.arrayBytes !== undefined) deviations.push(`bandwidth arrays of ${settings.arrayBytes} bytes set by --array-mib instead of the sizing rule`);
+  if (request.secondsPerTrial !== undefined) deviations.push(`throughput trials of ${settings.secondsPerTrial} s set by --seconds-per-trial instead of the level's`);
+  const failed = inventory.checks.filter((c) => c.status === 'fail');
+  if (failed.length) deviations.push(`measured despite failed preflight checks (--no-strict): ${failed.map((c) => c.id).join(', ')}`);
+  return deviations;
+}
+
 export async function attest(request: AttestRequest): Promise<AttestResult> {
   const provenance = await readProvenance(addonPath());
   const inventory = await preflight(request, provenance.dirtyTree);
-  const defaults = request.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
+  const defaults = levelSettings(request.level);
   const settings = {
-    trials: MIN_TRIALS,
+    trials: defaults.trials,
     arrayBytes: request.arrayBytes ?? defaults.arrayBytes,
     secondsPerTrial: request.secondsPerTrial ?? defaults.secondsPerTrial,
   };
@@ -190,6 +205,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
     );
   }
   const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems });
+  const deviations = methodDeviations(request, settings, inventory);
 
   const key = request.key ?? ephemeralSigningKey();
   const demo = request.key === undefined;
@@ -212,6 +228,10 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
         demo,
         selfDeclared,
         statementScope: STATEMENT_SCOPE + (demo ? ' Demo, not a lab signature: signed with an ephemeral key.' : ''),
+        labAddress: lab.address,
+        signatoryName: lab.signatoryName,
+        signatoryRole: lab.signatoryRole,
+        itemReceivedOn: request.itemReceivedOn ?? '',
       },
       declaration: { json: declarationBytes, sha256: sha256Hex(declarationBytes) },
       method: {
@@ -225,7 +245,9 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
           { name: 'rates', value: 'dense rates only; sparsity is not counted' },
           { name: 'verdictClock', value: 'accuracy from per-clock rates (clock-independent); thresholds at the spec, maximum and observed clocks' },
         ],
-        quick: request.quick,
+        quick: request.level === 'quick',
+        level: request.level,
+        deviations,
       },
       measurements,
       results,

@@ -18,6 +18,8 @@ import { runShow } from './commands/show.js';
 import { runVerify } from './commands/verify.js';
 import { fsReason, isFsError, KeyError, OutputPathError, UnreadableAttestationError } from '../../attestations/errors.js';
 import { processIo } from './io.js';
+import { TEST_LEVELS } from '../../benchmarks/levels.js';
+import { isoDate, levelFromFlags, levelHelp, levelsHelpText } from './conventions.js';
 
 /** Plain decimal notation only ("16", "0.02", "1e3"): Number() would also take "0x10" or "". */
 const DECIMAL_NUMBER = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -63,6 +65,7 @@ function positiveInteger(flag: string) {
 interface BenchFlags {
   device?: string;
   suite: SuiteName;
+  level?: string;
   quick?: boolean;
   json?: boolean;
   trials?: number;
@@ -104,7 +107,8 @@ export function buildProgram(): Command {
     .description('measure DRAM bandwidth and peak throughput per format on one device')
     .option('--device <id>', 'cpu, cuda:N or hip:N (default: the best device present)')
     .addOption(new Option('--suite <name>', 'which measurements').choices(SUITE_NAMES).default('all'))
-    .option('--quick', 'shorter throughput trials (bandwidth keeps its DRAM sizing)')
+    .addOption(new Option('--level <name>', levelHelp()).choices(TEST_LEVELS))
+    .option('--quick', 'alias of --level quick (bandwidth keeps its DRAM sizing)')
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--trials <n>', 'timed trials per kernel (at least 10)', integerAtLeast('--trials', DEFAULT_SETTINGS.trials, MAX_TRIALS))
     .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib'))
@@ -115,7 +119,7 @@ export function buildProgram(): Command {
       const json = flags.json === true;
       const options = {
         suite: flags.suite,
-        quick: flags.quick === true,
+        level: levelFromFlags(flags),
         json,
         ...(flags.device !== undefined ? { device: flags.device } : {}),
         ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
@@ -170,10 +174,13 @@ export function buildProgram(): Command {
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
     .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
-    .option('--quick', 'shorter throughput trials')
+    .addOption(new Option('--level <name>', levelHelp()).choices(TEST_LEVELS))
+    .option('--quick', 'alias of --level quick')
+    .option('--received-on <date>', 'when the lab received the item (YYYY-MM-DD), for the report', isoDate('--received-on'))
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
     .option('--json', 'print one JSON object')
+    .addHelpText('after', '\n' + levelsHelpText())
     .action(async (flags: Record<string, string | number | boolean | undefined>) => {
       const json = flags['json'] === true;
       const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
@@ -188,8 +195,9 @@ export function buildProgram(): Command {
           ...text('exporter'),
           ...text('filingReference'),
           ...text('nonce'),
+          ...text('receivedOn'),
           out: flags['out'] as string,
-          quick: flags['quick'] === true,
+          level: levelFromFlags(flags),
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(typeof flags['strict'] === 'boolean' ? { strict: flags['strict'] } : {}),

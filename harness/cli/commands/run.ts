@@ -1,4 +1,5 @@
 // `tppverify run`: measure, evaluate, decide and write a signed attestation.
+import type { TestLevel } from '../../../benchmarks/levels.js';
 import { readDeclarationFile } from '../../declaration/declaration.js';
 import { attest, parseNonce, type AttestResult } from '../../attest.js';
 import { formatDeviceId, listBackends, parseDeviceId, type DeviceEntry } from '../../devices.js';
@@ -23,7 +24,9 @@ export interface RunOptions {
   exporter?: string;
   filingReference?: string;
   nonce?: string;
-  quick: boolean;
+  level: TestLevel;
+  /** When the lab received the item, YYYY-MM-DD. */
+  receivedOn?: string;
   json: boolean;
   arrayMib?: number;
   secondsPerTrial?: number;
@@ -55,7 +58,8 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
         ...(key ? { key } : {}),
         lab,
         nonce,
-        quick: options.quick,
+        level: options.level,
+        ...(options.receivedOn !== undefined ? { itemReceivedOn: options.receivedOn } : {}),
         ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
         ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
         ...(options.phaseTimeoutSeconds !== undefined
