@@ -8,6 +8,8 @@ export const EXIT_USAGE = 2;
 /** verify and report: the attestation was read but does not verify. */
 export const EXIT_INVALID = 1;
 export const EXIT_MEASUREMENT = 3;
+/** report: headless Chromium is missing or could not print the PDF (the HTML page is still written). */
+export const EXIT_RENDERER = 4;
 
 export abstract class TppverifyError extends Error {
   abstract readonly exitCode: number;
@@ -35,4 +37,10 @@ export class MeasurementError extends TppverifyError {
   ) {
     super(message);
   }
+}
+
+/** Headless Chromium is missing or failed to print: not a device failure. */
+export class RendererError extends TppverifyError {
+  readonly exitCode = EXIT_RENDERER;
+  override readonly name = 'RendererError';
 }

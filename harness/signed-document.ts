@@ -2,13 +2,13 @@
 // payload type: a unit attestation and a lot certificate. show and report
 // take either.
 import { decodeEnvelopeAnyForm, type Envelope } from '../attestations/dsse.js';
-import { decodeStatement, PAYLOAD_TYPE, type Statement } from '../attestations/statement.js';
+import { decodeStatement, PAYLOAD_TYPE, sha256Hex, type Statement } from '../attestations/statement.js';
 import { readAttestationFile } from '../attestations/verify.js';
 import { UsageError } from './errors.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, type LotCertificate } from './lot/certificate.js';
 import { PROTO_DIR } from './lot/verify-certificate.js';
 
-export type SignedDocument = { envelope: Envelope } & (
+export type SignedDocument = { envelope: Envelope; /** Hex SHA-256 of the bytes read (set by readSignedDocument). */ sha256?: string } & (
   | { kind: 'attestation'; statement: Statement }
   | { kind: 'lot-certificate'; certificate: LotCertificate }
 );
@@ -28,7 +28,7 @@ export async function readSignedDocument(file: string): Promise<SignedDocument> 
   const content = await readAttestationFile(file);
   if (!('bytes' in content)) throw new UsageError(`${file} is ${content.tooLargeBytes} bytes: too large to be an attestation`);
   try {
-    return decodeSignedDocument(content.bytes);
+    return { ...decodeSignedDocument(content.bytes), sha256: sha256Hex(content.bytes) };
   } catch (error) {
     throw new UsageError(`${file}: ${(error as Error).message}`);
   }

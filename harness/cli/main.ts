@@ -19,6 +19,7 @@ import { runVerify } from './commands/verify.js';
 import { fsReason, isFsError, KeyError, OutputPathError, UnreadableAttestationError } from '../../attestations/errors.js';
 import { processIo } from './io.js';
 import { TEST_LEVELS } from '../../benchmarks/levels.js';
+import { PAPER_SIZES, type PaperSize } from '../report/view.js';
 import { isoDate, levelFromFlags, levelHelp, levelsHelpText } from './conventions.js';
 
 /** Plain decimal notation only ("16", "0.02", "1e3"): Number() would also take "0x10" or "". */
@@ -288,11 +289,13 @@ export function buildProgram(): Command {
     .option('--pdf <file>', 'write a PDF here (needs the Debian package chromium)')
     .option('--pubkey <file>', 'a trusted key, to show which signatures verify (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted keys')
-    .action(async (file: string, flags: { html?: string; pdf?: string; pubkey: string[]; trust?: string }) => {
+    .addOption(new Option('--paper <size>', 'paper size of the PDF and the print CSS').choices(PAPER_SIZES).default('a4'))
+    .action(async (file: string, flags: { html?: string; pdf?: string; pubkey: string[]; trust?: string; paper: PaperSize }) => {
       commandExitCode = await runReport(
         file,
         {
           pubkey: flags.pubkey,
+          paper: flags.paper,
           ...(flags.html !== undefined ? { html: flags.html } : {}),
           ...(flags.pdf !== undefined ? { pdf: flags.pdf } : {}),
           ...(flags.trust !== undefined ? { trust: flags.trust } : {}),
