@@ -76,6 +76,8 @@ export interface AttestResult {
   pbFile: string;
   jsonFile: string;
   keyId: string;
+  /** A demo run's ephemeral public key, written beside the attestation so it can be verified. */
+  publicKeyFile?: string;
   summary: AttestationSummary;
   statement: Statement;
 }
@@ -282,5 +284,8 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
   const jsonFile = `${stem}.dsse.json`;
   await writeFileAtomic(pbFile, encodeEnvelope(envelope), { exclusive: true });
   await writeFileAtomic(jsonFile, envelopeToJson(envelope) + '\n', { exclusive: true });
-  return { pbFile, jsonFile, keyId: key.keyId, summary: summarize(statement), statement };
+  // The ephemeral private key dies with this process; its public half lets anyone check the demo file.
+  const publicKeyFile = demo ? `${stem}.pub.pem` : undefined;
+  if (publicKeyFile) await writeFileAtomic(publicKeyFile, key.publicKey.export({ type: 'spki', format: 'pem' }) as string, { exclusive: true });
+  return { pbFile, jsonFile, keyId: key.keyId, ...(publicKeyFile ? { publicKeyFile } : {}), summary: summarize(statement), statement };
 }

@@ -1,5 +1,6 @@
 // `tppverify run`: measure, evaluate, decide and write a signed attestation.
 import type { TestLevel } from '../../../benchmarks/levels.js';
+import path from 'node:path';
 import { readDeclarationFile } from '../../declaration/declaration.js';
 import { attest, parseNonce, type AttestResult } from '../../attest.js';
 import { formatDeviceId, listBackends, parseDeviceId, type DeviceEntry } from '../../devices.js';
@@ -93,10 +94,46 @@ function everyGpu(): DeviceEntry[] {
 }
 
 function report(result: AttestResult, options: RunOptions, io: CliIo): void {
+  const next = nextCommands(result);
   if (options.json) {
-    io.out(JSON.stringify({ attestation: result.pbFile, json: result.jsonFile, keyid: result.keyId, summary: result.summary, findings: result.statement.predicate.verdict.findings }) + '\n');
+    io.out(
+      JSON.stringify({
+        attestation: result.pbFile,
+        json: result.jsonFile,
+        keyid: result.keyId,
+        ...(result.publicKeyFile ? { publicKey: result.publicKeyFile, verifyCommand: next.verify, reportCommand: next.report } : {}),
+        summary: result.summary,
+        findings: result.statement.predicate.verdict.findings,
+      }) + '\n',
+    );
     return;
   }
   io.out(renderSummary(result.summary, result.statement.predicate.verdict.findings));
-  io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\nsigned by key ${result.keyId}${result.summary.demo ? ' (ephemeral: demo, not a lab signature)' : ''}\n`);
+  io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\n`);
+  if (!result.publicKeyFile) {
+    io.out(`signed by key ${result.keyId}\n`);
+    return;
+  }
+  io.out(`      ${result.publicKeyFile} (the ephemeral public key)\nsigned by key ${result.keyId} (ephemeral: demo, not a lab signature)\n`);
+  io.out(`\ncheck it:   ${next.verify}\nread it:    ${next.report}\n`);
+}
+
+/** A word the shell passes through unchanged: quoted unless it is plainly safe. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The verify and report commands that work on a demo attestation, run from the current folder by the same node and script. */
+export function nextCommands(result: AttestResult): { verify: string; report: string } {
+  const absolute = path.resolve(process.argv[1] ?? 'tppverify');
+  const relative = path.relative(process.cwd(), absolute);
+  // From the checkout (npm start) the short relative path; from elsewhere the absolute one.
+  const script = relative && !relative.startsWith('..') ? relative : absolute;
+  const cli = ['node', script].map(shellWord).join(' ');
+  const key = shellWord(result.publicKeyFile ?? '');
+  const html = shellWord(result.pbFile.replace(/\.dsse\.pb$/, '.html'));
+  return {
+    verify: `${cli} verify ${shellWord(result.pbFile)} --pubkey ${key}`,
+    report: `${cli} report ${shellWord(result.pbFile)} --pubkey ${key} --html ${html}`,
+  };
 }
