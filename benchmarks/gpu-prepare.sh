@@ -16,6 +16,8 @@ cp -r dist proto "$app/"
 cp -r harness/declaration/examples "$app/harness/declaration/"
 cp build/Release/*.node "$app/build/Release/"
 cp build/Release/*.so "$app/build/Release/" 2>/dev/null || true
+# What --version reports about the build (backends, toolchains).
+cp build/tppverify-build.json "$app/build/" 2>/dev/null || true
 (cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null)
 # cmake-js is only needed to build: drop it from the payload.
 rm -rf "$app/node_modules/cmake-js"

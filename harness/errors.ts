@@ -10,6 +10,8 @@ export const EXIT_INVALID = 1;
 export const EXIT_MEASUREMENT = 3;
 /** report: headless Chromium is missing or could not print the PDF (the HTML page is still written). */
 export const EXIT_RENDERER = 4;
+/** run --fail-on: the attestation was written and its outcome is one the caller asked to fail on. */
+export const EXIT_FAIL_ON = 5;
 
 export abstract class TppverifyError extends Error {
   abstract readonly exitCode: number;

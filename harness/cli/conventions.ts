@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describeLevel, STANDARD_LEVEL, TEST_LEVELS, type TestLevel } from '../../benchmarks/levels.js';
 import { UsageError } from '../errors.js';
+import type { Outcome } from '../verdict/verdict.js';
 
 /** --level NAME, or --quick (its alias): giving both with different levels is refused, not resolved silently. */
 export function levelFromFlags(flags: { level?: unknown; quick?: unknown }): TestLevel {
@@ -34,5 +35,19 @@ export function isoDate(flag: string) {
       throw new InvalidArgumentError(`${flag} must be a date as YYYY-MM-DD, not '${raw}'`);
     }
     return raw;
+  };
+}
+
+export const OUTCOMES: readonly Outcome[] = ['consistent', 'under-declared', 'over-declared', 'inconclusive'];
+
+/** --fail-on OUTCOMES: a comma-separated list of verdict outcomes, each one known. */
+export function outcomeList(flag: string) {
+  return (raw: string): Outcome[] => {
+    const names = raw.split(',').map((s) => s.trim());
+    const unknown = names.filter((n) => !(OUTCOMES as readonly string[]).includes(n));
+    if (!names.length || unknown.length) {
+      throw new InvalidArgumentError(`${flag} takes outcomes separated by commas (${OUTCOMES.join(', ')}), not '${raw}'`);
+    }
+    return [...new Set(names as Outcome[])];
   };
 }

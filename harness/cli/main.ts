@@ -4,8 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AddonNotBuiltError } from '../../benchmarks/native-addon.js';
 import { DEFAULT_SETTINGS, SUITE_NAMES, type SuiteName } from '../../benchmarks/registry.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, TppverifyError } from '../errors.js';
-import { harnessVersion } from '../version.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, TppverifyError, UsageError } from '../errors.js';
 import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
 import { runTpp } from './commands/tpp.js';
@@ -20,7 +19,12 @@ import { fsReason, isFsError, KeyError, OutputPathError, UnreadableAttestationEr
 import { processIo } from './io.js';
 import { TEST_LEVELS } from '../../benchmarks/levels.js';
 import { PAPER_SIZES, type PaperSize } from '../report/view.js';
-import { isoDate, levelFromFlags, levelHelp, levelsHelpText } from './conventions.js';
+import { isoDate, levelFromFlags, levelHelp, levelsHelpText, outcomeList } from './conventions.js';
+import { addConventionHelp } from './help.js';
+import { jsonError, wantsJson } from './json-error.js';
+import { renderBenchCsv } from './bench-csv.js';
+import { versionText } from './version.js';
+import type { Outcome } from '../verdict/verdict.js';
 
 /** Plain decimal notation only ("16", "0.02", "1e3"): Number() would also take "0x10" or "". */
 const DECIMAL_NUMBER = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -69,6 +73,7 @@ interface BenchFlags {
   level?: string;
   quick?: boolean;
   json?: boolean;
+  csv?: boolean;
   trials?: number;
   arrayMib?: number;
   secondsPerTrial?: number;
@@ -88,7 +93,7 @@ export function buildProgram(): Command {
   program
     .name('tppverify')
     .description("Measures an accelerator's DRAM bandwidth and peak throughput to verify its declared TPP")
-    .version(harnessVersion())
+    .option('-V, --version', 'print the version, commit, built backends and toolchains')
     .exitOverride()
     .showHelpAfterError(false)
     .showSuggestionAfterError(false)
@@ -111,6 +116,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--level <name>', levelHelp()).choices(TEST_LEVELS))
     .option('--quick', 'alias of --level quick (bandwidth keeps its DRAM sizing)')
     .option('--json', 'print exactly one JSON object on stdout')
+    .option('--csv', 'print CSV: BabelStream --csv columns for bandwidth, then tppverify columns (throughput rows too)')
     .option('--trials <n>', 'timed trials per kernel (at least 10)', integerAtLeast('--trials', DEFAULT_SETTINGS.trials, MAX_TRIALS))
     .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
@@ -130,9 +136,10 @@ export function buildProgram(): Command {
         ...(flags.format.length ? { formats: flags.format } : {}),
       };
       checkBenchOptions(options);
-      const io = processIo(json);
+      if (json && flags.csv) throw new UsageError('give --json or --csv, not both');
+      const io = processIo(json || flags.csv === true);
       const report = await runBench(options, io);
-      io.out(json ? JSON.stringify(report) + '\n' : renderBench(report));
+      io.out(json ? JSON.stringify(report) + '\n' : flags.csv ? renderBenchCsv(report) : renderBench(report));
     });
 
   program
@@ -180,12 +187,13 @@ export function buildProgram(): Command {
     .option('--received-on <date>', 'when the lab received the item (YYYY-MM-DD), for the report', isoDate('--received-on'))
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
+    .option('--fail-on <outcomes>', 'exit 5 after writing the attestation when its outcome is one of these (comma-separated: consistent, under-declared, over-declared, inconclusive)', outcomeList('--fail-on'))
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\n' + levelsHelpText())
-    .action(async (flags: Record<string, string | number | boolean | undefined>) => {
+    .action(async (flags: Record<string, string | number | boolean | string[] | undefined>) => {
       const json = flags['json'] === true;
       const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
-      await runRun(
+      commandExitCode = await runRun(
         {
           ...text('declaration'),
           ...text('device'),
@@ -203,6 +211,7 @@ export function buildProgram(): Command {
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(typeof flags['strict'] === 'boolean' ? { strict: flags['strict'] } : {}),
           ...(typeof flags['phaseTimeout'] === 'number' ? { phaseTimeoutSeconds: flags['phaseTimeout'] } : {}),
+          ...(Array.isArray(flags['failOn']) ? { failOn: flags['failOn'] as Outcome[] } : {}),
           json,
         },
         processIo(json),
@@ -309,7 +318,7 @@ export function buildProgram(): Command {
     .command('plan')
     .description("draw the reproducible sample of a lot: a function of the manifest's digest and the lab's nonce")
     .argument('<manifest>', 'lot manifest JSON (proto/tppverify/v1/lot.proto)')
-    .option('--nonce <hex>', "the lab's nonce (required)")
+    .requiredOption('--nonce <hex>', "the lab's nonce: the sample is a function of it and the manifest")
     .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
     .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
     .option('--json', 'print one JSON object')
@@ -334,7 +343,7 @@ export function buildProgram(): Command {
     .requiredOption('--attestations <dir>', 'folder of unit attestations (*.dsse.pb)')
     .requiredOption('--key <file>', "the lab's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
-    .option('--nonce <hex>', "the lab's nonce used for the plan (required)")
+    .requiredOption('--nonce <hex>', "the lab's nonce used for the plan")
     .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
     .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
     .option('--pubkey <file>', 'another trusted key for unit attestations (repeatable)', collect, [])
@@ -362,6 +371,12 @@ export function buildProgram(): Command {
       );
     });
 
+  // --version prints more than a version string: read only when asked for.
+  program.on('option:version', () => {
+    process.stdout.write(versionText());
+    throw new CommanderError(EXIT_OK, 'tppverify.version', '');
+  });
+  addConventionHelp(program);
   return program;
 }
 
@@ -371,31 +386,36 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return commandExitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has already printed its one-line message (or the help text).
-      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    }
-    if (error instanceof TppverifyError) {
-      process.stderr.write(`tppverify: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof KeyError || error instanceof UnreadableAttestationError || error instanceof OutputPathError) {
-      process.stderr.write(`tppverify: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (isFsError(error)) {
-      // A path the user gave that cannot be read or written: an input problem, not a fault of ours.
-      process.stderr.write(`tppverify: ${error.path ?? error.syscall ?? 'a file'}: ${fsReason(error)}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof AddonNotBuiltError) {
-      process.stderr.write(`tppverify: ${error.message}\n`);
-      return EXIT_INTERNAL;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`tppverify: internal error: ${message}\n`);
-    return EXIT_INTERNAL;
+    const { line, exitCode } = describeError(error);
+    if (line !== undefined) process.stderr.write(`tppverify: ${line}\n`);
+    // Under --json the error is also inside the JSON on stdout, as nvbandwidth and dcgmi report theirs.
+    if (exitCode !== EXIT_OK && wantsJson(argv)) process.stdout.write(jsonError(errorText(error, line), exitCode));
+    return exitCode;
   }
+}
+
+/** The one line an error prints (undefined when Commander already printed it) and the exit code it maps to. */
+function describeError(error: unknown): { line?: string; exitCode: number } {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its one-line message (or the help text).
+    return { exitCode: error.exitCode === 0 ? EXIT_OK : EXIT_USAGE };
+  }
+  if (error instanceof TppverifyError) return { line: error.message, exitCode: error.exitCode };
+  if (error instanceof KeyError || error instanceof UnreadableAttestationError || error instanceof OutputPathError) {
+    return { line: error.message, exitCode: EXIT_USAGE };
+  }
+  if (isFsError(error)) {
+    // A path the user gave that cannot be read or written: an input problem, not a fault of ours.
+    return { line: `${error.path ?? error.syscall ?? 'a file'}: ${fsReason(error)}`, exitCode: EXIT_USAGE };
+  }
+  if (error instanceof AddonNotBuiltError) return { line: error.message, exitCode: EXIT_INTERNAL };
+  const message = error instanceof Error ? error.message : String(error);
+  return { line: `internal error: ${message}`, exitCode: EXIT_INTERNAL };
+}
+
+function errorText(error: unknown, line: string | undefined): string {
+  if (line !== undefined) return line;
+  return error instanceof CommanderError ? error.message.replace(/^error: /, '') : String(error);
 }
 
 // A reader that stops early (`tppverify verify … | head -1`) closes the pipe:

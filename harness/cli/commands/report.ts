@@ -1,6 +1,7 @@
 // `tppverify report FILE [--html OUT] [--pdf OUT]`: a self-contained HTML page
 // (and a PDF through headless Chromium) of an attestation.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkOutputFile, writeFileAtomic } from '../../../attestations/atomic-write.js';
@@ -22,6 +23,9 @@ function trustFolderKeys(dir: string): string[] {
   }
 }
 
+/** --html - and --pdf - write standard output. */
+const STDOUT = '-';
+
 export interface ReportOptions {
   html?: string;
   pdf?: string;
@@ -33,10 +37,15 @@ export interface ReportOptions {
 /** Writes the page(s); exit code 1 when trusted keys were given and no signature verifies (the page then says so at the top). */
 export async function runReport(file: string, options: ReportOptions, io: CliIo): Promise<number> {
   if (!options.html && !options.pdf) throw new UsageError('give --html OUT and/or --pdf OUT');
+  if (options.html === STDOUT && options.pdf === STDOUT) throw new UsageError('--html - and --pdf - cannot both write standard output');
+  const htmlFile = options.html !== undefined && options.html !== STDOUT ? options.html : undefined;
+  const pdfFile = options.pdf !== undefined && options.pdf !== STDOUT ? options.pdf : undefined;
   // Everything read — the attestation and every trusted key — is off limits as an output.
   const inputs = [file, ...options.pubkey, ...(options.trust ? trustFolderKeys(options.trust) : [])];
-  if (options.html) await checkOutputFile(options.html, inputs);
-  if (options.pdf) await checkOutputFile(options.pdf, [...inputs, ...(options.html ? [options.html] : [])]);
+  if (htmlFile) await checkOutputFile(htmlFile, inputs);
+  if (pdfFile) await checkOutputFile(pdfFile, [...inputs, ...(htmlFile ? [htmlFile] : [])]);
+  // With a document on standard output, the "wrote" lines go to stderr.
+  const say = options.html === STDOUT || options.pdf === STDOUT ? io.err : io.out;
   const document = await readSignedDocument(file);
   const { envelope } = document;
   let signatures: ReportSignatures = { checked: false, entries: envelope.signatures.map((s) => ({ keyid: s.keyid, verified: null })) };
@@ -47,18 +56,26 @@ export async function runReport(file: string, options: ReportOptions, io: CliIo)
   const page = { paper: options.paper, ...(document.sha256 ? { envelopeSha256: document.sha256 } : {}) };
   const html =
     document.kind === 'attestation' ? renderReportHtml(document.statement, signatures, page) : renderCertificateHtml(document.certificate, signatures, page);
-  const htmlFile = options.html ?? path.join(path.dirname(options.pdf!), `.${path.basename(options.pdf!)}.html`);
-  await writeFileAtomic(htmlFile, html);
-  if (options.html) io.out(`wrote ${options.html}\n`);
+  if (options.html === STDOUT) io.out(html);
+  if (htmlFile) {
+    await writeFileAtomic(htmlFile, html);
+    say(`wrote ${htmlFile}\n`);
+  }
   if (options.pdf) {
+    // Chromium prints from a file to a file: the --html page or a scratch copy, and --pdf or a scratch PDF for standard output.
+    const scratch = mkdtempSync(path.join(tmpdir(), 'tppverify-report-'));
     try {
-      const run = await runChromium([`--print-to-pdf=${path.resolve(options.pdf)}`, '--no-pdf-header-footer', pathToFileURL(path.resolve(htmlFile)).href]);
-      if (run.failed || !existsSync(options.pdf)) throw new RendererError(`Chromium could not print ${options.pdf}: ${String(run.stderr).trim().split('\n').pop() ?? ''}`);
+      const source = htmlFile ?? path.join(scratch, 'report.html');
+      if (!htmlFile) writeFileSync(source, html);
+      const target = pdfFile ?? path.join(scratch, 'report.pdf');
+      const run = await runChromium([`--print-to-pdf=${path.resolve(target)}`, '--no-pdf-header-footer', pathToFileURL(path.resolve(source)).href]);
+      const name = pdfFile ?? 'the PDF';
+      if (run.failed || !existsSync(target)) throw new RendererError(`Chromium could not print ${name}: ${String(run.stderr).trim().split('\n').pop() ?? ''}`);
+      if (pdfFile) say(`wrote ${pdfFile}\n`);
+      else process.stdout.write(readFileSync(target));
     } finally {
-      // The page Chromium printed from is a temporary file unless --html asked for it.
-      if (!options.html) rmSync(htmlFile, { force: true });
+      rmSync(scratch, { recursive: true, force: true });
     }
-    io.out(`wrote ${options.pdf}\n`);
   }
   if (signatureStatus(signatures) === 'failed') {
     io.err(`tppverify: ${file}: no signature verifies with the trusted keys given; the page says so at the top\n`);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { readDeclarationFile } from '../../declaration/declaration.js';
 import { attest, parseNonce, type AttestResult } from '../../attest.js';
 import { formatDeviceId, listBackends, parseDeviceId, type DeviceEntry } from '../../devices.js';
-import { DeviceUnavailableError, MeasurementError, TppverifyError, UsageError } from '../../errors.js';
+import { DeviceUnavailableError, EXIT_FAIL_ON, EXIT_OK, MeasurementError, TppverifyError, UsageError } from '../../errors.js';
+import type { Outcome } from '../../verdict/verdict.js';
 import { checkOutputDir } from '../../../attestations/atomic-write.js';
 import { loadSigningKey } from '../../../attestations/keys.js';
 import { EMPTY_LAB, labFieldFromOption, readLabFile, type LabInfo } from '../../lab.js';
@@ -35,9 +36,12 @@ export interface RunOptions {
   strict?: boolean;
   /** Time limit of each isolated measurement phase, in seconds. */
   phaseTimeoutSeconds?: number;
+  /** Outcomes that make the command exit EXIT_FAIL_ON once the attestation is written. */
+  failOn?: Outcome[];
 }
 
-export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
+/** Returns the exit code: EXIT_FAIL_ON when an attested outcome is one --fail-on names, else EXIT_OK. */
+export async function runRun(options: RunOptions, io: CliIo): Promise<number> {
   // Every input is read and checked before the first measurement.
   if (options.passphraseEnv !== undefined && options.key === undefined) throw new UsageError('--passphrase-env needs --key: it unlocks that key');
   const declaration = options.declaration ? await readDeclarationFile(options.declaration) : undefined;
@@ -50,6 +54,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   await checkOutputDir(options.out);
   const entries = options.device === 'all' ? everyGpu() : [pickDevice(options.device, (text) => io.err(`tppverify: ${text}\n`))];
   const failures: string[] = [];
+  const outcomes: Outcome[] = [];
   for (const entry of entries) {
     const progress = progressLine(io);
     try {
@@ -72,6 +77,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
       });
       progress.done();
       report(result, options, io);
+      outcomes.push(result.statement.predicate.verdict.outcome);
     } catch (error) {
       progress.done();
       // One device's failure does not stop the others; the run still fails at the end.
@@ -81,6 +87,12 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
     }
   }
   if (failures.length) throw new MeasurementError(`${failures.length} of ${entries.length} devices failed: ${failures.join('; ')}`);
+  const matched = outcomes.filter((o) => options.failOn?.includes(o));
+  if (matched.length) {
+    io.err(`tppverify: outcome ${[...new Set(matched)].join(', ')}: --fail-on ${options.failOn!.join(',')} (exit ${EXIT_FAIL_ON}; the attestation is written)\n`);
+    return EXIT_FAIL_ON;
+  }
+  return EXIT_OK;
 }
 
 /** --device all: every GPU this build can measure, in backend then index order. */

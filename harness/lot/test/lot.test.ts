@@ -91,7 +91,7 @@ describe('tppverify lot plan', () => {
     expect(JSON.parse(again.stdout).sampled).toEqual(result.sampled);
     const noNonce = await execa('node', [cli, 'lot', 'plan', file], { reject: false });
     expect(noNonce.exitCode).toBe(2);
-    expect(noNonce.stderr).toMatch(/needs the lab's --nonce/);
+    expect(noNonce.stderr).toMatch(/required option '--nonce <hex>' not specified/);
   });
 
   it('exits 2 naming the unit for a duplicate serial', async () => {
