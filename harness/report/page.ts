@@ -26,6 +26,6 @@ thead{display:table-header-group}table.nowrap-last td:last-child,table.nowrap-2 
 .match.same{color:#1e5e25}.match.differs{color:#b3261e;font-weight:700}.match.unknown{color:#7a5b00}
 figure{margin:.5rem 0;break-inside:avoid}figcaption{font-weight:600;margin-bottom:.2rem;font-size:.92rem}
 .small{font-size:.86rem;color:#333}code{font-size:.9em}
-@media print{body{margin:0;max-width:none;font-size:9.5pt}h2,h3,h4{break-after:avoid}section{break-inside:auto}}
+@media print{body{margin:0;max-width:none;font-size:9.5pt}h2,h3,h4{break-after:avoid}h2+table thead,h3+table thead{break-before:avoid}section{break-inside:auto}}
 </style>`;
 }

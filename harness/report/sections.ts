@@ -83,7 +83,7 @@ function datesSection(v: ReportView): string {
 }
 
 function identitySection(v: ReportView): string {
-  return section('identity', 'Identity of the item tested', `<p>Each fact with where it was read.</p>${table(['fact', 'value', 'source'], v.identity.map((f) => [f.label, f.value, f.source]))}`);
+  return section('identity', 'Identity of the item tested', table(['fact', 'value', 'where it was read'], v.identity.map((f) => [f.label, f.value, f.source])));
 }
 
 function methodSection(v: ReportView): string {
