@@ -202,6 +202,14 @@ describe('labels', () => {
     expect(factValue('cacheL1dBytes', '49152')).toBe('48 KiB');
     expect(factLabel('someNewFact')).toBe('Some new fact');
   });
+  it('every fact this host records — CPU backend attributes and host facts — has a label of its own', async () => {
+    const { listBackends } = await import('../../devices.js');
+    const { hostFacts } = await import('../../inventory/host.js');
+    const cpu = listBackends().find((l) => l.backend === 'cpu')!.devices[0]!;
+    const names = [...cpu.attributes.map((a) => a.key), ...(await hostFacts()).map((f) => f.name)];
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.filter((name) => !hasFactLabel(name))).toEqual([]);
+  });
   it('U carries two significant digits and the value its decimal place', () => {
     expect(withUncertainty(2.034, 1.46)).toBe('2.0 ± 1.5');
     expect(withUncertainty(24.6, 12.8)).toBe('25 ± 13');
