@@ -216,7 +216,7 @@ function telemetryBlock(t: ReportView['telemetry'][number]): string {
     { label: 'Highest temperature', value: parsed.maxTemperatureC == null ? 'not reported' : `${fmt(parsed.maxTemperatureC, 0)} °C` },
     { label: 'Clock slowdown', value: parsed.throttled ? `yes (reasons ${parsed.reasonsSeen ?? ''})` : 'none' },
   ]);
-  return `<h4>${escape(t.phase)} phase</h4>${lineChart(`${t.phase}: SM clock over ${fmt(span, 1)} s`, points, 'SM clock (MHz)')}${summary}`;
+  return `<h4>${escape(t.phase)} phase</h4>${lineChart(`SM clock over ${fmt(span, 1)} s`, points, 'SM clock (MHz)')}${summary}`;
 }
 
 function auditSection(v: ReportView): string {

@@ -40,7 +40,7 @@ describe('report HTML', () => {
     const statement = fixtureStatement();
     statement.predicate.environment.facts.push({ name: 'telemetry.throughput', value: JSON.stringify(summarizeTelemetry('throughput', samples), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), source: 'nvidia-smi -lms 200' });
     const html = renderReportHtml(statement, { checked: false, entries: [] });
-    expect(html).toContain('throughput: SM clock over 9.8 s');
+    expect(html).toContain('<h4>throughput phase</h4><figure><figcaption>SM clock over 9.8 s</figcaption>');
     expect(html).toMatch(/<polyline [^>]*points="(\d+\.\d,\d+\.\d ?){50}"/);
   });
 
