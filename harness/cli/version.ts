@@ -2,7 +2,7 @@
 // version, the commit, the backends compiled in and the toolchains that
 // compiled them (build/tppverify-build.json, written by CMake).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { addonPath } from '../../benchmarks/native-addon.js';
 import { packageRoot } from '../provenance.js';
@@ -35,7 +35,10 @@ function readBuildInfo(): BuildInfo | undefined {
 }
 
 export function versionText(): string {
-  const commit = gitOutput(['rev-parse', 'HEAD']);
+  // Only tppverify's own checkout counts: an installed copy inside another repository is not that repository's commit.
+  const top = gitOutput(['rev-parse', '--show-toplevel']);
+  const own = top !== undefined && realpathSync(top) === realpathSync(packageRoot());
+  const commit = own ? gitOutput(['rev-parse', 'HEAD']) : undefined;
   const dirty = commit === undefined ? undefined : gitOutput(['status', '--porcelain', '--untracked-files=no']);
   const build = readBuildInfo();
   const t = build?.toolchains ?? {};
