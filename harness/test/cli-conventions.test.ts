@@ -136,6 +136,8 @@ describe('levels and --fail-on', () => {
     expect(hit.exitCode).toBe(5);
     expect(hit.stderr).toMatch(/outcome inconclusive: --fail-on under-declared,inconclusive \(exit 5; the attestation is written\)/);
     expect(readdirSync(out).filter((f) => f.endsWith('.dsse.pb'))).toHaveLength(1);
+    // An inconclusive verdict confirms no eligibility: the summary says whose figures it rests on.
+    expect(hit.stdout).toMatch(/2026 case-by-case eligible on the declared figures, not confirmed \(verdict inconclusive\)/);
     const miss = await tppverify(['run', '--declaration', h200, '--out', out, '--fail-on', 'under-declared', ...SMALL]);
     expect(miss.exitCode).toBe(0);
     const bad = await tppverify(['run', '--fail-on', 'failed', ...SMALL]);

@@ -28,7 +28,10 @@ export function renderSummary(s: AttestationSummary, findings: readonly Finding[
     `report ${s.reportId}, issued ${s.issuedAt}${s.demo ? ' — DEMO, not a lab signature' : ''}${s.selfDeclared ? ' — self-declared' : ''}`,
     `device ${s.device}: ${s.model}${s.serial ? `, serial ${s.serial}` : ''}`,
     `verdict: ${s.outcome.toUpperCase()}`,
-    `declared TPP ${formatNumber(s.declaredTpp, 0)}; measured at the spec clock ${formatNumber(s.measuredTppAtSpecClock, 0)}; ECCN ${s.eccn3a090}; 2026 case-by-case ${s.caseByCaseEligible ? 'eligible' : 'not eligible'}`,
+    `declared TPP ${formatNumber(s.declaredTpp, 0)}; measured at the spec clock ${formatNumber(s.measuredTppAtSpecClock, 0)}; ECCN ${s.eccn3a090}; 2026 case-by-case ${s.caseByCaseEligible ? 'eligible' : 'not eligible'}${
+      // The eligibility is the declaration's; only a consistent verdict confirms it (the report words it the same way).
+      s.outcome === 'consistent' ? '' : ` on the declared figures, not confirmed (verdict ${s.outcome})`
+    }`,
     ...findings.map((f) => `  ${f.status.padEnd(14)} ${f.claim.padEnd(14)} ${describeFinding(f)}`),
   ];
   if (s.auditOf) lines.push(`audit rerun of ${s.auditOf}`);
