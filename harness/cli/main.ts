@@ -145,7 +145,7 @@ export function buildProgram(): Command {
   program
     .command('tpp')
     .description('evaluate a declaration: TPP three ways, performance density, 3A090 class, 2026 case-by-case outcome')
-    .argument('<file>', 'declaration JSON (proto/tppverify/v1/declaration.proto, canonical JSON)')
+    .argument('<file>', "declaration JSON (proto/tppverify/v1/declaration.proto, canonical JSON); '-' for standard input")
     .option('--json', 'print one JSON object')
     .option('--observed-clock-mhz <MHz>', 'also evaluate TPP at this observed clock', positiveNumber('--observed-clock-mhz', CLOCK_MHZ_LIMITS))
     .action(async (file: string, flags: { json?: boolean; observedClockMhz?: number }) => {
@@ -169,7 +169,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('measure a device, evaluate a declaration, and write a signed attestation')
-    .option('--declaration <file>', "the exporter's declaration (default: self-declared from the device, marked as such)")
+    .option('--declaration <file>', "the exporter's declaration, '-' for standard input (default: self-declared from the device, marked as such)")
     .option('--device <id>', 'cpu, cuda:N, hip:N, or all (every GPU, one attestation each; default: the best device present)')
     .option('--key <file>', 'private signing key (default: an ephemeral key, marked demo)')
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
@@ -221,7 +221,7 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('check an attestation offline: signatures from trusted keys, payload, and recomputed results (exit 0 valid, 1 invalid, 2 unreadable)')
-    .argument('<files...>', '.dsse.pb or .dsse.json files (several are checked in parallel)')
+    .argument('<files...>', ".dsse.pb or .dsse.json files (several are checked in parallel); '-' for standard input")
     .option('--pubkey <file>', 'a trusted public key (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted public keys (*.pem)')
     .option('--threshold <n>', 'valid signatures from distinct trusted keys required', positiveInteger('--threshold'), 1)
@@ -247,7 +247,7 @@ export function buildProgram(): Command {
   program
     .command('show')
     .description('print a decoded attestation (signatures are not checked: use verify)')
-    .argument('<file>', '.dsse.pb or .dsse.json')
+    .argument('<file>', ".dsse.pb or .dsse.json; '-' for standard input")
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: { json?: boolean }) => {
       await runShow(file, { json: flags.json === true }, processIo(flags.json === true));
@@ -256,7 +256,7 @@ export function buildProgram(): Command {
   program
     .command('audit')
     .description('rerun the measurement on the attested item and write a new attestation linked to the original')
-    .argument('<file>', 'the original attestation (.dsse.pb or .dsse.json)')
+    .argument('<file>', "the original attestation (.dsse.pb or .dsse.json); '-' for standard input")
     .requiredOption('--device <id>', 'the device to rerun on: cpu, cuda:N or hip:N')
     .requiredOption('--key <file>', "the auditor's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
@@ -293,9 +293,9 @@ export function buildProgram(): Command {
   program
     .command('report')
     .description('render an attestation as a self-contained HTML page and/or a PDF (headless Chromium)')
-    .argument('<file>', '.dsse.pb or .dsse.json')
-    .option('--html <file>', 'write the HTML page here')
-    .option('--pdf <file>', 'write a PDF here (needs the Debian package chromium)')
+    .argument('<file>', ".dsse.pb or .dsse.json; '-' for standard input")
+    .option('--html <file>', "write the HTML page here ('-': standard output)")
+    .option('--pdf <file>', "write a PDF here ('-': standard output; needs the Debian package chromium)")
     .option('--pubkey <file>', 'a trusted key, to show which signatures verify (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted keys')
     .addOption(new Option('--paper <size>', 'paper size of the PDF and the print CSS').choices(PAPER_SIZES).default('a4'))
@@ -317,7 +317,7 @@ export function buildProgram(): Command {
   lot
     .command('plan')
     .description("draw the reproducible sample of a lot: a function of the manifest's digest and the lab's nonce")
-    .argument('<manifest>', 'lot manifest JSON (proto/tppverify/v1/lot.proto)')
+    .argument('<manifest>', "lot manifest JSON (proto/tppverify/v1/lot.proto); '-' for standard input")
     .requiredOption('--nonce <hex>', "the lab's nonce: the sample is a function of it and the manifest")
     .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
     .option('--plan <name>', 'a named plan (default: ansi-asq-z1.4-gil-ii)')
@@ -339,7 +339,7 @@ export function buildProgram(): Command {
   lot
     .command('certify')
     .description('issue a signed lot certificate from the attestations of the sampled units')
-    .argument('<manifest>', 'lot manifest JSON')
+    .argument('<manifest>', "lot manifest JSON; '-' for standard input")
     .requiredOption('--attestations <dir>', 'folder of unit attestations (*.dsse.pb)')
     .requiredOption('--key <file>', "the lab's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')

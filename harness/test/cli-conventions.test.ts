@@ -40,6 +40,10 @@ describe('--help', () => {
     expect(run.stdout).toMatch(/\nExamples?:\n {2}\$ tppverify \S/);
   });
 
+  it.each(['run', 'tpp', 'verify', 'show', 'report', 'audit', 'lot plan', 'lot certify'])("%s --help says where '-' stands for standard input", async (command) => {
+    expect((await tppverify([...command.split(' '), '--help'])).stdout).toMatch(/'-' for\s+standard input/);
+  });
+
   it('states the codes that differ per command, and marks required options', async () => {
     expect((await tppverify(['report', '--help'])).stdout).toMatch(/ 4 {2}headless Chromium is missing or could not print/);
     expect((await tppverify(['report', '--help'])).stdout).toMatch(/TPPVERIFY_CHROMIUM: /);
