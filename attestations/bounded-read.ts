@@ -12,9 +12,53 @@ export interface BoundedReadOptions {
   what?: string;
   /** The caller's error class for an unreadable file. */
   toError: (message: string) => Error;
+  /** "-" means standard input (declarations, manifests, signed files; never keys). */
+  stdin?: boolean;
+}
+
+/** The file name that stands for standard input. */
+export const STDIN_NAME = '-';
+/** Standard input in non-blocking mode answers EAGAIN until data arrives: wait this long between tries. */
+const STDIN_RETRY_MS = 5;
+
+/** Standard input can be read only once: a second reader of "-" (verify checks the payload type first) gets the same bytes. */
+let stdinRead: { bytes: Buffer; total: number } | undefined;
+
+/** Standard input read whole, bounded like a file: over the limit, only that it is too large is known. */
+function readStdinWithin(maxBytes: number, options: BoundedReadOptions): BoundedRead {
+  stdinRead ??= drainStdin(maxBytes, options);
+  if (stdinRead.total > maxBytes) return { tooLargeBytes: stdinRead.total };
+  return { bytes: stdinRead.bytes, mode: 0 };
+}
+
+function drainStdin(maxBytes: number, options: BoundedReadOptions): { bytes: Buffer; total: number } {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  for (;;) {
+    let read: number;
+    try {
+      read = readSync(0, chunk, 0, chunk.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, STDIN_RETRY_MS);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw options.toError(`cannot read standard input: ${fsReason(error)}`);
+    }
+    if (read === 0) break;
+    total += read;
+    // Past the limit nothing more is kept: the caller refuses the input by its size.
+    if (total > maxBytes) continue;
+    chunks.push(Buffer.from(chunk.subarray(0, read)));
+  }
+  return { bytes: Buffer.concat(chunks), total };
 }
 
 export function readFileWithin(file: string, maxBytes: number, options: BoundedReadOptions): BoundedRead {
+  if (options.stdin && file === STDIN_NAME) return readStdinWithin(maxBytes, options);
   const name = options.what ? `${options.what} ${file}` : file;
   let fd: number;
   try {

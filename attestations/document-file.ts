@@ -10,6 +10,6 @@ export type AttestationFileContent = { bytes: Buffer } | { tooLargeBytes: number
 
 /** Reads the file whole, unless it is over the limit: then only its size is known. */
 export function readAttestationFile(file: string): AttestationFileContent {
-  const read = readFileWithin(file, MAX_ATTESTATION_BYTES, { toError: (message) => new UnreadableAttestationError(message) });
+  const read = readFileWithin(file, MAX_ATTESTATION_BYTES, { toError: (message) => new UnreadableAttestationError(message), stdin: true });
   return 'bytes' in read ? { bytes: read.bytes } : read;
 }

@@ -9,9 +9,11 @@
  * output: an output path that cannot be written; device: the device is absent
  * or unusable; measurement: a measurement failed or its result was refused;
  * setup: the installation is incomplete (the addon not built); internal: a
- * fault of tppverify itself.
+ * fault of tppverify itself; renderer: headless Chromium is missing or failed
+ * to print (report); fail-on: run wrote its attestation, and its outcome is one
+ * --fail-on names.
  */
-export const ERROR_CODES = ['usage', 'input', 'output', 'device', 'measurement', 'setup', 'internal'] as const;
+export const ERROR_CODES = ['usage', 'input', 'output', 'device', 'measurement', 'setup', 'internal', 'renderer', 'fail-on'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -29,6 +29,11 @@ export interface ReportInfo {
   demo: boolean;
   selfDeclared: boolean;
   statementScope: string;
+  labAddress: string;
+  signatoryName: string;
+  signatoryRole: string;
+  /** YYYY-MM-DD; empty when not recorded. */
+  itemReceivedOn: string;
 }
 
 export interface NamedValue<T> {
@@ -43,7 +48,12 @@ export interface MethodRecord {
   decisionRule: string;
   decisionParameters: NamedValue<number>[];
   policies: NamedValue<string>[];
+  /** Kept beside level for readers of older attestations: level === 'quick'. */
   quick: boolean;
+  /** "quick", "standard" or "long"; empty in attestations made before levels. */
+  level: string;
+  /** Every departure from the standard method, in words. */
+  deviations: string[];
 }
 
 export interface ProvenanceRecord {

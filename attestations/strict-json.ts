@@ -154,8 +154,10 @@ export function readStrictJsonFile(
   maxBytes: number,
   what: string,
   refuse: (fieldPath: string, detail: string) => Error,
+  /** "-" reads standard input. */
+  stdin = false,
 ): { value: unknown; bytes: Buffer } {
-  const read = readFileWithin(file, maxBytes, { what, toError: (message) => refuse('', message) });
+  const read = readFileWithin(file, maxBytes, { what, toError: (message) => refuse('', message), stdin });
   if ('tooLargeBytes' in read) throw refuse('', `the file is ${read.tooLargeBytes} bytes; a ${what} may be at most ${maxBytes} bytes`);
   try {
     return { value: parseStrictJson(decodeUtf8Strict(read.bytes)), bytes: read.bytes };

@@ -27,6 +27,8 @@ cp build/Release/*.so "$app/build/Release/" 2>/dev/null || true
 for probe in benchmarks/identity-probe* build/Release/identity-probe*; do
   [ -e "$probe" ] && cp -r "$probe" "$app/benchmarks/"
 done
+# What --version reports about the build (backends, toolchains).
+cp build/tppverify-build.json "$app/build/" 2>/dev/null || true
 (cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null)
 # cmake-js is only needed to build: drop it from the payload.
 rm -rf "$app/node_modules/cmake-js"

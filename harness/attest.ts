@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.js';
 import { FAULT_ENV, faultFromEnvironment } from '../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
-import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS } from '../benchmarks/registry.js';
+import { levelDeviation, levelSettings, type TestLevel } from '../benchmarks/levels.js';
+import { MIN_TRIALS } from '../benchmarks/registry.js';
 import { writeFilesAtomic } from '../attestations/atomic-write.js';
 import { FORM_SUFFIXES, signStatementForms } from '../attestations/signed-forms.js';
 import { ephemeralSigningKey, type SigningKey } from '../attestations/keys.js';
@@ -65,7 +66,10 @@ export interface AttestRequest extends RunIdentityInputs {
   key?: SigningKey;
   lab?: LabInfo;
   nonce: Buffer;
-  quick: boolean;
+  /** The named test level (benchmarks/levels.ts); standard is the method. */
+  level: TestLevel;
+  /** When the lab received the item (YYYY-MM-DD), when known. */
+  itemReceivedOn?: string;
   /** Overrides of the run settings (bandwidth array size, throughput trial length). */
   arrayBytes?: number;
   secondsPerTrial?: number;
@@ -90,6 +94,8 @@ export interface AttestResult {
   intotoFile: string;
   bundleFile: string;
   keyId: string;
+  /** A demo run's ephemeral public key, written beside the attestation so it can be verified. */
+  publicKeyFile?: string;
   summary: AttestationSummary;
   statement: Statement;
 }
@@ -193,7 +199,7 @@ async function preflight(request: AttestRequest, dirtyTree: boolean, plan: strin
   return { ...inventory, ...identity };
 }
 
-function runMethod(request: AttestRequest, gitCommit: string): MethodRecord {
+function runMethod(request: AttestRequest, gitCommit: string, levelDefaults: { arrayBytes: number; secondsPerTrial: number }): MethodRecord {
   return {
     harnessVersion: harnessVersion(),
     gitCommit,
@@ -201,8 +207,26 @@ function runMethod(request: AttestRequest, gitCommit: string): MethodRecord {
     decisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`,
     decisionParameters: Object.entries(DECISION_RULE.parameters).map(([name, value]) => ({ name, value })),
     policies: RECORDED_POLICIES.map((policy) => ({ ...policy })),
-    quick: request.quick,
+    quick: request.level === 'quick',
+    level: request.level,
+    deviations: methodDeviations(request, levelDefaults),
   };
+}
+
+/**
+ * Every departure from the standard method this run makes, in words, for the
+ * attestation and the report. Known before measuring: the method is what the
+ * SPDM evidence nonces commit to. Failed preflight checks are state problems.
+ */
+function methodDeviations(request: AttestRequest, levelDefaults: { arrayBytes: number; secondsPerTrial: number }): string[] {
+  const deviations: string[] = [];
+  const level = levelDeviation(request.level);
+  if (level) deviations.push(level);
+  if (request.arrayBytes !== undefined) deviations.push(`bandwidth arrays of ${request.arrayBytes} bytes set by --array-mib instead of the sizing rule`);
+  if (request.secondsPerTrial !== undefined) {
+    deviations.push(`throughput trials of ${request.secondsPerTrial} s set by --seconds-per-trial instead of the level's ${levelDefaults.secondsPerTrial} s`);
+  }
+  return deviations;
 }
 
 export async function attest(request: AttestRequest): Promise<AttestResult> {
@@ -216,11 +240,11 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
 
 async function attestLocked(request: AttestRequest): Promise<AttestResult> {
   const provenance = await readProvenance(addonPath());
-  const method = runMethod(request, provenance.gitCommit);
+  const defaults = levelSettings(request.level);
+  const method = runMethod(request, provenance.gitCommit, defaults);
   const inventory = await preflight(request, provenance.dirtyTree, planSha256(method));
-  const defaults = request.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
   const settings = {
-    trials: MIN_TRIALS,
+    trials: defaults.trials,
     arrayBytes: request.arrayBytes ?? defaults.arrayBytes,
     secondsPerTrial: request.secondsPerTrial ?? defaults.secondsPerTrial,
   };
@@ -270,6 +294,10 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
         demo,
         selfDeclared,
         statementScope: STATEMENT_SCOPE + (demo ? ' Demo, not a lab signature: signed with an ephemeral key.' : ''),
+        labAddress: lab.address,
+        signatoryName: lab.signatoryName,
+        signatoryRole: lab.signatoryRole,
+        itemReceivedOn: request.itemReceivedOn ?? '',
       },
       declaration: { json: declarationBytes, sha256: sha256Hex(declarationBytes) },
       method,
@@ -317,11 +345,14 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
   const jsonFile = `${stem}${FORM_SUFFIXES.dsseJson}`;
   const intotoFile = `${stem}${FORM_SUFFIXES.intotoJson}`;
   const bundleFile = `${stem}${FORM_SUFFIXES.bundleJson}`;
+  // The ephemeral private key dies with this process; its public half lets anyone check the demo files.
+  const publicKeyFile = demo ? `${stem}.pub.pem` : undefined;
   await writeFilesAtomic([
     { file: pbFile, data: forms.protobuf },
     { file: jsonFile, data: forms.dsseJson },
     { file: intotoFile, data: forms.intotoJson },
     { file: bundleFile, data: forms.bundleJson },
+    ...(publicKeyFile ? [{ file: publicKeyFile, data: key.publicKey.export({ type: 'spki', format: 'pem' }) as string }] : []),
   ]);
-  return { pbFile, jsonFile, intotoFile, bundleFile, keyId: key.keyId, summary: summarize(statement), statement };
+  return { pbFile, jsonFile, intotoFile, bundleFile, keyId: key.keyId, ...(publicKeyFile ? { publicKeyFile } : {}), summary: summarize(statement), statement };
 }

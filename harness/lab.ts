@@ -9,12 +9,37 @@ export interface LabInfo {
   operator: string;
   exporter: string;
   filingReference: string;
+  /** The lab's postal address, as the report prints it. */
+  address: string;
+  /** Who authorises the lab's reports, and in which role (ISO/IEC 17025 7.8.2.1 o). */
+  signatoryName: string;
+  signatoryRole: string;
 }
 
-export const LAB_FIELDS: readonly (keyof LabInfo)[] = ['name', 'accreditation', 'location', 'operator', 'exporter', 'filingReference'];
+export const LAB_FIELDS: readonly (keyof LabInfo)[] = [
+  'name',
+  'accreditation',
+  'location',
+  'address',
+  'operator',
+  'exporter',
+  'filingReference',
+  'signatoryName',
+  'signatoryRole',
+];
 const MAX_LAB_FILE_BYTES = 64 * 1024;
 
-export const EMPTY_LAB: LabInfo = { name: '', accreditation: '', location: '', operator: '', exporter: '', filingReference: '' };
+export const EMPTY_LAB: LabInfo = {
+  name: '',
+  accreditation: '',
+  location: '',
+  address: '',
+  operator: '',
+  exporter: '',
+  filingReference: '',
+  signatoryName: '',
+  signatoryRole: '',
+};
 
 /** A lab field given on the command line (--operator, --exporter, --filing-reference), held to the lab file's rules. */
 export function labFieldFromOption(flag: string, value: string): string {

@@ -2,13 +2,21 @@
 // report): an unreadable, oversized or undecodable file is a usage error
 // naming it. Whether it verifies is the one verification's answer.
 import { UsageError } from './errors.js';
+import { readAttestationFile } from '../attestations/document-file.js';
+import { sha256Hex } from '../attestations/statement.js';
 import { verifyDocumentFile, type DocumentVerification, type TrustedKeys } from './verify/document.js';
 
-export type DecodedDocument = DocumentVerification & ({ kind: 'attestation'; statement: NonNullable<DocumentVerification['statement']> } | { kind: 'lot-certificate'; certificate: NonNullable<DocumentVerification['certificate']> });
+export type DecodedDocument = DocumentVerification & { /** Hex SHA-256 of the file's bytes: what the printed report ties to. */ sha256: string } & (
+    | { kind: 'attestation'; statement: NonNullable<DocumentVerification['statement']> }
+    | { kind: 'lot-certificate'; certificate: NonNullable<DocumentVerification['certificate']> }
+  );
 
 export function readSignedDocument(file: string, trust: TrustedKeys): DecodedDocument {
   const outcome = verifyDocumentFile(file, trust);
-  if (outcome.kind === 'attestation' && outcome.statement) return outcome as DecodedDocument;
-  if (outcome.kind === 'lot-certificate' && outcome.certificate) return outcome as DecodedDocument;
+  // The file as read (standard input is read once and kept): the digest the paper report prints.
+  const content = readAttestationFile(file);
+  const sha256 = 'bytes' in content ? sha256Hex(content.bytes) : '';
+  if (outcome.kind === 'attestation' && outcome.statement) return { ...outcome, sha256 } as DecodedDocument;
+  if (outcome.kind === 'lot-certificate' && outcome.certificate) return { ...outcome, sha256 } as DecodedDocument;
   throw new UsageError(`${file}: ${outcome.contentProblems[outcome.contentProblems.length - 1] ?? 'not a signed document'}`);
 }

@@ -2,7 +2,7 @@
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
-  /** True when progress lines may be drawn (stderr is a TTY and output is not JSON). */
+  /** True when progress lines may be drawn (stderr is a TTY whose TERM is not "dumb", and output is not JSON). */
   progressEnabled: boolean;
 }
 
@@ -10,6 +10,11 @@ export function processIo(json: boolean): CliIo {
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
-    progressEnabled: !json && process.stderr.isTTY === true,
+    progressEnabled: progressAllowed(json, process.stderr.isTTY === true, process.env['TERM']),
   };
+}
+
+/** Progress rewrites one line with escape codes: only on a real terminal that understands them, never under --json. */
+export function progressAllowed(json: boolean, stderrIsTty: boolean, term: string | undefined): boolean {
+  return !json && stderrIsTty && term !== 'dumb';
 }

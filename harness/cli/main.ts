@@ -3,8 +3,9 @@
 // input error, 3 on a measurement or device failure; errors are one line.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SETTINGS, SUITE_NAMES, type SuiteName } from '../../benchmarks/registry.js';
-import { EXIT_OK, EXIT_USAGE } from '../errors.js';
-import { reportError } from './report-error.js';
+import { EXIT_OK, EXIT_USAGE, UsageError } from '../errors.js';
+import { asTppverifyError, reportError } from './report-error.js';
+import { boundedLine } from './escape.js';
 import { harnessVersion } from '../version.js';
 import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
@@ -20,6 +21,14 @@ import { runVerify } from './commands/verify.js';
 import { runEvidenceVerify } from './commands/evidence.js';
 import { fsReason } from '../../attestations/errors.js';
 import { processIo } from './io.js';
+import { TEST_LEVELS } from '../../benchmarks/levels.js';
+import { PAPER_SIZES, type PaperSize } from '../report/view.js';
+import { isoDate, levelFromFlags, levelHelp, levelsHelpText, outcomeList } from './conventions.js';
+import { addConventionHelp } from './help.js';
+import { jsonError, wantsJson } from './json-error.js';
+import { renderBenchCsv } from './bench-csv.js';
+import { versionText } from './version.js';
+import type { Outcome } from '../verdict/verdict.js';
 
 /** Plain decimal notation only ("16", "0.02", "1e3"): Number() would also take "0x10" or "". */
 const DECIMAL_NUMBER = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -67,8 +76,10 @@ function positiveInteger(flag: string) {
 interface BenchFlags {
   device?: string;
   suite: SuiteName;
+  level?: string;
   quick?: boolean;
   json?: boolean;
+  csv?: boolean;
   trials?: number;
   arrayMib?: number;
   secondsPerTrial?: number;
@@ -88,7 +99,7 @@ export function buildProgram(): Command {
   program
     .name('tppverify')
     .description("Measures an accelerator's DRAM bandwidth and peak throughput to verify its declared TPP")
-    .version(harnessVersion())
+    .option('-V, --version', 'print the version, commit, built backends and toolchains')
     .exitOverride()
     .showHelpAfterError(false)
     .showSuggestionAfterError(false)
@@ -108,8 +119,10 @@ export function buildProgram(): Command {
     .description('measure DRAM bandwidth and peak throughput per format on one device')
     .option('--device <id>', 'cpu, cuda:N or hip:N (default: the best device present)')
     .addOption(new Option('--suite <name>', 'which measurements').choices(SUITE_NAMES).default('all'))
-    .option('--quick', 'shorter throughput trials (bandwidth keeps its DRAM sizing)')
+    .addOption(new Option('--level <name>', levelHelp()).choices(TEST_LEVELS))
+    .option('--quick', 'alias of --level quick (bandwidth keeps its DRAM sizing)')
     .option('--json', 'print exactly one JSON object on stdout')
+    .option('--csv', 'print CSV: BabelStream --csv columns for bandwidth, then tppverify columns (throughput rows too)')
     .option('--trials <n>', 'timed trials per kernel (at least 10)', integerAtLeast('--trials', DEFAULT_SETTINGS.trials, MAX_TRIALS))
     .option('--array-mib <MiB>', 'bandwidth array size per array, overriding the sizing rule', positiveNumber('--array-mib', ARRAY_MIB_LIMITS))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
@@ -119,7 +132,7 @@ export function buildProgram(): Command {
       const json = flags.json === true;
       const options = {
         suite: flags.suite,
-        quick: flags.quick === true,
+        level: levelFromFlags(flags),
         json,
         ...(flags.device !== undefined ? { device: flags.device } : {}),
         ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
@@ -129,15 +142,16 @@ export function buildProgram(): Command {
         ...(flags.format.length ? { formats: flags.format } : {}),
       };
       checkBenchOptions(options);
-      const io = processIo(json);
+      if (json && flags.csv) throw new UsageError('give --json or --csv, not both');
+      const io = processIo(json || flags.csv === true);
       const report = await runBench(options, io);
-      io.out(json ? JSON.stringify(report) + '\n' : renderBench(report));
+      io.out(json ? JSON.stringify(report) + '\n' : flags.csv ? renderBenchCsv(report) : renderBench(report));
     });
 
   program
     .command('tpp')
     .description('evaluate a declaration: TPP three ways, performance density, 3A090 class, 2026 case-by-case outcome')
-    .argument('<file>', 'declaration JSON (proto/tppverify/v1/declaration.proto, canonical JSON)')
+    .argument('<file>', "declaration JSON (proto/tppverify/v1/declaration.proto, canonical JSON); '-' for standard input")
     .option('--json', 'print one JSON object')
     .option('--observed-clock-mhz <MHz>', 'also evaluate TPP at this observed clock', positiveNumber('--observed-clock-mhz', CLOCK_MHZ_LIMITS))
     .action(async (file: string, flags: { json?: boolean; observedClockMhz?: number }) => {
@@ -161,7 +175,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('measure a device, evaluate a declaration, and write a signed attestation')
-    .option('--declaration <file>', "the exporter's declaration (default: self-declared from the device, marked as such)")
+    .option('--declaration <file>', "the exporter's declaration, '-' for standard input (default: self-declared from the device, marked as such)")
     .option('--device <id>', 'cpu, cuda:N, hip:N, uuid:UUID, serial:SERIAL, a comma-separated list of these, or all (every GPU, one attestation each; default: the best device present)')
     .option('--parallel', 'several devices: measure them all at once, one isolated child per device')
     .option('--key <file>', 'private signing key (default: an ephemeral key, marked demo)')
@@ -179,15 +193,19 @@ export function buildProgram(): Command {
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
     .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
-    .option('--quick', 'shorter throughput trials')
+    .addOption(new Option('--level <name>', levelHelp()).choices(TEST_LEVELS))
+    .option('--quick', 'alias of --level quick')
+    .option('--received-on <date>', 'when the lab received the item (YYYY-MM-DD), for the report', isoDate('--received-on'))
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib', ARRAY_MIB_LIMITS))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
+    .option('--fail-on <outcomes>', 'exit 5 after writing the attestation when its outcome is one of these (comma-separated: consistent, under-declared, over-declared, inconclusive)', outcomeList('--fail-on'))
     .option('--json', 'print one JSON object')
+    .addHelpText('after', '\n' + levelsHelpText())
     .action(async (flags: Record<string, string | number | boolean | string[] | undefined>) => {
       const json = flags['json'] === true;
       const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
       const [rim, ocsp] = [flags['rim'], flags['ocsp']];
-      await runRun(
+      commandExitCode = await runRun(
         {
           ...text('declaration'),
           ...text('device'),
@@ -202,13 +220,15 @@ export function buildProgram(): Command {
           ...(Array.isArray(rim) && rim.length ? { rim } : {}),
           ...(Array.isArray(ocsp) && ocsp.length ? { ocsp } : {}),
           ...text('tsa'),
+          ...text('receivedOn'),
           out: flags['out'] as string,
-          quick: flags['quick'] === true,
+          level: levelFromFlags(flags),
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
           ...(typeof flags['strict'] === 'boolean' ? { strict: flags['strict'] } : {}),
           ...(typeof flags['phaseTimeout'] === 'number' ? { phaseTimeoutSeconds: flags['phaseTimeout'] } : {}),
           ...(flags['parallel'] === true ? { parallel: true } : {}),
+          ...(Array.isArray(flags['failOn']) ? { failOn: flags['failOn'] as Outcome[] } : {}),
           json,
         },
         processIo(json),
@@ -218,7 +238,7 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('check an attestation offline: signatures from trusted keys, payload, and recomputed results (exit 0 valid, 1 invalid, 2 unreadable)')
-    .argument('<files...>', '.dsse.pb, .dsse.json, .intoto.json or .sigstore.json files (several are checked in parallel; the forms of one attestation given together must agree)')
+    .argument('<files...>', ".dsse.pb, .dsse.json, .intoto.json or .sigstore.json files (several are checked in parallel; the forms of one attestation given together must agree); '-' for standard input")
     .option('--pubkey <file>', 'a trusted public key (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted public keys (*.pem)')
     .option('--threshold <n>', 'valid signatures from distinct trusted keys required', positiveInteger('--threshold'), 1)
@@ -246,7 +266,7 @@ export function buildProgram(): Command {
   program
     .command('show')
     .description('print a decoded attestation (signatures are not checked: use verify)')
-    .argument('<file>', '.dsse.pb or .dsse.json')
+    .argument('<file>', ".dsse.pb or .dsse.json; '-' for standard input")
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: { json?: boolean }) => {
       await runShow(file, { json: flags.json === true }, processIo(flags.json === true));
@@ -255,7 +275,7 @@ export function buildProgram(): Command {
   program
     .command('audit')
     .description('rerun the measurement on the attested item and write a new attestation linked to the original')
-    .argument('<file>', 'the original attestation (.dsse.pb or .dsse.json)')
+    .argument('<file>', "the original attestation (.dsse.pb or .dsse.json); '-' for standard input")
     .requiredOption('--device <id>', 'the device to rerun on: cpu, cuda:N or hip:N')
     .requiredOption('--key <file>', "the auditor's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
@@ -296,16 +316,18 @@ export function buildProgram(): Command {
   program
     .command('report')
     .description('render an attestation as a self-contained HTML page and/or a PDF (headless Chromium)')
-    .argument('<file>', '.dsse.pb or .dsse.json')
-    .option('--html <file>', 'write the HTML page here')
-    .option('--pdf <file>', 'write a PDF here (needs the Debian package chromium)')
+    .argument('<file>', ".dsse.pb or .dsse.json; '-' for standard input")
+    .option('--html <file>', "write the HTML page here ('-': standard output)")
+    .option('--pdf <file>', "write a PDF here ('-': standard output; needs the Debian package chromium)")
     .option('--pubkey <file>', 'a trusted key, to show which signatures verify (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted keys')
-    .action(async (file: string, flags: { html?: string; pdf?: string; pubkey: string[]; trust?: string }) => {
+    .addOption(new Option('--paper <size>', 'paper size of the PDF and the print CSS').choices(PAPER_SIZES).default('a4'))
+    .action(async (file: string, flags: { html?: string; pdf?: string; pubkey: string[]; trust?: string; paper: PaperSize }) => {
       commandExitCode = await runReport(
         file,
         {
           pubkey: flags.pubkey,
+          paper: flags.paper,
           ...(flags.html !== undefined ? { html: flags.html } : {}),
           ...(flags.pdf !== undefined ? { pdf: flags.pdf } : {}),
           ...(flags.trust !== undefined ? { trust: flags.trust } : {}),
@@ -318,7 +340,7 @@ export function buildProgram(): Command {
   lot
     .command('plan')
     .description("draw the reproducible sample of a lot: a function of the manifest's digest and the lab's nonce")
-    .argument('<manifest>', 'lot manifest JSON (proto/tppverify/v1/lot.proto)')
+    .argument('<manifest>', "lot manifest JSON (proto/tppverify/v1/lot.proto); '-' for standard input")
     .option('--draw <file>', "the draw from 'lot draw': a nonce no single party chose")
     .option('--nonce <hex>', 'a nonce one party gave instead (recorded as such)')
     .option('--sample <n>', 'a fixed number of units', positiveInteger('--sample'))
@@ -342,7 +364,7 @@ export function buildProgram(): Command {
   lot
     .command('certify')
     .description('issue a signed lot certificate from the attestations of the sampled units')
-    .argument('<manifest>', 'lot manifest JSON')
+    .argument('<manifest>', "lot manifest JSON; '-' for standard input")
     .requiredOption('--attestations <dir>', 'folder of unit attestations (*.dsse.pb)')
     .requiredOption('--key <file>', "the lab's private signing key")
     .option('--passphrase-env <VAR>', 'environment variable holding the key passphrase')
@@ -489,6 +511,12 @@ export function buildProgram(): Command {
       await runLotRunServer({ spec: flags.spec }, processIo(false));
     });
 
+  // --version prints more than a version string: read only when asked for.
+  program.on('option:version', () => {
+    process.stdout.write(versionText());
+    throw new CommanderError(EXIT_OK, 'tppverify.version', '');
+  });
+  addConventionHelp(program);
   return program;
 }
 
@@ -500,12 +528,19 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already printed its one-line message (or the help text).
-      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      const exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      if (exitCode !== EXIT_OK && wantsJson(argv)) process.stdout.write(jsonError('usage', error.message.replace(/^error: /, ''), exitCode));
+      return exitCode;
     }
-    return reportError(error, (line) => process.stderr.write(line));
+    const coded = asTppverifyError(error);
+    const exitCode = reportError(coded, (line) => process.stderr.write(line));
+    // Under --json the error is also inside the JSON on stdout, as nvbandwidth and dcgmi report theirs.
+    if (wantsJson(argv)) process.stdout.write(jsonError(coded.code, boundedLine(coded.message), exitCode));
+    return exitCode;
   }
 }
 
+/** The one line an error prints (undefined when Commander already printed it) and the exit code it maps to. */
 // A reader that stops early (`tppverify verify … | head -1`) closes the pipe:
 // the rest of the output has nowhere to go, which is not an error of ours, and
 // the exit code stays the command's own.

@@ -213,7 +213,7 @@ export interface LoadedDeclaration {
 
 /** Reads a declaration file, refusing one over MAX_DECLARATION_BYTES before reading it. */
 export async function readDeclarationFile(file: string): Promise<LoadedDeclaration> {
-  const { value, bytes } = readStrictJsonFile(file, MAX_DECLARATION_BYTES, 'declaration', (path, detail) => new DeclarationError(path, detail, file));
+  const { value, bytes } = readStrictJsonFile(file, MAX_DECLARATION_BYTES, 'declaration', (path, detail) => new DeclarationError(path, detail, file), true);
   try {
     return { declaration: declarationFromJson(value), bytes };
   } catch (error) {

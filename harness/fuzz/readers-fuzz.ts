@@ -172,7 +172,7 @@ export async function fuzzReaders(options: FuzzOptions): Promise<FuzzStats> {
       if (one.ok && one.value === 0 && accepted(true)) stats.acceptances.push(`${label}: the verify command accepted it`);
       const batch = await call(`${label} verify many`, () => verifyFilesHere({ files: [input], trustedPem: [key.publicKey.export({ type: 'spki', format: 'pem' }) as string], threshold: 1 }));
       if (batch.ok && (batch.value as { valid: boolean }[])[0]!.valid && accepted(true)) stats.acceptances.push(`${label}: verify of many accepted it`);
-      const report = await call(`${label} report`, () => runReport(input, { html, pubkey: [pair.publicKeyFile] }, io));
+      const report = await call(`${label} report`, () => runReport(input, { html, pubkey: [pair.publicKeyFile], paper: 'a4' }, io));
       if (report.ok && report.value === 0 && accepted(true)) stats.acceptances.push(`${label}: report showed it verified`);
       await call(`${label} show`, () => runShow(input, { json: true }, io));
       const audit = await call(`${label} audit`, () => runAudit(input, { device: 'cpu', key: pair.privateKeyFile, pubkey: [pair.publicKeyFile], out: notAFolder, json: true }, io));

@@ -124,7 +124,7 @@ export interface LoadedManifest {
 }
 
 export async function readManifestFile(file: string): Promise<LoadedManifest> {
-  const { value, bytes } = readStrictJsonFile(file, MAX_MANIFEST_BYTES, 'manifest', (path, detail) => new ManifestError(path, detail, file));
+  const { value, bytes } = readStrictJsonFile(file, MAX_MANIFEST_BYTES, 'manifest', (path, detail) => new ManifestError(path, detail, file), true);
   try {
     return { manifest: manifestFromJson(value), sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (error) {

@@ -6,12 +6,17 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { RendererError } from '../errors.js';
 
 export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
+/** Environment variable naming the Chromium binary, overriding the candidates. */
+export const CHROMIUM_ENV = 'TPPVERIFY_CHROMIUM';
+
 export async function findChromium(): Promise<string | undefined> {
   const { existsSync } = await import('node:fs');
+  const chosen = process.env[CHROMIUM_ENV];
+  if (chosen) return existsSync(chosen) ? chosen : undefined;
   return CHROMIUM_CANDIDATES.find((c) => existsSync(c));
 }
 
@@ -22,7 +27,12 @@ export function chromiumSandboxFlags(uid: number | undefined = process.getuid?.(
 
 export async function runChromium(args: string[], timeoutMs = 60_000) {
   const binary = await findChromium();
-  if (!binary) throw new UsageError('this needs headless Chromium: install the Debian package chromium (apt-get install chromium)');
+  if (!binary) {
+    const chosen = process.env[CHROMIUM_ENV];
+    throw new RendererError(
+      chosen ? `the file ${CHROMIUM_ENV} names does not exist` : 'this needs headless Chromium: install the Debian package chromium (apt-get install chromium)',
+    );
+  }
   const profile = mkdtempSync(path.join(tmpdir(), 'tppverify-chromium-'));
   try {
     return await execa(

@@ -91,7 +91,7 @@ export function fixtureStatement(overrides: { declarationJson?: string; measurem
     subject: [{ name: 'cuda:0', identity: DEVICE_FACTS }],
     predicateType: PREDICATE_TYPE,
     predicate: {
-      report: { reportId: randomUUID(), issuedAt: '2026-11-26T10:01:01.000Z', labName: 'Test Lab', labAccreditation: '', testLocation: 'US', operator: 'op', exporter: 'ex', filingReference: 'F-1', demo: false, selfDeclared: false, statementScope: STATEMENT_SCOPE },
+      report: { reportId: randomUUID(), issuedAt: '2026-11-26T10:01:01.000Z', labName: 'Test Lab', labAccreditation: '', testLocation: 'US', operator: 'op', exporter: 'ex', filingReference: 'F-1', demo: false, selfDeclared: false, statementScope: STATEMENT_SCOPE, labAddress: '1 Test Road, Testville, US', signatoryName: 'A. Signer', signatoryRole: 'Technical manager', itemReceivedOn: '2026-11-25' },
       declaration: { json: declarationJson, sha256: sha256Hex(declarationJson) },
       method: {
         harnessVersion: 'test',
@@ -101,6 +101,8 @@ export function fixtureStatement(overrides: { declarationJson?: string; measurem
         decisionParameters: Object.entries(DECISION_RULE.parameters).map(([name, value]) => ({ name, value })),
         policies: [],
         quick: false,
+        level: 'standard',
+        deviations: [],
       },
       measurements,
       results,

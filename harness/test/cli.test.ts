@@ -123,7 +123,9 @@ describe('tppverify bench', () => {
     });
     expect(run.exitCode).toBe(3);
     expectOneLineError(run.stderr, /^tppverify: copy: result verification failed/);
-    expect(run.stdout).toBe('');
+    // Under --json the error is the one object on stdout; no figures.
+    expect(JSON.parse(run.stdout)).toMatchObject({ schema: 'tppverify.error.v1', error: { kind: 'measurement', exitCode: 3, message: expect.stringMatching(/^copy: result verification failed/) } });
+    expect(run.stdout).not.toMatch(/gbps/);
   });
 
   it('exits 3 naming the format when a throughput kernel returns a wrong result', async () => {

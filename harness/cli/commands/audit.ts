@@ -1,5 +1,6 @@
 // `tppverify audit FILE --device ID --key FILE [--nonce HEX]`: rerun the
 // measurement on the same item and link a new attestation to the original.
+import { recordedLevel } from '../../../benchmarks/levels.js';
 import { loadSigningKey, loadTrustedKeys } from '../../../attestations/keys.js';
 import { checkOutputDir } from '../../../attestations/atomic-write.js';
 import { checkSameItem, compareRuns, IdentityMismatchError } from '../../audit/compare.js';
@@ -81,7 +82,7 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
       selfDeclared: statement.predicate.report.selfDeclared,
       key,
       nonce,
-      quick: statement.predicate.method.quick,
+      level: recordedLevel(statement.predicate.method),
       ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
       ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
       outDir: options.out,

@@ -2,7 +2,8 @@
 // table or as exactly one JSON object.
 import type { BandwidthReport, ThroughputCaseReport } from '../../../benchmarks/bench.js';
 import type { NativeDevice } from '../../../benchmarks/native-addon.js';
-import { DEFAULT_SETTINGS, QUICK_SETTINGS, type RunSettings, type SuiteName } from '../../../benchmarks/registry.js';
+import { describeLevel, levelSettings, type TestLevel } from '../../../benchmarks/levels.js';
+import type { RunSettings, SuiteName } from '../../../benchmarks/registry.js';
 import { UsageError } from '../../errors.js';
 import { measureDevice, pickDevice } from '../../measure.js';
 import { harnessVersion } from '../../version.js';
@@ -13,7 +14,7 @@ import { formatNumber, renderTable } from '../table.js';
 export interface BenchOptions {
   device?: string;
   suite: SuiteName;
-  quick: boolean;
+  level: TestLevel;
   json: boolean;
   trials?: number;
   arrayMib?: number;
@@ -29,14 +30,16 @@ export interface BenchReport {
   finishedAt: string;
   device: Pick<NativeDevice, 'id' | 'vendor' | 'model' | 'unitName' | 'computeUnits' | 'attributes'>;
   suite: SuiteName;
+  /** level === 'quick', kept for readers of tppverify.bench.v1 before levels. */
   quick: boolean;
+  level: TestLevel;
   settings: RunSettings;
   bandwidth: BandwidthReport | null;
   throughput: ThroughputCaseReport[] | null;
 }
 
 export function settingsFrom(options: BenchOptions): RunSettings {
-  const base = options.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
+  const base = levelSettings(options.level);
   return {
     trials: options.trials ?? base.trials,
     arrayBytes: options.arrayMib !== undefined ? Math.round(options.arrayMib * 2 ** 20) : base.arrayBytes,
@@ -64,7 +67,8 @@ export async function runBench(options: BenchOptions, io: CliIo): Promise<BenchR
       finishedAt: result.finishedAt,
       device: { id, vendor, model, unitName, computeUnits, attributes },
       suite: options.suite,
-      quick: options.quick,
+      quick: options.level === 'quick',
+      level: options.level,
       settings,
       bandwidth: result.bandwidth,
       throughput: result.throughput,
@@ -130,7 +134,7 @@ export function renderBench(report: BenchReport): string {
       ),
     );
   }
-  if (report.quick) parts.push('\n(quick run: shorter throughput trials)\n');
+  if (report.level !== 'standard') parts.push(`\n(level ${describeLevel(report.level)})\n`);
   return parts.join('');
 }
 

@@ -1,8 +1,11 @@
 // `tppverify run`: measure, evaluate, decide and write a signed attestation.
+import type { TestLevel } from '../../../benchmarks/levels.js';
+import path from 'node:path';
 import { readDeclarationFile } from '../../declaration/declaration.js';
 import { attest, parseNonce, type AttestResult } from '../../attest.js';
 import { formatDeviceId, listBackends, parseDeviceId, type DeviceEntry } from '../../devices.js';
-import { DeviceUnavailableError, MeasurementError, TppverifyError, UsageError } from '../../errors.js';
+import { DeviceUnavailableError, EXIT_FAIL_ON, EXIT_OK, MeasurementError, TppverifyError, UsageError } from '../../errors.js';
+import type { Outcome } from '../../verdict/verdict.js';
 import { checkOutputDir } from '../../../attestations/atomic-write.js';
 import { loadSigningKey } from '../../../attestations/keys.js';
 import { EMPTY_LAB, labFieldFromOption, readLabFile, type LabInfo } from '../../lab.js';
@@ -42,7 +45,9 @@ export interface RunOptions {
   nonce?: string;
   /** An RFC 3161 timestamp authority's URL. */
   tsa?: string;
-  quick: boolean;
+  level: TestLevel;
+  /** When the lab received the item, YYYY-MM-DD. */
+  receivedOn?: string;
   json: boolean;
   arrayMib?: number;
   secondsPerTrial?: number;
@@ -57,6 +62,8 @@ export interface RunOptions {
   ocsp?: string[];
   /** Several devices: measure them all at once, one isolated child per device, instead of one after another. */
   parallel?: boolean;
+  /** Outcomes that make the command exit EXIT_FAIL_ON once the attestation is written. */
+  failOn?: Outcome[];
 }
 
 interface RunTarget {
@@ -64,7 +71,8 @@ interface RunTarget {
   stateProblems: string[];
 }
 
-export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
+/** Returns the exit code: EXIT_FAIL_ON when an attested outcome is one --fail-on names, else EXIT_OK. */
+export async function runRun(options: RunOptions, io: CliIo): Promise<number> {
   // Every input is read and checked before the first measurement.
   if (options.passphraseEnv !== undefined && options.key === undefined) throw new UsageError('--passphrase-env needs --key: it unlocks that key');
   const declaration = options.declaration ? await readDeclarationFile(options.declaration) : undefined;
@@ -84,6 +92,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
   // Progress lines of several devices at once would overwrite each other: parallel runs report as each finishes.
   const parallel = options.parallel === true && targets.length > 1;
   const failures: string[] = [];
+  const outcomes: Outcome[] = [];
   const runOne = async ({ entry, stateProblems }: RunTarget) => {
     const progress = parallel ? { update: () => {}, done: () => {} } : progressLine(io);
     try {
@@ -95,7 +104,8 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
         lab,
         nonce,
         ...(tsaUrl ? { tsaUrl } : {}),
-        quick: options.quick,
+        level: options.level,
+        ...(options.receivedOn !== undefined ? { itemReceivedOn: options.receivedOn } : {}),
         ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
         ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
         ...(options.phaseTimeoutSeconds !== undefined
@@ -110,6 +120,7 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
       });
       progress.done();
       report(result, options, io);
+      outcomes.push(result.statement.predicate.verdict.outcome);
     } catch (error) {
       progress.done();
       // One device's failure does not stop the others; the run still fails at the end.
@@ -127,6 +138,12 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<void> {
     for (const target of targets) await runOne(target);
   }
   if (failures.length) throw new MeasurementError(`${failures.length} of ${targets.length} devices failed: ${failures.join('; ')}`);
+  const matched = outcomes.filter((o) => options.failOn?.includes(o));
+  if (matched.length) {
+    io.err(`tppverify: outcome ${[...new Set(matched)].join(', ')}: --fail-on ${options.failOn!.join(',')} (exit ${EXIT_FAIL_ON}; the attestation is written)\n`);
+    return EXIT_FAIL_ON;
+  }
+  return EXIT_OK;
 }
 
 /** The device id, and for a unit found by UUID or serial that selector too (stand-ins share one device id). */
@@ -170,10 +187,49 @@ function everyGpu(): DeviceEntry[] {
 }
 
 function report(result: AttestResult, options: RunOptions, io: CliIo): void {
+  const next = nextCommands(result);
   if (options.json) {
-    io.out(JSON.stringify({ schema: RUN_SCHEMA, attestation: result.pbFile, json: result.jsonFile, intoto: result.intotoFile, bundle: result.bundleFile, keyid: result.keyId, summary: result.summary, findings: result.statement.predicate.verdict.findings }) + '\n');
+    io.out(
+      JSON.stringify({
+        schema: RUN_SCHEMA,
+        attestation: result.pbFile,
+        json: result.jsonFile,
+        intoto: result.intotoFile,
+        bundle: result.bundleFile,
+        keyid: result.keyId,
+        ...(result.publicKeyFile ? { publicKey: result.publicKeyFile, verifyCommand: next.verify, reportCommand: next.report } : {}),
+        summary: result.summary,
+        findings: result.statement.predicate.verdict.findings,
+      }) + '\n',
+    );
     return;
   }
   io.out(renderSummary(result.summary, result.statement.predicate.verdict.findings));
-  io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\n      ${result.intotoFile}\n      ${result.bundleFile}\nsigned by key ${result.keyId}${result.summary.demo ? ' (ephemeral: demo, not a lab signature)' : ''}\n`);
+  io.out(`\nwrote ${result.pbFile}\n      ${result.jsonFile}\n      ${result.intotoFile}\n      ${result.bundleFile}\n`);
+  if (!result.publicKeyFile) {
+    io.out(`signed by key ${result.keyId}\n`);
+    return;
+  }
+  io.out(`      ${result.publicKeyFile} (the ephemeral public key)\nsigned by key ${result.keyId} (ephemeral: demo, not a lab signature)\n`);
+  io.out(`\ncheck it:   ${next.verify}\nread it:    ${next.report}\n`);
+}
+
+/** A word the shell passes through unchanged: quoted unless it is plainly safe. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The verify and report commands that work on a demo attestation, run from the current folder by the same node and script. */
+export function nextCommands(result: AttestResult): { verify: string; report: string } {
+  const absolute = path.resolve(process.argv[1] ?? 'tppverify');
+  const relative = path.relative(process.cwd(), absolute);
+  // From the checkout (npm start) the short relative path; from elsewhere the absolute one.
+  const script = relative && !relative.startsWith('..') ? relative : absolute;
+  const cli = ['node', script].map(shellWord).join(' ');
+  const key = shellWord(result.publicKeyFile ?? '');
+  const html = shellWord(result.pbFile.replace(/\.dsse\.pb$/, '.html'));
+  return {
+    verify: `${cli} verify ${shellWord(result.pbFile)} --pubkey ${key}`,
+    report: `${cli} report ${shellWord(result.pbFile)} --pubkey ${key} --html ${html}`,
+  };
 }

@@ -62,7 +62,10 @@ export function renderSummary(s: AttestationSummary, findings: readonly Finding[
   if (s.auditOutcome) lines.push(`audit of ${t(s.auditOf ?? '')}: ${s.auditOutcome.toUpperCase()}`);
   lines.push(
     `verdict: ${t(s.outcome.toUpperCase())}`,
-    `declared TPP ${formatNumber(s.declaredTpp, 0)}; measured at the spec clock ${formatNumber(s.measuredTppAtSpecClock, 0)}; ${t(classificationStatement(ECCN_3A090, s.declaredTpp, s.performanceDensity))}; 2026 case-by-case ${s.caseByCaseEligible ? 'eligible' : 'not eligible'}`,
+    `declared TPP ${formatNumber(s.declaredTpp, 0)}; measured at the spec clock ${formatNumber(s.measuredTppAtSpecClock, 0)}; ${t(classificationStatement(ECCN_3A090, s.declaredTpp, s.performanceDensity))}; 2026 case-by-case ${s.caseByCaseEligible ? 'eligible' : 'not eligible'}${
+      // The eligibility is the declaration's; only a consistent verdict confirms it (the report words it the same way).
+      s.outcome === 'consistent' ? '' : ` on the declared figures, not confirmed (verdict ${t(s.outcome)})`
+    }`,
     ...findings.map((f) => `  ${t(f.status).padEnd(14)} ${t(f.claim).padEnd(14)} ${t(describeFinding(f))}`),
   );
   return lines.join('\n') + '\n';

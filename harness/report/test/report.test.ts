@@ -40,7 +40,7 @@ describe('report HTML', () => {
     const statement = fixtureStatement();
     statement.predicate.environment.facts.push({ name: 'telemetry.throughput', value: JSON.stringify(summarizeTelemetry('throughput', samples), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), source: 'nvidia-smi -lms 200' });
     const html = renderReportHtml(statement, { checked: false, entries: [] });
-    expect(html).toContain('throughput: SM clock over 9.8 s');
+    expect(html).toContain('<h4>throughput phase</h4><figure><figcaption>SM clock over 9.8 s</figcaption>');
     expect(html).toMatch(/<polyline [^>]*points="(\d+\.\d,\d+\.\d ?){50}"/);
   });
 
@@ -58,7 +58,7 @@ describe.skipIf(!chromium)('report in headless Chromium', () => {
     const run = await runChromium(['--enable-logging=stderr', '--v=0', '--dump-dom', pathToFileURL(file).href]);
     expect(run.exitCode, String(run.stderr)).toBe(0);
     expect(String(run.stderr)).not.toMatch(/CONSOLE|Uncaught|Refused to/);
-    expect(run.stdout).toMatch(/class="verdict ok">CONSISTENT</);
+    expect(run.stdout).toMatch(/class="verdict ok">CONSISTENT: the item is as declared</);
     expect(run.stdout).toContain('1654922001234');
   });
 

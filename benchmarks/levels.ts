@@ -1,0 +1,60 @@
+// Named test levels, as `dcgmi diag -r` has them: how long the measurement
+// runs, stated from the settings themselves (never a separate number that
+// could drift). `standard` is the method; any other level is a deviation the
+// attestation records and the report states.
+import { DEFAULT_SETTINGS, MIN_TRIALS, QUICK_SETTINGS, type RunSettings } from './registry.js';
+
+export type TestLevel = 'quick' | 'standard' | 'long';
+export const TEST_LEVELS: readonly TestLevel[] = ['quick', 'standard', 'long'];
+export const STANDARD_LEVEL: TestLevel = 'standard';
+
+/** Long: three times the trials (a tighter spread estimate) of five times the length (clock and thermal steady state). */
+const LONG_TRIALS = 3 * MIN_TRIALS;
+const LONG_SECONDS_PER_TRIAL = 5 * DEFAULT_SETTINGS.secondsPerTrial;
+
+const SETTINGS: Record<TestLevel, RunSettings> = {
+  quick: QUICK_SETTINGS,
+  standard: DEFAULT_SETTINGS,
+  long: { trials: LONG_TRIALS, arrayBytes: DEFAULT_SETTINGS.arrayBytes, secondsPerTrial: LONG_SECONDS_PER_TRIAL },
+};
+
+const PURPOSE: Record<TestLevel, string> = {
+  quick: 'a smoke test: too short for a filing',
+  standard: 'the method',
+  long: 'for a disputed or borderline result, and for audits',
+};
+
+export function levelSettings(level: TestLevel): RunSettings {
+  return SETTINGS[level];
+}
+
+export function isTestLevel(value: string): value is TestLevel {
+  return (TEST_LEVELS as readonly string[]).includes(value);
+}
+
+/** Timed throughput seconds per format and engine at a level (warm-up excluded). */
+export function throughputSecondsPerFormat(level: TestLevel): number {
+  const s = SETTINGS[level];
+  return s.trials * s.secondsPerTrial;
+}
+
+/** The level an attestation recorded; older ones have only the quick flag. */
+export function recordedLevel(method: { level: string; quick: boolean }): TestLevel {
+  if (isTestLevel(method.level)) return method.level;
+  return method.quick ? 'quick' : STANDARD_LEVEL;
+}
+
+/** One line a person reads: what the level does and how long it measures. */
+export function describeLevel(level: TestLevel): string {
+  const s = SETTINGS[level];
+  const seconds = throughputSecondsPerFormat(level);
+  return `${level}: ${s.trials} timed trials of ${s.secondsPerTrial} s per throughput format and engine (${Number(seconds.toFixed(2))} s each), ${s.trials} bandwidth trials per kernel over DRAM-sized arrays; ${PURPOSE[level]}`;
+}
+
+/** The departure from the standard method a level is, in words; empty for standard. */
+export function levelDeviation(level: TestLevel): string | undefined {
+  if (level === STANDARD_LEVEL) return undefined;
+  const s = SETTINGS[level];
+  const d = DEFAULT_SETTINGS;
+  return `${level} level instead of standard: ${s.trials} trials of ${s.secondsPerTrial} s per throughput format instead of ${d.trials} of ${d.secondsPerTrial} s`;
+}
