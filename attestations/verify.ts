@@ -33,6 +33,7 @@ export interface AttestationSummary {
   declaredTpp: number;
   measuredTppAtSpecClock: number | null;
   eccn3a090: string;
+  performanceDensity: number | null;
   caseByCaseEligible: boolean;
   demo: boolean;
   selfDeclared: boolean;
@@ -63,6 +64,7 @@ export function summarize(statement: Statement): AttestationSummary {
     declaredTpp: p.results.declaredTpp,
     measuredTppAtSpecClock: p.results.measuredAtClocks.find((c) => c.clock === 'spec')?.tpp ?? null,
     eccn3a090: p.results.eccn3a090,
+    performanceDensity: p.results.performanceDensity,
     caseByCaseEligible: p.results.caseByCaseEligible,
     demo: p.report.demo,
     selfDeclared: p.report.selfDeclared,
@@ -110,6 +112,7 @@ export function recomputationProblems(statement: Statement): string[] {
       measurements: p.measurements,
       deviceFacts: statement.subject[0]?.identity ?? [],
       stateProblems: p.stateProblems,
+      selfDeclared: p.report.selfDeclared,
     });
   } catch (error) {
     problems.push(`the recorded measurements cannot be evaluated: ${(error as Error).message}`);

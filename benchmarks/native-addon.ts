@@ -25,6 +25,17 @@ export interface NativeDevice {
   measuresBandwidth: boolean;
   measuresThroughput: boolean;
   notMeasurableReason: string;
+  /** Typed and named the same on every backend (native/core/backend.h); null where the device does not report it. */
+  /** "sm_90", "gfx942", "x86-64". */
+  architecture: string | null;
+  /** The compute unit's (SM, CU, core) maximum clock. */
+  maxClockMhz: number | null;
+  memoryBusWidthBits: number | null;
+  /** Transfers per second per pin, in millions. */
+  memoryDataRateMtps: number | null;
+  /** Bus width ÷ 8 × data rate: the one peak-DRAM formula. */
+  peakDramBandwidthGbps: number | null;
+  /** The typed attributes first, each with its source, then every other attribute the backend reads. */
   attributes: NativeAttribute[];
 }
 

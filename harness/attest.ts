@@ -34,7 +34,7 @@ import { measureIsolated, type PhaseTimeouts } from './isolation/isolated.js';
 import type { Measured } from './measure.js';
 import { readProvenance } from './provenance.js';
 import { RULE_SETS } from './rules/rule-sets.js';
-import { TF32_BIT_LENGTH_POLICY } from './tpp/formats.js';
+import { RECORDED_POLICIES } from './tpp/policies.js';
 import type { Fact, MeasurementRecord } from './verdict/record.js';
 import { computeVerdict, DECISION_RULE } from './verdict/verdict.js';
 import { harnessVersion } from './version.js';
@@ -189,7 +189,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
       `bandwidth arrays of ${measured.bandwidth.arrayBytes} bytes are below the sizing rule: the figures may come from cache, not DRAM`,
     );
   }
-  const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems });
+  const { results, verdict } = computeVerdict({ declaration, measurements, deviceFacts, stateProblems, selfDeclared });
 
   const key = request.key ?? ephemeralSigningKey();
   const demo = request.key === undefined;
@@ -220,11 +220,7 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
         ruleSets: RULE_SETS.map((r) => `${r.id}@${r.version}`),
         decisionRule: `${DECISION_RULE.id}@${DECISION_RULE.version}`,
         decisionParameters: Object.entries(DECISION_RULE.parameters).map(([name, value]) => ({ name, value })),
-        policies: [
-          { name: 'tf32BitLength', value: TF32_BIT_LENGTH_POLICY.reading },
-          { name: 'rates', value: 'dense rates only; sparsity is not counted' },
-          { name: 'verdictClock', value: 'accuracy from per-clock rates (clock-independent); thresholds at the spec, maximum and observed clocks' },
-        ],
+        policies: RECORDED_POLICIES.map((policy) => ({ ...policy })),
         quick: request.quick,
       },
       measurements,

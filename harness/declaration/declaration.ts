@@ -25,7 +25,18 @@ export interface Declaration {
   memoryBusWidthBits?: number;
   memoryDataRateMtps?: number;
   peakDenseTops: Partial<Record<Format, number>>;
+  /**
+   * The clock each format's declared peak is computed at, where it differs
+   * from specClockMhz (NVIDIA rates H100/H200 FP64 at 1,980 MHz, tensor
+   * formats at 1,830 MHz). Read it through ratedClockMhz().
+   */
+  ratedClockMhz?: Partial<Record<Format, number>>;
   sources: DeclarationSource[];
+}
+
+/** The clock a format's declared rate is computed at: its rated clock, else the spec clock. */
+export function ratedClockMhz(declaration: Pick<Declaration, 'specClockMhz' | 'ratedClockMhz'>, format: Format): number {
+  return declaration.ratedClockMhz?.[format] ?? declaration.specClockMhz;
 }
 
 /** Larger files are refused before they are read. */
@@ -66,7 +77,7 @@ export const DECLARATION_FIELDS: Readonly<Record<string, FieldSpec>> = {
   memoryDataRateMtps: { kind: 'positive', required: false },
 };
 /** Fields that hold something other than a scalar. */
-export const DECLARATION_COMPOUND_FIELDS = ['peakDenseTops', 'sources'] as const;
+export const DECLARATION_COMPOUND_FIELDS = ['peakDenseTops', 'ratedClockMhz', 'sources'] as const;
 export const SOURCE_FIELDS = ['title', 'url', 'covers'] as const;
 
 function describe(value: unknown): string {
@@ -118,6 +129,21 @@ function readRates(value: unknown): Partial<Record<Format, number>> {
   return rates;
 }
 
+/** Format → MHz: every key a declared format, every clock within the declared clock range. */
+function readRatedClocks(value: unknown, rates: Partial<Record<Format, number>>, maxClockMhz: number | undefined): Partial<Record<Format, number>> {
+  if (!isPlainObject(value)) throw new DeclarationError('ratedClockMhz', `expected an object, got ${describe(value)}`);
+  const clocks: Partial<Record<Format, number>> = {};
+  for (const [key, clock] of Object.entries(value)) {
+    const path = `ratedClockMhz.${key}`;
+    if (!isFormat(key)) throw new DeclarationError(path, `unknown format (known: ${FORMATS.join(', ')})`);
+    if (rates[key] === undefined) throw new DeclarationError(path, `no peakDenseTops.${key} is declared for this clock to rate`);
+    const mhz = readScalar(path, clock, 'positive') as number;
+    if (maxClockMhz !== undefined && mhz > maxClockMhz) throw new DeclarationError(path, `must not be above maxClockMhz (${maxClockMhz}), got ${mhz}`);
+    clocks[key] = mhz;
+  }
+  return clocks;
+}
+
 function readSources(value: unknown): DeclarationSource[] {
   if (!Array.isArray(value)) throw new DeclarationError('sources', `expected an array, got ${describe(value)}`);
   return value.map((item, i) => {
@@ -160,6 +186,9 @@ export function declarationFromJson(value: unknown): Declaration {
   const maxClockMhz = out['maxClockMhz'] as number | undefined;
   if (maxClockMhz !== undefined && maxClockMhz < specClockMhz) {
     throw new DeclarationError('maxClockMhz', `must not be below specClockMhz (${specClockMhz}), got ${maxClockMhz}`);
+  }
+  if (value['ratedClockMhz'] !== undefined) {
+    out['ratedClockMhz'] = readRatedClocks(value['ratedClockMhz'], out['peakDenseTops'] as Partial<Record<Format, number>>, maxClockMhz);
   }
   return out as unknown as Declaration;
 }

@@ -3,8 +3,10 @@
 import type { Statement } from '../../attestations/statement.js';
 import type { LotCertificate } from '../lot/certificate.js';
 import { formatFixed as fmt } from '../format.js';
-import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
-import { describeFinding } from '../verdict/describe.js';
+import { classificationStatement, containingSystemNote } from '../rules/evaluate.js';
+import { ECCN_3A090, US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
+import { describeFinding, describeSection232 } from '../verdict/describe.js';
+import type { Section232Record } from '../verdict/verdict.js';
 import { summarizeRates } from '../../benchmarks/statistics.js';
 
 export interface ReportSignature {
@@ -21,6 +23,11 @@ export interface ReportSignatures {
 export type SignatureStatus = 'unchecked' | 'verified' | 'failed';
 
 /** One answer for the banner and the exit code: an envelope with no signature that verifies has failed. */
+function section232Html(declared: Section232Record | null, measured: Section232Record | null): string {
+  const items = [describeSection232('declared', declared), describeSection232('measured', measured)];
+  return `<p>Section 232 duty (${escape(US_SECTION_232_SEMICONDUCTORS.citation)}):</p><ul>${items.map((i) => `<li>${escape(i.headline)}${i.reasons.length ? `<ul>${i.reasons.map((r) => `<li>${escape(r)}</li>`).join('')}</ul>` : ''}</li>`).join('')}</ul>`;
+}
+
 export function signatureStatus(signatures: ReportSignatures): SignatureStatus {
   if (!signatures.checked) return 'unchecked';
   return signatures.entries.some((s) => s.verified === true) ? 'verified' : 'failed';
@@ -130,7 +137,8 @@ ${signatureBanner(signatures)}
 <h2>Verdict</h2>
 <p class="verdict ${verdictClass}">${escape(p.verdict.outcome.toUpperCase())}</p>
 ${table(['status', 'claim', 'finding'], p.verdict.findings.map((f) => [f.status, f.claim, describeFinding(f)]))}
-<p>Declared TPP ${escape(fmt(p.results.declaredTpp))} (${escape(p.results.declaredTppFormat)}); ECCN ${escape(p.results.eccn3a090)}; 2026 case-by-case review: <b>${p.results.caseByCaseEligible ? 'eligible' : 'not eligible'}</b> (TPP margin ${escape(fmt(p.results.tppMargin))}, DRAM bandwidth margin ${escape(fmt(p.results.dramBandwidthMarginGbps))} GB/s). Decision rule ${escape(p.method.decisionRule)}.</p>
+<p>Declared TPP ${escape(fmt(p.results.declaredTpp))} (${escape(p.results.declaredTppFormat)}); ECCN ${escape(classificationStatement(ECCN_3A090, p.results.declaredTpp, p.results.performanceDensity))}${containingSystemNote(ECCN_3A090, p.results.declaredTpp, p.results.performanceDensity) ? ` (${escape(containingSystemNote(ECCN_3A090, p.results.declaredTpp, p.results.performanceDensity)!)})` : ''}; 2026 case-by-case review: <b>${p.results.caseByCaseEligible ? 'eligible' : 'not eligible'}</b> (TPP margin ${escape(fmt(p.results.tppMargin))}, DRAM bandwidth margin ${escape(fmt(p.results.dramBandwidthMarginGbps))} GB/s). Decision rule ${escape(p.method.decisionRule)}.</p>
+${section232Html(p.results.declaredSection232 ?? null, p.results.measuredSection232 ?? null)}
 <h2>Device</h2>
 ${table(['field', 'value', 'source'], (subject?.identity ?? []).map((f) => [f.name, f.value, f.source]))}
 <h2>Declared and measured rates</h2>
@@ -140,6 +148,7 @@ ${barChart('TPP against the 21,000 limit', tppBars, { value: US_BIS_2026_00789.t
 <h2>DRAM bandwidth</h2>
 ${barChart(`Median achieved bandwidth per kernel (declared peak ${fmt(declaredPeakGbps)} GB/s) against the 6,500 GB/s limit`, [...bandwidthBars, { label: 'declared peak', value: declaredPeakGbps }], { value: US_BIS_2026_00789.dramBandwidthGbpsBelow, label: `${fmt(US_BIS_2026_00789.dramBandwidthGbpsBelow)} GB/s (limit)` }, 'GB/s')}
 <p>${escape(p.measurements.bandwidth?.byteConvention ?? 'no bandwidth measurement')}</p>
+<p>Total DRAM bandwidth reading: ${escape(p.method.policies.find((x) => x.name === 'totalDramBandwidth')?.value ?? 'not recorded in this attestation')}</p>
 <h2>Preflight</h2>
 ${preflight.length ? table(['check', 'result'], preflight.map((f) => [f.name.slice('preflight.'.length), f.value])) : '<p>none recorded</p>'}
 <h2>Telemetry</h2>

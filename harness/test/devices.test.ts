@@ -13,6 +13,11 @@ function device(id: string, measurable: boolean): NativeDevice {
     measuresBandwidth: measurable,
     measuresThroughput: measurable,
     notMeasurableReason: measurable ? '' : 'kernels not implemented',
+    architecture: 'sm_90',
+    maxClockMhz: null,
+    memoryBusWidthBits: null,
+    memoryDataRateMtps: null,
+    peakDramBandwidthGbps: null,
     attributes: [],
   };
 }

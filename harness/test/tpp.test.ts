@@ -190,7 +190,7 @@ describe('declaration consistency checks', () => {
 });
 
 describe('shipped example declarations', () => {
-  it.each(['h100-sxm', 'h200-sxm', 'mi325x', 'b200'])('%s parses, cites its sources and matches its declared TPP', (name) => {
+  it.each(['a100-sxm', 'h100-sxm', 'h200-sxm', 'h800-sxm', 'h20', 'l40s', 'mi300x', 'mi325x', 'b200'])('%s parses, cites its sources and matches its declared TPP', (name) => {
     const parsed = declarationFromJson(JSON.parse(readFileSync(path.join(examples, `${name}.json`), 'utf8')));
     expect(parsed.sources.length).toBeGreaterThan(0);
     expect(parsed.sources.some((s) => s.url.startsWith('https://'))).toBe(true);

@@ -16,8 +16,8 @@ export const ARCHITECTURE_RATES: readonly ArchitectureRates[] = [
   {
     architecture: 'sm_80',
     unitName: 'SM',
-    opsPerClockPerUnit: { FP64_TENSOR: 128, TF32: 1024, FP16: 2048, BF16: 2048, INT8: 4096 },
-    source: 'NVIDIA A100 datasheet peaks at 1,410 MHz, 108 SMs',
+    opsPerClockPerUnit: { FP64: 64, FP64_TENSOR: 128, FP32: 128, TF32: 1024, FP16: 2048, BF16: 2048, INT8: 4096 },
+    source: 'NVIDIA A100 datasheet peaks at 1,410 MHz, 108 SMs (FP64 9.7, FP64 tensor 19.5, FP32 19.5)',
     verified: true,
   },
   {
@@ -30,8 +30,8 @@ export const ARCHITECTURE_RATES: readonly ArchitectureRates[] = [
   {
     architecture: 'sm_90',
     unitName: 'SM',
-    opsPerClockPerUnit: { FP64_TENSOR: 256, TF32: 2048, FP16: 4096, BF16: 4096, FP8: 8192, INT8: 8192 },
-    source: 'NVIDIA H100 SXM peaks: tensor at 1,830 MHz, FP64 at 1,980 MHz, 132 SMs',
+    opsPerClockPerUnit: { FP64: 128, FP64_TENSOR: 256, FP32: 256, TF32: 2048, FP16: 4096, BF16: 4096, FP8: 8192, INT8: 8192 },
+    source: 'NVIDIA H100 SXM peaks: tensor formats at 1,830 MHz, FP64 (33.5), FP64 tensor (66.9) and FP32 (66.9) at 1,980 MHz, 132 SMs',
     verified: true,
   },
   {
@@ -51,8 +51,8 @@ export const ARCHITECTURE_RATES: readonly ArchitectureRates[] = [
   {
     architecture: 'gfx942',
     unitName: 'CU',
-    opsPerClockPerUnit: { FP64_TENSOR: 256, TF32: 1024, FP16: 2048, BF16: 2048, FP8: 4096, INT8: 4096 },
-    source: 'AMD MI300X peaks at 2,100 MHz, 304 CUs',
+    opsPerClockPerUnit: { FP64: 128, FP64_TENSOR: 256, FP32: 256, TF32: 1024, FP16: 2048, BF16: 2048, FP8: 4096, INT8: 4096 },
+    source: 'AMD MI300X peaks at 2,100 MHz, 304 CUs (FP64 vector 81.7, FP64 matrix 163.4, FP32 vector 163.4)',
     verified: true,
   },
 ];

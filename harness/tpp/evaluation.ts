@@ -1,18 +1,23 @@
 // Turns a declaration into TPP three ways, performance density, consistency
 // checks and rule outcomes. Pure: later stages feed measured per-clock rates
 // and observed clocks into the same functions.
-import type { Declaration } from '../declaration/declaration.js';
+import { ratedClockMhz, type Declaration } from '../declaration/declaration.js';
 import {
   classificationOf,
   classify,
   decideCaseByCase,
+  decideSection232,
   evaluateCaseByCase,
+  evaluateSection232,
+  type Section232Decision,
+  type Section232Outcome,
   type CaseByCaseDecision,
   type CaseByCaseOutcome,
   type ClassificationOutcome,
 } from '../rules/evaluate.js';
-import { ECCN_3A090, US_BIS_2026_00789 } from '../rules/rule-sets.js';
+import { ECCN_3A090, RULE_SETS, TOTAL_DRAM_BANDWIDTH_POLICY, US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
 import { findArchitecture } from './architectures.js';
+import { CPU_MICROARCHITECTURES } from './cpu-rates.js';
 import { FORMATS, TF32_BIT_LENGTH_POLICY, type Format } from './formats.js';
 import {
   peakDramBandwidthGbps,
@@ -64,6 +69,8 @@ export interface Evaluation {
   eccn3a090: string;
   classification: ClassificationOutcome;
   caseByCase2026: CaseByCaseOutcome;
+  /** The Section 232 Annex windows, for the declared TPP and total DRAM bandwidth. */
+  section232: Section232Outcome;
   checks: DeclarationCheck[];
   policies: {
     tf32BitLength: string;
@@ -89,15 +96,48 @@ function percent(fraction: number): string {
  * clock. A declared format the table lacks keeps its declared per-clock rate.
  */
 function perClockRates(declaration: Declaration): Partial<Record<Format, number>> {
-  const implied = perClockFromRates(declaration.peakDenseTops, declaration.computeUnits, declaration.specClockMhz);
+  const implied = impliedPerClockRates(declaration);
   const architecture = findArchitecture(declaration.architecture);
   return architecture ? { ...implied, ...architecture.opsPerClockPerUnit } : implied;
+}
+
+/** Ops per clock per unit the declared rates imply, each format at its rated clock. */
+export function impliedPerClockRates(declaration: Declaration): Partial<Record<Format, number>> {
+  const implied: Partial<Record<Format, number>> = {};
+  for (const format of FORMATS) {
+    const rate = declaration.peakDenseTops[format];
+    if (rate === undefined) continue;
+    implied[format] = perClockFromRates({ [format]: rate }, declaration.computeUnits, ratedClockMhz(declaration, format))[format]!;
+  }
+  return implied;
+}
+
+/** Dense rates from per-clock rates with each format at its rated clock (the spec clock where none is rated). */
+export function ratesAtRatedClocks(
+  declaration: Declaration,
+  opsPerClockPerUnit: Partial<Record<Format, number>>,
+  units: number,
+): Partial<Record<Format, number>> {
+  const rates: Partial<Record<Format, number>> = {};
+  for (const format of FORMATS) {
+    const perClock = opsPerClockPerUnit[format];
+    if (perClock !== undefined) rates[format] = ratesAtClock({ [format]: perClock }, units, ratedClockMhz(declaration, format))[format]!;
+  }
+  return rates;
+}
+
+/** "FP64 at 1,980 MHz, FP32 at 1,980 MHz" for the formats rated off the spec clock; '' when none is. */
+function ratedClocksText(declaration: Declaration): string {
+  return FORMATS.filter((f) => declaration.ratedClockMhz?.[f] !== undefined && declaration.ratedClockMhz[f] !== declaration.specClockMhz)
+    .map((f) => `${f} at ${fmt(declaration.ratedClockMhz![f]!)} MHz`)
+    .join(', ');
 }
 
 function perClockRatesSource(declaration: Declaration): string {
   const architecture = findArchitecture(declaration.architecture);
   if (!architecture) {
-    return `declared rates ÷ (${declaration.computeUnits} units × ${fmt(declaration.specClockMhz)} MHz): architecture '${declaration.architecture}' is not in the rate table`;
+    const rated = ratedClocksText(declaration);
+    return `declared rates ÷ (${declaration.computeUnits} units × ${fmt(declaration.specClockMhz)} MHz${rated ? `; ${rated}` : ''}): architecture '${declaration.architecture}' is not in the rate table`;
   }
   return `architecture table ${architecture.architecture} (${architecture.source}${architecture.verified ? '' : '; unverified'}), declared rates for formats it lacks`;
 }
@@ -133,20 +173,23 @@ function checkMemoryInterface(declaration: Declaration): DeclarationCheck {
 function checkRatesAgainstArchitecture(declaration: Declaration): DeclarationCheck[] {
   const architecture = findArchitecture(declaration.architecture);
   if (!architecture) {
+    const cpu = CPU_MICROARCHITECTURES.find((r) => r.id === declaration.architecture);
     return [
       {
         id: 'rates-vs-architecture',
         status: 'not-checked',
-        detail: `architecture '${declaration.architecture}' is not in the rate table`,
+        detail: cpu
+          ? `'${cpu.id}' is a CPU microarchitecture (${cpu.name}): its rates depend on the engines a run finds available, so the self-declaration takes them from harness/tpp/cpu-rates.ts and the verdict checks them against the measurement`
+          : `architecture '${declaration.architecture}' is not in the rate table`,
       },
     ];
   }
-  const atSpec = ratesAtClock(architecture.opsPerClockPerUnit, declaration.computeUnits, declaration.specClockMhz);
+  const atRated = ratesAtRatedClocks(declaration, architecture.opsPerClockPerUnit, declaration.computeUnits);
   const notes: string[] = [];
   const omitted: string[] = [];
   const declaredTpp = tppFromRates(declaration.peakDenseTops).tpp;
   for (const format of FORMATS) {
-    const expected = atSpec[format];
+    const expected = atRated[format];
     const declared = declaration.peakDenseTops[format];
     if (expected === undefined) continue;
     if (declared === undefined) {
@@ -157,7 +200,7 @@ function checkRatesAgainstArchitecture(declaration: Declaration): DeclarationChe
     const difference = relativeDifference(declared, expected);
     if (Math.abs(difference) > ARCHITECTURE_RATE_TOLERANCE) {
       const impliedMhz = (declared * 1e12) / (architecture.opsPerClockPerUnit[format]! * declaration.computeUnits * 1e6);
-      notes.push(`${format} declared ${fmt(declared, 1)} vs ${fmt(expected, 1)} at ${fmt(declaration.specClockMhz)} MHz (${percent(difference)}; implies ${fmt(impliedMhz)} MHz)`);
+      notes.push(`${format} declared ${fmt(declared, 1)} vs ${fmt(expected, 1)} at ${fmt(ratedClockMhz(declaration, format))} MHz (${percent(difference)}; implies ${fmt(impliedMhz)} MHz)`);
     }
   }
   return [
@@ -165,8 +208,8 @@ function checkRatesAgainstArchitecture(declaration: Declaration): DeclarationChe
       id: 'rates-vs-architecture',
       status: notes.length ? 'note' : 'ok',
       detail: notes.length
-        ? `rates off the ${architecture.architecture} rate at the spec clock by more than ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} %: ${notes.join('; ')}`
-        : `every declared rate is within ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} % of ${architecture.architecture} at the spec clock`,
+        ? `rates off the ${architecture.architecture} rate at their rated clocks by more than ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} %: ${notes.join('; ')}`
+        : `every declared rate is within ±${fmt(ARCHITECTURE_RATE_TOLERANCE * 100)} % of ${architecture.architecture} at its rated clock (${fmt(declaration.specClockMhz)} MHz${ratedClocksText(declaration) ? `; ${ratedClocksText(declaration)}` : ''})`,
     },
     {
       id: 'omitted-formats',
@@ -195,6 +238,7 @@ export interface DeclarationNumbers {
   performanceDensity: number | null;
   eccn3a090: string;
   caseByCase: CaseByCaseDecision;
+  section232: Section232Decision;
 }
 
 export function declarationNumbers(declaration: Declaration, options: EvaluationOptions = {}): DeclarationNumbers {
@@ -210,8 +254,12 @@ export function declarationNumbers(declaration: Declaration, options: Evaluation
   const atClocks: TppAtClockNumbers[] = [];
   for (const [clock, mhz] of clocks) {
     if (mhz === undefined) continue;
-    const result = tppFromRates(ratesAtClock(perClock, declaration.computeUnits, mhz));
-    atClocks.push({ clock, clockMhz: mhz, tpp: result.tpp, format: result.format, caseByCase: decideCaseByCase(US_BIS_2026_00789, result.tpp, bandwidth) });
+    // At the spec clock every format runs at its rated clock: the datasheet's own figures.
+    const result = tppFromRates(
+      clock === 'spec' ? ratesAtRatedClocks(declaration, perClock, declaration.computeUnits) : ratesAtClock(perClock, declaration.computeUnits, mhz),
+    );
+    const clockMhz = clock === 'spec' ? ratedClockMhz(declaration, result.format) : mhz;
+    atClocks.push({ clock, clockMhz, tpp: result.tpp, format: result.format, caseByCase: decideCaseByCase(US_BIS_2026_00789, result.tpp, bandwidth) });
   }
   return {
     tpp: declared.tpp,
@@ -221,6 +269,7 @@ export function declarationNumbers(declaration: Declaration, options: Evaluation
     performanceDensity: density,
     eccn3a090: classificationOf(ECCN_3A090, declared.tpp, density),
     caseByCase: decideCaseByCase(US_BIS_2026_00789, declared.tpp, bandwidth),
+    section232: decideSection232(US_SECTION_232_SEMICONDUCTORS, declared.tpp, bandwidth),
   };
 }
 
@@ -244,13 +293,14 @@ export function evaluateDeclaration(declaration: Declaration, options: Evaluatio
     eccn3a090: numbers.eccn3a090,
     classification,
     caseByCase2026: evaluateCaseByCase(US_BIS_2026_00789, numbers.tpp, bandwidth),
+    section232: evaluateSection232(US_SECTION_232_SEMICONDUCTORS, numbers.tpp, bandwidth),
     checks: [checkDeclaredTpp(declaration, numbers.tpp), checkMemoryInterface(declaration), ...checkRatesAgainstArchitecture(declaration)],
     policies: {
       tf32BitLength: TF32_BIT_LENGTH_POLICY.reading,
       rates: 'dense rates only; sparsity is not counted',
-      verdictClock: 'classification and the case-by-case outcome use the TPP from the declared rates; TPP at the spec, maximum and observed clocks is reported beside it',
-      dramBandwidthReading: US_BIS_2026_00789.dramBandwidthReading,
+      verdictClock: 'classification and the case-by-case outcome use the TPP from the declared rates; TPP at the spec clock (each format at its rated clock), the maximum and the observed clocks is reported beside it',
+      dramBandwidthReading: TOTAL_DRAM_BANDWIDTH_POLICY.reading,
     },
-    ruleSets: [ECCN_3A090, US_BIS_2026_00789].map(({ id, version, citation }) => ({ id, version, citation })),
+    ruleSets: RULE_SETS.map(({ id, version, citation }) => ({ id, version, citation })),
   };
 }

@@ -1,7 +1,9 @@
 // Renders findings as the sentences a person reads. Findings are data (see
 // verdict.ts); the words live here, so verify never has to reproduce prose.
 import { formatFixed as fmt } from '../format.js';
-import { DECISION_RULE, type Finding } from './verdict.js';
+import { section232Reasons } from '../rules/evaluate.js';
+import { US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
+import { DECISION_RULE, type Finding, type Section232Record } from './verdict.js';
 
 const pct = (fraction: number) => `${fmt(fraction * 100, 1)} %`;
 
@@ -28,7 +30,9 @@ function describeRate(f: Finding): string {
     return `not measured${reason ? `: ${reason}` : ' by this backend'}`;
   }
   const p = DECISION_RULE.parameters;
-  const text = `${label(f, 'engine') ?? ''}: ${fmt(measured, 1)} ops/clk/unit measured vs ${fmt(value(f, 'declaredOpsPerClockPerUnit'), 1)} declared (${pct(value(f, 'ratio'))}, U = ${pct(value(f, 'expandedUncertainty'))} at k = ${p.coverageFactor})`;
+  const rated = value(f, 'ratedClockMhz');
+  const declaredAt = Number.isNaN(rated) ? 'declared' : `declared at ${fmt(rated)} MHz`;
+  const text = `${label(f, 'engine') ?? ''}: ${fmt(measured, 1)} ops/clk/unit measured vs ${fmt(value(f, 'declaredOpsPerClockPerUnit'), 1)} ${declaredAt} (${pct(value(f, 'ratio'))}, U = ${pct(value(f, 'expandedUncertainty'))} at k = ${p.coverageFactor})`;
   return f.status === 'not-confirmed' ? `${text}: below ${pct(p.notConfirmedBelow)}` : text;
 }
 
@@ -59,6 +63,9 @@ function describeDram(f: Finding): string {
   if (f.values.length === 0) return 'no bandwidth measurement';
   const achieved = value(f, 'achievedGbps');
   const declared = value(f, 'declaredGbps');
+  if (label(f, 'basis') !== undefined) {
+    return `achieved ${fmt(achieved, 1)} GB/s; the self-declared ${fmt(declared, 1)} GB/s is this measurement (the device reports no memory interface), so it confirms nothing`;
+  }
   return `achieved ${fmt(achieved, 1)} GB/s = ${pct(achieved / declared)} of the declared ${fmt(declared, 1)} GB/s`;
 }
 
@@ -80,4 +87,13 @@ export function describeFinding(f: Finding): string {
   if (f.claim.startsWith('dram:')) return describeDram(f);
   if (f.claim === 'state') return label(f, 'problem') ?? 'state problem';
   return f.labels.map((l) => l.value).join('; ');
+}
+
+/** "declared: COVERED, window 1 (TPP 15,832; 4,800 GB/s declared)" and the reasons behind it. */
+export function describeSection232(which: 'declared' | 'measured', record: Section232Record | null): { headline: string; reasons: string[] } {
+  if (!record) {
+    return { headline: which === 'measured' ? 'measured: no throughput measurement, so no measured TPP' : 'declared: not recorded in this attestation (made before Section 232 was evaluated)', reasons: [] };
+  }
+  const headline = `${which}: ${record.covered ? `COVERED, window ${record.window}` : 'not covered'} (TPP ${fmt(record.tpp)}; total DRAM bandwidth ${fmt(record.dramBandwidthGbps)} GB/s, ${record.dramBandwidthBasis})`;
+  return { headline, reasons: section232Reasons(US_SECTION_232_SEMICONDUCTORS, record.tpp, record.dramBandwidthGbps) };
 }

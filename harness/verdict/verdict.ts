@@ -3,10 +3,10 @@
 // the chip sits against the thresholds. Pure and deterministic, so verify can
 // recompute it from the attested record.
 import { summarizeRates } from '../../benchmarks/statistics.js';
-import type { Declaration } from '../declaration/declaration.js';
-import { decideCaseByCase } from '../rules/evaluate.js';
-import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
-import { declarationNumbers } from '../tpp/evaluation.js';
+import { ratedClockMhz, type Declaration } from '../declaration/declaration.js';
+import { decideCaseByCase, decideSection232 } from '../rules/evaluate.js';
+import { US_BIS_2026_00789, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
+import { declarationNumbers, ratesAtRatedClocks } from '../tpp/evaluation.js';
 import { BIT_LENGTH, isFormat, type Format } from '../tpp/formats.js';
 import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
 import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
@@ -64,6 +64,18 @@ export interface TppAtClockRecord {
   tppMargin: number;
 }
 
+/** Where one item sits against the Section 232 Annex windows, and the two figures it was decided on. */
+export interface Section232Record {
+  ruleSet: string;
+  covered: boolean;
+  /** The Annex window number; 0 outside every window (as the proto's uint32 carries it). */
+  window: number;
+  tpp: number;
+  dramBandwidthGbps: number;
+  /** Where the bandwidth figure comes from: 'declared' or 'device memory interface'. */
+  dramBandwidthBasis: string;
+}
+
 export interface ResultsRecord {
   declaredTpp: number;
   declaredTppFormat: string;
@@ -75,6 +87,14 @@ export interface ResultsRecord {
   tppMargin: number;
   dramBandwidthMarginGbps: number;
   achievedDramBandwidthGbps: number;
+  /** The declared TPP and total DRAM bandwidth against the Section 232 windows. */
+  declaredSection232: Section232Record;
+  /**
+   * The measured TPP (per-clock rates at the rated clocks) and the peak of the
+   * memory interface the device reports (the declared figure where it reports
+   * none) against the same windows; null without a throughput measurement.
+   */
+  measuredSection232: Section232Record | null;
 }
 
 export interface VerdictRecord {
@@ -89,6 +109,8 @@ export interface VerdictInputs {
   deviceFacts: Fact[];
   /** Failed preflight checks or throttled phases: each makes the verdict inconclusive. */
   stateProblems: string[];
+  /** A declaration derived from the device and this run (npm start), as the report records it. */
+  selfDeclared?: boolean;
 }
 
 /** The per-clock figure of one measured format: the best engine's trials. */
@@ -164,15 +186,19 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
   const declaredTpp = tppFromRates(d.peakDenseTops).tpp;
   for (const [format, declaredTops] of Object.entries(d.peakDenseTops) as [Format, number][]) {
     const measured = rates.find((r) => r.format === format);
-    const implied = (declaredTops * 1e12) / (d.computeUnits * d.specClockMhz * 1e6);
+    // The declared rate per clock at the clock the declaration rates this format at.
+    const ratedMhz = ratedClockMhz(d, format);
+    const implied = (declaredTops * 1e12) / (d.computeUnits * ratedMhz * 1e6);
+    // Recorded only where the declaration rates the format off its spec clock.
+    const rated: Record<string, number> = d.ratedClockMhz?.[format] !== undefined ? { ratedClockMhz: ratedMhz } : {};
     if (!measured) {
       const missing = measurements.throughput.find((c) => c.format === format && !c.available);
-      add(`rate:${format}`, RULE_STEP.rate, 'not-confirmed', { declaredOpsPerClockPerUnit: implied }, missing ? { unavailableReason: missing.unavailableReason } : {});
+      add(`rate:${format}`, RULE_STEP.rate, 'not-confirmed', { declaredOpsPerClockPerUnit: implied, ...rated }, missing ? { unavailableReason: missing.unavailableReason } : {});
       continue;
     }
     const ratio = measured.opsPerClockPerUnit / implied;
     const guard = p.coverageFactor * measured.relativeUncertainty;
-    const values = { measuredOpsPerClockPerUnit: measured.opsPerClockPerUnit, declaredOpsPerClockPerUnit: implied, ratio, expandedUncertainty: guard };
+    const values = { measuredOpsPerClockPerUnit: measured.opsPerClockPerUnit, declaredOpsPerClockPerUnit: implied, ratio, expandedUncertainty: guard, ...rated };
     const status: FindingStatus = ratio > 1 + p.perClockTolerance + guard ? 'under-declared' : ratio < p.notConfirmedBelow ? 'not-confirmed' : 'consistent';
     add(`rate:${format}`, RULE_STEP.rate, status, values, { engine: measured.engine });
   }
@@ -193,9 +219,11 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
     const clocks: [string, number | undefined][] = [['spec', d.specClockMhz], ['max', maxClockMhz], ['observed', observedClockMhz]];
     for (const [clock, mhz] of clocks) {
       if (mhz === undefined) continue;
-      const tpp = tppFromRates(ratesAtClock(measuredPerClock, unitsUsed, mhz));
+      // At the spec clock each format runs at the clock the declaration rates it at.
+      const tpp = tppFromRates(clock === 'spec' ? ratesAtRatedClocks(d, measuredPerClock, unitsUsed) : ratesAtClock(measuredPerClock, unitsUsed, mhz));
+      const clockMhz = clock === 'spec' ? ratedClockMhz(d, tpp.format) : mhz;
       const outcome = decideCaseByCase(US_BIS_2026_00789, tpp.tpp, d.declaredDramBandwidthGbps);
-      measuredAtClocks.push({ clock, clockMhz: mhz, tpp: tpp.tpp, format: tpp.format, caseByCaseEligible: outcome.eligible, tppMargin: outcome.tppMargin });
+      measuredAtClocks.push({ clock, clockMhz, tpp: tpp.tpp, format: tpp.format, caseByCaseEligible: outcome.eligible, tppMargin: outcome.tppMargin });
     }
   }
   const declaredEligible = declaredTpp < US_BIS_2026_00789.tppBelow;
@@ -218,6 +246,9 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
   const achieved = achievedDramBandwidthGbps(measurements);
   if (!measurements.bandwidth) {
     add('dram:achieved', RULE_STEP.dram, 'not-confirmed');
+  } else if (inputs.selfDeclared && peakGbps === undefined) {
+    // The self-declared figure is this very measurement: comparing them confirms nothing.
+    add('dram:achieved', RULE_STEP.dram, 'note', { achievedGbps: achieved, declaredGbps }, { basis: 'self-declared from this measurement' });
   } else {
     const share = achieved / declaredGbps;
     const status: FindingStatus = share > 1 + p.dramPeakTolerance ? 'under-declared' : share < p.dramNotConfirmedBelow ? 'not-confirmed' : 'consistent';
@@ -237,6 +268,11 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
         : 'consistent';
 
   const numbers = declarationNumbers(d, observedClockMhz !== undefined ? { observedClockMhz } : {});
+  const section232 = (tpp: number, dramBandwidthGbps: number, dramBandwidthBasis: string): Section232Record => {
+    const decision = decideSection232(US_SECTION_232_SEMICONDUCTORS, tpp, dramBandwidthGbps);
+    return { ruleSet: decision.ruleSet, covered: decision.covered, window: decision.window ?? 0, tpp, dramBandwidthGbps, dramBandwidthBasis };
+  };
+  const measuredAtSpec = measuredAtClocks.find((c) => c.clock === 'spec');
   const results: ResultsRecord = {
     declaredTpp: numbers.tpp,
     declaredTppFormat: numbers.tppFormat,
@@ -255,6 +291,12 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
     tppMargin: numbers.caseByCase.tppMargin,
     dramBandwidthMarginGbps: numbers.caseByCase.dramBandwidthMarginGbps,
     achievedDramBandwidthGbps: achieved,
+    declaredSection232: section232(numbers.tpp, declaredGbps, 'declared'),
+    measuredSection232: measuredAtSpec
+      ? peakGbps !== undefined
+        ? section232(measuredAtSpec.tpp, peakGbps, 'device memory interface')
+        : section232(measuredAtSpec.tpp, declaredGbps, 'declared')
+      : null,
   };
   return { results, verdict: { outcome, findings } };
 }

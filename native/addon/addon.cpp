@@ -9,6 +9,7 @@
 
 #include "../core/backend.h"
 #include "../core/gpu_host_logic.h"
+#include "../core/protocols.h"
 #include "backends.h"
 
 namespace tppverify::addon {
@@ -52,7 +53,21 @@ Napi::Object toJs(Napi::Env env, const DeviceInfo& device) {
   out.Set("measuresBandwidth", device.measuresBandwidth);
   out.Set("measuresThroughput", device.measuresThroughput);
   out.Set("notMeasurableReason", device.notMeasurableReason);
-  out.Set("attributes", toJs(env, device.attributes));
+  // The typed attributes (null where the device does not report one), and the
+  // same ones first in the attribute list, each with its source.
+  std::vector<Attribute> attributes;
+  const auto typedNumber = [&](const char* key, const Reported<double>& reported) {
+    out.Set(key, reported.value > 0 ? Napi::Value(Napi::Number::New(env, reported.value)) : env.Null());
+    if (reported.value > 0) attributes.push_back({key, reported.value, reported.source});
+  };
+  out.Set("architecture", device.architecture.value.empty() ? env.Null() : Napi::Value(Napi::String::New(env, device.architecture.value)));
+  if (!device.architecture.value.empty()) attributes.push_back({"architecture", device.architecture.value, device.architecture.source});
+  typedNumber("maxClockMhz", device.maxClockMhz);
+  typedNumber("memoryBusWidthBits", device.memoryBusWidthBits);
+  typedNumber("memoryDataRateMtps", device.memoryDataRateMtps);
+  typedNumber("peakDramBandwidthGbps", device.peakDramBandwidthGbps);
+  attributes.insert(attributes.end(), device.attributes.begin(), device.attributes.end());
+  out.Set("attributes", toJs(env, attributes));
   return out;
 }
 
@@ -325,7 +340,7 @@ Napi::Object HostLogic(Napi::Env env) {
     }
   }));
   logic.Set("gpuLaunchesPerTrial", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-    return Napi::Number::New(info.Env(), gpu::launchesPerTrial(info[0].As<Napi::Number>().DoubleValue()));
+    return Napi::Number::New(info.Env(), protocol::passesFor(info[0].As<Napi::Number>().DoubleValue(), gpu::kMinTrialSeconds));
   }));
   logic.Set("cudaIterationsFor", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     const auto n = [&](size_t i) { return info[i].As<Napi::Number>().DoubleValue(); };

@@ -22,17 +22,48 @@ struct Attribute {
   std::string source;
 };
 
+// A typed device attribute: its value (0 or "" when the device does not
+// report it) and the place it was read from.
+template <typename T>
+struct Reported {
+  T value{};
+  std::string source;
+};
+
+// Peak DRAM bandwidth from the memory interface, the one formula every
+// backend uses: bus width (bits) ÷ 8 × data rate (MT/s) → MB/s, ÷ 1000 → GB/s
+// (shared reference measurement.md). 0 when either input is unknown.
+inline double peakDramBandwidthGbps(double memoryBusWidthBits, double memoryDataRateMtps) {
+  constexpr double kBitsPerByte = 8, kMegabytesPerGigabyte = 1000;
+  if (memoryBusWidthBits <= 0 || memoryDataRateMtps <= 0) return 0;
+  return memoryBusWidthBits / kBitsPerByte * memoryDataRateMtps / kMegabytesPerGigabyte;
+}
+
 struct DeviceInfo {
   std::string id;        // "cpu", "cuda:0", "hip:1"
   std::string vendor;
   std::string model;
   std::string unitName;  // what a compute unit is here: "core", "SM", "CU"
   int computeUnits = 0;
+  // Typed, and named the same on every backend (the addon also lists them
+  // first among `attributes`, with their sources).
+  Reported<std::string> architecture;     // "sm_90", "gfx942", "x86-64"
+  Reported<double> maxClockMhz;           // the unit clock's maximum (SM, CU or core)
+  Reported<double> memoryBusWidthBits;
+  Reported<double> memoryDataRateMtps;    // transfers per second per pin, in millions
+  Reported<double> peakDramBandwidthGbps; // peakDramBandwidthGbps(bus width, data rate)
   bool measuresBandwidth = false;   // this build can run the bandwidth suite on it
   bool measuresThroughput = false;  // this build can run the throughput suite on it
   std::string notMeasurableReason;  // set when either flag is false
-  std::vector<Attribute> attributes;
+  std::vector<Attribute> attributes;     // everything else the backend reads, each with its source
 };
+
+// Sets the bus width and data rate and the peak computed from them by the one formula.
+inline void setMemoryInterface(DeviceInfo& device, double busWidthBits, double dataRateMtps, const std::string& source) {
+  device.memoryBusWidthBits = {busWidthBits > 0 ? busWidthBits : 0, source};
+  device.memoryDataRateMtps = {dataRateMtps > 0 ? dataRateMtps : 0, source};
+  device.peakDramBandwidthGbps = {peakDramBandwidthGbps(busWidthBits, dataRateMtps), "bus width / 8 x data rate"};
+}
 
 struct DeviceList {
   std::string backend;               // "cpu", "cuda", "hip"

@@ -23,6 +23,10 @@ inline constexpr uint64_t kCudaMinArrayBytes = 1ull << 30;
 inline constexpr uint64_t kHipMinArrayBytes = 2ull << 30;
 // Three arrays may take at most this share of the free device memory.
 inline constexpr double kMaxFreeMemoryShare = 0.8;
+// Where memory allows, arrays are this large even above the rule: one pass
+// over a 4 GiB array lasts about 1 ms at 4.8 TB/s, so a trial's passes (run in
+// one launch) are long against everything around them (issue 12).
+inline constexpr uint64_t kPreferredArrayBytes = 4ull << 30;
 
 struct ArraySizing {
   uint64_t elements = 0;     // doubles per array, even (16-byte pairs)
@@ -39,19 +43,11 @@ inline ArraySizing sizeArrays(uint64_t l2Bytes, uint64_t freeBytes, uint64_t req
     throw RequestError("three arrays of " + std::to_string(requestedBytes) + " bytes do not fit in " +
                       std::to_string(freeBytes) + " free bytes of device memory");
   }
-  const uint64_t bytes = std::min(requestedBytes ? requestedBytes : s.ruleBytes, s.capBytes);
+  const uint64_t preferredBytes = std::max(s.ruleBytes, kPreferredArrayBytes);
+  const uint64_t bytes = std::min(requestedBytes ? requestedBytes : preferredBytes, s.capBytes);
   s.elements = std::max<uint64_t>(2, bytes / sizeof(double) / 2 * 2);
   s.belowRule = s.elements * sizeof(double) < s.ruleBytes;
   return s;
-}
-
-// Refuses a bandwidth kernel name the GPU backends do not have, before any memory is taken.
-inline void requireKnownGpuKernels(const std::vector<std::string>& names, const std::string& backend) {
-  for (const std::string& name : names) {
-    if (std::none_of(std::begin(stream::kGpuKernels), std::end(stream::kGpuKernels), [&](const stream::GpuKernelSpec& k) { return name == k.name; })) {
-      throw RequestError("unknown bandwidth kernel '" + name + "' for the " + backend + " backend (read, write, copy, triad)");
-    }
-  }
 }
 
 // One block's stamps: its unit's cycle counter and a constant-rate timer at
@@ -116,15 +112,11 @@ inline ClockReading readClock(const std::vector<ClockStamp>& stamps, double time
   return r;
 }
 
-// A bandwidth trial repeats its kernel until it lasts about this long, so the
-// event timer's resolution and launch gaps stay small against it.
+// A bandwidth trial repeats its pass until it lasts about this long, so the
+// event timer's resolution and the one launch around the passes stay small against it.
 inline constexpr double kMinTrialSeconds = 0.02;
 // A warm-up faster than this is timed as this, so a zero reading cannot divide by zero.
 inline constexpr double kShortestLaunchSeconds = 1e-6;
-
-inline int launchesPerTrial(double warmupSeconds) {
-  return std::max(1, int(std::ceil(kMinTrialSeconds / std::max(warmupSeconds, kShortestLaunchSeconds))));
-}
 
 // Loop iterations for a trial of `targetSeconds`, from a calibration run,
 // kept within [minimum, maximum] and rounded down to a whole number of

@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 
+#include "../core/protocols.h"
 #include "../core/stream_patterns.h"
 #include "clock_probe.h"
 #include "peak_kernels.h"
@@ -57,8 +58,6 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-bool writesOutput(const StreamKernelSpec& spec) { return spec.arraysWritten > 0; }
-
 double expectedElement(StreamKernel kernel, uint64_t i, double value) {
   switch (kernel) {
     case StreamKernel::Write: return value;
@@ -99,6 +98,13 @@ DeviceList CpuBackend::listDevices() {
   device.computeUnits = info_.physicalCores;
   device.measuresBandwidth = true;
   device.measuresThroughput = true;
+#if defined(__x86_64__)
+  device.architecture = {"x86-64", "build target"};
+#elif defined(__aarch64__)
+  device.architecture = {"aarch64", "build target"};
+#endif
+  // The core's maximum clock and the memory interface are not read on the CPU
+  // (sysfs cpufreq is absent under many hypervisors); they stay 0, "not reported".
   auto add = [&](const std::string& key, AttributeValue value, const std::string& source) {
     device.attributes.push_back({key, std::move(value), source});
   };
@@ -124,13 +130,143 @@ DeviceList CpuBackend::listDevices() {
   return list;
 }
 
+namespace {
+
+// The CPU's primitives for the bandwidth protocol (native/core/protocols.h):
+// every thread pinned, streaming and checking its own chunk.
+class CpuStreamDevice final : public protocol::BandwidthDevice {
+ public:
+  CpuStreamDevice(const CpuInfo& info, StreamArrays arrays, uint64_t elements, StreamEngine engine)
+      : info_(info), arrays_(arrays), elements_(elements), engine_(engine), threads_(int(info.cpus.size())) {}
+
+  std::string engine() const override { return streamEngineName(engine_); }
+  // steady_clock times one pass to the nanosecond, and no launch gap separates passes.
+  double minTrialSeconds() const override { return 0; }
+  double trialValue(const protocol::StreamKernelRef& kernel, int trial) const override {
+    return StreamKernel(kernel.kind) == StreamKernel::Write ? stream::kFirstWriteValue + trial : stream::kStreamScalar;
+  }
+
+  void poison(const protocol::StreamKernelRef& kernel) override {
+    if (!kernel.arraysWritten) return;  // read: its partial sums are overwritten by every pass
+    onEveryCpu(info_.cpus, [&](int thread, int count) {
+      fillStreamChunk(engine_, arrays_.c, chunkBegin(elements_, thread, count), chunkBegin(elements_, thread + 1, count),
+                      std::numeric_limits<double>::quiet_NaN());
+    });
+  }
+
+  double timePasses(const protocol::StreamKernelRef& kernel, int passes, double value) override {
+    partialSums_.assign(size_t(threads_), 0.0);
+    std::chrono::steady_clock::time_point start;
+    double seconds = 0;
+    onEveryCpu(info_.cpus, [&](int thread, int count) {
+      const uint64_t begin = chunkBegin(elements_, thread, count), end = chunkBegin(elements_, thread + 1, count);
+#pragma omp barrier
+      if (thread == 0) start = std::chrono::steady_clock::now();
+#pragma omp barrier
+      for (int pass = 0; pass < passes; ++pass) {
+        partialSums_[size_t(thread)] = runStreamChunk(engine_, StreamKernel(kernel.kind), arrays_, begin, end, value);
+#pragma omp barrier
+      }
+      if (thread == 0) seconds = secondsSince(start);
+    });
+    readSum_ = 0;
+    for (double partial : partialSums_) readSum_ += partial;
+    return seconds;
+  }
+
+  void corrupt(const protocol::StreamKernelRef& kernel, double) override {
+    if (StreamKernel(kernel.kind) == StreamKernel::Read) readSum_ += 1.0;
+    else arrays_.c[elements_ / 2] += 1.0;
+  }
+
+  std::string checkOnDevice(const protocol::StreamKernelRef& kernel, double value) override {
+    const StreamKernel kind = StreamKernel(kernel.kind);
+    std::ostringstream detail;
+    detail.precision(17);
+    if (kind == StreamKernel::Read) {
+      const double expected = expectedReadSum(elements_);
+      if (readSum_ == expected) return "";
+      detail << "sum " << readSum_ << ", expected " << expected;
+      return detail.str();
+    }
+    std::atomic<uint64_t> mismatches{0};
+    std::atomic<uint64_t> firstBad{elements_};
+    onEveryCpu(info_.cpus, [&](int thread, int count) {
+      uint64_t bad = 0;
+      for (uint64_t i = chunkBegin(elements_, thread, count); i < chunkBegin(elements_, thread + 1, count); ++i) {
+        if (arrays_.c[i] != expectedElement(kind, i, value) && bad++ == 0) {
+          uint64_t current = firstBad.load();
+          while (i < current && !firstBad.compare_exchange_weak(current, i)) {
+          }
+        }
+      }
+      mismatches += bad;
+    });
+    if (mismatches == 0) return "";
+    const uint64_t i = firstBad.load();
+    detail << mismatches.load() << " of " << elements_ << " elements wrong (first at index " << i << ": " << arrays_.c[i]
+           << ", expected " << expectedElement(kind, i, value) << ")";
+    return detail.str();
+  }
+  // The output already lives in host memory: checkOnDevice read every element there.
+  std::string checkOnHost(const protocol::StreamKernelRef&, double) override { return ""; }
+
+ private:
+  const CpuInfo& info_;
+  StreamArrays arrays_;
+  uint64_t elements_;
+  StreamEngine engine_;
+  int threads_;
+  std::vector<double> partialSums_;
+  double readSum_ = 0;
+};
+
+std::vector<protocol::StreamKernelRef> cpuStreamKernels() {
+  std::vector<protocol::StreamKernelRef> out;
+  for (const StreamKernelSpec& spec : kStreamKernels) out.push_back({spec.name, spec.arraysRead, spec.arraysWritten, int(spec.kind)});
+  return out;
+}
+
+// The CPU's primitives for the throughput protocol: every thread runs its
+// blocks between two barriers and probes its clock just before and after.
+class CpuPeakCase final : public protocol::ThroughputCase {
+ public:
+  CpuPeakCase(const CpuInfo& info, const PeakCase& peak) : info_(info), peak_(peak) {}
+
+  protocol::ThroughputTrial run(uint64_t blocks, bool corrupt) override {
+    const int threads = int(info_.cpus.size());
+    std::atomic<uint64_t> mismatches{0};
+    std::vector<double> mhz(size_t(threads), 0.0);
+    std::chrono::steady_clock::time_point start;
+    protocol::ThroughputTrial t;
+    onEveryCpu(info_.cpus, [&](int thread, int) {
+      const double mhzBefore = probeClockMhzOnThisThread();
+#pragma omp barrier
+      if (thread == 0) start = std::chrono::steady_clock::now();
+#pragma omp barrier
+      mismatches += peak_.run(blocks, corrupt && thread == 0);
+#pragma omp barrier
+      if (thread == 0) t.seconds = secondsSince(start);
+      // The clock cannot be read during the trial without disturbing it:
+      // take the mean of the readings just before and just after.
+      mhz[size_t(thread)] = 0.5 * (mhzBefore + probeClockMhzOnThisThread());
+    });
+    t.mismatches = mismatches.load();
+    t.clockMhz = median(mhz);
+    t.units = info_.physicalCores;  // SMT siblings share the core's execution ports
+    return t;
+  }
+
+ private:
+  const CpuInfo& info_;
+  const PeakCase& peak_;
+};
+
+}  // namespace
+
 BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& request, const ProgressSink& progress) {
   requireIndex(index);
-  for (const std::string& name : request.kernels) {
-    const bool known = std::any_of(std::begin(kStreamKernels), std::end(kStreamKernels),
-                                   [&](const StreamKernelSpec& spec) { return name == spec.name; });
-    if (!known) throw RequestError("unknown bandwidth kernel '" + name + "'");
-  }
+  const std::vector<protocol::StreamKernelRef> kernels = protocol::selectKernels(cpuStreamKernels(), request.kernels, "CPU");
   const int threads = int(info_.cpus.size());
   const uint64_t defaultBytes = std::max(kLastLevelCacheMultiple * info_.lastLevelCacheBytes, kMinArrayBytes);
   const uint64_t requestedBytes = request.arrayBytes ? request.arrayBytes : defaultBytes;
@@ -164,8 +300,6 @@ BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& 
   double* a = aHolder.get();
   double* b = bHolder.get();
   double* c = cHolder.get();
-  const StreamEngine engine = bestStreamEngine(info_.isa);
-
   // First touch by the thread that will stream the chunk, so pages land on its NUMA node.
   onEveryCpu(info_.cpus, [&](int thread, int count) {
     for (uint64_t i = chunkBegin(elements, thread, count); i < chunkBegin(elements, thread + 1, count); ++i) {
@@ -175,78 +309,9 @@ BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& 
     }
   });
 
-  const StreamArrays arrays{a, b, c};
-  for (const StreamKernelSpec& spec : kStreamKernels) {
-    if (!wanted(request.kernels, spec.name)) continue;
-    BandwidthKernelResult kernel;
-    kernel.name = spec.name;
-    kernel.engine = streamEngineName(engine);
-    kernel.elements = elements;
-    kernel.bytesReadPerTrial = uint64_t(spec.arraysRead) * arrayBytes;
-    kernel.bytesWrittenPerTrial = uint64_t(spec.arraysWritten) * arrayBytes;
-
-    for (int trial = 0; trial <= request.trials; ++trial) {
-      progress({"bandwidth", spec.name, trial, request.trials});
-      const double value = spec.kind == StreamKernel::Write ? stream::kFirstWriteValue + trial : stream::kStreamScalar;
-      std::vector<double> partialSums(size_t(threads), 0.0);
-      std::chrono::steady_clock::time_point start;
-      double seconds = 0;
-      onEveryCpu(info_.cpus, [&](int thread, int count) {
-        const uint64_t begin = chunkBegin(elements, thread, count), end = chunkBegin(elements, thread + 1, count);
-        // Poison the output (untimed) so a trial that skips elements cannot pass on stale results.
-        if (writesOutput(spec)) fillStreamChunk(engine, c, begin, end, std::numeric_limits<double>::quiet_NaN());
-#pragma omp barrier
-        if (thread == 0) start = std::chrono::steady_clock::now();
-#pragma omp barrier
-        partialSums[size_t(thread)] = runStreamChunk(engine, spec.kind, arrays, begin, end, value);
-#pragma omp barrier
-        if (thread == 0) seconds = secondsSince(start);
-      });
-
-      const bool injectFault = request.faultKernel == spec.name && trial == request.trials;
-      if (spec.kind == StreamKernel::Read) {
-        double sum = 0;
-        for (double partial : partialSums) sum += partial;
-        if (injectFault) sum += 1.0;
-        const double expected = expectedReadSum(elements);
-        if (sum != expected) {
-          std::ostringstream detail;
-          detail.precision(17);
-          detail << "sum " << sum << ", expected " << expected << " (trial " << trial << ")";
-          throw VerificationError(spec.name, detail.str());
-        }
-      } else {
-        if (injectFault) c[elements / 2] += 1.0;
-        std::atomic<uint64_t> mismatches{0};
-        std::atomic<uint64_t> firstBad{elements};
-        onEveryCpu(info_.cpus, [&](int thread, int count) {
-          uint64_t bad = 0;
-          for (uint64_t i = chunkBegin(elements, thread, count); i < chunkBegin(elements, thread + 1, count); ++i) {
-            if (c[i] != expectedElement(spec.kind, i, value)) {
-              if (bad++ == 0) {
-                uint64_t current = firstBad.load();
-                while (i < current && !firstBad.compare_exchange_weak(current, i)) {
-                }
-              }
-            }
-          }
-          mismatches += bad;
-        });
-        if (mismatches > 0) {
-          const uint64_t i = firstBad.load();
-          std::ostringstream detail;
-          detail.precision(17);
-          detail << mismatches.load() << " of " << elements << " elements wrong (trial " << trial << "; first at index "
-                 << i << ": " << c[i] << ", expected " << expectedElement(spec.kind, i, value) << ")";
-          throw VerificationError(spec.name, detail.str());
-        }
-      }
-      if (trial == 0)
-        kernel.warmupSeconds = seconds;
-      else
-        kernel.trialSeconds.push_back(seconds);
-    }
-    result.kernels.push_back(std::move(kernel));
+  CpuStreamDevice device(info_, StreamArrays{a, b, c}, elements, bestStreamEngine(info_.isa));
+  for (const protocol::StreamKernelRef& kernel : kernels) {
+    result.kernels.push_back(protocol::measureStreamKernel(device, kernel, request, elements, arrayBytes, progress));
   }
   return result;
 }
@@ -280,45 +345,16 @@ ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputReques
       continue;
     }
     out.available = true;
-    const std::string label = std::string(peak.format) + "/" + peak.engine;
-
-    // One trial: every thread runs `blocks` blocks between two barriers, then probes its clock.
-    auto runTrial = [&](uint64_t blocks, bool corrupt, double& seconds, double& clockMhz) {
-      std::atomic<uint64_t> mismatches{0};
-      std::vector<double> mhz(size_t(threads), 0.0);
-      std::chrono::steady_clock::time_point start;
-      onEveryCpu(info_.cpus, [&](int thread, int) {
-        const double mhzBefore = probeClockMhzOnThisThread();
-#pragma omp barrier
-        if (thread == 0) start = std::chrono::steady_clock::now();
-#pragma omp barrier
-        mismatches += peak.run(blocks, corrupt && thread == 0);
-#pragma omp barrier
-        if (thread == 0) seconds = secondsSince(start);
-        // The clock cannot be read during the trial without disturbing it:
-        // take the mean of the readings just before and just after.
-        mhz[size_t(thread)] = 0.5 * (mhzBefore + probeClockMhzOnThisThread());
-      });
-      clockMhz = median(mhz);
-      if (mismatches > 0)
-        throw VerificationError(label, std::to_string(mismatches.load()) +
-                                           " accumulator elements differ from their exact expected value");
-    };
-
-    double calibrationSeconds = 0, ignoredMhz = 0;
-    runTrial(1, false, calibrationSeconds, ignoredMhz);
-    const uint64_t blocks =
-        std::max<uint64_t>(1, uint64_t(std::ceil(request.secondsPerTrial / std::max(calibrationSeconds, 1e-9))));
-    out.opsPerTrial = double(blocks) * double(peak.instructionsPerBlock) * peak.opsPerInstruction * threads;
-
-    for (int trial = 0; trial <= request.trials; ++trial) {
-      progress({"throughput", label, trial, request.trials});
-      double seconds = 0, clockMhz = 0;
-      runTrial(blocks, request.faultCase == label && trial == request.trials, seconds, clockMhz);
-      if (trial == 0) continue;  // warm-up: lets the core settle into its vector frequency
-      out.trialSeconds.push_back(seconds);
-      out.trialClockMhz.push_back(clockMhz);
-    }
+    out.units = 0;  // set from the trials
+    protocol::ThroughputShape shape;
+    shape.calibrationWork = 1;
+    shape.minWork = 1;
+    shape.maxWork = std::numeric_limits<uint64_t>::max() / 2;
+    shape.opsPerWork = double(peak.instructionsPerBlock) * peak.opsPerInstruction * threads;
+    shape.maxOpsPerClockPerUnit = peak.maxInstructionsPerClock * peak.opsPerInstruction;
+    CpuPeakCase device(info_, peak);
+    protocol::measureThroughputCase(device, shape, request, request.secondsPerTrial, std::string(peak.format) + "/" + peak.engine,
+                                    progress, out);
     result.cases.push_back(std::move(out));
   }
   return result;

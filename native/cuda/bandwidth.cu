@@ -8,6 +8,7 @@
 #include "../core/stream_patterns.h"
 #include "cuda_check.cuh"
 #include "../core/gpu_host_logic.h"
+#include "../core/protocols.h"
 
 namespace tppverify::cuda {
 namespace {
@@ -19,11 +20,9 @@ constexpr int kThreadsPerBlock = 256;
 constexpr int kUnroll = 4;
 
 using Kernel = stream::GpuKernel;
-using KernelSpec = stream::GpuKernelSpec;
 using stream::expectedReadSum;
 using stream::patternA;
 using stream::patternB;
-constexpr auto& kKernels = stream::kGpuKernels;
 using stream::expectedGpuOutput;
 
 __global__ void initArrays(double* a, double* b, uint64_t n) {
@@ -33,11 +32,16 @@ __global__ void initArrays(double* a, double* b, uint64_t n) {
   }
 }
 
-__global__ void readKernel(const double2* __restrict__ a, uint64_t pairs, double* __restrict__ partial) {
+// Every kernel runs `passes` passes over its arrays in one launch, so a trial
+// pays one launch, not one per pass. The read kernel's sum then holds
+// passes × the array's sum: exact, as every partial sum is a multiple of 0.5
+// far below 2^53.
+__global__ void readKernel(const double2* __restrict__ a, uint64_t pairs, int passes, double* __restrict__ partial) {
   __shared__ double blockSums[kThreadsPerBlock];
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
-  uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x;
   double sum = 0;
+  for (int pass = 0; pass < passes; ++pass) {
+  uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x;
   for (; i + (kUnroll - 1) * stride < pairs; i += kUnroll * stride) {
     double2 v[kUnroll];
 #pragma unroll
@@ -49,6 +53,7 @@ __global__ void readKernel(const double2* __restrict__ a, uint64_t pairs, double
     const double2 v = __ldcs(a + i);
     sum += v.x + v.y;
   }
+  }
   blockSums[threadIdx.x] = sum;
   __syncthreads();
   for (int width = kThreadsPerBlock / 2; width > 0; width /= 2) {
@@ -58,14 +63,16 @@ __global__ void readKernel(const double2* __restrict__ a, uint64_t pairs, double
   if (threadIdx.x == 0) partial[blockIdx.x] = blockSums[0];
 }
 
-__global__ void writeKernel(double2* __restrict__ c, uint64_t pairs, double value) {
+__global__ void writeKernel(double2* __restrict__ c, uint64_t pairs, int passes, double value) {
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
   const double2 v = make_double2(value, value);
-  for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < pairs; i += stride) __stcs(c + i, v);
+  for (int pass = 0; pass < passes; ++pass)
+    for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < pairs; i += stride) __stcs(c + i, v);
 }
 
-__global__ void copyKernel(const double2* __restrict__ a, double2* __restrict__ c, uint64_t pairs) {
+__global__ void copyKernel(const double2* __restrict__ a, double2* __restrict__ c, uint64_t pairs, int passes) {
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
+  for (int pass = 0; pass < passes; ++pass) {
   uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x;
   for (; i + (kUnroll - 1) * stride < pairs; i += kUnroll * stride) {
     double2 v[kUnroll];
@@ -75,11 +82,13 @@ __global__ void copyKernel(const double2* __restrict__ a, double2* __restrict__ 
     for (int u = 0; u < kUnroll; ++u) __stcs(c + i + u * stride, v[u]);
   }
   for (; i < pairs; i += stride) __stcs(c + i, __ldcs(a + i));
+  }
 }
 
 __global__ void triadKernel(const double2* __restrict__ a, const double2* __restrict__ b, double2* __restrict__ c,
-                            uint64_t pairs, double s) {
+                            uint64_t pairs, int passes, double s) {
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
+  for (int pass = 0; pass < passes; ++pass) {
   uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x;
   for (; i + (kUnroll - 1) * stride < pairs; i += kUnroll * stride) {
     double2 x[kUnroll], y[kUnroll];
@@ -94,6 +103,7 @@ __global__ void triadKernel(const double2* __restrict__ a, const double2* __rest
   for (; i < pairs; i += stride) {
     const double2 x = __ldcs(a + i), y = __ldcs(b + i);
     __stcs(c + i, make_double2(fma(s, y.x, x.x), fma(s, y.y, x.y)));
+  }
   }
 }
 
@@ -115,16 +125,16 @@ struct Arrays {
   double* partial;
 };
 
-void launch(Kernel kind, const Arrays& x, int blocks, double value) {
+void launch(Kernel kind, const Arrays& x, int blocks, int passes, double value) {
   const uint64_t pairs = x.n / 2;
   auto* a = reinterpret_cast<const double2*>(x.a);
   auto* b = reinterpret_cast<const double2*>(x.b);
   auto* c = reinterpret_cast<double2*>(x.c);
   switch (kind) {
-    case Kernel::Read: readKernel<<<blocks, kThreadsPerBlock>>>(a, pairs, x.partial); break;
-    case Kernel::Write: writeKernel<<<blocks, kThreadsPerBlock>>>(c, pairs, value); break;
-    case Kernel::Copy: copyKernel<<<blocks, kThreadsPerBlock>>>(a, c, pairs); break;
-    case Kernel::Triad: triadKernel<<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, value); break;
+    case Kernel::Read: readKernel<<<blocks, kThreadsPerBlock>>>(a, pairs, passes, x.partial); break;
+    case Kernel::Write: writeKernel<<<blocks, kThreadsPerBlock>>>(c, pairs, passes, value); break;
+    case Kernel::Copy: copyKernel<<<blocks, kThreadsPerBlock>>>(a, c, pairs, passes); break;
+    case Kernel::Triad: triadKernel<<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value); break;
   }
   TPPVERIFY_CUDA_CHECK(cudaGetLastError());
 }
@@ -140,58 +150,96 @@ int persistentBlocks(Kernel kind, int smCount) {
   return std::max(1, perSm) * smCount;
 }
 
-/** The trial's output checked on the device; the read kernel's sum on the host. */
-void verifyTrial(const KernelSpec& spec, const Arrays& x, int blocks, double value, int trial, bool corrupt,
-                 unsigned long long* deviceCount) {
-  if (spec.kind == Kernel::Read) {
-    std::vector<double> partial(static_cast<size_t>(blocks));
-    TPPVERIFY_CUDA_CHECK(cudaMemcpy(partial.data(), x.partial, partial.size() * sizeof(double), cudaMemcpyDeviceToHost));
-    double sum = 0;
-    for (double p : partial) sum += p;
-    if (corrupt) sum += 1.0;
-    const double expected = expectedReadSum(x.n);
-    if (sum != expected) {
-      std::ostringstream detail;
-      detail.precision(17);
-      detail << "sum " << sum << ", expected " << expected << " (trial " << trial << ")";
-      throw VerificationError(spec.name, detail.str());
-    }
-    return;
-  }
-  if (corrupt) {
-    const double wrong = expectedGpuOutput(spec.kind, x.n / 2, value) + 1.0;
-    TPPVERIFY_CUDA_CHECK(cudaMemcpy(x.c + x.n / 2, &wrong, sizeof(double), cudaMemcpyHostToDevice));
-  }
-  TPPVERIFY_CUDA_CHECK(cudaMemset(deviceCount, 0, sizeof(unsigned long long)));
-  countMismatches<<<blocks, kThreadsPerBlock>>>(spec.kind, x.c, x.n, value, deviceCount);
-  TPPVERIFY_CUDA_CHECK(cudaGetLastError());
-  unsigned long long mismatches = 0;
-  TPPVERIFY_CUDA_CHECK(cudaMemcpy(&mismatches, deviceCount, sizeof(mismatches), cudaMemcpyDeviceToHost));
-  if (mismatches) {
-    throw VerificationError(spec.name, std::to_string(mismatches) + " of " + std::to_string(x.n) +
-                                           " elements wrong (trial " + std::to_string(trial) + ", checked on the device)");
-  }
-}
+// The CUDA primitives for the bandwidth protocol (native/core/protocols.h).
+class CudaStreamDevice final : public protocol::BandwidthDevice {
+ public:
+  CudaStreamDevice(const Arrays& x, int smCount, int partialSlots) : x_(x), smCount_(smCount), partialSlots_(partialSlots), count_(1) {}
 
-/** Every element of the output, copied back and checked on the host. */
-void verifyOnHost(const KernelSpec& spec, const Arrays& x, double value) {
-  if (spec.kind == Kernel::Read) return;
-  std::vector<double> host(x.n);
-  TPPVERIFY_CUDA_CHECK(cudaMemcpy(host.data(), x.c, x.n * sizeof(double), cudaMemcpyDeviceToHost));
-  uint64_t bad = 0, first = x.n;
-  for (uint64_t i = 0; i < x.n; ++i) {
-    if (host[i] != expectedGpuOutput(spec.kind, i, value)) {
-      if (!bad++) first = i;
-    }
+  std::string engine() const override { return "cuda-16B-streaming"; }
+  double minTrialSeconds() const override { return gpu::kMinTrialSeconds; }
+  double trialValue(const protocol::StreamKernelRef& kernel, int trial) const override {
+    return stream::gpuKernelValue(Kernel(kernel.kind), trial);
   }
-  if (bad) {
+  int blocks(const protocol::StreamKernelRef& kernel) const {
+    return std::min(persistentBlocks(Kernel(kernel.kind), smCount_), partialSlots_);
+  }
+
+  // All-ones bytes are NaN doubles. The read kernel's output is its per-block
+  // sums, so a sum left from an earlier trial cannot pass.
+  void poison(const protocol::StreamKernelRef& kernel) override {
+    if (kernel.arraysWritten) TPPVERIFY_CUDA_CHECK(cudaMemset(x_.c, 0xFF, x_.n * sizeof(double)));
+    else TPPVERIFY_CUDA_CHECK(cudaMemset(x_.partial, 0xFF, size_t(partialSlots_) * sizeof(double)));
+    TPPVERIFY_CUDA_CHECK(cudaDeviceSynchronize());
+  }
+
+  double timePasses(const protocol::StreamKernelRef& kernel, int passes, double value) override {
+    passes_ = passes;
+    timer_.start();
+    launch(Kernel(kernel.kind), x_, blocks(kernel), passes, value);
+    return timer_.stopSeconds();
+  }
+
+  void corrupt(const protocol::StreamKernelRef& kernel, double value) override {
+    if (Kernel(kernel.kind) == Kernel::Read) {
+      readSumFault_ = 1.0;
+      return;
+    }
+    const double wrong = expectedGpuOutput(Kernel(kernel.kind), x_.n / 2, value) + 1.0;
+    TPPVERIFY_CUDA_CHECK(cudaMemcpy(x_.c + x_.n / 2, &wrong, sizeof(double), cudaMemcpyHostToDevice));
+  }
+
+  // The read kernel's per-block sums are added on the host; every other output is checked on the device.
+  std::string checkOnDevice(const protocol::StreamKernelRef& kernel, double value) override {
+    const Kernel kind = Kernel(kernel.kind);
+    const int grid = blocks(kernel);
     std::ostringstream detail;
     detail.precision(17);
-    detail << bad << " of " << x.n << " elements wrong on the host; first at index " << first << ": " << host[first]
-           << ", expected " << expectedGpuOutput(spec.kind, first, value);
-    throw VerificationError(spec.name, detail.str());
+    if (kind == Kernel::Read) {
+      std::vector<double> partial(static_cast<size_t>(grid));
+      TPPVERIFY_CUDA_CHECK(cudaMemcpy(partial.data(), x_.partial, partial.size() * sizeof(double), cudaMemcpyDeviceToHost));
+      double sum = readSumFault_;
+      readSumFault_ = 0;
+      for (double p : partial) sum += p;
+      const double expected = double(passes_) * expectedReadSum(x_.n);
+      if (sum == expected) return "";
+      detail << "sum " << sum << ", expected " << expected << " (" << passes_ << " passes)";
+      return detail.str();
+    }
+    TPPVERIFY_CUDA_CHECK(cudaMemset(count_.get(), 0, sizeof(unsigned long long)));
+    countMismatches<<<grid, kThreadsPerBlock>>>(kind, x_.c, x_.n, value, count_.get());
+    TPPVERIFY_CUDA_CHECK(cudaGetLastError());
+    unsigned long long mismatches = 0;
+    TPPVERIFY_CUDA_CHECK(cudaMemcpy(&mismatches, count_.get(), sizeof(mismatches), cudaMemcpyDeviceToHost));
+    if (!mismatches) return "";
+    detail << mismatches << " of " << x_.n << " elements wrong (checked on the device)";
+    return detail.str();
   }
-}
+
+  std::string checkOnHost(const protocol::StreamKernelRef& kernel, double value) override {
+    const Kernel kind = Kernel(kernel.kind);
+    if (kind == Kernel::Read) return "";
+    std::vector<double> host(x_.n);
+    TPPVERIFY_CUDA_CHECK(cudaMemcpy(host.data(), x_.c, x_.n * sizeof(double), cudaMemcpyDeviceToHost));
+    uint64_t bad = 0, first = x_.n;
+    for (uint64_t i = 0; i < x_.n; ++i) {
+      if (host[i] != expectedGpuOutput(kind, i, value) && !bad++) first = i;
+    }
+    if (!bad) return "";
+    std::ostringstream detail;
+    detail.precision(17);
+    detail << bad << " of " << x_.n << " elements wrong on the host; first at index " << first << ": " << host[first]
+           << ", expected " << expectedGpuOutput(kind, first, value);
+    return detail.str();
+  }
+
+ private:
+  Arrays x_;
+  int smCount_, partialSlots_;
+  DeviceBuffer<unsigned long long> count_;
+  EventTimer timer_;
+  int passes_ = 1;
+  double readSumFault_ = 0;
+};
 
 }  // namespace
 
@@ -199,7 +247,7 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
   TPPVERIFY_CUDA_CHECK(cudaSetDevice(device));
   cudaDeviceProp prop{};
   TPPVERIFY_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
-  gpu::requireKnownGpuKernels(request.kernels, "CUDA");
+  const std::vector<protocol::StreamKernelRef> kernels = protocol::selectKernels(protocol::gpuStreamKernels(), request.kernels, "CUDA");
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
   const gpu::ArraySizing sizing = gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kCudaMinArrayBytes);
@@ -214,54 +262,25 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
       {"lastLevelCacheBytes", double(prop.l2CacheSize), "cuda runtime"},
       {"lastLevelCacheMultiple", double(gpu::kL2Multiple), "tppverify rule"},
       {"minimumArrayBytes", double(gpu::kCudaMinArrayBytes), "tppverify rule"},
+      {"preferredArrayBytes", double(gpu::kPreferredArrayBytes), "tppverify rule"},
       {"freeMemoryBytes", double(freeBytes), "cudaMemGetInfo"},
       {"cappedByFreeMemory", sizing.belowRule && !request.arrayBytes, "tppverify rule"},
       {"requestedArrayBytes", double(request.arrayBytes), "request"},
       {"arrays", 3.0, "tppverify rule"},
   };
 
+  // Per-block sums of the read kernel: one slot per resident block, at most 64 per SM.
+  constexpr int kMaxBlocksPerSm = 64;
   DeviceBuffer<double> a(n), b(n), c(n);
-  DeviceBuffer<double> partial(static_cast<size_t>(prop.multiProcessorCount) * 64);
-  DeviceBuffer<unsigned long long> count(1);
+  DeviceBuffer<double> partial(static_cast<size_t>(prop.multiProcessorCount) * kMaxBlocksPerSm);
   const Arrays x{a.get(), b.get(), c.get(), n, partial.get()};
   initArrays<<<prop.multiProcessorCount * 4, kThreadsPerBlock>>>(x.a, x.b, n);
   TPPVERIFY_CUDA_CHECK(cudaGetLastError());
   TPPVERIFY_CUDA_CHECK(cudaDeviceSynchronize());
-  EventTimer timer;
-
-  for (const KernelSpec& spec : kKernels) {
-    if (!request.kernels.empty() && std::find(request.kernels.begin(), request.kernels.end(), spec.name) == request.kernels.end()) continue;
-    const int blocks = std::min(persistentBlocks(spec.kind, prop.multiProcessorCount), int(partial.count()));
-    result.threads = std::max(result.threads, blocks * kThreadsPerBlock);
-    BandwidthKernelResult kernel;
-    kernel.name = spec.name;
-    kernel.engine = "cuda-16B-streaming";
-    kernel.elements = n;
-    kernel.bytesReadPerTrial = uint64_t(spec.arraysRead) * arrayBytes;
-    kernel.bytesWrittenPerTrial = uint64_t(spec.arraysWritten) * arrayBytes;
-
-    int launches = 1;
-    for (int trial = 0; trial <= request.trials; ++trial) {
-      progress({"bandwidth", spec.name, trial, request.trials});
-      const double value = stream::gpuKernelValue(spec.kind, trial);
-      // Poison the output (untimed): all-ones bytes are NaN doubles. The read
-      // kernel's output is its per-block sums, so a sum left from an earlier trial cannot pass.
-      if (spec.arraysWritten) TPPVERIFY_CUDA_CHECK(cudaMemset(x.c, 0xFF, arrayBytes));
-      else TPPVERIFY_CUDA_CHECK(cudaMemset(x.partial, 0xFF, partial.count() * sizeof(double)));
-      timer.start();
-      for (int l = 0; l < launches; ++l) launch(spec.kind, x, blocks, value);
-      const double seconds = timer.stopSeconds() / launches;
-      const bool last = trial == request.trials;
-      verifyTrial(spec, x, blocks, value, trial, last && request.faultKernel == spec.name, count.get());
-      if (trial == 0) {
-        kernel.warmupSeconds = seconds;
-        launches = gpu::launchesPerTrial(seconds);
-      } else {
-        kernel.trialSeconds.push_back(seconds);
-      }
-      if (last) verifyOnHost(spec, x, value);
-    }
-    result.kernels.push_back(std::move(kernel));
+  CudaStreamDevice stream(x, prop.multiProcessorCount, int(partial.count()));
+  for (const protocol::StreamKernelRef& kernel : kernels) {
+    result.threads = std::max(result.threads, stream.blocks(kernel) * kThreadsPerBlock);
+    result.kernels.push_back(protocol::measureStreamKernel(stream, kernel, request, n, arrayBytes, progress));
   }
   return result;
 }

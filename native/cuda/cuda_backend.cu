@@ -15,7 +15,8 @@ namespace {
 // mma.sync needs compute capability 8.0 (Ampere); older parts are identified only.
 constexpr int kMinComputeCapability = 80;
 
-// HBM and GDDR transfer data on both clock edges: peak = 2 × clock × bus width.
+// HBM and GDDR transfer data on both edges of the memory clock the runtime
+// reports: data rate (MT/s) = 2 × clock (MHz).
 constexpr double kTransfersPerMemoryClock = 2.0;
 
 std::string describe(cudaError_t status) {
@@ -75,21 +76,18 @@ class CudaBackend final : public Backend {
                                      " is below 8.0, the oldest this backend measures";
       }
       const int memoryClockKhz = attribute(cudaDevAttrMemoryClockRate, d);
-      const double peakGbps =
-          memoryClockKhz > 0 ? kTransfersPerMemoryClock * memoryClockKhz * 1e3 * prop.memoryBusWidth / 8 / 1e9 : -1;
       auto add = [&](const std::string& key, AttributeValue value) {
         device.attributes.push_back({key, std::move(value), "cuda runtime"});
       };
+      device.architecture = {"sm_" + std::to_string(cc), "cuda runtime (compute capability)"};
+      device.maxClockMhz = {attribute(cudaDevAttrClockRate, d) / 1e3, "cuda runtime (cudaDevAttrClockRate)"};
+      setMemoryInterface(device, prop.memoryBusWidth, memoryClockKhz > 0 ? kTransfersPerMemoryClock * memoryClockKhz / 1e3 : 0, "cuda runtime");
       add("uuid", formatUuid(prop.uuid));
       add("pciDomain", double(prop.pciDomainID));
       add("pciBus", double(prop.pciBusID));
       add("pciDevice", double(prop.pciDeviceID));
       add("computeCapability", std::to_string(prop.major) + "." + std::to_string(prop.minor));
-      add("smCount", double(prop.multiProcessorCount));
-      add("maxSmClockMhz", attribute(cudaDevAttrClockRate, d) / 1e3);
       add("memoryClockMhz", memoryClockKhz / 1e3);
-      add("memoryBusWidthBits", double(prop.memoryBusWidth));
-      add("peakDramBandwidthGbps", peakGbps);
       add("l2CacheBytes", double(prop.l2CacheSize));
       add("totalMemoryBytes", double(prop.totalGlobalMem));
       add("eccEnabled", prop.ECCEnabled != 0);

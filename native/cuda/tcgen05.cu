@@ -148,37 +148,14 @@ constexpr int accumulatorsPerBlock() {
   return kTmemColumns / BlocksPerSm / N;
 }
 
-// Shared memory per block large enough that no more than BlocksPerSm blocks
-// fit on one SM: a further block would wait in tcgen05.alloc for TMEM and
-// stretch the timing. With the runtime's reservation (and the kernel's static
-// shared memory on top), BlocksPerSm + 1 blocks always exceed the SM's total.
-int sharedBytesCappingOccupancy(int device, int tileBytes, int blocksPerSm) {
-  int perSm = 0, reservedPerBlock = 0;
-  TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&perSm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
-  TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&reservedPerBlock, cudaDevAttrReservedSharedMemoryPerBlock, device));
-  return std::max(tileBytes, perSm / (blocksPerSm + 1) - reservedPerBlock + 1);
-}
-
 template <MmaKind kind, typename Acc, int K, uint32_t DType, uint32_t OperandType, uint32_t One, int N, int BlocksPerSm>
 void launchTcgen05(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
   constexpr int accumulators = accumulatorsPerBlock<N, BlocksPerSm>();
   static_assert(accumulators >= 1 && N * accumulators * BlocksPerSm <= kTmemColumns, "TMEM holds 512 columns per SM");
   static_assert(N % 16 == 0 && N >= 16 && N <= 256, "M = 128 takes N from 16 to 256 in steps of 16");
   auto* kernel = tcgen05Kernel<kind, Acc>;
-  // Worked out once per device (the first launch is untimed), not inside every
-  // timed launch. The attribute is the device's opt-in maximum, a bound that
-  // every shape's request stays under, so shapes sharing a kernel never undo it.
-  static int configuredDevice = -1, smem = 0;
-  int device = 0;
-  TPPVERIFY_CUDA_CHECK(cudaGetDevice(&device));
-  if (device != configuredDevice) {
-    int optIn = 0;
-    TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&optIn, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-    smem = sharedBytesCappingOccupancy(device, kATileBytes + N * kRowBytes, BlocksPerSm);
-    if (smem > optIn) throw DeviceError("tcgen05: " + std::to_string(smem) + " bytes of shared memory per block exceed the device's " + std::to_string(optIn));
-    TPPVERIFY_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, optIn));
-    configuredDevice = device;
-  }
+  // A block beyond BlocksPerSm on one SM would wait in tcgen05.alloc for TMEM and stretch the timing.
+  const int smem = occupancyCappingSharedBytes(kernel, kATileBytes + N * kRowBytes, BlocksPerSm);
   kernel<<<blocks, kThreads, smem>>>(One, instructionDescriptor(DType, OperandType, OperandType, kM, N), N, accumulators,
                                      iterations, records, corruptBlock, Acc(K));
 }

@@ -10,6 +10,7 @@
 
 #include "cuda_check.cuh"
 #include "../core/gpu_host_logic.h"
+#include "../core/protocols.h"
 #include "tensor_case.cuh"
 
 namespace tppverify::cuda {
@@ -23,65 +24,87 @@ constexpr int kBlocksPerSm = 2;
 // Independent accumulators per warp hide the mma latency.
 constexpr int kAccumulators = 8;
 constexpr double kTargetTrialSeconds = 0.05;
+// The clock probe's one timed trial.
+constexpr double kClockProbeSeconds = 0.05;
 
 
 // ---- one struct per instruction: registers, operand values, the asm ----
-// Every A and B register holds the same packed 1.0 (1 for s8), so each mma adds
-// exactly K to every element of D whatever the fragment layout (tensor-instructions.md §1).
+// Each accumulator k gets its own A operand (a kernel parameter, so a
+// run-time value the compiler cannot prove equal to any other) holding the
+// packed value 2^-k (k + 1 for s8) in every element, and all B elements are 1:
+// each mma adds exactly K × that value to every element of accumulator k,
+// whatever the fragment layout (tensor-instructions.md §1). Chains that got
+// the same operand could be merged into one by ptxas (it did so for the
+// emulated FP8 mma.sync on sm_90a); distinct values also make a merged chain
+// fail its check instead of scoring.
 
-struct F16 {  // m16n8k16, f16 inputs (1.0 = 0x3C00), f32 accumulate
+struct F16 {  // m16n8k16, f16 inputs, f32 accumulate
   using Acc = float;
+  using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 16;
-  static constexpr unsigned kOne = 0x3C003C00u;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
 };
 
-struct BF16 {  // m16n8k16, bf16 inputs (1.0 = 0x3F80)
+struct BF16 {  // m16n8k16, bf16 inputs
   using Acc = float;
+  using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 16;
-  static constexpr unsigned kOne = 0x3F803F80u;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
 };
 
-struct TF32 {  // m16n8k8, tf32 inputs as f32 bit patterns (1.0 = 0x3F800000)
+struct TF32 {  // m16n8k8, tf32 inputs as f32 bit patterns
   using Acc = float;
+  using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 8;
-  static constexpr unsigned kOne = 0x3F800000u;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
-    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
 };
 
-struct INT8 {  // m16n8k32, s8 inputs (1 = 0x01)
+struct INT8 {  // m16n8k32, s8 inputs
   using Acc = int;
+  using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 32;
-  static constexpr unsigned kOne = 0x01010101u;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
-    asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3]) : "r"(a), "r"(b));
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
+    asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
 };
 
-struct FP8 {  // m16n8k32, e4m3 inputs (1.0 = 0x38); needs sm_89
+// m16n8k32, e4m3 inputs. Native on sm_89 (Ada) only: on sm_90a ptxas emulates
+// it (F2FP unpack + HMMA.16816 + FADD), which is not Hopper's FP8 path
+// (wgmma is), so the case is reported unavailable on 9.x and the sm_90 code
+// holds a trap instead of the emulation.
+struct FP8 {
   using Acc = float;
+  using Operand = unsigned;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 32;
-  static constexpr unsigned kOne = 0x38383838u;
-  __device__ static void mma(Acc (&d)[kAccRegs], unsigned a, unsigned b) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
-    asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0,%1,%2,%3}, {%4,%4,%4,%4}, {%5,%5}, {%0,%1,%2,%3};"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a), "r"(b));
+  static constexpr int kARegs = 4, kBRegs = 2;
+  __device__ static void mma(Acc (&d)[kAccRegs], const unsigned (&a)[kARegs], const unsigned (&b)[kBRegs]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890 && __CUDA_ARCH__ < 900
+    asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 #else
     __trap();
 #endif
@@ -90,36 +113,71 @@ struct FP8 {  // m16n8k32, e4m3 inputs (1.0 = 0x38); needs sm_89
 
 struct F64K4 {  // m8n8k4 DMMA
   using Acc = double;
+  using Operand = double;
   static constexpr int kAccRegs = 2;
   static constexpr int kK = 4;
-  __device__ static void mma(Acc (&d)[kAccRegs], double a, double b) {
+  static constexpr int kARegs = 1, kBRegs = 1;
+  __device__ static void mma(Acc (&d)[kAccRegs], const double (&a)[kARegs], const double (&b)[kBRegs]) {
     asm volatile("mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64 {%0,%1}, {%2}, {%3}, {%0,%1};"
-                 : "+d"(d[0]), "+d"(d[1]) : "d"(a), "d"(b));
+                 : "+d"(d[0]), "+d"(d[1]) : "d"(a[0]), "d"(b[0]));
   }
 };
 
 struct F64K16 {  // m16n8k16 DMMA; needs sm_90
   using Acc = double;
+  using Operand = double;
   static constexpr int kAccRegs = 4;
   static constexpr int kK = 16;
-  __device__ static void mma(Acc (&d)[kAccRegs], double a, double b) {
+  // One register for the eight A (and four B) elements: eight distinct ones per
+  // accumulator would not fit beside the accumulators; DMMA issues rarely
+  // enough that the copies into an operand octet cost nothing.
+  static constexpr int kARegs = 1, kBRegs = 1;
+  __device__ static void mma(Acc (&d)[kAccRegs], const double (&a)[kARegs], const double (&b)[kBRegs]) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile(
         "mma.sync.aligned.m16n8k16.row.col.f64.f64.f64.f64 {%0,%1,%2,%3}, {%4,%4,%4,%4,%4,%4,%4,%4}, {%5,%5,%5,%5}, "
         "{%0,%1,%2,%3};"
-        : "+d"(d[0]), "+d"(d[1]), "+d"(d[2]), "+d"(d[3]) : "d"(a), "d"(b));
+        : "+d"(d[0]), "+d"(d[1]), "+d"(d[2]), "+d"(d[3]) : "d"(a[0]), "d"(b[0]));
 #else
     __trap();
 #endif
   }
 };
 
-template <typename Op, typename Operand>
-__global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(Operand a, Operand b, uint64_t iterations,
+// The operands of one launch, passed by value (kernel parameters): accumulator
+// k's A fragment registers (each its own parameter, so each its own register:
+// the same value in one register repeated would be copied into a fresh
+// operand quad before every mma), the B registers, and the exact value every
+// element of accumulator k holds after a period.
+template <typename Op>
+struct MmaOperands {
+  typename Op::Operand a[kAccumulators][Op::kARegs];
+  typename Op::Operand b[Op::kBRegs];
+  typename Op::Acc expected[kAccumulators];
+};
+
+// A parameter passed through a warp shuffle (lane 0's copy, the same value):
+// ptxas then holds it in a register for the whole loop instead of reloading
+// it from the parameter bank before every use (four moves per mma, and it
+// paired up mmas on one accumulator to share the reload), and cannot prove it
+// equal to any other operand.
+template <typename T>
+__device__ __forceinline__ T holdInRegister(T v) {
+  return __shfl_sync(0xFFFFFFFFu, v, 0);
+}
+
+template <typename Op>
+__global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(MmaOperands<Op> operands, uint64_t iterations,
                                                                BlockRecord* records, int corruptBlock) {
   using Acc = typename Op::Acc;
   static_assert(gpu::kIterationsPerPeriod * Op::kK <= gpu::kLargestCheckedValue, "a period must keep the accumulators small");
-  const Acc expected = Acc(gpu::kIterationsPerPeriod * Op::kK);
+  typename Op::Operand a[kAccumulators][Op::kARegs], b[Op::kBRegs];
+#pragma unroll
+  for (int k = 0; k < kAccumulators; ++k)
+#pragma unroll
+    for (int r = 0; r < Op::kARegs; ++r) a[k][r] = holdInRegister(operands.a[k][r]);
+#pragma unroll
+  for (int r = 0; r < Op::kBRegs; ++r) b[r] = holdInRegister(operands.b[r]);
   Acc acc[kAccumulators][Op::kAccRegs];
   unsigned bad = 0;
   __syncthreads();
@@ -133,27 +191,119 @@ __global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(Operand a, Operand
 #pragma unroll 2
     for (int it = 0; it < gpu::kIterationsPerPeriod; ++it) {
 #pragma unroll
-      for (int k = 0; k < kAccumulators; ++k) Op::mma(acc[k], a, b);
+      for (int k = 0; k < kAccumulators; ++k) Op::mma(acc[k], a[k], b);
     }
     if (period == 0 && int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0][0] += Acc(Op::kK);  // test-only
 #pragma unroll
     for (int k = 0; k < kAccumulators; ++k)
 #pragma unroll
-      for (int r = 0; r < Op::kAccRegs; ++r) bad += acc[k][r] != expected;
+      for (int r = 0; r < Op::kAccRegs; ++r) bad += acc[k][r] != operands.expected[k];
   }
   __syncthreads();
   stampEnd(records);
   if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
 }
 
+// Accumulator k's A value: 2^-k for floating formats (exact in every one,
+// e4m3's 2^-7 as a subnormal), k + 1 for s8; products and period sums stay exact.
+double operandValue(int k, bool integer) { return integer ? double(k + 1) : std::ldexp(1.0, -k); }
+
+// Bit patterns of a power of two 2^-k (k ≤ 7) or a small integer, packed into a 32-bit register.
+uint32_t packF16(int k) { const uint32_t h = uint32_t(15 - k) << 10; return h | (h << 16); }
+uint32_t packBF16(int k) { const uint32_t h = uint32_t(127 - k) << 7; return h | (h << 16); }
+uint32_t packTF32(int k) { return uint32_t(127 - k) << 23; }
+// e4m3 (bias 7): 2^-k is normal for k ≤ 6; 2^-7 is the subnormal 4 × 2^-9.
+uint32_t packE4M3(int k) { const uint32_t v = k <= 6 ? uint32_t(7 - k) << 3 : 0x04u; return v * 0x01010101u; }
+uint32_t packS8(int k) { return uint32_t(k + 1) * 0x01010101u; }
+
+constexpr uint32_t kF16One = 0x3C003C00u, kBF16One = 0x3F803F80u, kTF32One = 0x3F800000u, kE4M3One = 0x38383838u, kS8One = 0x01010101u;
+
 template <typename Op>
+MmaOperands<Op> mmaOperands(uint32_t (*pack)(int), uint32_t one, bool integer) {
+  MmaOperands<Op> o{};
+  for (int k = 0; k < kAccumulators; ++k) {
+    for (auto& reg : o.a[k]) reg = pack(k);
+    o.expected[k] = typename Op::Acc(double(gpu::kIterationsPerPeriod * Op::kK) * operandValue(k, integer));
+  }
+  for (auto& reg : o.b) reg = one;
+  return o;
+}
+
+template <typename Op>
+MmaOperands<Op> mmaOperandsF64() {
+  MmaOperands<Op> o{};
+  for (int k = 0; k < kAccumulators; ++k) {
+    for (auto& reg : o.a[k]) reg = operandValue(k, false);
+    o.expected[k] = double(gpu::kIterationsPerPeriod * Op::kK) * operandValue(k, false);
+  }
+  for (auto& reg : o.b) reg = 1.0;
+  return o;
+}
+
+template <typename Op, uint32_t (*Pack)(int), uint32_t One, bool Integer>
 void launchBits(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
-  mmaKernel<Op, unsigned><<<blocks, kThreadsPerBlock>>>(Op::kOne, Op::kOne, iterations, records, corruptBlock);
+  const int smem = occupancyCappingSharedBytes(mmaKernel<Op>, 0, kBlocksPerSm);
+  mmaKernel<Op><<<blocks, kThreadsPerBlock, smem>>>(mmaOperands<Op>(Pack, One, Integer), iterations, records, corruptBlock);
 }
 
 template <typename Op>
 void launchF64(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
-  mmaKernel<Op, double><<<blocks, kThreadsPerBlock>>>(1.0, 1.0, iterations, records, corruptBlock);
+  const int smem = occupancyCappingSharedBytes(mmaKernel<Op>, 0, kBlocksPerSm);
+  mmaKernel<Op><<<blocks, kThreadsPerBlock, smem>>>(mmaOperandsF64<Op>(), iterations, records, corruptBlock);
+}
+
+// ---- FP64 and FP32 on the CUDA cores: chains of DFMA / FFMA ----
+// Independent chains per thread, each with its own run-time operand 2^-k
+// multiplied by a run-time 1 and added: after a period every chain holds
+// kFmaIterationsPerPeriod × 2^-k exactly (far inside either mantissa).
+constexpr int kFmaChains = 8;
+constexpr int kFmaIterationsPerPeriod = 64;
+
+template <typename T>
+struct FmaOperands {
+  T a[kFmaChains];
+  T b;
+  T expected[kFmaChains];
+};
+
+template <typename T>
+__global__ void __launch_bounds__(kThreadsPerBlock) fmaChainKernel(FmaOperands<T> operands, uint64_t iterations, BlockRecord* records,
+                                                                    int corruptBlock) {
+  T a[kFmaChains], acc[kFmaChains];
+#pragma unroll
+  for (int k = 0; k < kFmaChains; ++k) a[k] = holdInRegister(operands.a[k]);
+  const T b = holdInRegister(operands.b);
+  unsigned bad = 0;
+  __syncthreads();
+  stampStart(records);
+#pragma unroll 1
+  for (uint64_t period = 0; period < iterations / kFmaIterationsPerPeriod; ++period) {
+#pragma unroll
+    for (int k = 0; k < kFmaChains; ++k) acc[k] = 0;
+#pragma unroll 16
+    for (int it = 0; it < kFmaIterationsPerPeriod; ++it) {
+#pragma unroll
+      for (int k = 0; k < kFmaChains; ++k) acc[k] = fma(a[k], b, acc[k]);
+    }
+    if (period == 0 && int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0] += T(1);  // test-only
+#pragma unroll
+    for (int k = 0; k < kFmaChains; ++k) bad += acc[k] != operands.expected[k];
+  }
+  __syncthreads();
+  stampEnd(records);
+  if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
+}
+
+template <typename T>
+void launchFma(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
+  FmaOperands<T> o{};
+  for (int k = 0; k < kFmaChains; ++k) {
+    o.a[k] = T(operandValue(k, false));
+    o.expected[k] = T(kFmaIterationsPerPeriod * operandValue(k, false));
+  }
+  o.b = T(1);
+  const int smem = occupancyCappingSharedBytes(fmaChainKernel<T>, 0, kBlocksPerSm);
+  fmaChainKernel<T><<<blocks, kThreadsPerBlock, smem>>>(o, iterations, records, corruptBlock);
 }
 
 template <typename Op>
@@ -182,6 +332,10 @@ TensorCase mmaCase(const char* format, const char* engine, int minCc, double ops
 std::optional<double> publishedRate(int cc, const std::string& format) {
   struct Row { int cc; const char* format; double ops; };
   static const Row rows[] = {
+      // FP64 and FP32 on the CUDA cores (FMA = 2 ops): A100 9.7 / 19.5, L40S 1.4 / 91.6 (1/64-rate FP64),
+      // H100 SXM 33.5 / 66.9 TFLOPS at their boost clocks; B200 as H100 per SM (unverified).
+      {80, "FP64", 64}, {80, "FP32", 128}, {89, "FP64", 4}, {89, "FP32", 256}, {90, "FP64", 128}, {90, "FP32", 256},
+      {100, "FP64", 128}, {100, "FP32", 256},
       {80, "FP64_TENSOR", 128}, {80, "TF32", 1024}, {80, "FP16", 2048}, {80, "BF16", 2048}, {80, "INT8", 4096},
       {89, "TF32", 512},  {89, "FP16", 1024}, {89, "BF16", 1024}, {89, "FP8", 2048}, {89, "INT8", 2048},
       {90, "FP64_TENSOR", 256}, {90, "TF32", 2048}, {90, "FP16", 4096}, {90, "BF16", 4096}, {90, "FP8", 8192}, {90, "INT8", 8192},
@@ -214,7 +368,13 @@ std::string unavailableReason(const TensorCase& c, int cc) {
     // Parts such as the L40S execute DMMA without FP64 tensor cores: that figure is no matrix peak.
     return "compute capability " + computeCapabilityName(cc) + " has no published FP64 matrix rate (measurement.md); not measured";
   }
-  if (cc >= 100 && cc < 110 && c.onlyComputeCapability != 100) {
+  if (c.format == "FP8" && c.engine == "mma.sync" && cc >= 90 && cc < 100) {
+    // ptxas emulates e4m3 mma.sync on sm_90a (unpack to f16 + HMMA + FADD): a rate
+    // of that emulation is no FP8 tensor figure. The sm_90 code holds a trap.
+    return "on compute capability 9.x FP8 mma.sync is emulated by the compiler (f16 HMMA), not run on the FP8 tensor path; "
+           "wgmma is Hopper's FP8 path";
+  }
+  if (cc >= 100 && cc < 110 && c.onlyComputeCapability != 100 && c.engine.rfind("mma.sync", 0) == 0) {
     // Data-centre Blackwell's (10.x) peak path is tcgen05.mma: a slower mma.sync
     // figure must not stand as its peak. (12.x parts have no tcgen05; there mma.sync is the path.)
     return "on compute capability 10.x the peak path is tcgen05.mma; mma.sync is not reported as the peak";
@@ -222,33 +382,62 @@ std::string unavailableReason(const TensorCase& c, int cc) {
   return "";
 }
 
-struct TrialMeasure {
-  double seconds;
-  double clockMhz;
-  std::set<unsigned> sms;
-  unsigned mismatches;
+// The CUDA primitives for the throughput protocol (native/core/protocols.h):
+// one launch of a case, timed by events, and its block records read back.
+class CudaTensorRun final : public protocol::ThroughputCase {
+ public:
+  CudaTensorRun(const TensorCase& c, int blocks, DeviceBuffer<BlockRecord>& records, EventTimer& timer)
+      : case_(c), blocks_(blocks), records_(records), timer_(timer) {}
+
+  protocol::ThroughputTrial run(uint64_t iterations, bool corrupt) override {
+    TPPVERIFY_CUDA_CHECK(cudaMemset(records_.get(), 0, records_.count() * sizeof(BlockRecord)));
+    timer_.start();
+    case_.launch(blocks_, iterations, records_.get(), corrupt ? 0 : -1);
+    TPPVERIFY_CUDA_CHECK(cudaGetLastError());
+    protocol::ThroughputTrial t;
+    t.seconds = timer_.stopSeconds();
+    std::vector<BlockRecord> host(static_cast<size_t>(blocks_));
+    TPPVERIFY_CUDA_CHECK(cudaMemcpy(host.data(), records_.get(), host.size() * sizeof(BlockRecord), cudaMemcpyDeviceToHost));
+    for (const BlockRecord& r : host) {
+      t.stamps.push_back({r.clockStart, r.clockEnd, r.timerStart, r.timerEnd, r.smidStart, r.smidEnd});
+      t.mismatches += r.mismatches;
+    }
+    return t;
+  }
+
+ private:
+  const TensorCase& case_;
+  int blocks_;
+  DeviceBuffer<BlockRecord>& records_;
+  EventTimer& timer_;
 };
 
-// `checkTimer`: compare the in-kernel timer with the event time (not on a
-// kernel's first launch, whose event interval includes loading its code).
-TrialMeasure runTrial(const TensorCase& c, int blocks, uint64_t iterations, DeviceBuffer<BlockRecord>& records, int corruptBlock,
-                      EventTimer& timer, bool checkTimer) {
-  TPPVERIFY_CUDA_CHECK(cudaMemset(records.get(), 0, records.count() * sizeof(BlockRecord)));
-  timer.start();
-  c.launch(blocks, iterations, records.get(), corruptBlock);
-  TPPVERIFY_CUDA_CHECK(cudaGetLastError());
-  TrialMeasure m{timer.stopSeconds(), 0, {}, 0};
-  std::vector<BlockRecord> host(static_cast<size_t>(blocks));
-  TPPVERIFY_CUDA_CHECK(cudaMemcpy(host.data(), records.get(), host.size() * sizeof(BlockRecord), cudaMemcpyDeviceToHost));
-  std::vector<gpu::ClockStamp> stamps;
-  for (const BlockRecord& r : host) {
-    stamps.push_back({r.clockStart, r.clockEnd, r.timerStart, r.timerEnd, r.smidStart, r.smidEnd});
-    m.mismatches += r.mismatches;
-  }
-  const gpu::ClockReading clock = gpu::readClock(stamps, gpu::kCudaTimerTicksPerMicrosecond, checkTimer ? m.seconds : 0);
-  m.clockMhz = clock.mhz;
-  m.sms = clock.units;
-  return m;
+// The SM clock's maximum as the runtime reports it (cudaDevAttrClockRate, kHz).
+double maxSmClockMhz(int device) {
+  int khz = 0;
+  TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, device));
+  constexpr double kKhzPerMhz = 1000;
+  return khz / kKhzPerMhz;
+}
+
+// A timed trial under a quarter of its target is too short for the event timer to time well.
+constexpr double kShortTrialShare = 0.25;
+
+protocol::ThroughputShape shapeOf(const TensorCase& c, int blocks, double publishedOpsPerClockPerSm, double maxSmClockMhz) {
+  protocol::ThroughputShape shape;
+  const uint64_t probe = std::min<uint64_t>(gpu::kCalibrationIterations, c.maxIterations);
+  shape.firstRunWork = c.iterationsPerPeriod;  // untimed: the first launch loads the kernel's code
+  shape.calibrationWork = probe;
+  shape.minWork = probe;
+  shape.maxWork = c.maxIterations;
+  shape.workMultiple = c.iterationsPerPeriod;
+  shape.opsPerWork = double(blocks) * c.instructionsPerBlockIteration * c.opsPerInstruction;
+  shape.blocksPerUnit = c.blocksPerSm;
+  shape.timerTicksPerMicrosecond = gpu::kCudaTimerTicksPerMicrosecond;
+  shape.shortTrialShare = kShortTrialShare;
+  shape.maxOpsPerClockPerUnit = publishedOpsPerClockPerSm;
+  shape.reportedMaxClockMhz = maxSmClockMhz;
+  return shape;
 }
 
 }  // namespace
@@ -257,12 +446,25 @@ std::vector<TensorCase> mmaSyncCases() {
   return {
       mmaCase("FP64_TENSOR", "mma.sync.m8n8k4", 80, opsPerMma<F64K4>(8, 8), launchF64<F64K4>),
       mmaCase("FP64_TENSOR", "mma.sync.m16n8k16", 90, opsPerMma<F64K16>(16, 8), launchF64<F64K16>),
-      mmaCase("TF32", "mma.sync", 80, opsPerMma<TF32>(16, 8), launchBits<TF32>),
-      mmaCase("FP16", "mma.sync", 80, opsPerMma<F16>(16, 8), launchBits<F16>),
-      mmaCase("BF16", "mma.sync", 80, opsPerMma<BF16>(16, 8), launchBits<BF16>),
-      mmaCase("FP8", "mma.sync", 89, opsPerMma<FP8>(16, 8), launchBits<FP8>),
-      mmaCase("INT8", "mma.sync", 80, opsPerMma<INT8>(16, 8), launchBits<INT8>),
+      mmaCase("TF32", "mma.sync", 80, opsPerMma<TF32>(16, 8), launchBits<TF32, packTF32, kTF32One, false>),
+      mmaCase("FP16", "mma.sync", 80, opsPerMma<F16>(16, 8), launchBits<F16, packF16, kF16One, false>),
+      mmaCase("BF16", "mma.sync", 80, opsPerMma<BF16>(16, 8), launchBits<BF16, packBF16, kBF16One, false>),
+      mmaCase("FP8", "mma.sync", 89, opsPerMma<FP8>(16, 8), launchBits<FP8, packE4M3, kE4M3One, false>),
+      mmaCase("INT8", "mma.sync", 80, opsPerMma<INT8>(16, 8), launchBits<INT8, packS8, kS8One, true>),
   };
+}
+
+// One warp instruction of 32 lanes, each a multiply and an add.
+constexpr double kOpsPerWarpFma = 2.0 * 32;
+
+std::vector<TensorCase> cudaCoreCases() {
+  auto fmaCase = [](const char* format, const char* engine, void (*launch)(int, uint64_t, BlockRecord*, int)) {
+    TensorCase c = mmaCase(format, engine, 80, kOpsPerWarpFma, launch);
+    c.instructionsPerBlockIteration = kWarpsPerBlock * kFmaChains;
+    c.iterationsPerPeriod = kFmaIterationsPerPeriod;
+    return c;
+  };
+  return {fmaCase("FP64", "cuda-core.dfma", launchFma<double>), fmaCase("FP32", "cuda-core.ffma", launchFma<float>)};
 }
 
 ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& request, const ProgressSink& progress) {
@@ -270,7 +472,8 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
   cudaDeviceProp prop{};
   TPPVERIFY_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
   const int cc = prop.major * 10 + prop.minor;
-  std::vector<TensorCase> cases = mmaSyncCases();
+  std::vector<TensorCase> cases = cudaCoreCases();
+  for (TensorCase& c : mmaSyncCases()) cases.push_back(std::move(c));
   for (TensorCase& c : wgmmaCases(request.sweep)) cases.push_back(std::move(c));
   for (TensorCase& c : tcgen05Cases(request.sweep)) cases.push_back(std::move(c));
   int maxBlocks = 0;
@@ -287,38 +490,16 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
     out.format = c.format;
     out.engine = c.engine;
     out.opsPerInstruction = c.opsPerInstruction;
-    out.maxInstructionsPerClockPerUnit = publishedOpsPerClockPerSm(cc, c.format) / c.opsPerInstruction;
+    const double published = publishedOpsPerClockPerSm(cc, c.format);
+    out.maxInstructionsPerClockPerUnit = published / c.opsPerInstruction;
     out.clockMethod = "Δclock64 ÷ Δ%globaltimer per block, summed over blocks";
     out.unavailableReason = unavailableReason(c, cc);
     out.available = out.unavailableReason.empty();
-    if (!out.available) {
-      result.cases.push_back(std::move(out));
-      continue;
-    }
-    const std::string label = c.format + "/" + c.engine;
-    // Calibrate the iteration count for the requested trial length.
-    const uint64_t probe = std::min<uint64_t>(gpu::kCalibrationIterations, c.maxIterations);
-    // One period first, untimed: the first launch loads the kernel's code.
-    if (runTrial(c, blocks, c.iterationsPerPeriod, records, -1, timer, false).mismatches) {
-      throw VerificationError(label, "accumulators wrong in the first launch");
-    }
-    const TrialMeasure calibration = runTrial(c, blocks, probe, records, -1, timer, false);
-    if (calibration.mismatches) throw VerificationError(label, "accumulators wrong in the calibration run");
-    const double seconds = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
-    const uint64_t iterations = gpu::iterationsFor(calibration.seconds, probe, seconds, probe, c.maxIterations, c.iterationsPerPeriod);
-    out.threads = blocks * c.threadsPerBlock;
-    out.opsPerTrial = double(blocks) * c.instructionsPerBlockIteration * double(iterations) * c.opsPerInstruction;
-    for (int trial = 0; trial <= request.trials; ++trial) {
-      progress({"throughput", label, trial, request.trials});
-      const bool corrupt = request.faultCase == label && trial == request.trials;
-      const TrialMeasure m = runTrial(c, blocks, iterations, records, corrupt ? 0 : -1, timer, true);
-      if (m.mismatches) {
-        throw VerificationError(label, std::to_string(m.mismatches) + " accumulator elements differ from their exact expected value");
-      }
-      if (trial == 0) continue;
-      out.trialSeconds.push_back(m.seconds);
-      out.trialClockMhz.push_back(m.clockMhz);
-      out.units = std::max(out.units, int(m.sms.size()));
+    if (out.available) {
+      out.threads = blocks * c.threadsPerBlock;
+      CudaTensorRun run(c, blocks, records, timer);
+      const double target = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
+      protocol::measureThroughputCase(run, shapeOf(c, blocks, published, maxSmClockMhz(device)), request, target, c.format + "/" + c.engine, progress, out);
     }
     result.cases.push_back(std::move(out));
   }
@@ -333,18 +514,22 @@ ClockResult probeCudaClock(int device) {
   TPPVERIFY_CUDA_CHECK(cudaSetDevice(device));
   cudaDeviceProp prop{};
   TPPVERIFY_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
-  const int blocks = prop.multiProcessorCount * kBlocksPerSm;
-  DeviceBuffer<BlockRecord> records(static_cast<size_t>(blocks));
-  EventTimer timer;
+  const int cc = prop.major * 10 + prop.minor;
   // The FP16 mma.sync loop keeps every SM busy: the clock it reads is the clock under tensor load.
   const TensorCase fp16 = mmaSyncCases()[3];
-  runTrial(fp16, blocks, 1u << 14, records, -1, timer, false);  // warm-up, and loads the code
-  const TrialMeasure m = runTrial(fp16, blocks, 1u << 18, records, -1, timer, true);
-  if (m.mismatches) throw VerificationError(fp16.format + "/" + fp16.engine, "accumulators wrong in the clock probe");
+  const int blocks = prop.multiProcessorCount * fp16.blocksPerSm;
+  DeviceBuffer<BlockRecord> records(static_cast<size_t>(blocks));
+  EventTimer timer;
+  CudaTensorRun run(fp16, blocks, records, timer);
+  ThroughputRequest request;
+  request.trials = 1;
+  ThroughputCaseResult out;
+  protocol::measureThroughputCase(run, shapeOf(fp16, blocks, publishedOpsPerClockPerSm(cc, fp16.format), maxSmClockMhz(device)), request, kClockProbeSeconds,
+                                  fp16.format + "/" + fp16.engine, [](const Progress&) {}, out);
   ClockResult result;
   result.deviceId = "cuda:" + std::to_string(device);
   result.method = "Δclock64 ÷ Δ%globaltimer over an FP16 mma.sync loop on every SM";
-  result.mhzPerThread = {m.clockMhz};
+  result.mhzPerThread = out.trialClockMhz;
   return result;
 }
 

@@ -2,11 +2,14 @@
 // clock64 and %globaltimer, and the description of one benchmark case.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "../core/gpu_host_logic.h"
+#include "cuda_check.cuh"
 
 namespace tppverify::cuda {
 
@@ -60,7 +63,42 @@ struct TensorCase {
   void (*launch)(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) = nullptr;
 };
 
+// Dynamic shared memory per block large enough that no more than
+// `blocksPerSm` blocks fit on one SM (with the runtime's reservation per block
+// on top, blocksPerSm + 1 blocks always exceed the SM's total), and at least
+// `tileBytes`. With a grid of SMs × blocksPerSm every SM then runs exactly
+// blocksPerSm blocks at once, which the protocol checks from the block records.
+// Worked out and set on the kernel once per kernel and device (the first
+// launch is untimed); the attribute is the device's opt-in maximum, a bound
+// every request stays under, so cases sharing a kernel never undo it.
+template <typename Kernel>
+int occupancyCappingSharedBytes(Kernel* kernel, int tileBytes, int blocksPerSm) {
+  struct Entry { const void* kernel; int device, tileBytes, blocksPerSm, bytes; };
+  static std::mutex lock;
+  static std::vector<Entry> entries;
+  int device = 0;
+  TPPVERIFY_CUDA_CHECK(cudaGetDevice(&device));
+  const std::lock_guard<std::mutex> guard(lock);
+  for (const Entry& e : entries) {
+    if (e.kernel == reinterpret_cast<const void*>(kernel) && e.device == device && e.tileBytes == tileBytes && e.blocksPerSm == blocksPerSm) return e.bytes;
+  }
+  int perSm = 0, reservedPerBlock = 0, optIn = 0;
+  TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&perSm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
+  TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&reservedPerBlock, cudaDevAttrReservedSharedMemoryPerBlock, device));
+  TPPVERIFY_CUDA_CHECK(cudaDeviceGetAttribute(&optIn, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  const int bytes = std::max(tileBytes, perSm / (blocksPerSm + 1) - reservedPerBlock + 1);
+  if (bytes > optIn) {
+    throw DeviceError(std::to_string(bytes) + " bytes of shared memory per block (to keep " + std::to_string(blocksPerSm) +
+                      " blocks per SM) exceed the device's " + std::to_string(optIn));
+  }
+  TPPVERIFY_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, optIn));
+  entries.push_back({reinterpret_cast<const void*>(kernel), device, tileBytes, blocksPerSm, bytes});
+  return bytes;
+}
+
 std::vector<TensorCase> mmaSyncCases();
+// FP64 and FP32 on the CUDA cores (DFMA / FFMA chains).
+std::vector<TensorCase> cudaCoreCases();
 // The default wgmma configuration per format, and with `sweep` every shape and warpgroup count.
 std::vector<TensorCase> wgmmaCases(bool sweep);
 // Blackwell's tcgen05.mma per format, and with `sweep` every shape and block count.

@@ -2,6 +2,7 @@
 // through matrix descriptors, one warpgroup (128 threads) per block. Compiled
 // for sm_90a only (__CUDA_ARCH_FEAT_SM90_ALL); never run on a GPU yet.
 #include <string>
+#include <type_traits>
 
 #include "tensor_case.cuh"
 #include "wgmma_ops.cuh"
@@ -10,8 +11,9 @@ namespace tppverify::cuda {
 namespace {
 
 constexpr int kWarpgroupThreads = 128;
-// Four wgmmas into the same accumulator, then commit and wait: no serialization
-// warning from ptxas (C7514/C7515) and several instructions in flight.
+// Four wgmmas into the same accumulator per loop trip, committed as one group;
+// the trips of a period queue up behind one another and the warpgroup waits
+// once, after the period: the tensor pipe never drains inside it.
 constexpr int kWgmmaPerTrip = 4;
 // Every operand row is 32 bytes (k16 × 2 B, k8 × 4 B, k32 × 1 B): A is 64 rows.
 constexpr int kRowBytes = 32;
@@ -26,6 +28,36 @@ __device__ uint64_t matrixDescriptor(const void* smem) {
   const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
   return uint64_t((address & 0x3FFFF) >> 4) | (uint64_t(kLeadingByteOffset >> 4) << 16) |
          (uint64_t(kStrideByteOffset >> 4) << 32);
+}
+#endif
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+// Orders the accumulator registers around the asynchronous wgmmas: the empty
+// asm statements tie every register to the fence, commit and wait, so the
+// compiler moves no register access across them (its own copies of an
+// accumulator between wgmmas are what make ptxas inject warpgroup.arrive, C7519).
+template <typename Acc, int N>
+__device__ __forceinline__ void pinRegisters(Acc (&d)[N]) {
+#pragma unroll
+  for (int r = 0; r < N; ++r) {
+    if constexpr (std::is_floating_point_v<Acc>) asm volatile("" : "+f"(d[r])::"memory");
+    else asm volatile("" : "+r"(d[r])::"memory");
+  }
+}
+template <typename Acc, int N>
+__device__ __forceinline__ void warpgroupFence(Acc (&d)[N]) {
+  pinRegisters(d);
+  asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+}
+template <typename Acc, int N>
+__device__ __forceinline__ void warpgroupCommit(Acc (&d)[N]) {
+  asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+  pinRegisters(d);
+}
+template <typename Acc, int N>
+__device__ __forceinline__ void warpgroupWaitAll(Acc (&d)[N]) {
+  asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
+  pinRegisters(d);
 }
 #endif
 
@@ -55,17 +87,22 @@ __global__ void __launch_bounds__(kWarpgroupThreads) wgmmaKernel(uint32_t one, u
   stampStart(records);
 #pragma unroll 1
   for (uint64_t period = 0; period < iterations / kTripsPerPeriod; ++period) {
-    // The registers were read by the check below: fence before wgmma writes them again.
-    asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
-#pragma unroll 1
-    for (int trip = 0; trip < kTripsPerPeriod; ++trip) {
-      // The period's first wgmma discards the accumulator (scale-d 0): D restarts at A·B.
-      Op::mma(d, descA, descB, trip != 0);
+    // Each trip: fence (the registers were last written by ordinary code or
+    // by the wgmmas before), four wgmmas, commit. No wait inside the period.
+    // The period's first wgmma discards the accumulator (scale-d 0): D restarts at A·B.
+    warpgroupFence(d);
+    Op::mma(d, descA, descB, 0);
 #pragma unroll
-      for (int w = 1; w < kWgmmaPerTrip; ++w) Op::mma(d, descA, descB, 1);
-      asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
-      asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
+    for (int w = 1; w < kWgmmaPerTrip; ++w) Op::mma(d, descA, descB, 1);
+    warpgroupCommit(d);
+#pragma unroll 1
+    for (int trip = 1; trip < kTripsPerPeriod; ++trip) {
+      warpgroupFence(d);
+#pragma unroll
+      for (int w = 0; w < kWgmmaPerTrip; ++w) Op::mma(d, descA, descB, 1);
+      warpgroupCommit(d);
     }
+    warpgroupWaitAll(d);
     if (period == 0 && int(blockIdx.x) == corruptBlock && threadIdx.x == 0) d[0] += Acc(Op::kK);  // test-only
 #pragma unroll
     for (int r = 0; r < Op::kAccRegs; ++r) bad += d[r] != expected;
@@ -80,14 +117,16 @@ __global__ void __launch_bounds__(kWarpgroupThreads) wgmmaKernel(uint32_t one, u
 
 // Operand words: every element of A and B is 1 (f16 0x3C00, bf16 0x3F80, tf32
 // 0x3F800000, e4m3 0x38, s8 0x01), so each wgmma adds exactly K to every accumulator element.
-template <typename Op, uint32_t One>
+template <typename Op, uint32_t One, int WarpgroupsPerSm>
 void launchWgmma(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
-  const int smemBytes = kATileBytes + Op::kN * kRowBytes;
+  // One warpgroup per block; shared memory caps the blocks per SM at the case's warpgroups.
+  const int smemBytes = occupancyCappingSharedBytes(wgmmaKernel<Op>, kATileBytes + Op::kN * kRowBytes, WarpgroupsPerSm);
   wgmmaKernel<Op><<<blocks, kWarpgroupThreads, smemBytes>>>(One, iterations, records, corruptBlock);
 }
 
-template <typename Op, uint32_t One>
-TensorCase makeCase(const char* format, int warpgroupsPerSm) {
+template <typename Op, uint32_t One, int WarpgroupsPerSm>
+TensorCase makeCase(const char* format) {
+  constexpr int warpgroupsPerSm = WarpgroupsPerSm;
   TensorCase c;
   c.format = format;
   c.engine = "wgmma.n" + std::to_string(Op::kN) + ".wg" + std::to_string(warpgroupsPerSm);
@@ -99,17 +138,25 @@ TensorCase makeCase(const char* format, int warpgroupsPerSm) {
   c.blocksPerSm = warpgroupsPerSm;
   c.maxIterations = gpu::kMaxTrialIterations;
   c.iterationsPerPeriod = kTripsPerPeriod;
-  c.launch = launchWgmma<Op, One>;
+  c.launch = launchWgmma<Op, One, WarpgroupsPerSm>;
   return c;
 }
 
-template <int N, typename F16Op, typename BF16Op, typename TF32Op, typename E4M3Op, typename S8Op>
-void addShape(std::vector<TensorCase>& out, int warpgroupsPerSm) {
-  out.push_back(makeCase<TF32Op, 0x3F800000u>("TF32", warpgroupsPerSm));
-  out.push_back(makeCase<F16Op, 0x3C003C00u>("FP16", warpgroupsPerSm));
-  out.push_back(makeCase<BF16Op, 0x3F803F80u>("BF16", warpgroupsPerSm));
-  out.push_back(makeCase<E4M3Op, 0x38383838u>("FP8", warpgroupsPerSm));
-  out.push_back(makeCase<S8Op, 0x01010101u>("INT8", warpgroupsPerSm));
+template <int WG, typename F16Op, typename BF16Op, typename TF32Op, typename E4M3Op, typename S8Op>
+void addShape(std::vector<TensorCase>& out) {
+  out.push_back(makeCase<TF32Op, 0x3F800000u, WG>("TF32"));
+  out.push_back(makeCase<F16Op, 0x3C003C00u, WG>("FP16"));
+  out.push_back(makeCase<BF16Op, 0x3F803F80u, WG>("BF16"));
+  out.push_back(makeCase<E4M3Op, 0x38383838u, WG>("FP8"));
+  out.push_back(makeCase<S8Op, 0x01010101u, WG>("INT8"));
+}
+
+template <int WG>
+void addShapes(std::vector<TensorCase>& out) {
+  using namespace wgmma;
+  addShape<WG, F16N64, BF16N64, TF32N64, E4M3N64, S8N64>(out);
+  addShape<WG, F16N128, BF16N128, TF32N128, E4M3N128, S8N128>(out);
+  addShape<WG, F16N256, BF16N256, TF32N256, E4M3N256, S8N256>(out);
 }
 
 }  // namespace
@@ -119,14 +166,12 @@ std::vector<TensorCase> wgmmaCases(bool sweep) {
   std::vector<TensorCase> out;
   // The default: N = 256 and two warpgroups per SM (tensor-instructions.md §2).
   if (!sweep) {
-    addShape<256, F16N256, BF16N256, TF32N256, E4M3N256, S8N256>(out, 2);
+    addShape<2, F16N256, BF16N256, TF32N256, E4M3N256, S8N256>(out);
     return out;
   }
-  for (int warpgroups = 1; warpgroups <= 3; ++warpgroups) {
-    addShape<64, F16N64, BF16N64, TF32N64, E4M3N64, S8N64>(out, warpgroups);
-    addShape<128, F16N128, BF16N128, TF32N128, E4M3N128, S8N128>(out, warpgroups);
-    addShape<256, F16N256, BF16N256, TF32N256, E4M3N256, S8N256>(out, warpgroups);
-  }
+  addShapes<1>(out);
+  addShapes<2>(out);
+  addShapes<3>(out);
   return out;
 }
 

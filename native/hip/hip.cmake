@@ -1,19 +1,28 @@
 # Builds native/hip into libtppverify_hip.so with hipcc, as a custom command:
 # CMake 3.25's HIP language fails against Debian's ROCm layout.
-# gfx940 (CDNA3) compiles with ROCm 5.2 and exercises the CDNA3 MFMA code; gfx942
-# (MI300X/MI325X) and gfx950 need ROCm >= 6 on the build machine.
+include(${CMAKE_CURRENT_LIST_DIR}/hip_targets.cmake)
 if(DEFINED ENV{TPPVERIFY_HIP_TARGETS})
   set(hip_default_targets "$ENV{TPPVERIFY_HIP_TARGETS}")
-else()
-  set(hip_default_targets "gfx90a;gfx940")
+elseif(NOT DEFINED CACHE{TPPVERIFY_HIP_TARGETS})
+  get_filename_component(hip_bin "${TPPVERIFY_HIPCC}" DIRECTORY)
+  find_program(TPPVERIFY_AMDGPU_ARCH amdgpu-arch PATHS "${hip_bin}" /opt/rocm/llvm/bin /opt/rocm/bin)
+  find_program(TPPVERIFY_ROCM_AGENT_ENUMERATOR rocm_agent_enumerator PATHS "${hip_bin}" /opt/rocm/bin)
+  set(hip_listers)
+  foreach(lister TPPVERIFY_AMDGPU_ARCH TPPVERIFY_ROCM_AGENT_ENUMERATOR)
+    if(${lister})
+      list(APPEND hip_listers "${${lister}}")
+    endif()
+  endforeach()
+  tppverify_choose_hip_targets("${TPPVERIFY_HIPCC}" "${hip_listers}" "${CMAKE_BINARY_DIR}/hip-target-probe" hip_default_targets)
 endif()
 set(TPPVERIFY_HIP_TARGETS "${hip_default_targets}" CACHE STRING "AMD GPU targets for hipcc (semicolon-separated), e.g. gfx90a;gfx942;gfx950")
+message(STATUS "tppverify hip targets: ${TPPVERIFY_HIP_TARGETS}")
 
 set(hip_sources ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.cpp ${CMAKE_SOURCE_DIR}/native/hip/hip_bandwidth.cpp
     ${CMAKE_SOURCE_DIR}/native/hip/hip_mfma.cpp)
 set(hip_headers ${CMAKE_SOURCE_DIR}/native/hip/hip_backend.h ${CMAKE_SOURCE_DIR}/native/hip/hip_check.h
     ${CMAKE_SOURCE_DIR}/native/core/backend.h ${CMAKE_SOURCE_DIR}/native/core/stream_patterns.h
-    ${CMAKE_SOURCE_DIR}/native/core/gpu_host_logic.h)
+    ${CMAKE_SOURCE_DIR}/native/core/gpu_host_logic.h ${CMAKE_SOURCE_DIR}/native/core/protocols.h)
 set(hip_output ${CMAKE_BINARY_DIR}/hip/libtppverify_hip.so)
 set(hip_arch_flags)
 foreach(target ${TPPVERIFY_HIP_TARGETS})

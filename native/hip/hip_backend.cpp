@@ -9,7 +9,9 @@ namespace tppverify::hip {
 namespace {
 
 
-// HBM transfers data on both clock edges: peak = 2 × clock × bus width.
+// HBM transfers data on both edges of the memory clock the runtime reports:
+// data rate = 2 × clock (unverified on MI300-class parts: a declaration's
+// peak is checked against bus width × data rate, which would show a wrong factor).
 constexpr double kTransfersPerMemoryClock = 2.0;
 
 #ifndef TPPVERIFY_HIP_BUILT_TARGETS
@@ -59,20 +61,20 @@ class HipBackend final : public Backend {
         device.notMeasurableReason = std::string("this build has no code for ") + prop.gcnArchName + " (built for " + kBuiltTargets +
                                      "): rebuild with TPPVERIFY_HIP_TARGETS naming it (gfx942 and gfx950 need ROCm >= 6)";
       }
-      const double peakGbps = kTransfersPerMemoryClock * prop.memoryClockRate * 1e3 * prop.memoryBusWidth / 8 / 1e9;
       auto add = [&](const std::string& key, AttributeValue value) {
         device.attributes.push_back({key, std::move(value), "hip runtime"});
       };
-      add("gfxTarget", std::string(prop.gcnArchName));
+      // "gfx942:sramecc+:xnack-": the architecture is the base target.
+      const std::string gcnArch = prop.gcnArchName;
+      device.architecture = {gcnArch.substr(0, gcnArch.find(':')), "hip runtime (gcnArchName)"};
+      device.maxClockMhz = {prop.clockRate / 1e3, "hip runtime (clockRate)"};
+      setMemoryInterface(device, prop.memoryBusWidth, kTransfersPerMemoryClock * prop.memoryClockRate / 1e3, "hip runtime");
+      add("gcnArchName", gcnArch);
       add("builtTargets", std::string(kBuiltTargets));
       add("pciDomain", double(prop.pciDomainID));
       add("pciBus", double(prop.pciBusID));
       add("pciDevice", double(prop.pciDeviceID));
-      add("cuCount", double(prop.multiProcessorCount));
-      add("maxClockMhz", prop.clockRate / 1e3);
       add("memoryClockMhz", prop.memoryClockRate / 1e3);
-      add("memoryBusWidthBits", double(prop.memoryBusWidth));
-      add("peakDramBandwidthGbps", peakGbps);
       add("l2CacheBytes", double(prop.l2CacheSize));
       add("totalMemoryBytes", double(prop.totalGlobalMem));
       add("eccEnabled", prop.ECCEnabled != 0);

@@ -8,6 +8,7 @@
 
 #include "../core/stream_patterns.h"
 #include "../core/gpu_host_logic.h"
+#include "../core/protocols.h"
 #include "hip_check.h"
 
 namespace tppverify::hip {
@@ -19,11 +20,9 @@ constexpr int kBlocksPerCu = 4;
 constexpr int kUnroll = 4;
 
 using Kernel = stream::GpuKernel;
-using KernelSpec = stream::GpuKernelSpec;
 using stream::expectedReadSum;
 using stream::patternA;
 using stream::patternB;
-constexpr auto& kKernels = stream::kGpuKernels;
 using stream::expectedGpuOutput;
 
 struct Pair {
@@ -60,11 +59,14 @@ __device__ void loadPairs(const Pair* a, const Pair* b, uint64_t i, Pair& x, Pai
 
 // Every load of kUnroll pairs is issued before any is used, so each thread keeps
 // several requests in flight (as the CUDA backend does).
+// `passes` passes over the arrays in one launch, so a trial pays one launch;
+// the read kernel's sum is then passes × the array's sum, still exact.
 template <Kernel kind>
-__global__ void streamKernel(const Pair* a, const Pair* b, Pair* c, uint64_t pairs, double value, double* partial) {
+__global__ void streamKernel(const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value, double* partial) {
   __shared__ double sums[kThreadsPerBlock];
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
   double sum = 0;
+  for (int pass = 0; pass < passes; ++pass) {
   uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x;
   for (; i + (kUnroll - 1) * stride < pairs; i += kUnroll * stride) {
     Pair x[kUnroll] = {}, y[kUnroll] = {};
@@ -78,6 +80,7 @@ __global__ void streamKernel(const Pair* a, const Pair* b, Pair* c, uint64_t pai
     loadPairs<kind>(a, b, i, x, y);
     applyPair<kind>(x, y, c + i, value, sum);
   }
+  }
   if constexpr (kind == Kernel::Read) {
     sums[threadIdx.x] = sum;
     __syncthreads();
@@ -89,12 +92,12 @@ __global__ void streamKernel(const Pair* a, const Pair* b, Pair* c, uint64_t pai
   }
 }
 
-void launchStream(Kernel kind, int blocks, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, double value, double* partial) {
+void launchStream(Kernel kind, int blocks, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value, double* partial) {
   switch (kind) {
-    case Kernel::Read: streamKernel<Kernel::Read><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, value, partial); break;
-    case Kernel::Write: streamKernel<Kernel::Write><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, value, partial); break;
-    case Kernel::Copy: streamKernel<Kernel::Copy><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, value, partial); break;
-    case Kernel::Triad: streamKernel<Kernel::Triad><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, value, partial); break;
+    case Kernel::Read: streamKernel<Kernel::Read><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Write: streamKernel<Kernel::Write><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Copy: streamKernel<Kernel::Copy><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Triad: streamKernel<Kernel::Triad><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
   }
 }
 
@@ -104,13 +107,95 @@ __global__ void countMismatches(Kernel kind, const double* c, uint64_t n, double
   if (bad) atomicAdd(mismatches, bad);
 }
 
+// The HIP primitives for the bandwidth protocol (native/core/protocols.h).
+class HipStreamDevice final : public protocol::BandwidthDevice {
+ public:
+  HipStreamDevice(double* a, double* b, double* c, uint64_t n, double* partial, int blocks)
+      : a_(a), b_(b), c_(c), n_(n), partial_(partial), blocks_(blocks), count_(1) {}
+
+  std::string engine() const override { return "hip-16B-nontemporal"; }
+  double minTrialSeconds() const override { return gpu::kMinTrialSeconds; }
+  double trialValue(const protocol::StreamKernelRef& kernel, int trial) const override { return stream::gpuKernelValue(Kernel(kernel.kind), trial); }
+
+  // All-ones bytes are NaN doubles; for read, its per-block sums.
+  void poison(const protocol::StreamKernelRef& kernel) override {
+    if (kernel.arraysWritten) TPPVERIFY_HIP_CHECK(hipMemset(c_, 0xFF, n_ * sizeof(double)));
+    else TPPVERIFY_HIP_CHECK(hipMemset(partial_, 0xFF, size_t(blocks_) * sizeof(double)));
+    TPPVERIFY_HIP_CHECK(hipDeviceSynchronize());
+  }
+
+  double timePasses(const protocol::StreamKernelRef& kernel, int passes, double value) override {
+    passes_ = passes;
+    timer_.start();
+    launchStream(Kernel(kernel.kind), blocks_, reinterpret_cast<const Pair*>(a_), reinterpret_cast<const Pair*>(b_), reinterpret_cast<Pair*>(c_),
+                 n_ / 2, passes, value, partial_);
+    TPPVERIFY_HIP_CHECK(hipGetLastError());
+    return timer_.stopSeconds();
+  }
+
+  void corrupt(const protocol::StreamKernelRef& kernel, double value) override {
+    if (Kernel(kernel.kind) == Kernel::Read) {
+      readSumFault_ = 1.0;
+      return;
+    }
+    const double wrong = expectedGpuOutput(Kernel(kernel.kind), n_ / 2, value) + 1.0;
+    TPPVERIFY_HIP_CHECK(hipMemcpy(c_ + n_ / 2, &wrong, sizeof(double), hipMemcpyHostToDevice));
+  }
+
+  std::string checkOnDevice(const protocol::StreamKernelRef& kernel, double value) override {
+    const Kernel kind = Kernel(kernel.kind);
+    std::ostringstream detail;
+    detail.precision(17);
+    if (kind == Kernel::Read) {
+      std::vector<double> sums(static_cast<size_t>(blocks_));
+      TPPVERIFY_HIP_CHECK(hipMemcpy(sums.data(), partial_, sums.size() * sizeof(double), hipMemcpyDeviceToHost));
+      double sum = readSumFault_;
+      readSumFault_ = 0;
+      for (double s : sums) sum += s;
+      const double expected = double(passes_) * expectedReadSum(n_);
+      if (sum == expected) return "";
+      detail << "sum " << sum << ", expected " << expected << " (" << passes_ << " passes)";
+      return detail.str();
+    }
+    TPPVERIFY_HIP_CHECK(hipMemset(count_.get(), 0, sizeof(unsigned long long)));
+    countMismatches<<<blocks_, kThreadsPerBlock>>>(kind, c_, n_, value, count_.get());
+    TPPVERIFY_HIP_CHECK(hipGetLastError());
+    unsigned long long bad = 0;
+    TPPVERIFY_HIP_CHECK(hipMemcpy(&bad, count_.get(), sizeof(bad), hipMemcpyDeviceToHost));
+    if (!bad) return "";
+    detail << bad << " of " << n_ << " elements wrong (checked on the device)";
+    return detail.str();
+  }
+
+  std::string checkOnHost(const protocol::StreamKernelRef& kernel, double value) override {
+    const Kernel kind = Kernel(kernel.kind);
+    if (kind == Kernel::Read) return "";
+    std::vector<double> host(n_);
+    TPPVERIFY_HIP_CHECK(hipMemcpy(host.data(), c_, n_ * sizeof(double), hipMemcpyDeviceToHost));
+    for (uint64_t i = 0; i < n_; ++i) {
+      if (host[i] != expectedGpuOutput(kind, i, value)) return "element " + std::to_string(i) + " wrong on the host";
+    }
+    return "";
+  }
+
+ private:
+  double *a_, *b_, *c_;
+  uint64_t n_;
+  double* partial_;
+  int blocks_;
+  DeviceBuffer<unsigned long long> count_;
+  EventTimer timer_;
+  int passes_ = 1;
+  double readSumFault_ = 0;
+};
+
 }  // namespace
 
 BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request, const ProgressSink& progress) {
   TPPVERIFY_HIP_CHECK(hipSetDevice(device));
   hipDeviceProp_t prop{};
   TPPVERIFY_HIP_CHECK(hipGetDeviceProperties(&prop, device));
-  gpu::requireKnownGpuKernels(request.kernels, "HIP");
+  const std::vector<protocol::StreamKernelRef> kernels = protocol::selectKernels(protocol::gpuStreamKernels(), request.kernels, "HIP");
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_HIP_CHECK(hipMemGetInfo(&freeBytes, &totalBytes));
   // ≥ 2 GiB per array: above MI300X/MI325X's 256 MB Infinity Cache by 8× (issue 6).
@@ -128,78 +213,18 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
       {"lastLevelCacheBytes", double(prop.l2CacheSize), "hip runtime (L2; the Infinity Cache is not reported)"},
       {"lastLevelCacheMultiple", double(gpu::kL2Multiple), "tppverify rule"},
       {"minimumArrayBytes", double(gpu::kHipMinArrayBytes), "tppverify rule"},
+      {"preferredArrayBytes", double(gpu::kPreferredArrayBytes), "tppverify rule"},
       {"freeMemoryBytes", double(freeBytes), "hipMemGetInfo"},
       {"requestedArrayBytes", double(request.arrayBytes), "request"},
   };
 
   DeviceBuffer<double> a(n), b(n), c(n), partial(static_cast<size_t>(blocks));
-  DeviceBuffer<unsigned long long> count(1);
   initArrays<<<blocks, kThreadsPerBlock>>>(a.get(), b.get(), n);
   TPPVERIFY_HIP_CHECK(hipGetLastError());
   TPPVERIFY_HIP_CHECK(hipDeviceSynchronize());
-  EventTimer timer;
-  const auto* pa = reinterpret_cast<const Pair*>(a.get());
-  const auto* pb = reinterpret_cast<const Pair*>(b.get());
-  auto* pc = reinterpret_cast<Pair*>(c.get());
-
-  for (const KernelSpec& spec : kKernels) {
-    if (!request.kernels.empty() && std::find(request.kernels.begin(), request.kernels.end(), spec.name) == request.kernels.end()) continue;
-    BandwidthKernelResult kernel;
-    kernel.name = spec.name;
-    kernel.engine = "hip-16B-nontemporal";
-    kernel.elements = n;
-    kernel.bytesReadPerTrial = uint64_t(spec.arraysRead) * arrayBytes;
-    kernel.bytesWrittenPerTrial = uint64_t(spec.arraysWritten) * arrayBytes;
-    int launches = 1;
-    for (int trial = 0; trial <= request.trials; ++trial) {
-      progress({"bandwidth", spec.name, trial, request.trials});
-      const double value = stream::gpuKernelValue(spec.kind, trial);
-      // Poison the output (untimed): all-ones bytes are NaN doubles; for read, its per-block sums.
-      if (spec.arraysWritten) TPPVERIFY_HIP_CHECK(hipMemset(c.get(), 0xFF, arrayBytes));
-      else TPPVERIFY_HIP_CHECK(hipMemset(partial.get(), 0xFF, partial.count() * sizeof(double)));
-      timer.start();
-      for (int l = 0; l < launches; ++l) launchStream(spec.kind, blocks, pa, pb, pc, n / 2, value, partial.get());
-      TPPVERIFY_HIP_CHECK(hipGetLastError());
-      const double seconds = timer.stopSeconds() / launches;
-      const bool corrupt = trial == request.trials && request.faultKernel == spec.name;
-      if (spec.kind == Kernel::Read) {
-        std::vector<double> sums(static_cast<size_t>(blocks));
-        TPPVERIFY_HIP_CHECK(hipMemcpy(sums.data(), partial.get(), sums.size() * sizeof(double), hipMemcpyDeviceToHost));
-        double sum = corrupt ? 1.0 : 0.0;
-        for (double s : sums) sum += s;
-        if (sum != expectedReadSum(n)) {
-          std::ostringstream detail;
-          detail.precision(17);
-          detail << "sum " << sum << ", expected " << expectedReadSum(n) << " (trial " << trial << ")";
-          throw VerificationError(spec.name, detail.str());
-        }
-      } else {
-        if (corrupt) {
-          const double wrong = expectedGpuOutput(spec.kind, n / 2, value) + 1.0;
-          TPPVERIFY_HIP_CHECK(hipMemcpy(c.get() + n / 2, &wrong, sizeof(double), hipMemcpyHostToDevice));
-        }
-        TPPVERIFY_HIP_CHECK(hipMemset(count.get(), 0, sizeof(unsigned long long)));
-        countMismatches<<<blocks, kThreadsPerBlock>>>(spec.kind, c.get(), n, value, count.get());
-        TPPVERIFY_HIP_CHECK(hipGetLastError());
-        unsigned long long bad = 0;
-        TPPVERIFY_HIP_CHECK(hipMemcpy(&bad, count.get(), sizeof(bad), hipMemcpyDeviceToHost));
-        if (bad) throw VerificationError(spec.name, std::to_string(bad) + " of " + std::to_string(n) + " elements wrong (trial " + std::to_string(trial) + ")");
-        if (trial == request.trials) {
-          std::vector<double> host(n);
-          TPPVERIFY_HIP_CHECK(hipMemcpy(host.data(), c.get(), arrayBytes, hipMemcpyDeviceToHost));
-          for (uint64_t i = 0; i < n; ++i) {
-            if (host[i] != expectedGpuOutput(spec.kind, i, value)) throw VerificationError(spec.name, "element " + std::to_string(i) + " wrong on the host");
-          }
-        }
-      }
-      if (trial == 0) {
-        kernel.warmupSeconds = seconds;
-        launches = gpu::launchesPerTrial(seconds);
-      } else {
-        kernel.trialSeconds.push_back(seconds);
-      }
-    }
-    result.kernels.push_back(std::move(kernel));
+  HipStreamDevice stream(a.get(), b.get(), c.get(), n, partial.get(), blocks);
+  for (const protocol::StreamKernelRef& kernel : kernels) {
+    result.kernels.push_back(protocol::measureStreamKernel(stream, kernel, request, n, arrayBytes, progress));
   }
   return result;
 }

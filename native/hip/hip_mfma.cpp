@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "../core/gpu_host_logic.h"
+#include "../core/protocols.h"
 #include "hip_check.h"
 
 namespace tppverify::hip {
 namespace {
 
 constexpr int kThreadsPerBlock = 256;  // four waves: one per SIMD
+constexpr int kWaveSize = 64;
 constexpr int kBlocksPerCu = 2;
 constexpr int kAccumulators = 4;
 // HW_ID (hwreg 4), all 32 bits: CU id in bits 8–11, SH in 12, SE in 13–15 (gfx9 ISA, "HW_ID").
@@ -192,12 +194,13 @@ struct Case {
   const char* engine;
   Family family;
   double opsPerInstruction;
-  void (*launch)(int blocks, uint64_t iterations, Record* records, int corruptBlock);
+  void (*launch)(int blocks, int ldsBytes, uint64_t iterations, Record* records, int corruptBlock);
 };
 
+// `ldsBytes` of dynamic LDS, unused by the kernel, caps the blocks per CU (ldsCappingOccupancy).
 template <typename Op>
-void launch(int blocks, uint64_t iterations, Record* records, int corruptBlock) {
-  mfmaKernel<Op><<<blocks, kThreadsPerBlock>>>(iterations, records, corruptBlock);
+void launch(int blocks, int ldsBytes, uint64_t iterations, Record* records, int corruptBlock) {
+  mfmaKernel<Op><<<blocks, kThreadsPerBlock, ldsBytes>>>(iterations, records, corruptBlock);
 }
 
 const Case kCases[] = {
@@ -221,6 +224,63 @@ double publishedOpsPerClockPerCu(const std::string& gfx, const std::string& form
   return 8192;
 }
 
+// s_memrealtime's rate: from the runtime where it reports it (ROCm ≥ 6:
+// hipDeviceAttributeWallClockRate, kHz), else the 100 MHz of the CDNA ISA
+// guides; either way checked against the event timer (gpu::readClock).
+struct WallClock {
+  double ticksPerMicrosecond;
+  std::string source;
+};
+
+WallClock wallClockRate(int device) {
+#if HIP_VERSION_MAJOR >= 6
+  int khz = 0;
+  if (hipDeviceGetAttribute(&khz, hipDeviceAttributeWallClockRate, device) == hipSuccess && khz > 0) {
+    return {khz / 1000.0, "hipDeviceAttributeWallClockRate"};
+  }
+#else
+  (void)device;
+#endif
+  return {gpu::kHipTimerTicksPerMicrosecond, "assumed 100 MHz (this ROCm reports no wall-clock rate)"};
+}
+
+// LDS per block large enough that no more than kBlocksPerCu blocks fit on one CU.
+int ldsCappingOccupancy(const hipDeviceProp_t& prop) {
+  return int(prop.maxSharedMemoryPerMultiProcessor / (kBlocksPerCu + 1) + 1);
+}
+
+// The HIP primitives for the throughput protocol (native/core/protocols.h).
+class HipMfmaRun final : public protocol::ThroughputCase {
+ public:
+  HipMfmaRun(const Case& c, int blocks, int ldsBytes, DeviceBuffer<Record>& records, EventTimer& timer)
+      : case_(c), blocks_(blocks), ldsBytes_(ldsBytes), records_(records), timer_(timer) {}
+
+  protocol::ThroughputTrial run(uint64_t iterations, bool corrupt) override {
+    TPPVERIFY_HIP_CHECK(hipMemset(records_.get(), 0, records_.count() * sizeof(Record)));
+    timer_.start();
+    case_.launch(blocks_, ldsBytes_, iterations, records_.get(), corrupt ? 0 : -1);
+    TPPVERIFY_HIP_CHECK(hipGetLastError());
+    protocol::ThroughputTrial t;
+    t.seconds = timer_.stopSeconds();
+    std::vector<Record> host(static_cast<size_t>(blocks_));
+    TPPVERIFY_HIP_CHECK(hipMemcpy(host.data(), records_.get(), host.size() * sizeof(Record), hipMemcpyDeviceToHost));
+    for (const Record& r : host) {
+      t.stamps.push_back({r.clockStart, r.clockEnd, r.realStart, r.realEnd, r.cuStart, r.cuEnd});
+      t.mismatches += r.mismatches;
+    }
+    return t;
+  }
+
+ private:
+  const Case& case_;
+  int blocks_, ldsBytes_;
+  DeviceBuffer<Record>& records_;
+  EventTimer& timer_;
+};
+
+// A timed trial under a quarter of its target is too short for the event timer to time well.
+constexpr double kShortTrialShare = 0.25;
+
 }  // namespace
 
 ThroughputResult measureHipThroughput(int device, const ThroughputRequest& request, const ProgressSink& progress) {
@@ -231,33 +291,13 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
   const bool isGfx90a = gfx.rfind("gfx90a", 0) == 0;
   const bool isCdna3 = gfx.rfind("gfx94", 0) == 0;
   const int blocks = prop.multiProcessorCount * kBlocksPerCu;
+  const WallClock wallClock = wallClockRate(device);
+  int maxClockKhz = 0;
+  TPPVERIFY_HIP_CHECK(hipDeviceGetAttribute(&maxClockKhz, hipDeviceAttributeClockRate, device));
   DeviceBuffer<Record> records(static_cast<size_t>(blocks));
   EventTimer timer;
   ThroughputResult result;
   result.deviceId = "hip:" + std::to_string(device);
-
-  // `checkTimer`: compare the in-kernel timer with the event time (not on a
-  // kernel's first launch, whose event interval includes loading its code object).
-  auto trial = [&](const Case& c, uint64_t iterations, int corruptBlock, bool checkTimer, double& seconds, double& mhz,
-                   std::set<unsigned>& cus) {
-    TPPVERIFY_HIP_CHECK(hipMemset(records.get(), 0, records.count() * sizeof(Record)));
-    timer.start();
-    c.launch(blocks, iterations, records.get(), corruptBlock);
-    TPPVERIFY_HIP_CHECK(hipGetLastError());
-    seconds = timer.stopSeconds();
-    std::vector<Record> host(static_cast<size_t>(blocks));
-    TPPVERIFY_HIP_CHECK(hipMemcpy(host.data(), records.get(), host.size() * sizeof(Record), hipMemcpyDeviceToHost));
-    std::vector<gpu::ClockStamp> stamps;
-    unsigned bad = 0;
-    for (const Record& r : host) {
-      stamps.push_back({r.clockStart, r.clockEnd, r.realStart, r.realEnd, r.cuStart, r.cuEnd});
-      bad += r.mismatches;
-    }
-    gpu::ClockReading clock = gpu::readClock(stamps, gpu::kHipTimerTicksPerMicrosecond, checkTimer ? seconds : 0);
-    mhz = clock.mhz;
-    cus = std::move(clock.units);
-    return bad;
-  };
 
   for (const Case& c : kCases) {
     if (!request.formats.empty() && std::find(request.formats.begin(), request.formats.end(), c.format) == request.formats.end()) continue;
@@ -265,8 +305,9 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
     out.format = c.format;
     out.engine = c.engine;
     out.opsPerInstruction = c.opsPerInstruction;
-    out.maxInstructionsPerClockPerUnit = publishedOpsPerClockPerCu(gfx, c.format) / c.opsPerInstruction;
-    out.clockMethod = "Δs_memtime ÷ Δs_memrealtime (100 MHz) per block, summed over blocks";
+    const double published = publishedOpsPerClockPerCu(gfx, c.format);
+    out.maxInstructionsPerClockPerUnit = published / c.opsPerInstruction;
+    out.clockMethod = "Δs_memtime ÷ Δs_memrealtime (" + wallClock.source + ") per block, summed over blocks";
     out.threads = blocks * kThreadsPerBlock;
     out.available = c.family == Family::Any || (c.family == Family::Cdna2 && isGfx90a) || (c.family == Family::Cdna3 && isCdna3);
     if (!out.available) {
@@ -274,28 +315,22 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
       result.cases.push_back(std::move(out));
       continue;
     }
-    const std::string label = std::string(c.format) + "/" + c.engine;
-    double seconds = 0, mhz = 0;
-    std::set<unsigned> cus;
-    const uint64_t probe = gpu::kCalibrationIterations;
-    // One period first, untimed: the first launch loads the code object.
-    if (trial(c, kIterationsPerPeriod, -1, false, seconds, mhz, cus)) throw VerificationError(label, "accumulators wrong in the first launch");
-    if (trial(c, probe, -1, false, seconds, mhz, cus)) throw VerificationError(label, "accumulators wrong in the calibration run");
-    const double target = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
-    const uint64_t iterations = gpu::iterationsFor(seconds, probe, target, probe, gpu::kMaxTrialIterations, kIterationsPerPeriod);
+    protocol::ThroughputShape shape;
+    shape.firstRunWork = kIterationsPerPeriod;  // untimed: the first launch loads the code object
+    shape.calibrationWork = gpu::kCalibrationIterations;
+    shape.minWork = gpu::kCalibrationIterations;
+    shape.maxWork = gpu::kMaxTrialIterations;
+    shape.workMultiple = kIterationsPerPeriod;
     // Each wave issues kAccumulators MFMAs per iteration; a block holds four waves.
-    out.opsPerTrial = double(blocks) * (kThreadsPerBlock / 64) * kAccumulators * double(iterations) * c.opsPerInstruction;
-    for (int t = 0; t <= request.trials; ++t) {
-      progress({"throughput", label, t, request.trials});
-      const bool corrupt = request.faultCase == label && t == request.trials;
-      if (const unsigned bad = trial(c, iterations, corrupt ? 0 : -1, true, seconds, mhz, cus)) {
-        throw VerificationError(label, std::to_string(bad) + " accumulator elements differ from their exact expected value");
-      }
-      if (t == 0) continue;
-      out.trialSeconds.push_back(seconds);
-      out.trialClockMhz.push_back(mhz);
-      out.units = std::max(out.units, int(cus.size()));
-    }
+    shape.opsPerWork = double(blocks) * (kThreadsPerBlock / kWaveSize) * kAccumulators * c.opsPerInstruction;
+    shape.blocksPerUnit = kBlocksPerCu;
+    shape.timerTicksPerMicrosecond = wallClock.ticksPerMicrosecond;
+    shape.shortTrialShare = kShortTrialShare;
+    shape.maxOpsPerClockPerUnit = published;
+    shape.reportedMaxClockMhz = maxClockKhz / 1000.0;
+    HipMfmaRun run(c, blocks, ldsCappingOccupancy(prop), records, timer);
+    const double target = request.secondsPerTrial > 0 ? request.secondsPerTrial : kTargetTrialSeconds;
+    protocol::measureThroughputCase(run, shape, request, target, std::string(c.format) + "/" + c.engine, progress, out);
     result.cases.push_back(std::move(out));
   }
   return result;

@@ -76,21 +76,45 @@ describe.skipIf(!cudaBuilt)('CUDA code in the addon', () => {
     }
   });
 
-  it('fails a compile whose wgmma loop ptxas serializes (C7514/C7515), which ptxas itself only reports as info', () => {
+  const gateCompile = (fixture: string, gate: boolean) => {
     const dir = mkdtempSync(join(tmpdir(), 'tppverify-gate-'));
     try {
-      const compile = (gate: boolean) =>
-        execFileSync(
-          gate ? 'native/cuda/tools/ptxas-gate.sh' : 'nvcc',
-          [...(gate ? ['nvcc'] : []), '-std=c++17', '-gencode', 'arch=compute_90a,code=sm_90a', '-Xptxas=-v', '-Xptxas=-Werror',
-            '-c', 'native/test/fixtures/serialized-wgmma.cu', '-o', join(dir, 'out.o')],
-          { encoding: 'utf8', stdio: 'pipe' },
-        );
-      // ptxas alone exits 0 on it: the gate is what stops the build.
-      expect(() => compile(false)).not.toThrow();
-      expect(() => compile(true)).toThrow(/serialized wgmma instructions \(C7514\/C7515\) in native\/test\/fixtures\/serialized-wgmma\.cu/);
+      return execFileSync(
+        gate ? 'native/cuda/tools/ptxas-gate.sh' : 'nvcc',
+        [...(gate ? ['nvcc'] : []), '-std=c++17', '-gencode', 'arch=compute_90a,code=sm_90a', '-Xptxas=-v', '-Xptxas=-Werror',
+          '-c', `native/test/fixtures/${fixture}`, '-o', join(dir, 'out.o')],
+        { encoding: 'utf8', stdio: 'pipe' },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  };
+
+  it('fails a compile whose wgmma loop ptxas serializes (C7515), which ptxas itself only reports as info', () => {
+    // ptxas alone exits 0 on it: the gate is what stops the build.
+    expect(() => gateCompile('serialized-wgmma.cu', false)).not.toThrow();
+    expect(() => gateCompile('serialized-wgmma.cu', true)).toThrow(/serialized wgmma instructions \(C751\d(\/C751\d)*\) in native\/test\/fixtures\/serialized-wgmma\.cu/);
   }, 60_000);
+
+  it('fails a compile into which ptxas injects warpgroup.arrive (C7519), also only an info to ptxas', () => {
+    expect(() => gateCompile('injected-arrive-wgmma.cu', false)).not.toThrow();
+    expect(() => gateCompile('injected-arrive-wgmma.cu', true)).toThrow(/injected warpgroup\.arrive \(C7519\) in native\/test\/fixtures\/injected-arrive-wgmma\.cu/);
+  }, 60_000);
+
+  it('carries no emulated FP8 mma.sync in the sm_90a code (a trap there), the real one in sm_89', () => {
+    // mmaKernel<FP8>: the mangled name holds "INS1_3FP8E" (F16: "INS1_3F16E").
+    const fp8 = (sm: number) => Math.max(0, ...cubins.filter((c) => c.sm === sm).flatMap((c) => sectionSizes(c.bytes, 'mmaKernelINS1_3FP8E')));
+    const fp16 = (sm: number) => Math.max(0, ...cubins.filter((c) => c.sm === sm).flatMap((c) => sectionSizes(c.bytes, 'mmaKernelINS1_3F16E')));
+    expect(fp16(90)).toBeGreaterThan(1024);
+    expect(fp8(89)).toBeGreaterThan(1024);
+    expect(fp8(90)).toBeLessThan(fp16(90) / 4);
+  });
+
+  it('carries the FP64 and FP32 CUDA-core chains for every claimed architecture', () => {
+    for (const sm of CLAIMED_SM_VERSIONS) {
+      const sizes = cubins.filter((c) => c.sm === sm).flatMap((c) => sectionSizes(c.bytes, 'fmaChainKernel'));
+      expect(sizes.length, `sm_${sm}`).toBe(2);
+      expect(Math.min(...sizes), `sm_${sm}`).toBeGreaterThan(1024);
+    }
+  });
 });

@@ -7,11 +7,14 @@ const GIB = 2 ** 30;
 const MIB = 2 ** 20;
 
 describe('CUDA array sizing', () => {
-  it('takes max(8 × L2, 1 GiB) per array when memory allows', () => {
-    // H100: 50 MiB L2 → 400 MiB, so the 1 GiB floor rules.
-    expect(logic.cudaSizeArrays(50 * MIB, 79 * GIB, 0)).toMatchObject({ ruleBytes: GIB, elements: GIB / 8, belowRule: false });
-    // A part with a 256 MiB last-level cache → 2 GiB.
-    expect(logic.cudaSizeArrays(256 * MIB, 180 * GIB, 0)).toMatchObject({ ruleBytes: 2 * GIB, elements: (2 * GIB) / 8 });
+  it('takes 4 GiB per array where memory allows (one pass lasts long against its launch), the rule max(8 × L2, 1 GiB) below that', () => {
+    // H100: 50 MiB L2 → 400 MiB, so the 1 GiB floor is the rule; 4 GiB fit in 79 GiB.
+    expect(logic.cudaSizeArrays(50 * MIB, 79 * GIB, 0)).toMatchObject({ ruleBytes: GIB, elements: (4 * GIB) / 8, belowRule: false });
+    // A part with a 1 GiB last-level cache → an 8 GiB rule, above the preferred 4 GiB.
+    expect(logic.cudaSizeArrays(1024 * MIB, 180 * GIB, 0)).toMatchObject({ ruleBytes: 8 * GIB, elements: (8 * GIB) / 8 });
+    // 6 GiB free: 1.6 GiB per array, above the 1 GiB rule, so the rule is met.
+    expect(logic.cudaSizeArrays(50 * MIB, 6 * GIB, 0)).toMatchObject({ belowRule: false });
+    expect(logic.cudaSizeArrays(50 * MIB, 6 * GIB, 0).elements * 8).toBeLessThan(2 * GIB);
   });
 
   it('caps three arrays at 80 % of free memory and says the rule was not met', () => {

@@ -12,7 +12,7 @@ export interface TppOptions {
 
 export interface TppReport extends Evaluation {
   schema: 'tppverify.tpp.v1';
-  declaration: Pick<Declaration, 'vendor' | 'product' | 'partNumber' | 'architecture' | 'computeUnits' | 'specClockMhz'>;
+  declaration: Pick<Declaration, 'vendor' | 'product' | 'partNumber' | 'architecture' | 'computeUnits' | 'specClockMhz' | 'ratedClockMhz'>;
 }
 
 export async function runTpp(file: string, options: TppOptions, io: CliIo): Promise<void> {
@@ -21,10 +21,10 @@ export async function runTpp(file: string, options: TppOptions, io: CliIo): Prom
     declaration,
     options.observedClockMhz !== undefined ? { observedClockMhz: options.observedClockMhz } : {},
   );
-  const { vendor, product, partNumber, architecture, computeUnits, specClockMhz } = declaration;
+  const { vendor, product, partNumber, architecture, computeUnits, specClockMhz, ratedClockMhz } = declaration;
   const report: TppReport = {
     schema: 'tppverify.tpp.v1',
-    declaration: { vendor, product, partNumber, architecture, computeUnits, specClockMhz },
+    declaration: { vendor, product, partNumber, architecture, computeUnits, specClockMhz, ...(ratedClockMhz ? { ratedClockMhz } : {}) },
     ...evaluation,
   };
   io.out(options.json ? JSON.stringify(report) + '\n' : renderTpp(report));
@@ -33,7 +33,8 @@ export async function runTpp(file: string, options: TppOptions, io: CliIo): Prom
 export function renderTpp(r: TppReport): string {
   const d = r.declaration;
   const out: string[] = [];
-  out.push(`${d.vendor} ${d.product} (${d.partNumber}), ${d.architecture}, ${d.computeUnits} units at ${formatNumber(d.specClockMhz, 0)} MHz\n\n`);
+  const rated = Object.entries(d.ratedClockMhz ?? {}).map(([format, mhz]) => `${format} at ${formatNumber(mhz, 0)} MHz`);
+  out.push(`${d.vendor} ${d.product} (${d.partNumber}), ${d.architecture}, ${d.computeUnits} units at ${formatNumber(d.specClockMhz, 0)} MHz${rated.length ? ` (rated: ${rated.join(', ')})` : ''}\n\n`);
   out.push(`TPP ${formatNumber(r.tpp, 0)} from the declared ${r.tppFormat} rate\n`);
   out.push(
     renderTable(
@@ -49,10 +50,13 @@ export function renderTpp(r: TppReport): string {
     ),
   );
   out.push(`\nPerformance density: ${r.performanceDensity === null ? 'unknown (no die area declared)' : formatNumber(r.performanceDensity, 2)}\n`);
-  out.push(`ECCN 3A090: ${r.eccn3a090}\n`);
+  out.push(`ECCN 3A090: ${r.classification.statement}\n`);
+  if (r.classification.containingSystemNote) out.push(`  ${r.classification.containingSystemNote}\n`);
   for (const row of r.classification.rows) out.push(`  ${row.id.padEnd(10)} ${row.status.padEnd(25)} ${row.reason}\n`);
   out.push(`\nCase-by-case review (91 FR 1684): ${r.caseByCase2026.eligible ? 'eligible' : 'NOT eligible'}\n`);
   for (const reason of r.caseByCase2026.reasons) out.push(`  - ${reason}\n`);
+  out.push(`\nSection 232 duty (Proclamation 11002 Annex): ${r.section232.covered ? `COVERED (window ${r.section232.window})` : 'not covered'}\n`);
+  for (const reason of r.section232.reasons) out.push(`  - ${reason}\n`);
   out.push('\nChecks\n');
   for (const check of r.checks) out.push(`  ${check.id.padEnd(22)} ${check.status.padEnd(11)} ${check.detail}\n`);
   out.push('\nPolicies\n');

@@ -1,4 +1,6 @@
 // `tppverify verify FILE`: exit 0 valid, 1 invalid, 2 unreadable input.
+import { classificationStatement } from '../../rules/evaluate.js';
+import { ECCN_3A090 } from '../../rules/rule-sets.js';
 import { loadTrustedKeys } from '../../../attestations/keys.js';
 import { readAttestationFile, verifyAttestationFile, type AttestationSummary } from '../../../attestations/verify.js';
 import { decodeEnvelopeAnyForm, verifySignatures } from '../../../attestations/dsse.js';
@@ -28,7 +30,7 @@ export function renderSummary(s: AttestationSummary, findings: readonly Finding[
     `report ${s.reportId}, issued ${s.issuedAt}${s.demo ? ' — DEMO, not a lab signature' : ''}${s.selfDeclared ? ' — self-declared' : ''}`,
     `device ${s.device}: ${s.model}${s.serial ? `, serial ${s.serial}` : ''}`,
     `verdict: ${s.outcome.toUpperCase()}`,
-    `declared TPP ${formatNumber(s.declaredTpp, 0)}; measured at the spec clock ${formatNumber(s.measuredTppAtSpecClock, 0)}; ECCN ${s.eccn3a090}; 2026 case-by-case ${s.caseByCaseEligible ? 'eligible' : 'not eligible'}`,
+    `declared TPP ${formatNumber(s.declaredTpp, 0)}; measured at the spec clock ${formatNumber(s.measuredTppAtSpecClock, 0)}; ${classificationStatement(ECCN_3A090, s.declaredTpp, s.performanceDensity)}; 2026 case-by-case ${s.caseByCaseEligible ? 'eligible' : 'not eligible'}`,
     ...findings.map((f) => `  ${f.status.padEnd(14)} ${f.claim.padEnd(14)} ${describeFinding(f)}`),
   ];
   if (s.auditOf) lines.push(`audit rerun of ${s.auditOf}`);
