@@ -3,64 +3,53 @@
 (tppverify-run-plan@1, docs/run-plan.md), independent of the TypeScript one,
 so anyone can recompute a plan from an attestation's nonce.
 
-usage: run-plan-reference.py NONCE_HEX KERNEL,... FORMAT,...   (prints the plan as JSON)
+usage: run-plan-reference.py NONCE_HEX KERNEL,... FORMAT,...
+prints the plan's record over those kernels and formats as JSON
 """
 import hashlib
 import hmac
 import json
 import sys
 
-LABEL = b"tppverify-run-plan@1"
+LABEL = "tppverify-run-plan@1"
 MIN_TRIALS, MAX_EXTRA_TRIALS = 10, 4
 MAX_GAP_MS, GAP_STEP_MS = 200, 10
 
 
-class Stream:
-    def __init__(self, nonce: bytes):
-        self.nonce, self.counter, self.words = nonce, 0, []
+def draw(nonce: bytes, *parts: str) -> bytes:
+    return hmac.new(nonce, "\0".join((LABEL,) + parts).encode(), hashlib.sha256).digest()
 
-    def word(self) -> int:
-        if not self.words:
-            block = hmac.new(self.nonce, LABEL + self.counter.to_bytes(4, "big"), hashlib.sha256).digest()
-            self.counter += 1
-            self.words = [int.from_bytes(block[i:i + 4], "big") for i in range(0, 32, 4)]
-        return self.words.pop(0)
 
-    def below(self, n: int) -> int:
-        limit = 2**32 - (2**32 % n)
-        while True:
-            w = self.word()
+def below(nonce: bytes, n: int, *parts: str) -> int:
+    limit = 2**32 - (2**32 % n)
+    counter = 0
+    while True:
+        block = draw(nonce, *parts, str(counter))
+        for i in range(0, 32, 4):
+            w = int.from_bytes(block[i:i + 4], "big")
             if w < limit:
                 return w % n
-
-    def shuffled(self, items):
-        out = list(items)
-        for i in range(len(out) - 1, 0, -1):
-            j = self.below(i + 1)
-            out[i], out[j] = out[j], out[i]
-        return out
+        counter += 1
 
 
-def plan(nonce: bytes, kernels, formats):
-    s = Stream(nonce)
-    phase_order = ["bandwidth", "throughput"] if s.below(2) == 0 else ["throughput", "bandwidth"]
-    k = s.shuffled(sorted(set(kernels)))
-    f = s.shuffled(sorted(set(formats)))
-    bw_trials = MIN_TRIALS + s.below(MAX_EXTRA_TRIALS + 1)
-    tp_trials = MIN_TRIALS + s.below(MAX_EXTRA_TRIALS + 1)
-    steps = MAX_GAP_MS // GAP_STEP_MS + 1
+def record(nonce: bytes, kernels, formats):
+    phases = ["bandwidth", "throughput"] if below(nonce, 2, "phase") == 0 else ["throughput", "bandwidth"]
+    steps = []
+    for suite in phases:
+        names = sorted(set(kernels if suite == "bandwidth" else formats), key=lambda n: (draw(nonce, "order", suite, n), n))
+        for name in names:
+            gap = below(nonce, MAX_GAP_MS // GAP_STEP_MS + 1, "gap", suite, name) * GAP_STEP_MS
+            steps.append({"suite": suite, "name": name, "idleGapMs": gap})
     return {
-        "derivation": LABEL.decode(),
-        "phaseOrder": phase_order,
-        "bandwidthKernels": k,
-        "throughputFormats": f,
-        "bandwidthTrials": bw_trials,
-        "throughputTrials": tp_trials,
-        "bandwidthIdleGapsMs": [s.below(steps) * GAP_STEP_MS for _ in k],
-        "throughputIdleGapsMs": [s.below(steps) * GAP_STEP_MS for _ in f],
+        "derivation": LABEL,
+        "phaseOrder": phases,
+        "bandwidthTrials": MIN_TRIALS + below(nonce, MAX_EXTRA_TRIALS + 1, "trials", "bandwidth"),
+        "throughputTrials": MIN_TRIALS + below(nonce, MAX_EXTRA_TRIALS + 1, "trials", "throughput"),
+        "steps": steps,
     }
 
 
 if __name__ == "__main__":
     nonce_hex, kernels, formats = sys.argv[1], sys.argv[2], sys.argv[3]
-    print(json.dumps(plan(bytes.fromhex(nonce_hex), [x for x in kernels.split(",") if x], [x for x in formats.split(",") if x])))
+    split = lambda s: [x for x in s.split(",") if x]
+    print(json.dumps(record(bytes.fromhex(nonce_hex), split(kernels), split(formats))))

@@ -1,14 +1,13 @@
 // The run plan: which suite runs first, the order of kernels and formats, the
-// number of trials and the idle gaps between cases, all derived from the run's
-// nonce. Firmware that recognises "the benchmark" by its fixed sequence sees a
-// different sequence on every run, and a verifier recomputes the plan from the
-// nonce and refuses measurements that did not follow it.
+// number of trials and the idle gap before each case, all derived from the
+// run's nonce. Firmware that recognises "the benchmark" by its fixed sequence
+// sees a different sequence on every run, and a verifier recomputes the plan
+// from the nonce and refuses measurements that did not follow it.
 //
-// Derivation (docs/run-plan.md): a byte stream HMAC-SHA256(nonce, label ‖ u32be
-// counter) for counter = 0, 1, …; integers in [0, n) by rejection sampling of
-// 32-bit words (no modulo bias); lists shuffled by Fisher–Yates from the last
-// index down, after sorting them, so the plan depends only on the nonce and on
-// the set of kernels and formats the device offers. Pure and deterministic.
+// Derivation (docs/run-plan.md): every draw is HMAC-SHA256 keyed by the nonce
+// over a domain-separated message; kernels and formats run in ascending order
+// of their own draw, so the order of any set follows from the nonce alone and
+// the harness need not know beforehand which formats a device offers.
 import { createHmac } from 'node:crypto';
 
 export const PLAN_DERIVATION = 'tppverify-run-plan@1';
@@ -17,147 +16,128 @@ export const PLAN_DERIVATION = 'tppverify-run-plan@1';
 export const PLAN_MIN_TRIALS = 10;
 /** Up to this many trials more than the minimum, drawn per suite. */
 export const PLAN_MAX_EXTRA_TRIALS = 4;
-/** Idle gap before each case, drawn from 0 … this many milliseconds in steps of PLAN_IDLE_GAP_STEP_MS. */
+/** Idle gap before each case: 0 … this many milliseconds, in steps of PLAN_IDLE_GAP_STEP_MS. */
 export const PLAN_MAX_IDLE_GAP_MS = 200;
 export const PLAN_IDLE_GAP_STEP_MS = 10;
 
 export type PhaseName = 'bandwidth' | 'throughput';
 
-/** What the plan is drawn over: the nonce and what the device offers. */
-export interface PlanInputs {
-  nonce: Uint8Array;
-  bandwidthKernels: readonly string[];
-  throughputFormats: readonly string[];
-}
-
-export interface RunPlan {
-  derivation: string;
-  phaseOrder: PhaseName[];
-  /** Bandwidth kernels in the order they run. */
-  bandwidthKernels: string[];
-  /** Throughput formats in the order they run (every engine of a format runs together). */
-  throughputFormats: string[];
-  bandwidthTrials: number;
-  throughputTrials: number;
-  /** Idle milliseconds before each bandwidth kernel, in run order. */
-  bandwidthIdleGapsMs: number[];
-  /** Idle milliseconds before each throughput format, in run order. */
-  throughputIdleGapsMs: number[];
-}
-
 const UINT32_RANGE = 2 ** 32;
 
-/** A deterministic stream of 32-bit words from HMAC-SHA256 keyed by the nonce. */
-class NonceStream {
-  private counter = 0;
-  private block: Buffer = Buffer.alloc(0);
-  private offset = 0;
+function draw(nonce: Uint8Array, ...parts: string[]): Buffer {
+  // NUL-separated parts: names never contain NUL, so no two messages collide.
+  return createHmac('sha256', nonce).update([PLAN_DERIVATION, ...parts].join('\0')).digest();
+}
 
-  constructor(private readonly nonce: Uint8Array) {}
-
-  private word(): number {
-    if (this.offset + 4 > this.block.length) {
-      const counter = Buffer.alloc(4);
-      counter.writeUInt32BE(this.counter++);
-      this.block = createHmac('sha256', this.nonce).update(PLAN_DERIVATION).update(counter).digest();
-      this.offset = 0;
-    }
-    const value = this.block.readUInt32BE(this.offset);
-    this.offset += 4;
-    return value;
-  }
-
-  /** A uniform integer in [0, n), n ≥ 1. */
-  below(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > UINT32_RANGE) throw new RangeError(`plan draw over ${n} values`);
-    const limit = UINT32_RANGE - (UINT32_RANGE % n);
-    for (;;) {
-      const w = this.word();
+/** A uniform integer in [0, n) from the draw's 32-bit words, by rejection (no modulo bias). */
+function below(nonce: Uint8Array, n: number, ...parts: string[]): number {
+  const limit = UINT32_RANGE - (UINT32_RANGE % n);
+  for (let counter = 0; ; counter++) {
+    const block = draw(nonce, ...parts, String(counter));
+    for (let offset = 0; offset < block.length; offset += 4) {
+      const w = block.readUInt32BE(offset);
       if (w < limit) return w % n;
     }
   }
+}
 
-  shuffled<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = this.below(i + 1);
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
-    }
-    return out;
+/** The plan, as a set of pure functions of the nonce. */
+export class RunPlan {
+  constructor(readonly nonce: Uint8Array) {}
+
+  get derivation(): string {
+    return PLAN_DERIVATION;
+  }
+
+  phaseOrder(): PhaseName[] {
+    return below(this.nonce, 2, 'phase') === 0 ? ['bandwidth', 'throughput'] : ['throughput', 'bandwidth'];
+  }
+
+  /** The names in the order they run: ascending by their draw (ties, impossible in practice, by name). */
+  order(suite: PhaseName, names: readonly string[]): string[] {
+    const key = new Map([...new Set(names)].map((name) => [name, draw(this.nonce, 'order', suite, name)]));
+    return [...key.keys()].sort((a, b) => Buffer.compare(key.get(a) as Buffer, key.get(b) as Buffer) || (a < b ? -1 : 1));
+  }
+
+  trials(suite: PhaseName): number {
+    return PLAN_MIN_TRIALS + below(this.nonce, PLAN_MAX_EXTRA_TRIALS + 1, 'trials', suite);
+  }
+
+  idleGapMs(suite: PhaseName, name: string): number {
+    return below(this.nonce, PLAN_MAX_IDLE_GAP_MS / PLAN_IDLE_GAP_STEP_MS + 1, 'gap', suite, name) * PLAN_IDLE_GAP_STEP_MS;
   }
 }
 
-function sortedUnique(names: readonly string[]): string[] {
-  return [...new Set(names)].sort();
+/** The plan as recorded in an attestation: what the run did, step by step. */
+export interface RecordedPlan {
+  derivation: string;
+  phaseOrder: PhaseName[];
+  bandwidthTrials: number;
+  throughputTrials: number;
+  /** Cases in run order, each with the idle gap before it. */
+  steps: { suite: PhaseName; name: string; idleGapMs: number }[];
 }
 
-export function deriveRunPlan(inputs: PlanInputs): RunPlan {
-  const stream = new NonceStream(inputs.nonce);
-  // Draw order is part of the derivation: changing it changes every plan.
-  const phaseOrder: PhaseName[] = stream.below(2) === 0 ? ['bandwidth', 'throughput'] : ['throughput', 'bandwidth'];
-  const bandwidthKernels = stream.shuffled(sortedUnique(inputs.bandwidthKernels));
-  const throughputFormats = stream.shuffled(sortedUnique(inputs.throughputFormats));
-  const bandwidthTrials = PLAN_MIN_TRIALS + stream.below(PLAN_MAX_EXTRA_TRIALS + 1);
-  const throughputTrials = PLAN_MIN_TRIALS + stream.below(PLAN_MAX_EXTRA_TRIALS + 1);
-  const gapSteps = PLAN_MAX_IDLE_GAP_MS / PLAN_IDLE_GAP_STEP_MS + 1;
-  const gap = (): number => stream.below(gapSteps) * PLAN_IDLE_GAP_STEP_MS;
+/** The record of a plan over the kernels and formats that ran. */
+export function recordPlan(plan: RunPlan, bandwidthKernels: readonly string[], throughputFormats: readonly string[]): RecordedPlan {
+  const steps: RecordedPlan['steps'] = [];
+  for (const suite of plan.phaseOrder()) {
+    const names = suite === 'bandwidth' ? bandwidthKernels : throughputFormats;
+    for (const name of plan.order(suite, names)) steps.push({ suite, name, idleGapMs: plan.idleGapMs(suite, name) });
+  }
   return {
-    derivation: PLAN_DERIVATION,
-    phaseOrder,
-    bandwidthKernels,
-    throughputFormats,
-    bandwidthTrials,
-    throughputTrials,
-    bandwidthIdleGapsMs: bandwidthKernels.map(gap),
-    throughputIdleGapsMs: throughputFormats.map(gap),
+    derivation: plan.derivation,
+    phaseOrder: plan.phaseOrder(),
+    bandwidthTrials: plan.trials('bandwidth'),
+    throughputTrials: plan.trials('throughput'),
+    steps,
   };
 }
 
-/** What a recorded measurement says about how it was run, for the plan check. */
+/** What a recorded measurement says about how it was run, in recorded (run) order. */
 export interface MeasuredSequence {
-  /** The phase that started first, when both ran. */
-  firstPhase?: PhaseName;
-  /** Bandwidth kernels in recorded (run) order, with their timed trial counts. */
   bandwidthKernels: { name: string; trials: number }[];
-  /** Throughput cases in recorded order (several engines may share a format), available ones with their trial counts. */
+  /** Several engines may share a format; unavailable cases have no trials. */
   throughputCases: { format: string; available: boolean; trials: number }[];
 }
 
-/**
- * Every way the measurements depart from the plan, as plain sentences; empty
- * when they follow it. The plan itself is checked by recomputing it.
- */
-export function planDepartures(plan: RunPlan, measured: MeasuredSequence): string[] {
+function formatsInOrder(cases: MeasuredSequence['throughputCases']): string[] {
   const out: string[] = [];
-  if (measured.firstPhase !== undefined && plan.phaseOrder[0] !== measured.firstPhase) {
-    out.push(`the plan runs ${plan.phaseOrder[0]} first, the measurements ran ${measured.firstPhase} first`);
-  }
-  const kernels = measured.bandwidthKernels.map((k) => k.name);
-  if (kernels.length && kernels.join(',') !== plan.bandwidthKernels.join(',')) {
-    out.push(`bandwidth kernels ran as ${kernels.join(', ')}, the plan orders ${plan.bandwidthKernels.join(', ')}`);
-  }
-  for (const k of measured.bandwidthKernels) {
-    if (k.trials !== plan.bandwidthTrials) out.push(`bandwidth kernel ${k.name} has ${k.trials} trials, the plan ${plan.bandwidthTrials}`);
-  }
-  const formats: string[] = [];
-  for (const c of measured.throughputCases) if (formats[formats.length - 1] !== c.format) formats.push(c.format);
-  if (formats.length && formats.join(',') !== plan.throughputFormats.join(',')) {
-    out.push(`throughput formats ran as ${formats.join(', ')}, the plan orders ${plan.throughputFormats.join(', ')}`);
-  }
-  for (const c of measured.throughputCases) {
-    if (c.available && c.trials !== plan.throughputTrials) {
-      out.push(`throughput case ${c.format} has ${c.trials} trials, the plan ${plan.throughputTrials}`);
-    }
-  }
+  for (const c of cases) if (out[out.length - 1] !== c.format) out.push(c.format);
   return out;
 }
 
-/** Field-by-field difference between a recorded plan and the one recomputed from the nonce. */
-export function planMismatch(recorded: RunPlan, recomputed: RunPlan): string | null {
-  for (const key of Object.keys(recomputed) as (keyof RunPlan)[]) {
-    if (JSON.stringify(recorded[key]) !== JSON.stringify(recomputed[key])) {
-      return `the recorded run plan's ${key} is not the one the nonce gives (${PLAN_DERIVATION})`;
+/**
+ * Every way a recorded plan and its measurements depart from the plan the
+ * nonce gives, as plain sentences; empty when they follow it.
+ */
+export function planDepartures(nonce: Uint8Array, recorded: RecordedPlan, measured: MeasuredSequence): string[] {
+  const plan = new RunPlan(nonce);
+  const out: string[] = [];
+  if (recorded.derivation !== PLAN_DERIVATION) {
+    return [`run plan derivation '${recorded.derivation}' is not ${PLAN_DERIVATION}, which this verifier implements`];
+  }
+  const kernels = measured.bandwidthKernels.map((k) => k.name);
+  const formats = formatsInOrder(measured.throughputCases);
+  if (new Set(formats).size !== formats.length) out.push('a throughput format ran in two separate places: not in plan order');
+  const expected = recordPlan(plan, kernels, formats);
+  const sameAs = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  for (const key of ['phaseOrder', 'bandwidthTrials', 'throughputTrials', 'steps'] as const) {
+    if (!sameAs(recorded[key], expected[key])) out.push(`the recorded run plan's ${key} is not what the nonce gives`);
+  }
+  if (!sameAs(kernels, plan.order('bandwidth', kernels))) {
+    out.push(`bandwidth kernels ran as ${kernels.join(', ')}; the nonce orders them ${plan.order('bandwidth', kernels).join(', ')}`);
+  }
+  if (!sameAs(formats, plan.order('throughput', formats))) {
+    out.push(`throughput formats ran as ${formats.join(', ')}; the nonce orders them ${plan.order('throughput', formats).join(', ')}`);
+  }
+  for (const k of measured.bandwidthKernels) {
+    if (k.trials !== expected.bandwidthTrials) out.push(`bandwidth kernel ${k.name} has ${k.trials} timed trials; the plan asks ${expected.bandwidthTrials}`);
+  }
+  for (const c of measured.throughputCases) {
+    if (c.available && c.trials !== expected.throughputTrials) {
+      out.push(`throughput case ${c.format} has ${c.trials} timed trials; the plan asks ${expected.throughputTrials}`);
     }
   }
-  return null;
+  return out;
 }

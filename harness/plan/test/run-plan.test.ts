@@ -3,15 +3,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  deriveRunPlan,
   PLAN_DERIVATION,
   PLAN_MAX_EXTRA_TRIALS,
   PLAN_MAX_IDLE_GAP_MS,
   PLAN_MIN_TRIALS,
   planDepartures,
-  planMismatch,
+  recordPlan,
+  RunPlan,
   type MeasuredSequence,
-  type RunPlan,
+  type RecordedPlan,
 } from '../run-plan.js';
 
 const KERNELS = ['read', 'write', 'copy', 'scale', 'add', 'triad'];
@@ -21,70 +21,26 @@ function nonce(hex: string): Buffer {
   return Buffer.from(hex.padStart(64, '0'), 'hex');
 }
 
-function planFor(n: Buffer): RunPlan {
-  return deriveRunPlan({ nonce: n, bandwidthKernels: KERNELS, throughputFormats: FORMATS });
-}
-
-function sequenceOf(plan: RunPlan): MeasuredSequence {
+/** What a run that follows the plan records. */
+function followed(n: Buffer): { recorded: RecordedPlan; measured: MeasuredSequence } {
+  const plan = new RunPlan(n);
   return {
-    firstPhase: plan.phaseOrder[0],
-    bandwidthKernels: plan.bandwidthKernels.map((name) => ({ name, trials: plan.bandwidthTrials })),
-    throughputCases: plan.throughputFormats.map((format) => ({ format, available: true, trials: plan.throughputTrials })),
+    recorded: recordPlan(plan, KERNELS, FORMATS),
+    measured: {
+      bandwidthKernels: plan.order('bandwidth', KERNELS).map((name) => ({ name, trials: plan.trials('bandwidth') })),
+      throughputCases: plan.order('throughput', FORMATS).map((format) => ({ format, available: true, trials: plan.trials('throughput') })),
+    },
   };
 }
 
 describe('run plan from the nonce', () => {
-  it('is the same for the same nonce and the same offer, whatever order the offer is listed in', () => {
-    const a = planFor(nonce('01'));
-    const b = deriveRunPlan({ nonce: nonce('01'), bandwidthKernels: [...KERNELS].reverse(), throughputFormats: [...FORMATS].reverse() });
-    expect(b).toEqual(a);
-    expect(a.derivation).toBe(PLAN_DERIVATION);
-  });
-
-  it('pins the derivation: a known nonce gives a known plan', () => {
-    // If this changes, the derivation changed: bump PLAN_DERIVATION and docs/run-plan.md.
-    const plan = planFor(nonce('00112233445566778899aabbccddeeff'));
-    expect(plan).toMatchInlineSnapshot(`
-      {
-        "bandwidthIdleGapsMs": [
-          70,
-          190,
-          0,
-          80,
-          80,
-          150,
-        ],
-        "bandwidthKernels": [
-          "read",
-          "scale",
-          "add",
-          "write",
-          "triad",
-          "copy",
-        ],
-        "bandwidthTrials": 13,
-        "derivation": "tppverify-run-plan@1",
-        "phaseOrder": [
-          "throughput",
-          "bandwidth",
-        ],
-        "throughputFormats": [
-          "FP32",
-          "FP16",
-          "INT8",
-          "FP64",
-          "BF16",
-        ],
-        "throughputIdleGapsMs": [
-          70,
-          40,
-          40,
-          160,
-          140,
-        ],
-        "throughputTrials": 13,
-      }
-    `);
+  it('orders any set by the nonce alone: a subset keeps the order of the whole', () => {
+    const plan = new RunPlan(nonce('01'));
+    const all = plan.order('bandwidth', KERNELS);
+    expect(plan.order('bandwidth', [...KERNELS].reverse())).toEqual(all);
+    const subset = ['triad', 'read', 'copy'];
+    expect(plan.order('bandwidth', subset)).toEqual(all.filter((k) => subset.includes(k)));
+    expect(plan.derivation).toBe(PLAN_DERIVATION);
   });
 
   it('agrees with the independent Python reference in docs/ for many nonces and offers', () => {
@@ -95,24 +51,22 @@ describe('run plan from the nonce', () => {
       const formats = FORMATS.slice(i % 3);
       const fromPython = JSON.parse(
         execFileSync('python3', [reference, n.toString('hex'), kernels.join(','), formats.join(',')], { encoding: 'utf8' }),
-      ) as RunPlan;
-      expect(deriveRunPlan({ nonce: n, bandwidthKernels: kernels, throughputFormats: formats })).toEqual(fromPython);
+      ) as RecordedPlan;
+      expect(recordPlan(new RunPlan(n), kernels, formats)).toEqual(fromPython);
     }
   });
 
-  it('differs between nonces, and covers every order and trial count over many nonces', () => {
+  it('differs between nonces, and covers every order, trial count and gap over many nonces', () => {
     const firsts = new Set<string>();
     const kernelOrders = new Set<string>();
     const trials = new Set<number>();
     let maxGap = 0;
     for (let i = 0; i < 2000; i++) {
-      const plan = planFor(nonce(i.toString(16)));
-      firsts.add(plan.phaseOrder[0] as string);
-      kernelOrders.add(plan.bandwidthKernels.join(','));
-      trials.add(plan.bandwidthTrials).add(plan.throughputTrials);
-      maxGap = Math.max(maxGap, ...plan.bandwidthIdleGapsMs, ...plan.throughputIdleGapsMs);
-      expect([...plan.bandwidthKernels].sort()).toEqual([...KERNELS].sort());
-      expect([...plan.throughputFormats].sort()).toEqual([...FORMATS].sort());
+      const plan = new RunPlan(nonce(i.toString(16)));
+      firsts.add(plan.phaseOrder()[0] as string);
+      kernelOrders.add(plan.order('bandwidth', KERNELS).join(','));
+      trials.add(plan.trials('bandwidth')).add(plan.trials('throughput'));
+      for (const k of KERNELS) maxGap = Math.max(maxGap, plan.idleGapMs('bandwidth', k));
     }
     expect(firsts.size).toBe(2);
     // 720 orders of six kernels; 2,000 draws see nearly all of them.
@@ -121,14 +75,14 @@ describe('run plan from the nonce', () => {
       Array.from({ length: PLAN_MAX_EXTRA_TRIALS + 1 }, (_, k) => PLAN_MIN_TRIALS + k),
     );
     expect(maxGap).toBe(PLAN_MAX_IDLE_GAP_MS);
-    expect(planFor(nonce('02'))).not.toEqual(planFor(nonce('03')));
+    expect(recordPlan(new RunPlan(nonce('02')), KERNELS, FORMATS)).not.toEqual(recordPlan(new RunPlan(nonce('03')), KERNELS, FORMATS));
   });
 
   it('draws without bias: each kernel leads about a sixth of the time', () => {
     const counts = new Map<string, number>();
     const draws = 6000;
     for (let i = 0; i < draws; i++) {
-      const lead = planFor(nonce((i + 1_000_000).toString(16))).bandwidthKernels[0] as string;
+      const lead = new RunPlan(nonce((i + 1_000_000).toString(16))).order('bandwidth', KERNELS)[0] as string;
       counts.set(lead, (counts.get(lead) ?? 0) + 1);
     }
     // Binomial(6000, 1/6): sd ≈ 29; 5 sd either side.
@@ -137,40 +91,47 @@ describe('run plan from the nonce', () => {
 });
 
 describe('measurements against the plan', () => {
-  const plan = planFor(nonce('abcdef'));
+  const n = nonce('abcdef');
 
-  it('accepts measurements that follow it', () => {
-    expect(planDepartures(plan, sequenceOf(plan))).toEqual([]);
+  it('accepts a run that follows it', () => {
+    const { recorded, measured } = followed(n);
+    expect(planDepartures(n, recorded, measured)).toEqual([]);
   });
 
-  it('refuses kernels out of order, the wrong phase first, and trial counts the plan did not ask for', () => {
-    const swapped = sequenceOf(plan);
-    swapped.bandwidthKernels.reverse();
-    expect(planDepartures(plan, swapped).join('\n')).toMatch(/bandwidth kernels ran as/);
+  it('refuses the same record under another nonce', () => {
+    const { recorded, measured } = followed(n);
+    expect(planDepartures(nonce('abcdf0'), recorded, measured).join('\n')).toMatch(/not what the nonce gives|the nonce orders/);
+  });
 
-    const phase = sequenceOf(plan);
-    phase.firstPhase = plan.phaseOrder[1];
-    expect(planDepartures(plan, phase).join('\n')).toMatch(/first/);
+  it('refuses kernels or formats out of order, and trial counts the plan did not ask for', () => {
+    const swapped = followed(n);
+    swapped.measured.bandwidthKernels.reverse();
+    expect(planDepartures(n, swapped.recorded, swapped.measured).join('\n')).toMatch(/bandwidth kernels ran as/);
 
-    const trials = sequenceOf(plan);
-    (trials.throughputCases[0] as { trials: number }).trials = plan.throughputTrials + 1;
-    expect(planDepartures(plan, trials).join('\n')).toMatch(/trials, the plan/);
+    const formats = followed(n);
+    formats.measured.throughputCases.reverse();
+    expect(planDepartures(n, formats.recorded, formats.measured).join('\n')).toMatch(/throughput formats ran as/);
 
-    const formats = sequenceOf(plan);
-    formats.throughputCases.reverse();
-    expect(planDepartures(plan, formats).join('\n')).toMatch(/throughput formats ran as/);
+    const trials = followed(n);
+    (trials.measured.throughputCases[0] as { trials: number }).trials += 1;
+    expect(planDepartures(n, trials.recorded, trials.measured).join('\n')).toMatch(/timed trials; the plan asks/);
+
+    const split = followed(n);
+    split.measured.throughputCases.push({ ...(split.measured.throughputCases[0] as MeasuredSequence['throughputCases'][number]) });
+    expect(planDepartures(n, split.recorded, split.measured).join('\n')).toMatch(/two separate places/);
+  });
+
+  it('refuses a recorded plan that is not the nonce’s, naming the field', () => {
+    const { recorded, measured } = followed(n);
+    expect(planDepartures(n, { ...recorded, bandwidthTrials: recorded.bandwidthTrials + 1 }, measured).join('\n')).toMatch(/bandwidthTrials/);
+    expect(planDepartures(n, { ...recorded, phaseOrder: [...recorded.phaseOrder].reverse() }, measured).join('\n')).toMatch(/phaseOrder/);
+    expect(planDepartures(n, { ...recorded, derivation: 'other@1' }, measured).join('\n')).toMatch(/derivation/);
   });
 
   it('takes several engines of one format as one step, and ignores trial counts of unavailable cases', () => {
-    const seq = sequenceOf(plan);
-    const first = seq.throughputCases[0] as MeasuredSequence['throughputCases'][number];
-    seq.throughputCases.splice(1, 0, { format: first.format, available: false, trials: 0 });
-    expect(planDepartures(plan, seq)).toEqual([]);
-  });
-
-  it('names the field of a recorded plan that the nonce does not give', () => {
-    expect(planMismatch(plan, planFor(nonce('abcdef')))).toBeNull();
-    expect(planMismatch({ ...plan, bandwidthTrials: plan.bandwidthTrials + 1 }, plan)).toMatch(/bandwidthTrials/);
-    expect(planMismatch(planFor(nonce('abcdf0')), plan)).toMatch(/recorded run plan/);
+    const { recorded, measured } = followed(n);
+    const first = measured.throughputCases[0] as MeasuredSequence['throughputCases'][number];
+    measured.throughputCases.splice(1, 0, { format: first.format, available: false, trials: 0 });
+    expect(planDepartures(n, recorded, measured)).toEqual([]);
   });
 });
