@@ -170,6 +170,8 @@ export async function attest(request: AttestRequest): Promise<AttestResult> {
     trials: MIN_TRIALS,
     arrayBytes: request.arrayBytes ?? defaults.arrayBytes,
     secondsPerTrial: request.secondsPerTrial ?? defaults.secondsPerTrial,
+    // The run plan (harness/plan/run-plan.ts): order, trial counts and idle gaps from the nonce.
+    planNonceHex: request.nonce.toString('hex'),
   };
   const { measured, telemetry } = await measureIsolated(request.entry, settings, request.onProgress, request.phaseTimeouts, telemetryFor(request.entry, inventory));
 
