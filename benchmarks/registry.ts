@@ -23,6 +23,12 @@ export const BANDWIDTH_CASES: readonly BandwidthCase[] = [
   { name: 'triad', formula: 'c[i] = a[i] + s * b[i]', arraysRead: 2, arraysWritten: 1 },
 ];
 
+/** The kernels each backend has: the CPU all six, the GPU backends four (native/core/stream_patterns.h kGpuKernels). */
+export function bandwidthKernelsOf(backend: string): string[] {
+  const gpu = ['read', 'write', 'copy', 'triad'];
+  return backend === 'cpu' ? BANDWIDTH_CASES.map((c) => c.name) : gpu;
+}
+
 export interface ThroughputFormat {
   format: string;
   description: string;
@@ -45,6 +51,12 @@ export interface RunSettings {
   secondsPerTrial: number;
   /** Only these throughput formats (default: every format the device has). */
   formats?: string[];
+  /**
+   * The run plan's nonce (hex): cases run one at a time in the plan's order,
+   * with its trial counts and idle gaps (harness/plan/run-plan.ts). Absent: one
+   * call per suite in the backend's own order (bench).
+   */
+  planNonceHex?: string;
 }
 
 /** The fewest timed trials a reported figure may rest on. */

@@ -247,6 +247,8 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
     trials: defaults.trials,
     arrayBytes: request.arrayBytes ?? defaults.arrayBytes,
     secondsPerTrial: request.secondsPerTrial ?? defaults.secondsPerTrial,
+    // The run plan (harness/plan/run-plan.ts): order, trial counts and idle gaps from the nonce.
+    planNonceHex: request.nonce.toString('hex'),
   };
   const { measured, telemetry } = await measureIsolated(request.entry, settings, request.onProgress, request.phaseTimeouts, telemetryFor(request.entry, inventory));
 

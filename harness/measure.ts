@@ -8,9 +8,12 @@ import {
   type ThroughputCaseReport,
 } from '../benchmarks/bench.js';
 import { addonPath, isNativeMeasurementError, loadAddon, type NativeProgress } from '../benchmarks/native-addon.js';
-import { includesBandwidth, includesThroughput, type RunSettings, type SuiteName } from '../benchmarks/registry.js';
+import { bandwidthKernelsOf, includesBandwidth, includesThroughput, type RunSettings, type SuiteName } from '../benchmarks/registry.js';
+import { measureDramBandwidthInSequence, measurePeakThroughputInSequence } from '../benchmarks/sequence.js';
 import { ResultValidationError } from '../benchmarks/validate.js';
 import { chooseDefaultDevice, formatDeviceId, listBackends, resolveDevice, type DeviceEntry } from './devices.js';
+import { RunPlan, type PhaseName } from './plan/run-plan.js';
+import { FORMATS } from './tpp/formats.js';
 import { DeviceUnavailableError, MeasurementError, UsageError } from './errors.js';
 
 export interface Measured {
@@ -59,11 +62,22 @@ export async function measureDevice(
   const addon = loadAddon();
   const fault = faultFromEnvironment();
   const startedAt = new Date().toISOString();
-  const bandwidth = includesBandwidth(suite)
-    ? await measured(() => measureDramBandwidth(addon, entry.target, settings, onProgress, fault))
-    : null;
-  const throughput = includesThroughput(suite)
-    ? await measured(() => measurePeakThroughput(addon, entry.target, settings, onProgress, fault))
-    : null;
+  const plan = settings.planNonceHex === undefined ? undefined : new RunPlan(Buffer.from(settings.planNonceHex, 'hex'));
+  const steps = (suite: PhaseName, names: readonly string[]) =>
+    (plan as RunPlan).order(suite, names).map((name) => ({ name, idleGapMs: (plan as RunPlan).idleGapMs(suite, name) }));
+  const bandwidth = !includesBandwidth(suite)
+    ? null
+    : plan
+      ? await measured(() =>
+          measureDramBandwidthInSequence(addon, entry.target, { ...settings, trials: plan.trials('bandwidth') }, steps('bandwidth', bandwidthKernelsOf(entry.target.backend)), onProgress, fault),
+        )
+      : await measured(() => measureDramBandwidth(addon, entry.target, settings, onProgress, fault));
+  const throughput = !includesThroughput(suite)
+    ? null
+    : plan
+      ? await measured(() =>
+          measurePeakThroughputInSequence(addon, entry.target, { ...settings, trials: plan.trials('throughput') }, steps('throughput', settings.formats ?? FORMATS), onProgress, fault),
+        )
+      : await measured(() => measurePeakThroughput(addon, entry.target, settings, onProgress, fault));
   return { entry, startedAt, finishedAt: new Date().toISOString(), bandwidth, throughput, addonFile: addonPath() };
 }

@@ -10,6 +10,7 @@ import type { RunSettings } from '../../benchmarks/registry.js';
 import { formatDeviceId, type DeviceEntry } from '../devices.js';
 import { isErrorCode, MeasurementError, TppverifyError } from '../errors.js';
 import type { Measured } from '../measure.js';
+import { RunPlan, type PhaseName } from '../plan/run-plan.js';
 import type { PhaseTelemetry, TelemetryRecorder } from '../inventory/telemetry.js';
 import type { PhaseReply, PhaseRequest } from './worker.js';
 
@@ -94,13 +95,17 @@ export async function measureIsolated(
       if (recorder) telemetry.push(await recorder.stop());
     }
   };
-  const bandwidth = await phase('bandwidth');
-  const throughput = await phase('throughput');
+  // The run plan decides which phase runs first.
+  const order: PhaseName[] = settings.planNonceHex === undefined ? ['bandwidth', 'throughput'] : new RunPlan(Buffer.from(settings.planNonceHex, 'hex')).phaseOrder();
+  const reports = new Map<PhaseName, Awaited<ReturnType<typeof phase>>>();
+  for (const name of order) reports.set(name, await phase(name));
+  const bandwidth = reports.get('bandwidth') as Awaited<ReturnType<typeof phase>>;
+  const throughput = reports.get('throughput') as Awaited<ReturnType<typeof phase>>;
   return {
     measured: {
       entry,
-      startedAt: bandwidth.startedAt,
-      finishedAt: throughput.finishedAt,
+      startedAt: [bandwidth.startedAt, throughput.startedAt].sort()[0] as string,
+      finishedAt: [bandwidth.finishedAt, throughput.finishedAt].sort()[1] as string,
       bandwidth: bandwidth.report as BandwidthReport | null,
       throughput: throughput.report as ThroughputCaseReport[] | null,
       addonFile: addonPath(),
