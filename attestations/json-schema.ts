@@ -104,7 +104,7 @@ function outputSchema(id: string, schemaName: string, title: string, properties:
 
 const ATTESTATION_SUMMARY: Schema = {
   type: 'object',
-  required: ['reportId', 'issuedAt', 'device', 'model', 'serial', 'outcome', 'declaredTpp', 'measuredTppAtSpecClock', 'eccn3a090', 'caseByCaseEligible', 'demo', 'selfDeclared', 'nonce', 'auditOf'],
+  required: ['reportId', 'issuedAt', 'device', 'model', 'serial', 'outcome', 'declaredTpp', 'measuredTppAtSpecClock', 'eccn3a090', 'performanceDensity', 'caseByCaseEligible', 'demo', 'selfDeclared', 'nonce', 'auditOf', 'auditOutcome'],
   properties: {
     reportId: { type: 'string' },
     issuedAt: { type: 'string', format: 'date-time' },
@@ -115,19 +115,29 @@ const ATTESTATION_SUMMARY: Schema = {
     declaredTpp: { type: 'number' },
     measuredTppAtSpecClock: { type: ['number', 'null'] },
     eccn3a090: { type: 'string' },
+    performanceDensity: { type: ['number', 'null'] },
     caseByCaseEligible: { type: 'boolean' },
     demo: { type: 'boolean' },
     selfDeclared: { type: 'boolean' },
     nonce: { type: 'string', pattern: '^([0-9a-f]{2})*$' },
     auditOf: { oneOf: [HEX_SHA256, { type: 'null' }] },
+    auditOutcome: { enum: ['reproduced', 'not-reproduced', 'inconclusive', null] },
   },
   additionalProperties: false,
 };
 
 const LOT_CERTIFICATE_SUMMARY: Schema = {
   type: 'object',
-  required: ['kind', 'lotId', 'outcome', 'units', 'lotSize'],
-  properties: { kind: { const: 'lot-certificate' }, lotId: { type: 'string' }, outcome: { enum: ['certified', 'rejected', 'incomplete'] }, units: { type: 'integer' }, lotSize: { type: 'integer' } },
+  required: ['kind', 'lotId', 'outcome', 'units', 'lotSize', 'nonceRule', 'nonceParties'],
+  properties: {
+    kind: { const: 'lot-certificate' },
+    lotId: { type: 'string' },
+    outcome: { enum: ['certified', 'rejected', 'incomplete'] },
+    units: { type: 'integer' },
+    lotSize: { type: 'integer' },
+    nonceRule: { type: 'string', description: 'the rule that combined the contributions; empty when one party gave the nonce' },
+    nonceParties: { type: 'array', items: { type: 'string' }, description: 'each contributing party and its role' },
+  },
   additionalProperties: false,
 };
 
@@ -229,6 +239,9 @@ export function generateSchemas(): Record<string, Schema> {
       intoto: PATH,
       bundle: PATH,
       keyid: HEX_SHA256,
+      publicKey: { ...PATH, description: 'demo runs: the ephemeral public key written beside the attestation' },
+      verifyCommand: { type: 'string', description: 'demo runs: a verify command that works on this attestation as printed' },
+      reportCommand: { type: 'string', description: 'demo runs: a report command that works on this attestation as printed' },
       summary: ATTESTATION_SUMMARY,
       findings: { type: 'array', items: ref('predicate.v1.schema.json', 'Finding') },
     }, { additionalProperties: false }),
@@ -240,8 +253,13 @@ export function generateSchemas(): Record<string, Schema> {
       keyid: HEX_SHA256,
       audit: {
         type: 'object',
-        required: ['outcome', 'originalSha256', 'comparisons'],
-        properties: { outcome: { enum: ['reproduced', 'not-reproduced', 'inconclusive'] }, originalSha256: HEX_SHA256, comparisons: { type: 'array', items: ref('predicate.v1.schema.json', 'Finding') } },
+        required: ['outcome', 'originalSha256', 'nonceReused', 'comparisons'],
+        properties: {
+          outcome: { enum: ['reproduced', 'not-reproduced', 'inconclusive'] },
+          originalSha256: HEX_SHA256,
+          nonceReused: { type: 'boolean' },
+          comparisons: { type: 'array', items: ref('predicate.v1.schema.json', 'Finding') },
+        },
         additionalProperties: false,
       },
       summary: ATTESTATION_SUMMARY,

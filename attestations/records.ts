@@ -140,3 +140,19 @@ export function numericFact(facts: readonly Fact[], name: string): number | unde
   const value = Number(raw);
   return Number.isFinite(value) && value > 0 ? value : undefined;
 }
+
+/** One case of the run plan, in run order (proto RunPlanStep). */
+export interface RunPlanStepRecord {
+  suite: string;
+  name: string;
+  idleGapMs: number;
+}
+
+/** The run plan the nonce gives, as recorded (proto RunPlan; harness/plan/run-plan.ts derives it). */
+export interface RunPlanRecord {
+  derivation: string;
+  phaseOrder: string[];
+  bandwidthTrials: number;
+  throughputTrials: number;
+  steps: RunPlanStepRecord[];
+}

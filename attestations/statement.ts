@@ -2,7 +2,7 @@
 // source) + predicate (report, declaration bytes, method, raw measurements,
 // computed results, verdict, environment, provenance, nonce, audit link).
 import { createHash } from 'node:crypto';
-import type { Fact, Finding, MeasurementRecord, ResultsRecord, VerdictRecord } from './records.js';
+import type { Fact, Finding, MeasurementRecord, ResultsRecord, RunPlanRecord, VerdictRecord } from './records.js';
 import { decodeCanonical, encodeCanonical } from './canonical.js';
 import { TppverifyError } from './errors.js';
 import { attestationType, statementType } from './schema.js';
@@ -108,6 +108,8 @@ export interface Predicate {
   identityEvidence?: IdentityEvidenceRecord | null;
   /** The operator's intake record, exact bytes (absent: none given). */
   intake?: { json: Uint8Array; sha256: string } | null;
+  /** The run plan derived from the nonce (docs/run-plan.md). */
+  plan?: RunPlanRecord | null;
 }
 
 export interface Subject {

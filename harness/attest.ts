@@ -39,6 +39,7 @@ import { hostFacts } from './inventory/host.js';
 import { startAmdTelemetry, startTelemetry, TELEMETRY_INTERVAL_MS, type TelemetryRecorder } from './inventory/telemetry.js';
 import { EMPTY_LAB, type LabInfo } from './lab.js';
 import { measureIsolated, type PhaseTimeouts } from './isolation/isolated.js';
+import { planRecordFor } from './plan/run-plan.js';
 import type { Measured } from './measure.js';
 import { readProvenance } from './provenance.js';
 import { RULE_SETS } from './rules/rule-sets.js';
@@ -229,8 +230,18 @@ function methodDeviations(request: AttestRequest, levelDefaults: { arrayBytes: n
   return deviations;
 }
 
+/**
+ * What the run lock names: the unit itself where the backend reports its UUID
+ * or serial (one GPU is one unit however it is numbered in this process),
+ * else the device id.
+ */
+function lockName(entry: DeviceEntry): string {
+  const unit = entry.device.attributes.find((a) => a.key === 'uuid') ?? entry.device.attributes.find((a) => a.key === 'serial');
+  return unit && String(unit.value) ? `${entry.target.backend}-${String(unit.value)}` : formatDeviceId(entry.target);
+}
+
 export async function attest(request: AttestRequest): Promise<AttestResult> {
-  const lock = lockDevice(formatDeviceId(request.entry.target));
+  const lock = lockDevice(lockName(request.entry));
   try {
     return await attestLocked(request);
   } finally {
@@ -326,6 +337,8 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
       stateProblems,
       identityEvidence: inventory.evidence,
       intake,
+      // What the run followed (the order and trial counts come from the nonce): verify recomputes it.
+      plan: planRecordFor(request.nonce, measurements),
     },
   };
   const statement: Statement = {

@@ -9,6 +9,7 @@
 // of their own draw, so the order of any set follows from the nonce alone and
 // the harness need not know beforehand which formats a device offers.
 import { createHmac } from 'node:crypto';
+import type { MeasurementRecord, RunPlanRecord } from '../../attestations/records.js';
 
 export const PLAN_DERIVATION = 'tppverify-run-plan@1';
 
@@ -68,15 +69,8 @@ export class RunPlan {
   }
 }
 
-/** The plan as recorded in an attestation: what the run did, step by step. */
-export interface RecordedPlan {
-  derivation: string;
-  phaseOrder: PhaseName[];
-  bandwidthTrials: number;
-  throughputTrials: number;
-  /** Cases in run order, each with the idle gap before it. */
-  steps: { suite: PhaseName; name: string; idleGapMs: number }[];
-}
+/** The plan as recorded in an attestation: what the run did, step by step (proto RunPlan). */
+export type RecordedPlan = RunPlanRecord;
 
 /** The record of a plan over the kernels and formats that ran. */
 export function recordPlan(plan: RunPlan, bandwidthKernels: readonly string[], throughputFormats: readonly string[]): RecordedPlan {
@@ -105,6 +99,20 @@ function formatsInOrder(cases: MeasuredSequence['throughputCases']): string[] {
   const out: string[] = [];
   for (const c of cases) if (out[out.length - 1] !== c.format) out.push(c.format);
   return out;
+}
+
+/** The sequence a measurement record shows: kernels and cases in recorded (run) order. */
+export function measuredSequence(m: MeasurementRecord): MeasuredSequence {
+  return {
+    bandwidthKernels: (m.bandwidth?.kernels ?? []).map((k) => ({ name: k.name, trials: k.trialSeconds.length })),
+    throughputCases: m.throughput.map((c) => ({ format: c.format, available: c.available, trials: c.trialSeconds.length })),
+  };
+}
+
+/** The record of the plan a run with this nonce followed, over the kernels and formats it measured. */
+export function planRecordFor(nonce: Uint8Array, m: MeasurementRecord): RecordedPlan {
+  const seq = measuredSequence(m);
+  return recordPlan(new RunPlan(nonce), seq.bandwidthKernels.map((k) => k.name), formatsInOrder(seq.throughputCases));
 }
 
 /**

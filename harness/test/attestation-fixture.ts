@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { computeVerdict, DECISION_RULE } from '../verdict/verdict.js';
 import type { Fact, MeasurementRecord } from '../verdict/record.js';
 import { parseDeclaration } from '../declaration/declaration.js';
+import { planRecordFor } from '../plan/run-plan.js';
 import { encodeEnvelope, signEnvelope } from '../../attestations/dsse.js';
 import { ephemeralSigningKey, type SigningKey } from '../../attestations/keys.js';
 import { encodeStatement, PAYLOAD_TYPE, PREDICATE_TYPE, sha256Hex, STATEMENT_SCOPE, STATEMENT_TYPE, type Statement } from '../../attestations/statement.js';
@@ -77,6 +78,13 @@ export const DEVICE_FACTS: Fact[] = [
   { name: 'peakDramBandwidthGbps', value: '3352.3', source: 'sim' },
 ];
 
+/**
+ * The fixture's nonce: one whose run plan (docs/run-plan.md) asks 10 timed
+ * trials per suite and runs FP16 before FP8, as the synthetic record does
+ * (found by searching nonces; harness/plan/test/run-plan.test.ts pins the derivation).
+ */
+export const FIXTURE_NONCE = Buffer.from('00112233445566778899aabbccdd0008', 'hex');
+
 export function fixtureStatement(overrides: { declarationJson?: string; measurements?: MeasurementRecord } = {}): Statement {
   const declarationJson = Buffer.from(overrides.declarationJson ?? DECLARATION_JSON);
   const measurements = overrides.measurements ?? syntheticMeasurements();
@@ -109,9 +117,10 @@ export function fixtureStatement(overrides: { declarationJson?: string; measurem
       verdict,
       environment: { facts: [] },
       provenance: { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false, interpreterPath: '', interpreterSha256: '', interpreterVersion: '' },
-      nonce: Buffer.from('00112233445566778899aabbccddeeff', 'hex'),
+      nonce: FIXTURE_NONCE,
       audit: null,
       stateProblems: [],
+      plan: planRecordFor(FIXTURE_NONCE, measurements),
     },
   };
 }

@@ -49,6 +49,10 @@ export interface LotCertificateSummary {
   outcome: string;
   units: number;
   lotSize: number;
+  /** The rule that combined the nonce's contributions; empty when one party gave it. */
+  nonceRule: string;
+  /** "party (role)" for each contribution. */
+  nonceParties: string[];
 }
 
 export interface DocumentVerification {
@@ -89,7 +93,15 @@ const PAYLOAD_KINDS: Record<string, (payload: Uint8Array) => PayloadCheck> = {
   },
   [CERTIFICATE_PAYLOAD_TYPE]: (payload) => {
     const certificate = decodeCertificate(payload);
-    const summary: LotCertificateSummary = { kind: 'lot-certificate', lotId: certificate.lotId, outcome: certificate.outcome, units: certificate.units.length, lotSize: certificate.lotSize };
+    const summary: LotCertificateSummary = {
+      kind: 'lot-certificate',
+      lotId: certificate.lotId,
+      outcome: certificate.outcome,
+      units: certificate.units.length,
+      lotSize: certificate.lotSize,
+      nonceRule: certificate.nonceRule,
+      nonceParties: certificate.nonceContributions.map((n) => `${n.party} (${n.role})`),
+    };
     return { kind: 'lot-certificate', certificate, problems: certificateProblems(certificate), summary };
   },
 };

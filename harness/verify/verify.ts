@@ -10,6 +10,7 @@ import { ResultValidationError, validateBandwidthResult, validateThroughputCase 
 import { decodeUtf8Strict } from '../../attestations/strict-json.js';
 import { encodedComputed, PREDICATE_TYPE, sha256Hex, STATEMENT_TYPE, type Statement } from '../../attestations/statement.js';
 import { auditProblems } from '../audit/compare.js';
+import { measuredSequence, PLAN_DERIVATION, planDepartures } from '../plan/run-plan.js';
 import { identityEvidenceProblems } from '../../attestations/spdm/identity-evidence.js';
 import { parseDeclaration } from '../declaration/declaration.js';
 import { identifierProblem, IDENTIFIER_FACTS } from '../identity.js';
@@ -149,5 +150,13 @@ export function attestationProblems(statement: Statement): string[] {
   if (statement.predicate.audit) problems.push(...auditProblems(statement.predicate.audit));
   // The GPU's SPDM evidence and every hardware-attested mark, re-checked against the pinned roots.
   problems.push(...identityEvidenceProblems(statement));
+  problems.push(...planProblems(statement));
   return problems;
+}
+
+/** The run plan: recorded, the nonce's own, and followed by the measurements (docs/run-plan.md). */
+export function planProblems(statement: Statement): string[] {
+  const p = statement.predicate;
+  if (!p.plan) return [`the attestation records no run plan (${PLAN_DERIVATION}): its measurements cannot be shown to follow the nonce`];
+  return planDepartures(p.nonce, p.plan, measuredSequence(p.measurements));
 }
