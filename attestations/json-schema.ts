@@ -239,12 +239,13 @@ export function generateSchemas(): Record<string, Schema> {
       intoto: PATH,
       bundle: PATH,
       keyid: HEX_SHA256,
+      summary: ATTESTATION_SUMMARY,
+      findings: { type: 'array', items: ref('predicate.v1.schema.json', 'Finding') },
+    }, { additionalProperties: false }, {
       publicKey: { ...PATH, description: 'demo runs: the ephemeral public key written beside the attestation' },
       verifyCommand: { type: 'string', description: 'demo runs: a verify command that works on this attestation as printed' },
       reportCommand: { type: 'string', description: 'demo runs: a report command that works on this attestation as printed' },
-      summary: ATTESTATION_SUMMARY,
-      findings: { type: 'array', items: ref('predicate.v1.schema.json', 'Finding') },
-    }, { additionalProperties: false }),
+    }),
     'audit.v1.schema.json': outputSchema('audit.v1.schema.json', 'tppverify.audit.v1', 'tppverify audit --json', {
       attestation: PATH,
       json: PATH,
@@ -270,8 +271,26 @@ export function generateSchemas(): Record<string, Schema> {
       planDescription: { type: 'string' },
       manifestSha256: HEX_SHA256,
       nonceHex: { type: 'string', pattern: '^([0-9a-f]{2})+$' },
+      nonceRule: { type: 'string', description: 'the rule that combined the contributions; empty when one party gave the nonce' },
+      contributions: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['party', 'role', 'committedAt', 'commitment', 'contribution'],
+          properties: { party: { type: 'string' }, role: { enum: ['lab', 'exporter', 'auditor', 'bis'] }, committedAt: { type: 'string' }, commitment: HEX_SHA256, contribution: { type: 'string', pattern: '^([0-9a-f]{2})+$' } },
+          additionalProperties: false,
+        },
+      },
       lotSize: { type: 'integer', minimum: 0 },
-      sampled: { type: 'array', items: { type: 'object', required: ['serial'], properties: { serial: { type: 'string' }, uuid: { type: 'string' }, boardPartNumber: { type: 'string' } }, additionalProperties: false } },
+      sampled: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['serial'],
+          properties: { serial: { type: 'string' }, uuid: { type: 'string' }, boardPartNumber: { type: 'string' }, pdi: { type: 'string' }, host: { type: 'string' }, pciBusId: { type: 'string' } },
+          additionalProperties: false,
+        },
+      },
     }, { additionalProperties: false }),
     'lot-certify.v1.schema.json': outputSchema('lot-certify.v1.schema.json', 'tppverify.lot-certify.v1', 'tppverify lot certify --json: the files written and the certificate (nonce as hex)', {
       certificate: PATH,

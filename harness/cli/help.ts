@@ -95,7 +95,37 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   'lot certify': {
     exitCodes: [[EXIT_OK, 'certificate written (certified, rejected or incomplete: see the outcome)'], USAGE, INTERNAL],
     environment: [PASSPHRASE_ENV],
-    examples: ['tppverify lot certify manifest.json --attestations units/ --key lab.pem --nonce 0011223344556677'],
+    examples: ['tppverify lot certify manifest.json --attestations units/ --key lab.pem --draw lot.draw.json'],
+  },
+  'lot commit': {
+    exitCodes: [[EXIT_OK, 'commitment and secret contribution written'], USAGE, INTERNAL],
+    environment: [],
+    examples: ['tppverify lot commit manifest.json --party acme-lab --role lab --out parties/'],
+  },
+  'lot draw': {
+    exitCodes: [[EXIT_OK, "the lot's nonce drawn from every revealed contribution"], USAGE, INTERNAL],
+    environment: [],
+    examples: ['tppverify lot draw manifest.json --commitment lab.commitment.json --commitment bis.commitment.json --reveal lab.reveal.json --reveal bis.reveal.json --out lot.draw.json'],
+  },
+  'lot run': {
+    exitCodes: [[EXIT_OK, 'every sampled unit attested and the certificate written'], USAGE, [EXIT_MEASUREMENT, 'a sampled unit has no attestation (each named with its reason)'], INTERNAL],
+    environment: [PASSPHRASE_ENV, ['PATH', 'where sbatch, squeue, scontrol and scancel are found']],
+    examples: ['tppverify lot run manifest.json --draw lot.draw.json --scheduler slurm --key lab.pem --declaration h200.json', 'tppverify lot run manifest.json --draw lot.draw.json --scheduler kubernetes --print --image registry/tppverify:1'],
+  },
+  'lot run-server': {
+    exitCodes: [[EXIT_OK, "every unit of this server's job attested"], USAGE, MEASUREMENT, INTERNAL],
+    environment: [PASSPHRASE_ENV],
+    examples: ['tppverify lot run-server --spec lot-run-out/jobs/server-1.json   (written into each Slurm job by lot run; not for use by hand)'],
+  },
+  evidence: {
+    exitCodes: [[EXIT_OK, 'see evidence verify'], USAGE],
+    environment: [],
+    examples: ['tppverify evidence verify --report report.hex --certificates chain.pem'],
+  },
+  'evidence verify': {
+    exitCodes: [[EXIT_OK, 'the evidence verifies to the pinned root'], [EXIT_INVALID, 'the evidence does not verify (chain, signature, nonce or FWID)'], USAGE, INTERNAL],
+    environment: [],
+    examples: ['tppverify evidence verify --report report.hex --certificates chain.pem --nonce 00…ff --json'],
   },
 };
 

@@ -6,9 +6,18 @@ export interface CliIo {
   progressEnabled: boolean;
 }
 
+/** Whether this process has written anything to stdout: a --json error object follows no result. */
+let stdoutWritten = false;
+export function wroteStdout(): boolean {
+  return stdoutWritten;
+}
+
 export function processIo(json: boolean): CliIo {
   return {
-    out: (text) => process.stdout.write(text),
+    out: (text) => {
+      stdoutWritten = true;
+      return process.stdout.write(text);
+    },
     err: (text) => process.stderr.write(text),
     progressEnabled: progressAllowed(json, process.stderr.isTTY === true, process.env['TERM']),
   };

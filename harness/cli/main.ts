@@ -20,7 +20,7 @@ import { runShow } from './commands/show.js';
 import { runVerify } from './commands/verify.js';
 import { runEvidenceVerify } from './commands/evidence.js';
 import { fsReason } from '../../attestations/errors.js';
-import { processIo } from './io.js';
+import { processIo, wroteStdout } from './io.js';
 import { TEST_LEVELS } from '../../benchmarks/levels.js';
 import { PAPER_SIZES, type PaperSize } from '../report/view.js';
 import { isoDate, levelFromFlags, levelHelp, levelsHelpText, outcomeList } from './conventions.js';
@@ -238,7 +238,7 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('check an attestation offline: signatures from trusted keys, payload, and recomputed results (exit 0 valid, 1 invalid, 2 unreadable)')
-    .argument('<files...>', ".dsse.pb, .dsse.json, .intoto.json or .sigstore.json files (several are checked in parallel; the forms of one attestation given together must agree); '-' for standard input")
+    .argument('<files...>', "'-' for standard input, or .dsse.pb, .dsse.json, .intoto.json or .sigstore.json files (several are checked in parallel; the forms of one attestation given together must agree)")
     .option('--pubkey <file>', 'a trusted public key (repeatable)', collect, [])
     .option('--trust <dir>', 'a folder of trusted public keys (*.pem)')
     .option('--threshold <n>', 'valid signatures from distinct trusted keys required', positiveInteger('--threshold'), 1)
@@ -534,8 +534,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const coded = asTppverifyError(error);
     const exitCode = reportError(coded, (line) => process.stderr.write(line));
-    // Under --json the error is also inside the JSON on stdout, as nvbandwidth and dcgmi report theirs.
-    if (wantsJson(argv)) process.stdout.write(jsonError(coded.code, boundedLine(coded.message), exitCode));
+    // Under --json the error is also inside the JSON on stdout, as nvbandwidth and dcgmi report theirs
+    // (unless the command already printed its one object, which then says what failed).
+    if (wantsJson(argv) && !wroteStdout()) process.stdout.write(jsonError(coded.code, boundedLine(coded.message), exitCode));
     return exitCode;
   }
 }

@@ -2,11 +2,12 @@
 // charts as inline SVG, print CSS with page numbers and the report id on
 // every page. Pure: statement in, HTML text out. The content is a view model
 // (view.ts) laid out by one function per section (sections.ts).
-import type { Finding, Section232Record } from '../../attestations/records.js';
+import type { Finding } from '../../attestations/records.js';
 import type { IdentityEvidenceRecord, Statement } from '../../attestations/statement.js';
 import { identityRows } from '../identity/describe.js';
 import type { LotCertificate } from '../lot/certificate.js';
-import { US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
+import { classificationStatement, containingSystemNote } from '../rules/evaluate.js';
+import { ECCN_3A090, US_SECTION_232_SEMICONDUCTORS } from '../rules/rule-sets.js';
 import { describeFinding, describeSection232 } from '../verdict/describe.js';
 import { escapeHtml as escape } from './escape.js';
 import { pageStyle } from './page.js';
@@ -53,11 +54,21 @@ function itemBanner(findings: readonly Finding[]): string {
   return `<p class="verdict bad">NOT THE DECLARED ITEM: ${escape(describeFinding(item))}</p>`;
 }
 
-/** Where the declared and the measured item sit against the Section 232 Annex windows. */
-function section232Section(declared: Section232Record | null, measured: Section232Record | null): string {
-  const items = [describeSection232('declared', declared), describeSection232('measured', measured)];
-  return `<section><h2>Section 232 duty</h2><p>${escape(US_SECTION_232_SEMICONDUCTORS.citation)}:</p><ul>${items
-    .map((i) => `<li>${escape(i.headline)}${i.reasons.length ? `<ul>${i.reasons.map((r) => `<li>${escape(r)}</li>`).join('')}</ul>` : ''}</li>`)
+/**
+ * The rule's words for the class (with the 4A090 note for the server that
+ * holds the chip), the recorded reading of total DRAM bandwidth, and where
+ * the declared and the measured item sit against the Section 232 Annex windows.
+ */
+function classificationSection(statement: Statement): string {
+  const r = statement.predicate.results;
+  const note = containingSystemNote(ECCN_3A090, r.declaredTpp, r.performanceDensity);
+  const reading = statement.predicate.method.policies.find((x) => x.name === 'totalDramBandwidth')?.value ?? 'not recorded in this attestation';
+  const items = [describeSection232('declared', r.declaredSection232 ?? null), describeSection232('measured', r.measuredSection232 ?? null)];
+  return `<section id="classification"><h2>Classification and duties</h2>
+<p>ECCN ${escape(classificationStatement(ECCN_3A090, r.declaredTpp, r.performanceDensity))}${note ? ` (${escape(note)})` : ''}</p>
+<p>Total DRAM bandwidth reading: ${escape(reading)}</p>
+<p>Section 232 duty (${escape(US_SECTION_232_SEMICONDUCTORS.citation)}):</p><ul>${items
+    .map((i) => `<li>${escape(i.headline)}${i.reasons.length ? `<ul>${i.reasons.map((x) => `<li>${escape(x)}</li>`).join('')}</ul>` : ''}</li>`)
     .join('')}</ul></section>`;
 }
 
@@ -65,7 +76,7 @@ function section232Section(declared: Section232Record | null, measured: Section2
 function identityAssuranceSection(statement: Statement): string {
   const rows = identityRows(statement.subject[0]?.identity ?? []);
   if (!rows.length) return '';
-  return `<section><h2>Identity, per field</h2>
+  return `<section id="identity-assurance"><h2>Identity assurance</h2><h3>Identity, per field</h3>
 ${table(['field', 'value', 'assurance', 'read by'], rows)}
 ${identityEvidenceText(statement.predicate.identityEvidence ?? null)}</section>`;
 }
@@ -94,7 +105,7 @@ ${itemBanner(statement.predicate.verdict.findings)}
 <p class="verdict ${view.conformity.tone}">${escape(view.conformity.outcome.toUpperCase())}: ${escape(view.conformity.headline)}</p>
 </header>
 ${REPORT_SECTIONS.map((s) => s.render(view)).join('\n')}
-${section232Section(statement.predicate.results.declaredSection232 ?? null, statement.predicate.results.measuredSection232 ?? null)}
+${classificationSection(statement)}
 ${identityAssuranceSection(statement)}
 ${signaturesSection(signatures)}
 </body></html>

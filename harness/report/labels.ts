@@ -32,6 +32,7 @@ export const FACT_LABELS: Readonly<Record<string, FactLabel>> = {
   lastLevelCacheBytes: L('Last-level cache', 'bytes'),
   isaFeatures: L('Instruction-set features'),
   // GPU backends
+  architecture: L('Architecture'),
   computeCapability: L('CUDA compute capability'),
   gfxTarget: L('AMD GPU target'),
   smCount: L('Streaming multiprocessors', 'count'),

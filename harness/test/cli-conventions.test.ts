@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DECLARATION_JSON } from '../../attestations/test/fixture.js';
+import { DECLARATION_JSON } from './attestation-fixture.js';
 import { progressAllowed } from '../cli/io.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,7 +22,7 @@ function tppverify(args: string[], options: { input?: string | Buffer; env?: Rec
   return execa('node', [cli, ...args], { reject: false, timeout: 300_000, ...(options.input !== undefined ? { input: options.input } : {}), ...(options.env ? { env: options.env } : {}) });
 }
 
-const COMMANDS = ['devices', 'bench', 'tpp', 'keygen', 'run', 'verify', 'show', 'audit', 'report', 'lot', 'lot plan', 'lot certify'];
+const COMMANDS = ['devices', 'bench', 'tpp', 'keygen', 'run', 'verify', 'show', 'audit', 'report', 'lot', 'lot plan', 'lot certify', 'lot commit', 'lot draw', 'lot run', 'lot run-server', 'evidence', 'evidence verify'];
 
 describe('--help', () => {
   it('the top-level help lists exactly the commands checked here', async () => {
@@ -49,11 +49,11 @@ describe('--help', () => {
     expect((await tppverify(['report', '--help'])).stdout).toMatch(/TPPVERIFY_CHROMIUM: /);
     expect((await tppverify(['run', '--help'])).stdout).toMatch(/ 5 {2}attestation written, and its outcome is one that --fail-on names/);
     expect((await tppverify(['verify', '--help'])).stdout).toMatch(/ 1 {2}a file does not verify/);
-    expect((await tppverify(['lot', 'plan', '--help'])).stdout).toMatch(/--nonce <hex> +the lab's nonce[^\n]*\n?[^\n]*\(required\)/);
+    expect((await tppverify(['lot', 'plan', '--help'])).stdout).toMatch(/--draw <file> +the draw from 'lot draw'/);
     expect((await tppverify(['audit', '--help'])).stdout).toMatch(/--device <id>[\s\S]*?\(required\)/);
     const missing = await tppverify(['lot', 'plan', 'm.json']);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toMatch(/^tppverify: required option '--nonce <hex>' not specified/);
+    expect(missing.stderr).toMatch(/^tppverify: lot plan needs --draw \(from 'lot draw'\) or --nonce/);
   });
 });
 
@@ -176,7 +176,7 @@ describe('errors under --json', () => {
     const run = await tppverify(['tpp', path.join(work, 'missing.json'), '--json']);
     expect(run.exitCode).toBe(2);
     expect(run.stderr.split('\n')).toHaveLength(1);
-    expect(JSON.parse(run.stdout)).toEqual({ schema: 'tppverify.error.v1', error: { kind: 'usage', exitCode: 2, message: expect.stringMatching(/missing\.json: no such file or folder$/) } });
+    expect(JSON.parse(run.stdout)).toEqual({ schema: 'tppverify.error.v1', error: { kind: 'input', exitCode: 2, message: expect.stringMatching(/missing\.json: no such file or folder$/) } });
     const unknown = await tppverify(['devices', '--json', '--frobnicate']);
     expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { kind: 'usage', exitCode: 2, message: "unknown option '--frobnicate'" } });
     const plain = await tppverify(['tpp', path.join(work, 'missing.json')]);

@@ -56,7 +56,7 @@ describe('report applies verify\'s checks', () => {
       expect(run.stderr).toMatch(/does not verify: .*the recorded results differ/);
       const page = readFileSync(html, 'utf8');
       expect(page.indexOf('DOES NOT VERIFY')).toBeGreaterThan(0);
-      expect(page.indexOf('DOES NOT VERIFY')).toBeLessThan(page.indexOf('<h2>Verdict</h2>'));
+      expect(page.indexOf('DOES NOT VERIFY')).toBeLessThan(page.indexOf('<section'));
     }
   });
 
@@ -79,7 +79,7 @@ describe('report applies verify\'s checks', () => {
     writeFileSync(file, signedFixture(key, s));
     const html = path.join(work, 'audit.html');
     expect((await tppverify(['report', file, '--html', html, '--pubkey', pubkey])).exitCode).toBe(0);
-    expect(readFileSync(html, 'utf8')).toMatch(/<h2>Audit<\/h2>[\s\S]*class="verdict ok">REPRODUCED</);
+    expect(readFileSync(html, 'utf8')).toMatch(/<h2>Audit of an earlier attestation<\/h2>[\s\S]*class="verdict ok">REPRODUCED</);
     expect((await tppverify(['verify', file, '--pubkey', pubkey])).stdout).toContain(`audit of ${'ab'.repeat(32)}: REPRODUCED`);
   });
 });

@@ -123,7 +123,7 @@ describe('identity readings', () => {
     const host = fakeHost('h100-q-other-serial.xml');
     const outDir = mkdtempSync(path.join(tmpdir(), 'tppverify-identity-out-'));
     await expect(
-      attest({ entry, nonce: Buffer.alloc(16), quick: true, outDir, strict: true, identitySources: { nvml: () => nvmlFixture, ...host }, onProgress: () => {} }),
+      attest({ entry, nonce: Buffer.alloc(16), level: 'quick', outDir, strict: true, identitySources: { nvml: () => nvmlFixture, ...host }, onProgress: () => {} }),
     ).rejects.toMatchObject({ code: 'device', message: expect.stringMatching(/refusing to measure \(strict\).*serial/) });
     expect(readdirSync(outDir)).toEqual([]);
   });

@@ -15,7 +15,7 @@ import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, encodeCertificate } from '
 import { makeCommitment, makeDraw } from '../draw.js';
 import { manifestFromJson } from '../manifest.js';
 import { combineContributions, commitmentOf, drawSample, fixedCountPlan, type NonceContribution } from '../sampling.js';
-import { checkCertificate, PROTO_DIR } from '../verify-certificate.js';
+import { certificateProblems } from '../outcome.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
@@ -159,26 +159,26 @@ describe('lot commit, draw, plan, certify and verify', () => {
     const certify = await tppverify(['lot', 'certify', manifestFile, '--draw', drawFile, '--sample', '5', '--attestations', units, '--key', path.join(keys, 'tppverify-private.pem'), '--out', path.join(work, 'cert'), '--json']);
     expect(certify.exitCode, certify.stderr).toBe(0);
     const certificateFile = JSON.parse(certify.stdout).certificate as string;
-    const certificate = decodeCertificate(decodeEnvelope(readFileSync(certificateFile)).payload, PROTO_DIR());
+    const certificate = decodeCertificate(decodeEnvelope(readFileSync(certificateFile)).payload);
     expect(certificate.nonceRule).toBe('tppverify-lot-nonce@1');
     expect(certificate.nonceContributions.map((x) => `${x.party}:${x.role}`).sort()).toEqual(['exporter:exporter', 'lab:lab']);
     expect(certificate.units.map((u) => u.serial)).toEqual(planned.sampled.map((u: { serial: string }) => u.serial));
 
     const verify = await tppverify(['verify', certificateFile, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--manifest', manifestFile, '--json']);
     expect(verify.exitCode, verify.stdout).toBe(0);
-    expect(JSON.parse(verify.stdout).summary).toMatchObject({ nonceRule: 'tppverify-lot-nonce@1', nonceParties: expect.arrayContaining(['lab (lab)', 'exporter (exporter)']) });
+    expect(JSON.parse(verify.stdout).files[0].summary).toMatchObject({ nonceRule: 'tppverify-lot-nonce@1', nonceParties: expect.arrayContaining(['lab (lab)', 'exporter (exporter)']) });
 
     // A certificate re-signed by the lab with a steered lab contribution and the nonce it gives: verify says so.
     const key = await loadSigningKey(path.join(keys, 'tppverify-private.pem'));
     const steered = { ...certificate, nonceContributions: certificate.nonceContributions.map((x) => (x.role === 'lab' ? { ...x, contribution: randomBytes(32).toString('hex') } : x)) };
     steered.nonce = combineContributions(certificate.manifestSha256, steered.nonceContributions);
-    const problems = (await checkCertificate(encodeCertificate(steered, PROTO_DIR()), new Map())).problems;
+    const problems = certificateProblems(decodeCertificate(encodeCertificate(steered)));
     expect(problems).toContain('nonce: party lab: the revealed contribution does not match its commitment');
     const edited = path.join(work, 'steered.dsse.pb');
-    writeFileSync(edited, encodeEnvelope(signEnvelope(encodeCertificate({ ...certificate, nonce: randomBytes(32) }, PROTO_DIR()), CERTIFICATE_PAYLOAD_TYPE, [key])));
+    writeFileSync(edited, encodeEnvelope(signEnvelope(encodeCertificate({ ...certificate, nonce: randomBytes(32) }), CERTIFICATE_PAYLOAD_TYPE, [key])));
     const refused = await tppverify(['verify', edited, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--json']);
     expect(refused.exitCode).toBe(1);
-    expect(JSON.parse(refused.stdout).reasons).toContain('nonce: not the combination of its recorded contributions');
+    expect(JSON.parse(refused.stdout).files[0].reasons).toContain('nonce: not the combination of its recorded contributions');
   });
 
   it('refuses a draw file whose nonce was edited, and --draw with --nonce', async () => {
