@@ -19,5 +19,7 @@ export async function attestedUnits(units: readonly LotUnit[], declarationSha256
   const manifest = { lotId: '', exporter: '', filingReference: '', declarationSha256, units: [...units] };
   const sample = { plan: '', planDescription: '', manifestSha256: '', nonceHex: '', nonceRule: '', contributions: [], lotSize: units.length, sampled: [...units] };
   const checked = await certifyLot(manifest, sample, files, { keys: await trustedFor(key, pubkeys), threshold: 1 });
-  return new Map(checked.units.filter((u) => u.status === 'valid').map((u) => [u.serial, u.detail]));
+  // A valid unit's detail names the files of its one document (both renderings): the protobuf one is the record.
+  const recordFile = (detail: string) => detail.split(', ').find((name) => name.endsWith('.dsse.pb')) ?? detail.split(', ')[0] ?? '';
+  return new Map(checked.units.filter((u) => u.status === 'valid').map((u) => [u.serial, recordFile(u.detail)]));
 }

@@ -131,7 +131,7 @@ describe('lot run --scheduler slurm on a loopback cluster', () => {
     expect(lot.reasons).toContain(`unit ${failing}: missing (no attestation for this serial: ${failed[0]!.reason})`);
     const verify = await tppverify(['verify', lot.certificate, '--pubkey', path.join(keys, 'tppverify-public.pem'), '--attestations', path.join(out, 'attestations'), '--manifest', manifestFile, '--json']);
     expect(verify.exitCode, verify.stdout).toBe(0);
-    expect(JSON.parse(verify.stdout).summary).toMatchObject({ outcome: 'incomplete', units: SAMPLE, nonceRule: 'tppverify-lot-nonce@1' });
+    expect(JSON.parse(verify.stdout).files[0].summary).toMatchObject({ outcome: 'incomplete', units: SAMPLE, nonceRule: 'tppverify-lot-nonce@1' });
   }, LOT_TIMEOUT_MS);
 
   it('on a rerun measures only the unit without an attestation, in one job on its server', async () => {
