@@ -115,17 +115,7 @@ export async function writeFilePairAtomic(first: { file: string; data: Uint8Arra
 export async function writeFileAtomic(file: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(file);
   await removeStaleTemporaries(dir);
-  const temp = temporaryName(file);
-  const handle = await open(temp, 'wx', options.mode ?? 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
+  const temp = await writeTemporary(file, data, options.mode ?? 0o644);
   try {
     if (options.exclusive) {
       // link() fails when the target exists, so an existing file is never replaced.
@@ -138,12 +128,7 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string, o
     await rm(temp, { force: true });
     throw error;
   }
-  const dirHandle = await open(dir, 'r');
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
-  }
+  await syncFolder(dir);
 }
 
 /** Creates and removes a file in `dir`: permissions, read-only mounts and quotas show here, not after a measurement. */

@@ -215,6 +215,7 @@ export async function measureDramBandwidth(
     {
       arrayBytes: settings.arrayBytes,
       trials: settings.trials,
+      ...(settings.kernels?.length ? { kernels: settings.kernels } : {}),
       ...(fault?.suite === 'bandwidth' ? { faultKernel: fault.name } : {}),
     },
     onProgress,

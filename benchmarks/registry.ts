@@ -51,6 +51,8 @@ export interface RunSettings {
   secondsPerTrial: number;
   /** Only these throughput formats (default: every format the device has). */
   formats?: string[];
+  /** Only these bandwidth kernels (default: every kernel the backend has). */
+  kernels?: string[];
   /**
    * The run plan's nonce (hex): cases run one at a time in the plan's order,
    * with its trial counts and idle gaps (harness/plan/run-plan.ts). Absent: one

@@ -1,11 +1,11 @@
 // Runs a suite as a given sequence of cases: one addon call per bandwidth
 // kernel or throughput format, in the order given, each after its idle gap.
 // The sequence comes from the run plan (harness/plan/run-plan.ts), so the
-// order the device sees changes with every nonce; the results are shaped and
-// validated exactly as one call's would be.
+// order the device sees changes with every nonce; each call is bench.ts's
+// own, so the results are shaped and validated exactly as one call's are.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { shapeBandwidth, shapeThroughputCase, type BandwidthReport, type DeviceTarget, type InjectedFault, type ThroughputCaseReport } from './bench.js';
-import type { NativeAddon, NativeBandwidthResult, NativeProgress, NativeThroughputCase } from './native-addon.js';
+import { measureDramBandwidth, measurePeakThroughput, type BandwidthReport, type DeviceTarget, type InjectedFault, type ThroughputCaseReport } from './bench.js';
+import type { NativeAddon, NativeProgress } from './native-addon.js';
 import type { RunSettings } from './registry.js';
 
 /** One case of a sequence: a bandwidth kernel or a throughput format, and the idle time before it. */
@@ -22,24 +22,14 @@ export async function measureDramBandwidthInSequence(
   onProgress: (event: NativeProgress) => void,
   fault?: InjectedFault,
 ): Promise<BandwidthReport> {
-  let merged: NativeBandwidthResult | undefined;
+  let merged: BandwidthReport | undefined;
   for (const step of steps) {
     await sleep(step.idleGapMs);
-    const result = await addon.measureBandwidth(
-      target.backend,
-      target.index,
-      {
-        arrayBytes: settings.arrayBytes,
-        trials: settings.trials,
-        kernels: [step.name],
-        ...(fault?.suite === 'bandwidth' ? { faultKernel: fault.name } : {}),
-      },
-      onProgress,
-    );
-    merged = merged ? { ...merged, kernels: [...merged.kernels, ...result.kernels] } : result;
+    const report = await measureDramBandwidth(addon, target, { ...settings, kernels: [step.name] }, onProgress, fault);
+    merged = merged ? { ...merged, kernels: [...merged.kernels, ...report.kernels] } : report;
   }
   if (!merged) throw new Error('a bandwidth sequence with no kernel');
-  return shapeBandwidth(merged, settings.trials);
+  return merged;
 }
 
 export async function measurePeakThroughputInSequence(
@@ -50,23 +40,11 @@ export async function measurePeakThroughputInSequence(
   onProgress: (event: NativeProgress) => void,
   fault?: InjectedFault,
 ): Promise<ThroughputCaseReport[]> {
-  const cases: NativeThroughputCase[] = [];
+  const cases: ThroughputCaseReport[] = [];
   for (const step of steps) {
     await sleep(step.idleGapMs);
     // A format the device does not offer comes back with no case: it simply did not run.
-    const result = await addon.measureThroughput(
-      target.backend,
-      target.index,
-      {
-        secondsPerTrial: settings.secondsPerTrial,
-        trials: settings.trials,
-        sweep: settings.sweep === true,
-        formats: [step.name],
-        ...(fault?.suite === 'throughput' ? { faultCase: fault.name } : {}),
-      },
-      onProgress,
-    );
-    cases.push(...result.cases);
+    cases.push(...(await measurePeakThroughput(addon, target, { ...settings, formats: [step.name] }, onProgress, fault)));
   }
-  return cases.map((c) => shapeThroughputCase(c, settings.trials));
+  return cases;
 }
