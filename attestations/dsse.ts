@@ -6,7 +6,6 @@ import { TppverifyError } from './errors.js';
 import { envelopeType } from './schema.js';
 import type { SigningKey } from './keys.js';
 import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from './strict-json.js';
-import { isBundleJson, readBundle } from './sigstore-bundle.js';
 
 export interface EnvelopeSignature {
   sig: Uint8Array;
@@ -160,15 +159,8 @@ export const DSSE_PROTOBUF_FORM: EnvelopeForm = {
   decode: decodeEnvelope,
 };
 
-/** The DSSE envelope inside a Sigstore bundle v0.3 (attestations/sigstore-bundle.ts). */
-export const SIGSTORE_BUNDLE_FORM: EnvelopeForm = {
-  name: 'Sigstore bundle',
-  looksLike: isBundleJson,
-  decode: (bytes) => readBundle(bytes).envelope,
-};
-
-/** The forms tried, in order of preference among those that look right. */
-export const ENVELOPE_FORMS: EnvelopeForm[] = [SIGSTORE_BUNDLE_FORM, DSSE_JSON_FORM, DSSE_PROTOBUF_FORM];
+/** The DSSE forms, in order of preference among those that look right (signed-forms.ts adds the Sigstore bundle). */
+export const ENVELOPE_FORMS: EnvelopeForm[] = [DSSE_JSON_FORM, DSSE_PROTOBUF_FORM];
 
 /**
  * Any known rendering of an envelope. A form whose first bytes match is tried

@@ -2,12 +2,15 @@
 // protobuf DSSE envelope (the record) and its JSON rendering, the in-toto
 // Statement v1 JSON envelope, and the Sigstore bundle of that envelope
 // (with an RFC 3161 timestamp over its signature when a TSA is named).
-import { encodeEnvelope, envelopeToJson, signEnvelope } from './dsse.js';
+import { encodeEnvelope, ENVELOPE_FORMS, envelopeToJson, signEnvelope, type EnvelopeForm } from './dsse.js';
 import { encodeIntotoStatement, INTOTO_PAYLOAD_TYPE } from './intoto-json.js';
 import type { SigningKey } from './keys.js';
 import { requestTimestamp } from './rfc3161.js';
-import { bundleJson } from './sigstore-bundle.js';
+import { bundleJson, SIGSTORE_BUNDLE_FORM } from './sigstore-bundle.js';
 import { encodeStatement, PAYLOAD_TYPE, type Statement } from './statement.js';
+
+/** Every rendering a reader may be given: the Sigstore bundle, then the DSSE JSON and protobuf forms. */
+export const ALL_ENVELOPE_FORMS: readonly EnvelopeForm[] = [SIGSTORE_BUNDLE_FORM, ...ENVELOPE_FORMS];
 
 export interface SignedForms {
   /** .dsse.pb */

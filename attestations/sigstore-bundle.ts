@@ -7,7 +7,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { assertBundleLatest, bundleFromJSON, BUNDLE_V03_MEDIA_TYPE, isBundleWithDsseEnvelope, type Bundle } from '@sigstore/bundle';
 import { pem as pemCodec, X509Certificate } from '@sigstore/core';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
-import type { Envelope } from './dsse.js';
+import type { Envelope, EnvelopeForm } from './dsse.js';
 import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from './strict-json.js';
 
 export const BUNDLE_MEDIA_TYPE = BUNDLE_V03_MEDIA_TYPE;
@@ -22,6 +22,13 @@ export function isBundleJson(bytes: Uint8Array): boolean {
     return false;
   }
 }
+
+/** The DSSE envelope inside a Sigstore bundle v0.3, as one more rendering the one verification reads. */
+export const SIGSTORE_BUNDLE_FORM: EnvelopeForm = {
+  name: 'Sigstore bundle',
+  looksLike: isBundleJson,
+  decode: (bytes) => readBundle(bytes).envelope,
+};
 
 export class BundleFormatError extends Error {
   override readonly name = 'BundleFormatError';

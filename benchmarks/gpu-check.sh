@@ -163,7 +163,7 @@ fallback_summary() {  # when node cannot write the summary: the steps and the la
 
 refresh() {  # rewrites the summary and the archive from everything so far
   printf 'elapsed_s\t%s\n' "$(($(now) - started))" >"$work/elapsed.tsv"
-  if ! timeout 10 node dist/benchmarks/gpu-check/summary.js "$work" >"$work/summary.txt" 2>"$work/summary.err"; then
+  if ! timeout 10 node dist/harness/gpu-check/summary.js "$work" >"$work/summary.txt" 2>"$work/summary.err"; then
     fallback_summary >"$work/summary.txt"
   fi
   cp "$work/summary.txt" "$out/summary.txt.part" && mv -f "$out/summary.txt.part" "$out/summary.txt"

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findArchitecture } from '../../harness/tpp/architectures.js';
-import { buildSummary, MAX_SUMMARY_CHARS, renderSummary, summarizeTelemetry } from '../gpu-check/summary.js';
-import { WGMMA_FORMATS } from '../gpu-check/targets.js';
+import { buildSummary, MAX_SUMMARY_CHARS, renderSummary, summarizeTelemetry } from '../../harness/gpu-check/summary.js';
+import { WGMMA_FORMATS } from '../../harness/gpu-check/targets.js';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

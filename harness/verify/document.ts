@@ -13,6 +13,7 @@
 // attestations/dsse.ts ENVELOPE_FORMS (it decodes to the same Envelope); a new
 // payload kind is an entry in PAYLOAD_KINDS below.
 import type { KeyObject } from 'node:crypto';
+import { ALL_ENVELOPE_FORMS } from '../../attestations/signed-forms.js';
 import { decodeEnvelopeAnyForm, encodeEnvelope, verifySignatures, type Envelope, type SignatureResult } from '../../attestations/dsse.js';
 import { MAX_ATTESTATION_BYTES, readAttestationFile } from '../../attestations/document-file.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, type LotCertificate } from '../../attestations/lot-certificate.js';
@@ -129,7 +130,7 @@ export function verifyDocumentBytes(bytes: Uint8Array, trust: TrustedKeys): Docu
   if (bytes.length > MAX_ATTESTATION_BYTES) return tooLarge(bytes.length);
   let envelope: Envelope;
   try {
-    envelope = decodeEnvelopeAnyForm(bytes);
+    envelope = decodeEnvelopeAnyForm(bytes, ALL_ENVELOPE_FORMS);
   } catch (error) {
     return refused((error as Error).message);
   }

@@ -2,12 +2,12 @@
 // folder benchmarks/gpu-check.sh archives), writes summary.json beside them
 // and prints the text the device tool shows last. Runs after every step, so
 // it must cope with any output missing, partial or malformed.
-//   node dist/benchmarks/gpu-check/summary.js WORK_FOLDER
+//   node dist/harness/gpu-check/summary.js WORK_FOLDER
 import { existsSync, readFileSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findArchitecture } from '../../harness/tpp/architectures.js';
-import { isFormat } from '../../harness/tpp/formats.js';
+import { findArchitecture } from '../tpp/architectures.js';
+import { isFormat } from '../tpp/formats.js';
 import { evaluateTargets, type TargetInputs, type TargetResult } from './targets.js';
 
 export const SUMMARY_SCHEMA = 'tppverify.gpu-check-summary.v1';

@@ -5,8 +5,8 @@
 // This module sits above the pipeline (it reads the outputs of a whole
 // device check); nothing in harness/ imports it. The architectural per-clock
 // rates come from the one table the verdict uses, harness/tpp/architectures.ts.
-import { findArchitecture } from '../../harness/tpp/architectures.js';
-import { isFormat } from '../../harness/tpp/formats.js';
+import { findArchitecture } from '../tpp/architectures.js';
+import { isFormat } from '../tpp/formats.js';
 
 /** H200 SXM DRAM bandwidth from NVIDIA's datasheet: 4.8 TB/s (HBM3e). */
 export const H200_DATASHEET_DRAM_GBPS = 4800;
