@@ -107,11 +107,6 @@ export async function writeFilesAtomic(files: readonly { file: string; data: Uin
   await syncFolder(dir);
 }
 
-/** Two renderings of one document, both or neither (writeFilesAtomic). */
-export async function writeFilePairAtomic(first: { file: string; data: Uint8Array | string }, second: { file: string; data: Uint8Array | string }): Promise<void> {
-  await writeFilesAtomic([first, second]);
-}
-
 export async function writeFileAtomic(file: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(file);
   await removeStaleTemporaries(dir);

@@ -8,7 +8,6 @@ import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.
 import { FAULT_ENV, faultFromEnvironment } from '../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
 import { levelDeviation, levelSettings, type TestLevel } from '../benchmarks/levels.js';
-import { MIN_TRIALS } from '../benchmarks/registry.js';
 import { writeFilesAtomic } from '../attestations/atomic-write.js';
 import { FORM_SUFFIXES, signStatementForms } from '../attestations/signed-forms.js';
 import { ephemeralSigningKey, type SigningKey } from '../attestations/keys.js';

@@ -4,7 +4,7 @@
 import { UsageError } from './errors.js';
 import { readAttestationFile } from '../attestations/document-file.js';
 import { sha256Hex } from '../attestations/statement.js';
-import { verifyDocumentFile, type DocumentVerification, type TrustedKeys } from './verify/document.js';
+import { verifyDocumentContent, type DocumentVerification, type TrustedKeys } from './verify/document.js';
 
 export type DecodedDocument = DocumentVerification & { /** Hex SHA-256 of the file's bytes: what the printed report ties to. */ sha256: string } & (
     | { kind: 'attestation'; statement: NonNullable<DocumentVerification['statement']> }
@@ -12,9 +12,9 @@ export type DecodedDocument = DocumentVerification & { /** Hex SHA-256 of the fi
   );
 
 export function readSignedDocument(file: string, trust: TrustedKeys): DecodedDocument {
-  const outcome = verifyDocumentFile(file, trust);
-  // The file as read (standard input is read once and kept): the digest the paper report prints.
+  // Read once: the same bytes are verified and give the digest the paper report prints.
   const content = readAttestationFile(file);
+  const outcome = verifyDocumentContent(content, trust);
   const sha256 = 'bytes' in content ? sha256Hex(content.bytes) : '';
   if (outcome.kind === 'attestation' && outcome.statement) return { ...outcome, sha256 } as DecodedDocument;
   if (outcome.kind === 'lot-certificate' && outcome.certificate) return { ...outcome, sha256 } as DecodedDocument;

@@ -6,7 +6,6 @@ import { DEFAULT_SETTINGS, SUITE_NAMES, type SuiteName } from '../../benchmarks/
 import { EXIT_OK, EXIT_USAGE, UsageError } from '../errors.js';
 import { asTppverifyError, reportError } from './report-error.js';
 import { boundedLine } from './escape.js';
-import { harnessVersion } from '../version.js';
 import { checkBenchOptions, renderBench, runBench } from './commands/bench.js';
 import { runDevices } from './commands/devices.js';
 import { runTpp } from './commands/tpp.js';

@@ -109,11 +109,6 @@ export function nvidiaPreflight(row: NvidiaQueryRow, xml: NvidiaXmlGpu | undefin
   ];
 }
 
-/** Failed checks as the state problems the verdict treats as inconclusive. */
-export function stateProblemsFrom(checks: readonly PreflightCheck[]): string[] {
-  return checks.filter((c) => c.status === 'fail').map((c) => `preflight ${c.id}: ${c.detail}`);
-}
-
 export function treeClean(dirtyTree: boolean): PreflightCheck {
   return { id: 'tree-clean', status: dirtyTree ? 'fail' : 'pass', detail: dirtyTree ? 'the harness tree has uncommitted changes' : 'harness tree clean' };
 }

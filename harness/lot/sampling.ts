@@ -96,7 +96,7 @@ export function drawSample(
 export const NONCE_RULE = 'tppverify-lot-nonce@1';
 const COMMITMENT_DOMAIN = 'tppverify-lot-commitment@1';
 export { PARTY_ROLES, type NonceContribution, type PartyRole } from '../../attestations/lot-certificate.js';
-import { PARTY_ROLES, type NonceContribution, type PartyRole } from '../../attestations/lot-certificate.js';
+import type { NonceContribution } from '../../attestations/lot-certificate.js';
 /** 16 bytes at least, so a commitment cannot be opened by trying contributions; 64 at most. */
 export const MIN_CONTRIBUTION_BYTES = 16;
 export const MAX_CONTRIBUTION_BYTES = 64;

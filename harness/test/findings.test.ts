@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeEnvelope, envelopeToJson, signEnvelope } from '../../attestations/dsse.js';
 import { generateKeyPairFiles, loadSigningKey, type SigningKey } from '../../attestations/keys.js';
 import { encodeStatement, PAYLOAD_TYPE, sha256Hex } from '../../attestations/statement.js';
-import { removeStaleTemporaries, writeFilePairAtomic } from '../../attestations/atomic-write.js';
+import { removeStaleTemporaries, writeFilesAtomic } from '../../attestations/atomic-write.js';
 import { lockDevice } from '../device-lock.js';
 import { chromiumSandboxFlags } from '../report/chromium.js';
 import { DECLARATION_JSON, fixtureStatement, signedFixture } from './attestation-fixture.js';
@@ -178,7 +178,7 @@ describe('writes', () => {
     const dir = path.join(work, 'pair');
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'x.dsse.json'), 'taken');
-    await expect(writeFilePairAtomic({ file: path.join(dir, 'x.dsse.pb'), data: 'pb' }, { file: path.join(dir, 'x.dsse.json'), data: 'json' })).rejects.toThrow();
+    await expect(writeFilesAtomic([{ file: path.join(dir, 'x.dsse.pb'), data: 'pb' }, { file: path.join(dir, 'x.dsse.json'), data: 'json' }])).rejects.toThrow();
     expect(readdirSync(dir)).toEqual(['x.dsse.json']);
     // A pid no process has (above the kernel's maximum) stands for a writer killed mid-write.
     const stale = '.y.dsse.pb.4194999.abcdefabcdef.tmp';
@@ -186,7 +186,7 @@ describe('writes', () => {
     writeFileSync(path.join(dir, stale), 'half');
     writeFileSync(path.join(dir, live), 'mine');
     expect(await removeStaleTemporaries(dir)).toEqual([stale]);
-    await writeFilePairAtomic({ file: path.join(dir, 'y.dsse.pb'), data: 'pb' }, { file: path.join(dir, 'y.dsse.json'), data: 'json' });
+    await writeFilesAtomic([{ file: path.join(dir, 'y.dsse.pb'), data: 'pb' }, { file: path.join(dir, 'y.dsse.json'), data: 'json' }]);
     expect(readdirSync(dir).sort()).toEqual([live, 'x.dsse.json', 'y.dsse.json', 'y.dsse.pb']);
   });
 });

@@ -15,7 +15,7 @@
 import type { KeyObject } from 'node:crypto';
 import { ALL_ENVELOPE_FORMS } from '../../attestations/signed-forms.js';
 import { decodeEnvelopeAnyForm, encodeEnvelope, verifySignatures, type Envelope, type SignatureResult } from '../../attestations/dsse.js';
-import { MAX_ATTESTATION_BYTES, readAttestationFile } from '../../attestations/document-file.js';
+import { MAX_ATTESTATION_BYTES, readAttestationFile, type AttestationFileContent } from '../../attestations/document-file.js';
 import { CERTIFICATE_PAYLOAD_TYPE, decodeCertificate, type LotCertificate } from '../../attestations/lot-certificate.js';
 import { decodeStatement, PAYLOAD_TYPE, sha256Hex, type Statement } from '../../attestations/statement.js';
 import { certificateProblems } from '../lot/outcome.js';
@@ -170,8 +170,12 @@ function tooLarge(size: number): DocumentVerification {
   return refused(`the file is ${size} bytes, over the ${MAX_ATTESTATION_BYTES}-byte limit: refused unread`);
 }
 
+/** Verifies a file's content as readAttestationFile gives it (a file over the limit is refused unread). */
+export function verifyDocumentContent(content: AttestationFileContent, trust: TrustedKeys): DocumentVerification {
+  return 'bytes' in content ? verifyDocumentBytes(content.bytes, trust) : tooLarge(content.tooLargeBytes);
+}
+
 /** Reads and verifies one file; an unreadable file (missing, not a regular file) throws UnreadableAttestationError. */
 export function verifyDocumentFile(file: string, trust: TrustedKeys): DocumentVerification {
-  const content = readAttestationFile(file);
-  return 'bytes' in content ? verifyDocumentBytes(content.bytes, trust) : tooLarge(content.tooLargeBytes);
+  return verifyDocumentContent(readAttestationFile(file), trust);
 }

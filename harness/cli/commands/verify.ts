@@ -7,11 +7,11 @@ import { loadTrustedKeys } from '../../../attestations/keys.js';
 import { EXIT_INVALID, EXIT_USAGE, UsageError } from '../../errors.js';
 import { certificateContextProblems } from '../../lot/verify-certificate.js';
 import path from 'node:path';
-import { readAttestationFile } from '../../../attestations/document-file.js';
+import { readAttestationFile, type AttestationFileContent } from '../../../attestations/document-file.js';
 import { readFileWithin } from '../../../attestations/bounded-read.js';
 import { certificatesFromPem, isBundleJson, readBundle, verifyBundle } from '../../../attestations/sigstore-bundle.js';
 import { statementContentSha256, verifyFiles, type FileVerdict } from '../../verify/batch.js';
-import { verifyDocumentFile, type DocumentVerification } from '../../verify/document.js';
+import { verifyDocumentContent, type DocumentVerification } from '../../verify/document.js';
 import type { AttestationSummary } from '../../verify/verify.js';
 import type { Finding } from '../../verdict/verdict.js';
 import { describeFinding } from '../../verdict/describe.js';
@@ -92,7 +92,9 @@ export async function runVerify(files: string[], options: VerifyOptions, io: Cli
   const started = process.hrtime.bigint();
   const file = files[0]!;
   const trust = { keys: trusted, threshold: options.threshold };
-  const outcome = verifyDocumentFile(file, trust);
+  // Read once: the one verification and the bundle's peer check see the same bytes.
+  const content = readAttestationFile(file);
+  const outcome = verifyDocumentContent(content, trust);
   if (lotOptions) {
     // Not silently ignored: someone who gave them expected a lot certificate here.
     if (outcome.kind !== 'lot-certificate' || !outcome.certificate) throw new UsageError(`${file} is not a lot certificate: --attestations and --manifest apply to lot certificates only`);
@@ -112,7 +114,7 @@ export async function runVerify(files: string[], options: VerifyOptions, io: Cli
     contentSha256: statementContentSha256(outcome),
     timestamps: [],
   };
-  checkBundle(entry, trusted, tsaChainPem);
+  checkBundle(entry, trusted, tsaChainPem, content);
   if (options.json) printJson([entry], secondsSince(started), io);
   else if (entry.valid) io.out(renderVerification(file, outcome, entry.timestamps));
   else io.out(`INVALID: ${terminalText(file)}\n${entry.reasons.map((r) => `  - ${terminalText(r)}`).join('\n')}\n`);
@@ -136,9 +138,15 @@ function readTsaCerts(file: string): string {
  * peer's reading must agree with ours), and with --tsa-certs its RFC 3161
  * timestamps are required and verified against that chain.
  */
-function checkBundle(entry: VerifyEntry, trusted: ReadonlyMap<string, KeyObject>, tsaChainPem: string | undefined): void {
+function checkBundle(
+  entry: VerifyEntry,
+  trusted: ReadonlyMap<string, KeyObject>,
+  tsaChainPem: string | undefined,
+  /** The file as already read, where the caller has it (the batch's workers read their own copies). */
+  read?: AttestationFileContent,
+): void {
   if (entry.unreadable) return;
-  const content = readAttestationFile(entry.file);
+  const content = read ?? readAttestationFile(entry.file);
   if (!('bytes' in content) || !isBundleJson(content.bytes)) {
     if (tsaChainPem !== undefined && entry.valid) {
       entry.valid = false;

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InventoryParseError, NVIDIA_QUERY_FIELDS, parseQueryCsv, parseQueryXml } from '../nvidia-smi.js';
-import { nvidiaPreflight, stateProblemsFrom } from '../preflight.js';
+import { nvidiaPreflight } from '../preflight.js';
+import { stateProblemsOf } from '../../verdict/state.js';
 
 const fixture = (name: string) => readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', name), 'utf8');
 const statusOf = (checks: { id: string; status: string }[], id: string) => checks.find((c) => c.id === id)?.status;
@@ -65,7 +66,7 @@ describe('preflight', () => {
   it('passes an idle H100 with no other process and a clean tree', () => {
     const checks = nvidiaPreflight(parseQueryCsv(fixture('h100-idle.csv'))[0]!, idle, false);
     expect(checks.filter((c) => c.status === 'fail')).toEqual([]);
-    expect(stateProblemsFrom(checks)).toEqual([]);
+    expect(stateProblemsOf({ preflight: checks, telemetry: [], bandwidth: null })).toEqual([]);
   });
 
   it('fails MIG on', () => {
@@ -79,7 +80,7 @@ describe('preflight', () => {
     expect(statusOf(checks, 'no-clock-cap')).toBe('fail');
     expect(statusOf(checks, 'temperature')).toBe('fail');
     expect(statusOf(checks, 'no-slowdown')).toBe('fail');
-    expect(stateProblemsFrom(checks).join('\n')).toMatch(/power limit 500 W differs from the default 700 W/);
+    expect(stateProblemsOf({ preflight: checks, telemetry: [], bandwidth: null }).join('\n')).toMatch(/power limit 500 W differs from the default 700 W/);
   });
 
   it('fails uncorrected ECC errors and a pending row remap', () => {
