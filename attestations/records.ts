@@ -59,6 +59,53 @@ export interface ThroughputCaseRecord {
   clockMethod: string;
 }
 
+/** proto ClockEvidence: the clock telemetry reported in a phase against the clock the phase measured. */
+export interface ClockEvidenceRecord {
+  reportedSource: string;
+  reportedSamples: number;
+  reportedMinMhz: number;
+  reportedMedianMhz: number;
+  reportedMaxMhz: number;
+  /** 0: not measured. */
+  measuredMhz: number;
+  measuredSource: string;
+  comparable: boolean;
+  notComparableReason: string;
+}
+
+/** proto PowerEvidence: the power limit in force in a phase against the default (or the constraint's maximum). */
+export interface PowerEvidenceRecord {
+  source: string;
+  /** '' when read; else why not. */
+  unreadable: string;
+  samples: number;
+  enforcedMinW: number;
+  enforcedMaxW: number;
+  referenceMinW: number;
+  referenceMaxW: number;
+  referenceName: string;
+  maxDrawW: number;
+}
+
+/** proto TimerEvidence: the device timer against the host's steady clock over the same trials. */
+export interface TimerEvidenceRecord {
+  method: string;
+  deviceTimerSeconds: number;
+  hostSeconds: number;
+  trials: number;
+  sameClock: boolean;
+}
+
+/** proto PhaseEvidence: clock and power evidence for one measurement phase (issue 18). */
+export interface PhaseEvidenceRecord {
+  phase: string;
+  clock: ClockEvidenceRecord | null;
+  power: PowerEvidenceRecord | null;
+  clockEventReasons: string;
+  throttled: boolean;
+  timer: TimerEvidenceRecord | null;
+}
+
 export interface MeasurementRecord {
   deviceId: string;
   startedAt: string;

@@ -2,7 +2,7 @@
 // source) + predicate (report, declaration bytes, method, raw measurements,
 // computed results, verdict, environment, provenance, nonce, audit link).
 import { createHash } from 'node:crypto';
-import type { Fact, Finding, MeasurementRecord, ResultsRecord, RunPlanRecord, VerdictRecord } from './records.js';
+import type { Fact, Finding, MeasurementRecord, PhaseEvidenceRecord, ResultsRecord, RunPlanRecord, VerdictRecord } from './records.js';
 import { decodeCanonical, encodeCanonical } from './canonical.js';
 import { TppverifyError } from './errors.js';
 import { attestationType, statementType } from './schema.js';
@@ -99,7 +99,8 @@ export interface Predicate {
   measurements: MeasurementRecord;
   results: ResultsRecord;
   verdict: VerdictRecord;
-  environment: { facts: Fact[] };
+  /** phaseEvidence: one clock and power record per phase (absent in attestations made before issue 18). */
+  environment: { facts: Fact[]; phaseEvidence?: PhaseEvidenceRecord[] };
   provenance: ProvenanceRecord;
   nonce: Uint8Array;
   audit: AuditLinkRecord | null;
@@ -173,6 +174,7 @@ export function decodeStatement(bytes: Uint8Array): Statement {
   predicate.identityEvidence ??= null;
   predicate.intake ??= null;
   predicate.environment ??= { facts: [] };
+  predicate.environment.phaseEvidence ??= [];
   predicate.provenance ??= { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false, interpreterPath: '', interpreterSha256: '', interpreterVersion: '' };
   return statement;
 }

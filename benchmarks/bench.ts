@@ -104,6 +104,9 @@ export interface ThroughputCaseReport {
   trialClockMhz: number[];
   clockMethod: string;
   trialSeconds: number[];
+  /** GPUs: the host's steady clock around each timed trial and the device timer's span over it (issue 18); empty on the CPU. */
+  trialHostSeconds: number[];
+  trialTimerSeconds: number[];
   verified: boolean;
 }
 
@@ -171,6 +174,8 @@ export function shapeThroughputCase(c: NativeThroughputCase, minTrials?: number)
     trialClockMhz: c.trialClockMhz,
     clockMethod: c.clockMethod,
     trialSeconds: c.trialSeconds,
+    trialHostSeconds: c.trialHostSeconds ?? [],
+    trialTimerSeconds: c.trialTimerSeconds ?? [],
   };
   if (!c.available) {
     return {

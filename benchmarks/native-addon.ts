@@ -106,6 +106,9 @@ export interface NativeThroughputCase {
   trialSeconds: number[];
   trialClockMhz: number[];
   clockMethod: string;
+  /** GPUs: the host's steady clock around each synchronised timed trial, and the device timer's span over its blocks (issue 18); absent or empty on the CPU. */
+  trialHostSeconds?: number[];
+  trialTimerSeconds?: number[];
 }
 
 export interface NativeThroughputResult {
@@ -146,7 +149,7 @@ export interface NativeHostLogic {
   cudaReadClock(
     stamps: { clockStart: number; clockEnd: number; timerStartNs: number; timerEndNs: number; smidStart: number; smidEnd: number }[],
     eventSeconds?: number,
-  ): { mhz: number; sms: number };
+  ): { mhz: number; sms: number; spanSeconds: number };
   gpuLaunchesPerTrial(warmupSeconds: number): number;
   cudaIterationsFor(calibrationSeconds: number, calibrationIterations: number, targetSeconds: number, minimum: number, maximum: number, multiple?: number): number;
 }

@@ -36,6 +36,7 @@ import { intakeFacts, type IntakeFile } from './identity/intake.js';
 import { inventoryFor, type DeviceInventory } from './inventory/device-inventory.js';
 import { hostFacts } from './inventory/host.js';
 import { startAmdTelemetry, startTelemetry, TELEMETRY_INTERVAL_MS, type TelemetryRecorder } from './inventory/telemetry.js';
+import { startCpuTelemetry } from './inventory/cpu-telemetry.js';
 import { EMPTY_LAB, type LabInfo } from './lab.js';
 import { measureIsolated, type PhaseTimeouts } from './isolation/isolated.js';
 import { planRecordFor } from './plan/run-plan.js';
@@ -169,14 +170,21 @@ function fileStem(entry: DeviceEntry, issuedAt: string, facts: readonly Fact[]):
   return `${formatDeviceId(entry.target).replace(':', '-')}${serial ? `-${serial}` : ''}-${issuedAt.replace(/[-:]/g, '')}`;
 }
 
-/** The sampler for this device during each phase: nvidia-smi or amd-smi, found through the inventory. */
+/** The sampler for this device during each phase: nvidia-smi or amd-smi, found through the inventory; the CPU's sysfs (issue 18: the same path on every CI run). */
 function telemetryFor(entry: DeviceEntry, inventory: DeviceInventory): ((phase: string) => TelemetryRecorder) | undefined {
   const fact = (name: string) => inventory.facts.find((f) => f.name === name)?.value;
   const busId = fact('pciBusId');
   const amdIndex = fact('amdSmiGpu');
   if (entry.target.backend === 'cuda' && busId) return (phase) => startTelemetry(phase, busId);
   if (entry.target.backend === 'hip' && amdIndex !== undefined) return (phase) => startAmdTelemetry(phase, Number(amdIndex));
+  if (entry.target.backend === 'cpu') return (phase) => startCpuTelemetry(phase);
   return undefined;
+}
+
+function telemetrySource(backend: string): string {
+  if (backend === 'hip') return 'amd-smi metric (polled)';
+  if (backend === 'cpu') return `cpufreq or /proc/cpuinfo, every ${TELEMETRY_INTERVAL_MS} ms`;
+  return `nvidia-smi -lms ${TELEMETRY_INTERVAL_MS}`;
 }
 
 /** Inventory, identity (and SPDM evidence) and preflight before anything is measured; strict mode refuses on a failed check, disagreeing identity readings or evidence that does not verify. */
@@ -260,7 +268,7 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
     // The run plan (harness/plan/run-plan.ts): order, trial counts and idle gaps from the nonce.
     planNonceHex: request.nonce.toString('hex'),
   };
-  const { measured, telemetry } = await measureIsolated(request.entry, settings, request.onProgress, request.phaseTimeouts, telemetryFor(request.entry, inventory));
+  const { measured, telemetry, evidence } = await measureIsolated(request.entry, settings, request.onProgress, request.phaseTimeouts, telemetryFor(request.entry, inventory));
 
   const selfDeclared = request.declarationBytes === undefined || request.selfDeclared === true;
   const declarationBytes =
@@ -278,7 +286,7 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
   // evidence that fails). verify requires the derived ones, first and in order; more can only make
   // the verdict inconclusive.
   const stateProblems = [
-    ...stateProblemsOf({ preflight: inventory.checks, telemetry, bandwidth: measurements.bandwidth }),
+    ...stateProblemsOf({ preflight: inventory.checks, telemetry, bandwidth: measurements.bandwidth, evidence }),
     ...(request.stateProblems ?? []),
     ...inventory.identity.stateProblems,
     ...identityAfterMeasuring(request, inventory, measurements),
@@ -320,8 +328,10 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
         facts: [
           ...(await hostFacts()),
           ...inventory.checks.map((c) => ({ name: `preflight.${c.id}`, value: `${c.status}: ${c.detail}`, source: 'tppverify preflight' })),
-          ...telemetry.map((t) => ({ name: `telemetry.${t.phase}`, value: JSON.stringify(t), source: request.entry.target.backend === 'hip' ? 'amd-smi metric (polled)' : `nvidia-smi -lms ${TELEMETRY_INTERVAL_MS}` })),
+          // The clock and power evidence is recorded apart (phaseEvidence), not inside the summary.
+          ...telemetry.map(({ evidence: _evidence, ...t }) => ({ name: `telemetry.${t.phase}`, value: JSON.stringify(t), source: telemetrySource(request.entry.target.backend) })),
         ],
+        phaseEvidence: evidence,
       },
       provenance: {
         addonSha256: provenance.addonSha256,

@@ -12,6 +12,8 @@ import { isErrorCode, MeasurementError, TppverifyError } from '../errors.js';
 import type { Measured } from '../measure.js';
 import { RunPlan, type PhaseName } from '../plan/run-plan.js';
 import type { PhaseTelemetry, TelemetryRecorder } from '../inventory/telemetry.js';
+import type { PhaseEvidenceRecord } from '../../attestations/records.js';
+import { phaseEvidenceOf } from './phase-evidence.js';
 import type { PhaseReply, PhaseRequest } from './worker.js';
 
 /** Per-phase limits: generous for a full GPU run, short enough that a hang is found. */
@@ -76,9 +78,11 @@ export interface IsolatedMeasurement {
   measured: Measured;
   /** One summary per phase when a telemetry source was given. */
   telemetry: PhaseTelemetry[];
+  /** Clock and power evidence, one per phase in the order run (issue 18), with or without a telemetry source. */
+  evidence: PhaseEvidenceRecord[];
 }
 
-/** measureDevice, with every phase in its own child process and, for an NVIDIA GPU, telemetry around it. */
+/** measureDevice, with every phase in its own child process and, where the device has a sampler (nvidia-smi, amd-smi, the CPU's sysfs), telemetry around it. */
 export async function measureIsolated(
   entry: DeviceEntry,
   settings: RunSettings,
@@ -87,13 +91,18 @@ export async function measureIsolated(
   startRecorder?: (phase: string) => TelemetryRecorder,
 ): Promise<IsolatedMeasurement> {
   const telemetry: PhaseTelemetry[] = [];
+  const evidence: PhaseEvidenceRecord[] = [];
   const phase = async (name: PhaseRequest['phase']) => {
     const recorder = startRecorder?.(name);
+    let summary: PhaseTelemetry | undefined;
+    let reply: Awaited<ReturnType<typeof runPhase>>;
     try {
-      return await runPhase(entry, name, settings, timeouts[name], onProgress);
+      reply = await runPhase(entry, name, settings, timeouts[name], onProgress);
     } finally {
-      if (recorder) telemetry.push(await recorder.stop());
+      if (recorder) telemetry.push((summary = await recorder.stop()));
     }
+    evidence.push(phaseEvidenceOf(name, entry.target.backend, summary, reply.report));
+    return reply;
   };
   // The run plan decides which phase runs first.
   const order: PhaseName[] = settings.planNonceHex === undefined ? ['bandwidth', 'throughput'] : new RunPlan(Buffer.from(settings.planNonceHex, 'hex')).phaseOrder();
@@ -111,5 +120,6 @@ export async function measureIsolated(
       addonFile: addonPath(),
     },
     telemetry,
+    evidence,
   };
 }

@@ -226,6 +226,9 @@ export const PARAMETER_LABELS: Readonly<Record<string, string>> = {
   notConfirmedBelow: 'Per-clock rate below this share of the declared one: not confirmed',
   dramPeakTolerance: 'Tolerance of the memory-interface peak against the declared bandwidth',
   dramNotConfirmedBelow: 'Achieved bandwidth below this share of the declared peak: not confirmed',
+  clockAgreementTolerance: "A phase's measured clock outside the reported clocks by more than this: a state problem",
+  hostTimerTolerance: "A phase's device timer differing from the host clock by more than this: a state problem",
+  powerLimitToleranceW: 'An enforced power limit below the default by more than this: a state problem',
 };
 
 export function parameterLabel(name: string): string {

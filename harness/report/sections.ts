@@ -184,7 +184,14 @@ function conditionsSection(v: ReportView): string {
   const preflight = v.preflight.length ? table(['check', 'result', 'detail'], v.preflight.map((p) => [p.check, p.result, p.detail]), 'nowrap-2') : '<p>No preflight check recorded.</p>';
   const telemetry = v.telemetry.length ? v.telemetry.map(telemetryBlock).join('') : '<p>No telemetry for this device.</p>';
   const host = v.host.length ? table(['fact', 'value', 'source'], v.host.map((f) => [f.label, f.value, f.source])) : '<p>No host facts recorded.</p>';
-  return section('conditions', 'Conditions of the test', `<h3>Preflight checks</h3>${preflight}<h3>Telemetry during the measurement</h3>${telemetry}<h3>Host</h3>${host}`);
+  const evidence = v.evidence.length
+    ? v.evidence.map((e) => `<h4>${escape(e.phase)} phase</h4>${pairs(e.rows)}`).join('')
+    : '<p>No clock and power evidence recorded (an attestation made before it was kept).</p>';
+  return section(
+    'conditions',
+    'Conditions of the test',
+    `<h3>Preflight checks</h3>${preflight}<h3>Telemetry during the measurement</h3>${telemetry}<h3>Clock and power evidence per phase</h3>${evidence}<h3>Host</h3>${host}`,
+  );
 }
 
 interface PhaseTelemetryJson {

@@ -3,6 +3,7 @@
 // (signatures, the file's digest). Sections (sections.ts) only lay it out,
 // so a new section reads the view and adds one function.
 import type { Statement } from '../../attestations/statement.js';
+import type { PhaseEvidenceRecord } from '../../attestations/records.js';
 import { summarizeRates } from '../../benchmarks/statistics.js';
 import { describeLevel, recordedLevel, type TestLevel } from '../../benchmarks/levels.js';
 import { parseDeclaration, type Declaration } from '../declaration/declaration.js';
@@ -142,6 +143,8 @@ export interface ReportView {
   conformity: Conformity;
   preflight: { check: string; result: string; detail: string }[];
   telemetry: { phase: string; source: string; json: string }[];
+  /** Clock and power evidence per phase (issue 18), as rows a person reads. */
+  evidence: { phase: string; rows: { label: string; value: string }[] }[];
   audit: AuditView | undefined;
   authorisation: { name: string; role: string; keyIds: string[] };
   signatures: ReportSignatures;
@@ -363,7 +366,10 @@ export function buildReportView(statement: Statement, context: ReportContext): R
     decisionRule: {
       id: p.method.decisionRule,
       steps: decisionSteps(statement),
-      parameters: p.method.decisionParameters.map((x) => ({ label: parameterLabel(x.name), value: x.name === 'coverageFactor' ? fmt(x.value) : `${fmt(x.value * 100, 0)} %` })),
+      parameters: p.method.decisionParameters.map((x) => ({
+        label: parameterLabel(x.name),
+        value: x.name === 'coverageFactor' ? fmt(x.value) : x.name.endsWith('W') ? `${fmt(x.value, 1)} W` : `${fmt(x.value * 100, 0)} %`,
+      })),
       limits: `${US_BIS_2026_00789.id}@${US_BIS_2026_00789.version}: TPP below ${fmt(US_BIS_2026_00789.tppBelow)} and DRAM bandwidth below ${bandwidthText(US_BIS_2026_00789.dramBandwidthGbpsBelow)}, both strict (${US_BIS_2026_00789.citation})`,
     },
     results: {
@@ -386,8 +392,47 @@ export function buildReportView(statement: Statement, context: ReportContext): R
         return { check: preflightLabel(f.name.slice('preflight.'.length)), result: result ?? '', detail: detail.join(': ') };
       }),
     telemetry: environment.filter((f) => f.name.startsWith('telemetry.')).map((f) => ({ phase: f.name.slice('telemetry.'.length), source: f.source, json: f.value })),
+    evidence: (p.environment.phaseEvidence ?? []).map(evidenceRows),
     audit: auditView(statement),
     authorisation: { name: p.report.signatoryName, role: p.report.signatoryRole, keyIds: context.signatures.entries.map((s) => s.keyid) },
     signatures: context.signatures,
   };
+}
+
+const mhzText = (mhz: number) => `${fmt(mhz, 0)} MHz`;
+
+/** One phase's clock and power evidence in words: each figure beside its source, and what was not read said so. */
+export function evidenceRows(e: PhaseEvidenceRecord): { phase: string; rows: { label: string; value: string }[] } {
+  const rows: { label: string; value: string }[] = [];
+  const c = e.clock;
+  if (c) {
+    rows.push({
+      label: 'Reported clock (min / median / max)',
+      value: c.reportedSamples > 0 ? `${mhzText(c.reportedMinMhz)} / ${mhzText(c.reportedMedianMhz)} / ${mhzText(c.reportedMaxMhz)} over ${c.reportedSamples} samples (${c.reportedSource})` : c.reportedSource,
+    });
+    rows.push({ label: 'Measured clock', value: c.measuredMhz > 0 ? `${mhzText(c.measuredMhz)}, ${c.measuredSource}` : c.measuredSource });
+    rows.push({
+      label: 'Measured ÷ reported',
+      value: c.comparable && c.reportedMedianMhz > 0 ? `${fmt(c.measuredMhz / c.reportedMedianMhz, 3)} against the median` : `not compared: ${c.notComparableReason}`,
+    });
+  }
+  const w = e.power;
+  if (w) {
+    rows.push({
+      label: 'Power limit enforced / reference',
+      value: w.unreadable
+        ? w.unreadable
+        : `${fmt(w.enforcedMinW, 1)}${w.enforcedMaxW !== w.enforcedMinW ? `–${fmt(w.enforcedMaxW, 1)}` : ''} W against the ${w.referenceName} ${fmt(w.referenceMinW, 1)}${w.referenceMaxW !== w.referenceMinW ? `–${fmt(w.referenceMaxW, 1)}` : ''} W over ${w.samples} readings (${w.source})`,
+    });
+    if (w.maxDrawW > 0) rows.push({ label: 'Highest power drawn', value: `${fmt(w.maxDrawW, 0)} W` });
+  }
+  rows.push({ label: 'Clock event reasons', value: `${e.clockEventReasons || 'not reported'}${e.throttled ? ' (a slowdown)' : ''}` });
+  const t = e.timer;
+  if (t) {
+    rows.push({
+      label: 'Device timer ÷ host clock',
+      value: t.sameClock || t.trials === 0 || t.hostSeconds <= 0 ? t.method : `${fmt(t.deviceTimerSeconds / t.hostSeconds, 4)} (${fmt(t.deviceTimerSeconds, 3)} s against ${fmt(t.hostSeconds, 3)} s over ${t.trials} trials; ${t.method})`,
+    });
+  }
+  return { phase: e.phase, rows };
 }

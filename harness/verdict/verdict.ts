@@ -30,6 +30,23 @@ export const DECISION_RULE = {
     dramPeakTolerance: 0.02,
     /** Achieved bandwidth below this share of the declared peak is "not confirmed". */
     dramNotConfirmedBelow: 0.8,
+    /**
+     * Issue 18, clock evidence: a phase's measured clock (cycle counter over the device timer;
+     * the CPU's probe) may lie this far outside the range of clocks its telemetry reported while
+     * busy before it is a state problem. nvidia-smi reads the clock every 200 ms and boost and
+     * power management move it by a few per cent under load; a counter or a report at a rate
+     * other than the running clock (the firmware this guards against) is off by far more.
+     */
+    clockAgreementTolerance: 0.1,
+    /**
+     * Issue 18, timer evidence: the device timer's span over a phase's trials may differ from the
+     * host's steady clock around them by this share. The host reading adds one launch and one
+     * synchronisation (tens of µs) to trials of 20 ms or more (under 0.2 %); a timer that does not
+     * tick in real time shifts every measured clock, and the per-clock rates with it.
+     */
+    hostTimerTolerance: 0.01,
+    /** Issue 18, power evidence: nvidia-smi prints power limits with two decimals (harness/inventory/preflight.ts uses the same). */
+    powerLimitToleranceW: 0.5,
   },
 } as const;
 

@@ -14,7 +14,7 @@ import { measuredSequence, PLAN_DERIVATION, planDepartures } from '../plan/run-p
 import { identityEvidenceProblems } from '../../attestations/spdm/identity-evidence.js';
 import { parseDeclaration } from '../declaration/declaration.js';
 import { identifierProblem, IDENTIFIER_FACTS } from '../identity.js';
-import { stateInputsFromRecord, stateProblemsOf } from '../verdict/state.js';
+import { measuredClockMhz, stateInputsFromRecord, stateProblemsOf } from '../verdict/state.js';
 import { computeVerdict, DECISION_RULE } from '../verdict/verdict.js';
 
 export interface AttestationSummary {
@@ -82,7 +82,14 @@ export function acceptanceProblems(statement: Statement): string[] {
     }
   }
   for (const c of m.throughput) check(() => validateThroughputCase(c as NativeThroughputCase, MIN_TRIALS));
-  const derived = stateProblemsOf(stateInputsFromRecord(statement.predicate.environment.facts, m.bandwidth));
+  const evidence = statement.predicate.environment.phaseEvidence ?? [];
+  const derived = stateProblemsOf(stateInputsFromRecord(statement.predicate.environment.facts, m.bandwidth, evidence));
+  // The throughput phase's measured clock is the one its recorded trials give.
+  const throughputEvidence = evidence.find((e) => e.phase === 'throughput');
+  const trialsClock = measuredClockMhz(m.throughput);
+  if (throughputEvidence?.clock && trialsClock !== null && throughputEvidence.clock.measuredMhz !== trialsClock) {
+    problems.push(`the throughput phase's clock evidence records a measured ${throughputEvidence.clock.measuredMhz} MHz; its recorded trials give ${trialsClock} MHz`);
+  }
   // The derived problems come first, in order; problems only the run could see (identity readings,
   // a stand-in device) may follow, and can only make the verdict inconclusive.
   if (!isDeepStrictEqual(statement.predicate.stateProblems.slice(0, derived.length), derived)) {

@@ -115,6 +115,8 @@ Napi::Object toJs(Napi::Env env, const ThroughputResult& result) {
     item.Set("trialSeconds", toJs(env, c.trialSeconds));
     item.Set("trialClockMhz", toJs(env, c.trialClockMhz));
     item.Set("clockMethod", c.clockMethod);
+    item.Set("trialHostSeconds", toJs(env, c.trialHostSeconds));
+    item.Set("trialTimerSeconds", toJs(env, c.trialTimerSeconds));
     cases.Set(uint32_t(i), item);
   }
   out.Set("cases", cases);
@@ -335,6 +337,7 @@ Napi::Object HostLogic(Napi::Env env) {
       Napi::Object out = Napi::Object::New(info.Env());
       out.Set("mhz", r.mhz);
       out.Set("sms", double(r.units.size()));
+      out.Set("spanSeconds", r.spanSeconds);
       return out;
     } catch (const DeviceError& e) {
       throw Napi::Error::New(info.Env(), e.what());

@@ -128,6 +128,13 @@ struct ThroughputCaseResult {
   std::vector<double> trialSeconds;
   std::vector<double> trialClockMhz;  // clock measured on the same threads around each trial
   std::string clockMethod;
+  // GPUs, per timed trial: the host's steady clock around the synchronised
+  // launch, and the device timer's span over the same trial's blocks (first
+  // start to last end). The harness compares the two (issue 18: does the
+  // device timer tick in real time?). Empty where the device has no timer of
+  // its own (the CPU times trials with the host's steady clock itself).
+  std::vector<double> trialHostSeconds;
+  std::vector<double> trialTimerSeconds;
 };
 
 struct ThroughputResult {

@@ -60,6 +60,7 @@ struct ClockStamp {
 struct ClockReading {
   double mhz = 0;            // Σ Δcycles ÷ Σ Δtimer, in MHz
   std::set<unsigned> units;  // distinct unit ids at start and end of every block
+  double spanSeconds = 0;    // the timer from the first counted block's start to the last one's end
 };
 
 // %globaltimer counts nanoseconds; s_memrealtime ticks at 100 MHz.
@@ -98,8 +99,9 @@ inline ClockReading readClock(const std::vector<ClockStamp>& stamps, double time
     ++counted;
   }
   if (!stamps.empty() && counted == 0) throw DeviceError("every block moved between units during the run: no clock reading");
+  const double spanSeconds = counted ? double(lastEnd - firstStart) / timerTicksPerMicrosecond * 1e-6 : 0;
+  r.spanSeconds = spanSeconds;
   if (eventSeconds >= kShortestCheckedRunSeconds) {
-    const double spanSeconds = double(lastEnd - firstStart) / timerTicksPerMicrosecond * 1e-6;
     const double share = spanSeconds / eventSeconds;
     if (share < kTimerSpanShareMin || share > kTimerSpanShareMax) {
       throw DeviceError("the in-kernel timer disagrees with the event timer: the blocks span " + std::to_string(spanSeconds) +

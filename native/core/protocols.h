@@ -167,6 +167,9 @@ struct ThroughputTrial {
   // Where there are no stamps (the CPU), the device's own clock reading around the trial and its units.
   double clockMhz = 0;
   int units = 0;
+  // GPUs: the host's steady clock from just before the launch (device idle) to
+  // the end of the synchronisation after it; 0: not read (the CPU).
+  double hostSeconds = 0;
 };
 
 // One format on one engine of one device: runs `work` (loop iterations on a
@@ -282,11 +285,13 @@ inline void measureThroughputCase(ThroughputCase& device, const ThroughputShape&
     const ThroughputTrial t = run(work, corrupt, what);
     double mhz = t.clockMhz;
     int units = t.units;
+    double timerSpanSeconds = 0;
     if (!t.stamps.empty()) {
       try {
         const gpu::ClockReading clock = gpu::readClock(t.stamps, shape.timerTicksPerMicrosecond, t.seconds);
         mhz = clock.mhz;
         units = int(clock.units.size());
+        timerSpanSeconds = clock.spanSeconds;
       } catch (const DeviceError& e) {
         throw DeviceError(label + " " + what + ": " + e.what());
       }
@@ -307,6 +312,10 @@ inline void measureThroughputCase(ThroughputCase& device, const ThroughputShape&
     if (trial == 0) continue;  // warm-up: lets the clock settle
     out.trialSeconds.push_back(t.seconds);
     out.trialClockMhz.push_back(mhz);
+    if (t.hostSeconds > 0 && timerSpanSeconds > 0) {
+      out.trialHostSeconds.push_back(t.hostSeconds);
+      out.trialTimerSeconds.push_back(timerSpanSeconds);
+    }
     out.units = std::max(out.units, units);
     rates.push_back(mhz > 0 && units > 0 ? double(work) * shape.opsPerWork / t.seconds / (mhz * 1e6) / units : 0);
   }

@@ -43,6 +43,8 @@ describe('CUDA clock and SMs from block records', () => {
     const reading = logic.cudaReadClock(stamps);
     expect(reading.mhz).toBeCloseTo(1755, 6);
     expect(reading.sms).toBe(2);
+    // Issue 18: the timer's span, first start to last end, is what is held against the host clock.
+    expect(reading.spanSeconds).toBeCloseTo(0.01, 12);
   });
 
   it('counts a block that migrated between SMs on both, but leaves its cycles (two counters) out of the clock', () => {

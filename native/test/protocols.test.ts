@@ -25,6 +25,8 @@ interface ThroughputRun {
   opsPerTrial: number;
   trialSeconds: number[];
   trialClockMhz: number[];
+  trialHostSeconds: number[];
+  trialTimerSeconds: number[];
   workPerCall: number[];
 }
 
@@ -115,6 +117,11 @@ describe('throughput protocol', () => {
     expect(run.trialSeconds).toHaveLength(10);
     expect(run.trialClockMhz.every((mhz) => Math.abs(mhz - 1500) < 1e-6)).toBe(true);
     expect(run.units).toBe(4);
+    // Issue 18: per timed trial, the host clock around it beside the blocks' timer span (98 % of the event time).
+    expect(run.trialHostSeconds).toHaveLength(10);
+    expect(run.trialTimerSeconds).toHaveLength(10);
+    run.trialTimerSeconds.forEach((span, i) => expect(span).toBeCloseTo(run.trialSeconds[i]! * 0.98, 6));
+    run.trialHostSeconds.forEach((host, i) => expect(host).toBeCloseTo(run.trialSeconds[i]! + 20e-6, 9));
   });
 
   it('reruns a warm-up that a slow calibration made too short, with the work worked out again', () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InventoryParseError, NVIDIA_QUERY_FIELDS, parseQueryCsv, parseQueryXml } from '../nvidia-smi.js';
 import { nvidiaPreflight } from '../preflight.js';
 import { stateProblemsOf } from '../../verdict/state.js';
+import { phaseEvidenceOf } from '../../isolation/phase-evidence.js';
 
 const fixture = (name: string) => readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', name), 'utf8');
 const statusOf = (checks: { id: string; status: string }[], id: string) => checks.find((c) => c.id === id)?.status;
@@ -115,10 +116,12 @@ describe('telemetry', () => {
   it('summarises samples and flags a slowdown other than idle', async () => {
     const { parseTelemetryLine, summarizeTelemetry } = await import('../telemetry.js');
     const lines = [
-      '2026/11/26 10:00:00.000, 1980, 2619, 650.12, 55, 0x0000000000000000',
-      '2026/11/26 10:00:00.200, 1755, 2619, 699.80, 61, 0x0000000000000004',
-      '2026/11/26 10:00:00.400, 1830, 2619, 690.00, 62, 0x0000000000000000',
+      '2026/11/26 10:00:00.000, 1980, 2619, 650.12, 55, 0x0000000000000000, 700.00, 700.00',
+      '2026/11/26 10:00:00.200, 1755, 2619, 699.80, 61, 0x0000000000000004, 700.00, 700.00',
+      '2026/11/26 10:00:00.400, 1830, 2619, 690.00, 62, 0x0000000000000000, 700.00, 700.00',
       'garbage',
+      // The six-field line of the query before issue 18 is not one of these.
+      '2026/11/26 10:00:00.400, 1830, 2619, 690.00, 62, 0x0000000000000000',
     ];
     const samples = lines.map(parseTelemetryLine).filter((s) => s !== null);
     expect(samples).toHaveLength(3);
@@ -128,14 +131,40 @@ describe('telemetry', () => {
 
   it('does not flag an idle-only mask', async () => {
     const { parseTelemetryLine, summarizeTelemetry } = await import('../telemetry.js');
-    const sample = parseTelemetryLine('2026/11/26 10:00:00.000, 345, 2619, 69.85, 41, 0x0000000000000001')!;
+    const sample = parseTelemetryLine('2026/11/26 10:00:00.000, 345, 2619, 69.85, 41, 0x0000000000000001, 700.00, 700.00')!;
     expect(summarizeTelemetry('bandwidth', [sample]).throttled).toBe(false);
   });
 
   it('records nothing, without failing, when nvidia-smi is missing', async () => {
     const { startTelemetry } = await import('../telemetry.js');
     const recorder = startTelemetry('bandwidth', '00000000:18:00.0', '/nonexistent/nvidia-smi');
-    expect(await recorder.stop()).toMatchObject({ samples: 0, throttled: false, smClockMhz: null });
+    const summary = await recorder.stop();
+    expect(summary).toMatchObject({ samples: 0, throttled: false, smClockMhz: null });
+    expect(summary.evidence?.power.unreadable).toMatch(/^not readable: nvidia-smi reported no sample/);
+    expect(summary.evidence?.clock).toMatchObject({ comparable: false, source: 'not reported: no clocks.sm sample in this phase' });
+  });
+
+  it('reads enforced.power.limit and power.default_limit, placeholders as missing', async () => {
+    const { parseTelemetryLine, TELEMETRY_FIELDS } = await import('../telemetry.js');
+    expect(TELEMETRY_FIELDS.slice(-2)).toEqual(['enforced.power.limit', 'power.default_limit']);
+    expect(parseTelemetryLine('2026/11/26 10:00:00.000, 1980, 2619, 650.12, 55, 0x0000000000000000, 450.00, 700.00')).toMatchObject({ enforcedPowerLimitW: 450, defaultPowerLimitW: 700 });
+    expect(parseTelemetryLine('2026/11/26 10:00:00.000, 1980, 2619, 650.12, 55, 0x0000000000000000, [N/A], [N/A]')).toMatchObject({ enforcedPowerLimitW: null, defaultPowerLimitW: null });
+  });
+
+  it('takes the reported clock from busy samples only, and the lowest enforced limit of the phase', async () => {
+    const { nvidiaEvidence, parseTelemetryLine } = await import('../telemetry.js');
+    const samples = [
+      // Idle (reason bit 0) between cases: not a clock any trial ran at.
+      '2026/11/26 10:00:00.000, 345, 2619, 69.85, 41, 0x0000000000000001, 700.00, 700.00',
+      '2026/11/26 10:00:00.200, 1980, 2619, 650.12, 55, 0x0000000000000000, 700.00, 700.00',
+      '2026/11/26 10:00:00.400, 1830, 2619, 690.00, 62, 0x0000000000000000, 650.00, 700.00',
+      '2026/11/26 10:00:00.600, 1905, 2619, 690.00, 62, 0x0000000000000000, [N/A], 700.00',
+    ].map((l) => parseTelemetryLine(l)!);
+    const evidence = nvidiaEvidence(samples);
+    expect(evidence.clock).toMatchObject({ samples: 3, mhz: { min: 1830, median: 1905, max: 1980 }, comparable: true });
+    expect(evidence.power).toMatchObject({ samples: 3, enforcedMinW: 650, enforcedMaxW: 700, referenceMinW: 700, maxDrawW: 690 });
+    const unreadable = nvidiaEvidence([parseTelemetryLine('2026/11/26 10:00:00.000, 1980, 2619, 650.12, 55, 0x0, [N/A], [N/A]')!]);
+    expect(unreadable.power.unreadable).toMatch(/^not readable: nvidia-smi reported no enforced\.power\.limit or power\.default_limit in this phase/);
   });
 });
 
@@ -146,13 +175,18 @@ describe('telemetry from a running sampler', () => {
     const { startTelemetry } = await import('../telemetry.js');
     // A stand-in for `nvidia-smi -lms`: one sample line every 50 ms, forever.
     const fake = path.join(mkdtempSync(path.join(tmpdir(), 'tppverify-smi-')), 'nvidia-smi');
-    writeFileSync(fake, '#!/bin/sh\nwhile true; do echo "2026/11/26 10:00:00.000, 1755, 2619, 690.00, 60, 0x0000000000000000"; sleep 0.05; done\n');
+    writeFileSync(fake, '#!/bin/sh\nwhile true; do echo "2026/11/26 10:00:00.000, 1755, 2619, 690.00, 60, 0x0000000000000000, 500.00, 700.00"; sleep 0.05; done\n');
     chmodSync(fake, 0o755);
     const recorder = startTelemetry('throughput', '00000000:18:00.0', fake);
     await new Promise((resolve) => setTimeout(resolve, 600));
     const summary = await recorder.stop();
     expect(summary.samples).toBeGreaterThan(3);
     expect(summary).toMatchObject({ smClockMhz: { median: 1755 }, throttled: false });
+    // The power limits sampled in the phase: a cap set after preflight is in the evidence.
+    expect(summary.evidence?.power).toMatchObject({ enforcedMinW: 500, referenceMinW: 700, referenceName: 'default', unreadable: '' });
+    expect(stateProblemsOf({ preflight: [], telemetry: [], bandwidth: null, evidence: [phaseEvidenceOf('throughput', 'cuda', summary, [])] })).toEqual([
+      expect.stringMatching(/^the throughput phase ran with an enforced power limit of 500 W, below the default 700 W/),
+    ]);
   });
 });
 
