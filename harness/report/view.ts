@@ -226,7 +226,7 @@ function decisionSteps(statement: Statement): string[] {
     'Formats executed but not declared: under-declared when their TPP at the spec clock exceeds the declared TPP.',
     `Clocks: TPP from the measured per-clock rates at the spec, maximum and observed clocks; a clock above the spec clock at which TPP crosses ${fmt(US_BIS_2026_00789.tppBelow)} while the declared TPP stays under it is a finding.`,
     `DRAM bandwidth: the peak from the memory interface must lie within ±${pct(p('dramPeakTolerance', 0.02))} of the declared figure; achieved bandwidth above the declared peak by more than that is under-declared, below ${pct(p('dramNotConfirmedBelow', 0.8))} of it is not confirmed.`,
-    'State: a failed preflight check, a phase that ran throttled, or bandwidth arrays below the sizing rule make the verdict inconclusive.',
+    `State: a failed preflight check, a phase that ran throttled, bandwidth arrays below the sizing rule, an enforced power limit below the default (or the RAPL maximum) in any phase, a measured clock outside the clocks the telemetry reported by more than ${pct(p('clockAgreementTolerance', 0.1))}, or a device timer off the host clock by more than ${pct(p('hostTimerTolerance', 0.01))} make the verdict inconclusive.`,
     'Outcome: under-declared if any finding is; else over-declared if any is; else inconclusive if any claim is not confirmed or inconclusive; else consistent.',
   ];
 }

@@ -5,6 +5,8 @@ import { computeVerdict, DECISION_RULE } from '../verdict/verdict.js';
 import type { Fact, MeasurementRecord } from '../verdict/record.js';
 import { parseDeclaration } from '../declaration/declaration.js';
 import { planRecordFor } from '../plan/run-plan.js';
+import { measuredClockMhz } from '../verdict/state.js';
+import type { PhaseEvidenceRecord } from '../../attestations/records.js';
 import { encodeEnvelope, signEnvelope } from '../../attestations/dsse.js';
 import { ephemeralSigningKey, type SigningKey } from '../../attestations/keys.js';
 import { encodeStatement, PAYLOAD_TYPE, PREDICATE_TYPE, sha256Hex, STATEMENT_SCOPE, STATEMENT_TYPE, type Statement } from '../../attestations/statement.js';
@@ -83,6 +85,28 @@ export const DEVICE_FACTS: Fact[] = [
  * trials per suite and runs FP16 before FP8, as the synthetic record does
  * (found by searching nonces; harness/plan/test/run-plan.test.ts pins the derivation).
  */
+/** Clock and power evidence for a phase that ran at its default power limit with telemetry agreeing (issue 18). */
+export function fixtureEvidence(phase: string, measuredMhz: number): PhaseEvidenceRecord {
+  return {
+    phase,
+    clock: {
+      reportedSource: 'nvidia-smi clocks.sm, samples without the GPU-idle event reason',
+      reportedSamples: measuredMhz > 0 ? 20 : 0,
+      reportedMinMhz: measuredMhz > 0 ? measuredMhz - 45 : 0,
+      reportedMedianMhz: measuredMhz,
+      reportedMaxMhz: measuredMhz > 0 ? measuredMhz + 30 : 0,
+      measuredMhz,
+      measuredSource: measuredMhz > 0 ? 'median of the trial clocks (sim)' : `not measured: the ${phase} phase's kernels read no clock`,
+      comparable: measuredMhz > 0,
+      notComparableReason: measuredMhz > 0 ? '' : 'no clock measured in this phase',
+    },
+    power: { source: 'nvidia-smi enforced.power.limit against power.default_limit', unreadable: '', samples: 20, enforcedMinW: 700, enforcedMaxW: 700, referenceMinW: 700, referenceMaxW: 700, referenceName: 'default', maxDrawW: 690 },
+    clockEventReasons: '0x0000000000000000',
+    throttled: false,
+    timer: { method: 'sim', deviceTimerSeconds: measuredMhz > 0 ? 0.999 : 0, hostSeconds: measuredMhz > 0 ? 1 : 0, trials: measuredMhz > 0 ? 10 : 0, sameClock: false },
+  };
+}
+
 export const FIXTURE_NONCE = Buffer.from('00112233445566778899aabbccdd0008', 'hex');
 
 export function fixtureStatement(overrides: { declarationJson?: string; measurements?: MeasurementRecord } = {}): Statement {
@@ -115,7 +139,13 @@ export function fixtureStatement(overrides: { declarationJson?: string; measurem
       measurements,
       results,
       verdict,
-      environment: { facts: [] },
+      environment: {
+        facts: [],
+        phaseEvidence: [
+          ...(measurements.bandwidth ? [fixtureEvidence('bandwidth', 0)] : []),
+          ...(measurements.throughput.length ? [fixtureEvidence('throughput', measuredClockMhz(measurements.throughput) ?? 0)] : []),
+        ],
+      },
       provenance: { addonSha256: '', harnessSha256: '', lockfileSha256: '', dirtyTree: false, interpreterPath: '', interpreterSha256: '', interpreterVersion: '' },
       nonce: FIXTURE_NONCE,
       audit: null,

@@ -209,6 +209,13 @@ describe('the one verification re-derives the evidence state problems', () => {
     expect(decoded.predicate.environment.phaseEvidence).toEqual(s.predicate.environment.phaseEvidence);
   });
 
+  it('refuses a re-signed document whose evidence for a measured phase was removed or doubled', () => {
+    const stripped = withEvidence((e) => e.splice(1, 1));
+    expect(verify(stripped).reasons.join('\n')).toMatch(/records no clock and power evidence for its throughput phase/);
+    const doubled = withEvidence((e) => e.push(gpuEvidence('bandwidth')));
+    expect(verify(doubled).reasons.join('\n')).toMatch(/the bandwidth phase's clock and power evidence is recorded 2 times/);
+  });
+
   it('refuses a re-signed document whose enforced limit was lowered without the state problem it gives', () => {
     const s = withEvidence((e) => (e[1]!.power = { ...e[1]!.power!, enforcedMinW: 450 }));
     expect(verify(s).reasons.join('\n')).toMatch(/recorded state problems are not those .*enforced power limit of 450 W, below the default 700 W/);

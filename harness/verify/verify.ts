@@ -84,6 +84,16 @@ export function acceptanceProblems(statement: Statement): string[] {
   for (const c of m.throughput) check(() => validateThroughputCase(c as NativeThroughputCase, MIN_TRIALS));
   const evidence = statement.predicate.environment.phaseEvidence ?? [];
   const derived = stateProblemsOf(stateInputsFromRecord(statement.predicate.environment.facts, m.bandwidth, evidence));
+  // Every measured phase carries its clock and power evidence, once: stripped, it could not show a cap.
+  const measuredPhases = [...(m.bandwidth ? ['bandwidth'] : []), ...(m.throughput.length ? ['throughput'] : [])];
+  for (const phase of measuredPhases) {
+    const records = evidence.filter((e) => e.phase === phase).length;
+    if (records !== 1) {
+      problems.push(
+        records ? `the ${phase} phase's clock and power evidence is recorded ${records} times` : `the attestation records no clock and power evidence for its ${phase} phase: a power cap or a clock disagreement in it cannot be shown absent`,
+      );
+    }
+  }
   // The throughput phase's measured clock is the one its recorded trials give.
   const throughputEvidence = evidence.find((e) => e.phase === 'throughput');
   const trialsClock = measuredClockMhz(m.throughput);

@@ -68,6 +68,9 @@ describe('AMD telemetry', () => {
   it('flags a throttled sample', () => {
     const summary = summarizeAmdTelemetry('throughput', parseAmdMetric(fixture('mi300x-metric-throttled.json')));
     expect(summary).toMatchObject({ samples: 1, throttled: true, reasonsSeen: 'THROTTLED', maxPowerW: 748 });
+    // Issue 18: the gfx clock is the reported clock; the polled metric carries no power cap, and says so.
+    expect(summary.evidence?.clock).toMatchObject({ samples: 1, comparable: true });
+    expect(summary.evidence?.power).toMatchObject({ maxDrawW: 748, samples: 0, unreadable: expect.stringMatching(/^not readable: amd-smi metric does not report the socket power cap/) });
   });
 
   it('polls amd-smi until stopped', async () => {
