@@ -188,7 +188,8 @@ export function startCpuTelemetry(phase: string, roots: CpuTelemetryRoots = LIVE
         comparable: clock.comparable && known > 0,
         notComparableReason: clock.comparable && known === 0 ? 'no reported clock' : clock.notComparableReason,
       };
-      const evidence: SampledEvidence = { clock: reported, power: raplEvidence(rapl) };
+      const clocksource = readText(path.join(roots.sys, 'devices', 'system', 'clocksource', 'clocksource0', 'current_clocksource'))?.trim();
+      const evidence: SampledEvidence = { clock: reported, power: raplEvidence(rapl), ...(clocksource ? { hostClocksource: clocksource } : {}) };
       // The CPU reports no slowdown reasons: recorded as such, never as "none".
       return { ...summary, reasonsSeen: 'not reported', throttled: false, evidence };
     },

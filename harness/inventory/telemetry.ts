@@ -56,6 +56,8 @@ export interface ReportedClock {
 export interface SampledEvidence {
   clock: ReportedClock;
   power: PowerEvidenceRecord;
+  /** The CPU: the kernel's clocksource behind CLOCK_MONOTONIC (tsc, kvm-clock, ...), where readable. */
+  hostClocksource?: string;
 }
 
 export interface PhaseTelemetry {

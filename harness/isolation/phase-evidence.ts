@@ -22,10 +22,11 @@ function casesOf(report: unknown): TimedCase[] {
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
-function timerEvidence(phase: string, backend: string, cases: readonly TimedCase[]): TimerEvidenceRecord {
+function timerEvidence(phase: string, backend: string, cases: readonly TimedCase[], clocksource: string | undefined): TimerEvidenceRecord {
   if (backend === 'cpu') {
+    // A TSC reading is no independent check: its rate is not reported, and CLOCK_MONOTONIC is usually the TSC itself.
     return {
-      method: "same clock: the CPU's trials are timed by the host's steady clock (CLOCK_MONOTONIC); there is no separate device timer to hold against it",
+      method: `same clock: the CPU's trials are timed by the host's steady clock (CLOCK_MONOTONIC${clocksource ? `, clocksource ${clocksource}` : ''}); there is no separate device timer to hold against it`,
       deviceTimerSeconds: 0,
       hostSeconds: 0,
       trials: 0,
@@ -88,6 +89,6 @@ export function phaseEvidenceOf(phase: string, backend: string, telemetry: Phase
     power: telemetry?.evidence?.power ?? { ...NO_POWER, source: 'none', unreadable: 'not readable: no telemetry sampler for this device' },
     clockEventReasons: telemetry?.reasonsSeen ?? 'not reported',
     throttled: telemetry?.throttled ?? false,
-    timer: timerEvidence(phase, backend, cases),
+    timer: timerEvidence(phase, backend, cases, telemetry?.evidence?.hostClocksource),
   };
 }

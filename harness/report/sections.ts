@@ -216,14 +216,16 @@ function telemetryBlock(t: ReportView['telemetry'][number]): string {
   const points = (parsed.series ?? []).map((p, i) => ({ seconds: (i * interval) / 1000, value: p[0] })).filter((p): p is { seconds: number; value: number } => p.value !== null);
   const span = points.length ? points[points.length - 1]!.seconds : 0;
   const clock = parsed.smClockMhz;
+  // The CPU's sampler reads core clocks (harness/inventory/cpu-telemetry.ts), not an SM clock.
+  const unitClock = t.source.startsWith('cpufreq') ? 'Core clock' : 'SM clock';
   const summary = pairs([
     { label: 'Samples', value: `${parsed.samples ?? 0} (${t.source})` },
-    { label: 'SM clock (min / median / max)', value: clock ? `${megahertz(clock.min)} / ${megahertz(clock.median)} / ${megahertz(clock.max)}` : 'not reported' },
+    { label: `${unitClock} (min / median / max)`, value: clock ? `${megahertz(clock.min)} / ${megahertz(clock.median)} / ${megahertz(clock.max)}` : 'not reported' },
     { label: 'Highest power', value: parsed.maxPowerW == null ? 'not reported' : `${fmt(parsed.maxPowerW, 0)} W` },
     { label: 'Highest temperature', value: parsed.maxTemperatureC == null ? 'not reported' : `${fmt(parsed.maxTemperatureC, 0)} °C` },
-    { label: 'Clock slowdown', value: parsed.throttled ? `yes (reasons ${parsed.reasonsSeen ?? ''})` : 'none' },
+    { label: 'Clock slowdown', value: parsed.throttled ? `yes (reasons ${parsed.reasonsSeen ?? ''})` : parsed.reasonsSeen === 'not reported' ? 'not reported' : 'none' },
   ]);
-  return `<h4>${escape(t.phase)} phase</h4>${lineChart(`SM clock over ${fmt(span, 1)} s`, points, 'SM clock (MHz)')}${summary}`;
+  return `<h4>${escape(t.phase)} phase</h4>${lineChart(`${unitClock} over ${fmt(span, 1)} s`, points, `${unitClock} (MHz)`)}${summary}`;
 }
 
 function auditSection(v: ReportView): string {

@@ -152,6 +152,7 @@ describe('the CPU sampler on a recorded sysfs tree', () => {
     const { roots, file } = tree('bare-metal');
     file('proc/self/status', 'Name:\tnode\nCpus_allowed_list:\t0-1,3\n');
     for (const [cpu, khz] of [[0, 3_000_000], [1, 3_100_000], [2, 800_000], [3, 2_900_000]] as const) file(`sys/devices/system/cpu/cpu${cpu}/cpufreq/scaling_cur_freq`, `${khz}\n`);
+    file('sys/devices/system/clocksource/clocksource0/current_clocksource', 'tsc\n');
     file('sys/class/powercap/intel-rapl:0/name', 'package-0\n');
     file('sys/class/powercap/intel-rapl:0/constraint_0_name', 'long_term\n');
     file('sys/class/powercap/intel-rapl:0/constraint_0_power_limit_uw', '150000000\n');
@@ -170,6 +171,7 @@ describe('the CPU sampler on a recorded sysfs tree', () => {
     expect(summary.evidence?.clock).toMatchObject({ mhz: { median: 3000 }, comparable: true });
     expect(summary.evidence?.power).toMatchObject({ enforcedMinW: 150, referenceMinW: 205, referenceName: 'maximum', samples: 2, unreadable: '' });
     expect(summary).toMatchObject({ reasonsSeen: 'not reported', throttled: false });
+    expect(phaseEvidenceOf('throughput', 'cpu', summary, []).timer?.method).toMatch(/^same clock: .*\(CLOCK_MONOTONIC, clocksource tsc\)/);
     // A long-term RAPL limit below the package's maximum is a cap: a state problem.
     expect(problems(phaseEvidenceOf('throughput', 'cpu', summary, []))).toEqual([expect.stringMatching(/enforced power limit of 150 W, below the maximum 205 W \(RAPL intel-rapl:0 \(package-0\) long_term/)]);
   });
