@@ -20,7 +20,12 @@ function casesOf(report: unknown): TimedCase[] {
   return list.filter((c): c is TimedCase => !!c && typeof c === 'object' && Array.isArray((c as ClockedCase).trialClockMhz));
 }
 
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+/**
+ * Only trials this long enter the timer comparison: the host's reading adds a
+ * launch and a synchronisation (tens of µs) the device timer does not see,
+ * under 0.5 % of 10 ms, half the decision rule's hostTimerTolerance.
+ */
+export const MIN_TIMER_CHECK_SECONDS = 0.01;
 
 function timerEvidence(phase: string, backend: string, cases: readonly TimedCase[], clocksource: string | undefined): TimerEvidenceRecord {
   if (backend === 'cpu') {
@@ -36,17 +41,25 @@ function timerEvidence(phase: string, backend: string, cases: readonly TimedCase
   let device = 0;
   let host = 0;
   let trials = 0;
+  let paired = 0;
   for (const c of cases) {
     const hostSeconds = c.trialHostSeconds ?? [];
     const timerSeconds = c.trialTimerSeconds ?? [];
     if (hostSeconds.length !== timerSeconds.length) continue;
-    host += sum(hostSeconds);
-    device += sum(timerSeconds);
-    trials += hostSeconds.length;
+    hostSeconds.forEach((seconds, i) => {
+      if (seconds < MIN_TIMER_CHECK_SECONDS) return;
+      host += seconds;
+      device += timerSeconds[i]!;
+      trials += 1;
+    });
+    paired += hostSeconds.length;
   }
   if (!trials) {
+    const why = paired
+      ? `none of its ${paired} timed trials lasted ${MIN_TIMER_CHECK_SECONDS} s by the host clock (shorter, the launch is a large part of the host's reading)`
+      : `it recorded no device-timer span beside a host clock reading${cases.length ? ' (an addon without the host clock reading?)' : ' (its kernels carry no timer stamps)'}`;
     return {
-      method: `not measured: the ${phase} phase recorded no device-timer span beside a host clock reading${cases.length ? ' (an addon without the host clock reading?)' : ' (its kernels carry no timer stamps)'}`,
+      method: `not measured: in the ${phase} phase ${why}`,
       deviceTimerSeconds: 0,
       hostSeconds: 0,
       trials: 0,
@@ -54,7 +67,7 @@ function timerEvidence(phase: string, backend: string, cases: readonly TimedCase
     };
   }
   return {
-    method: 'the device timer (%globaltimer; s_memrealtime on AMD) from the first block start to the last block end, against the host steady clock around the synchronised launch, summed over the timed trials',
+    method: `the device timer (%globaltimer; s_memrealtime on AMD) from the first block start to the last block end, against the host steady clock around the synchronised launch, summed over the timed trials of at least ${MIN_TIMER_CHECK_SECONDS} s`,
     deviceTimerSeconds: device,
     hostSeconds: host,
     trials,

@@ -129,6 +129,10 @@ describe('the evidence a phase report gives', () => {
     expect(throughput.clock).toMatchObject({ measuredMhz: 1800, measuredSource: 'median of the trial clocks (clock64 over globaltimer)' });
     expect(throughput.timer).toMatchObject({ trials: 3, sameClock: false });
     expect(throughput.timer!.deviceTimerSeconds / throughput.timer!.hostSeconds).toBeCloseTo(0.999, 6);
+    // Trials too short for the launch to be negligible are left out, and the record says so.
+    const short = phaseEvidenceOf('throughput', 'cuda', undefined, [{ ...cases[0]!, trialHostSeconds: [0.002, 0.002, 0.002], trialTimerSeconds: [0.0019, 0.0019, 0.0019] }]);
+    expect(short.timer).toMatchObject({ trials: 0, hostSeconds: 0 });
+    expect(short.timer?.method).toMatch(/^not measured: in the throughput phase none of its 3 timed trials lasted 0\.01 s/);
     const bandwidth = phaseEvidenceOf('bandwidth', 'cuda', undefined, { kernels: [] });
     expect(bandwidth.clock).toMatchObject({ measuredMhz: 0, measuredSource: "not measured: the bandwidth phase's kernels read no clock" });
     expect(bandwidth.timer?.method).toMatch(/^not measured/);

@@ -41,7 +41,8 @@ export const DECISION_RULE = {
     /**
      * Issue 18, timer evidence: the device timer's span over a phase's trials may differ from the
      * host's steady clock around them by this share. The host reading adds one launch and one
-     * synchronisation (tens of µs) to trials of 20 ms or more (under 0.2 %); a timer that does not
+     * synchronisation (tens of µs) to each trial compared, and only trials of 10 ms or more are
+     * (MIN_TIMER_CHECK_SECONDS, harness/isolation/phase-evidence.ts: under 0.5 %); a timer that does not
      * tick in real time shifts every measured clock, and the per-clock rates with it.
      */
     hostTimerTolerance: 0.01,
