@@ -15,7 +15,7 @@ import { progressAllowed } from '../cli/io.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
 const work = mkdtempSync(path.join(tmpdir(), 'tppverify-conventions-'));
-const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002'];
+const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05'];
 const h200 = path.join(root, 'harness', 'declaration', 'examples', 'h200-sxm.json');
 
 function tppverify(args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}) {
@@ -127,6 +127,7 @@ describe('levels and --fail-on', () => {
     expect(method.quick).toBe(true);
     expect(method.deviations.join('\n')).toMatch(/^quick level instead of standard/m);
     expect(method.deviations.join('\n')).toMatch(/set by --array-mib/);
+    expect(method.deviations).toContain("a sustained phase of 0.05 s set by --sustained-seconds instead of the level's 2 s");
     const clash = await tppverify(['run', '--quick', '--level', 'long', ...SMALL]);
     expect(clash.exitCode).toBe(2);
     expect(clash.stderr).toMatch(/--quick is --level quick: it cannot be given with --level long/);

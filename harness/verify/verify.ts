@@ -16,6 +16,8 @@ import { parseDeclaration } from '../declaration/declaration.js';
 import { identifierProblem, IDENTIFIER_FACTS } from '../identity.js';
 import { stateInputsFromRecord, stateProblemsOf } from '../verdict/state.js';
 import { computeVerdict, DECISION_RULE } from '../verdict/verdict.js';
+import { sustainedDepartures } from '../verdict/sustained.js';
+import { validateSustained } from '../../benchmarks/sustained.js';
 
 export interface AttestationSummary {
   reportId: string;
@@ -82,6 +84,8 @@ export function acceptanceProblems(statement: Statement): string[] {
     }
   }
   for (const c of m.throughput) check(() => validateThroughputCase(c as NativeThroughputCase, MIN_TRIALS));
+  const sustained = m.sustained;
+  if (sustained) check(() => validateSustained(sustained, m.throughput));
   const derived = stateProblemsOf(stateInputsFromRecord(statement.predicate.environment.facts, m.bandwidth));
   // The derived problems come first, in order; problems only the run could see (identity readings,
   // a stand-in device) may follow, and can only make the verdict inconclusive.
@@ -151,7 +155,14 @@ export function attestationProblems(statement: Statement): string[] {
   // The GPU's SPDM evidence and every hardware-attested mark, re-checked against the pinned roots.
   problems.push(...identityEvidenceProblems(statement));
   problems.push(...planProblems(statement));
+  problems.push(...sustainedProblems(statement));
   return problems;
+}
+
+/** The sustained phase: present, as long as the level asks, and rotating in the nonce's throughput order. */
+export function sustainedProblems(statement: Statement): string[] {
+  const p = statement.predicate;
+  return sustainedDepartures(p.nonce, p.method, p.measurements);
 }
 
 /** The run plan: recorded, the nonce's own, and followed by the measurements (docs/run-plan.md). */
