@@ -201,6 +201,8 @@ export function claimLabel(claim: string): string {
       return 'State of the device';
     case 'identity':
       return 'Same item';
+    case 'sustained':
+      return detail ? `${detail} rate held (sustained)` : 'Sustained phase';
     default:
       return wordsFromKey(claim);
   }
@@ -226,6 +228,8 @@ export const PARAMETER_LABELS: Readonly<Record<string, string>> = {
   notConfirmedBelow: 'Per-clock rate below this share of the declared one: not confirmed',
   dramPeakTolerance: 'Tolerance of the memory-interface peak against the declared bandwidth',
   dramNotConfirmedBelow: 'Achieved bandwidth below this share of the declared peak: not confirmed',
+  sustainedAbovePeakTolerance: 'Tolerance of a sustained rate above the peak (beyond it: the peak was held down)',
+  sustainedFarBelowPeak: 'Sustained rate below this share of the peak: reported',
 };
 
 export function parameterLabel(name: string): string {

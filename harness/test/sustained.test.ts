@@ -19,6 +19,7 @@ import { decodeEnvelope } from '../../attestations/dsse.js';
 import { ephemeralSigningKey } from '../../attestations/keys.js';
 import { decodeStatement, type Statement } from '../../attestations/statement.js';
 import { RunPlan } from '../plan/run-plan.js';
+import { renderReportHtml } from '../report/html.js';
 import { describeFinding } from '../verdict/describe.js';
 import { sustainedTotalSeconds } from '../verdict/sustained.js';
 import { DECISION_RULE } from '../verdict/verdict.js';
@@ -142,6 +143,17 @@ describe('verify checks the sustained phase from the record', () => {
     const work = fixtureStatement();
     work.predicate.measurements.sustained!.trials[0]!.opsPerTrial *= 2;
     expect(reasons(recomputed(work))).toMatch(/sustained trial 1 ran .* ops, not the peak trials'/);
+  });
+});
+
+describe('the report', () => {
+  it('shows the sustained section: rounds in plan order, duration, and the rate held against the peak per format', () => {
+    const html = renderReportHtml(heldAt(0.6), { checked: false, entries: [{ keyid: 'ab'.repeat(32), verified: null }] });
+    const text = html.replace(/<[^>]+>/g, ' ').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
+    expect(text).toMatch(/Sustained phase: the rate held under alternating work, beside the peak/);
+    expect(text).toMatch(/Rounds \d+, each FP16 → FP8 \(the run plan's throughput order\), back to back/);
+    expect(text).toMatch(/Timed seconds [\d.]+ s \(at least 60\.0 s asked\)/);
+    expect(text).toMatch(/FP8 \(sim\) [\d,.]+ [\d,.]+ 60\.\d % 60\.\d % \d+ \([\d.]+ s\) note/);
   });
 });
 
