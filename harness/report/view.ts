@@ -271,7 +271,7 @@ function decisionSteps(statement: Statement): string[] {
     'Formats executed but not declared: under-declared when their TPP at the spec clock exceeds the declared TPP.',
     `Clocks: TPP from the measured per-clock rates at the spec, maximum and observed clocks; a clock above the spec clock at which TPP crosses ${fmt(US_BIS_2026_00789.tppBelow)} while the declared TPP stays under it is a finding.`,
     `DRAM bandwidth: the peak from the memory interface must lie within ±${pct(p('dramPeakTolerance', 0.02))} of the declared figure; achieved bandwidth above the declared peak by more than that is under-declared, below ${pct(p('dramNotConfirmedBelow', 0.8))} of it is not confirmed.`,
-    'State: a failed preflight check, a phase that ran throttled, or bandwidth arrays below the sizing rule make the verdict inconclusive.',
+    "State: a failed preflight check, a peak phase that ran throttled (the sustained phase meets the limits a user's work meets: its telemetry is shown, not held against the peak), or bandwidth arrays below the sizing rule make the verdict inconclusive.",
     `Sustained phase: every format again, one trial each per round in the run plan's order with the peak's work, rounds back to back for the level's duration; a sustained rate (absolute or per clock) above the peak by more than ${pct(p('sustainedAbovePeakTolerance', 0.1))} plus U (k = ${k}) makes the verdict inconclusive (the peak was held down); below ${pct(p('sustainedFarBelowPeak', 0.9))} of the peak is reported beside it.`,
     'Outcome: under-declared if any finding is; else over-declared if any is; else inconclusive if any claim is not confirmed or inconclusive; else consistent.',
   ];

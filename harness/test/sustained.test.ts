@@ -21,6 +21,7 @@ import { decodeStatement, type Statement } from '../../attestations/statement.js
 import { RunPlan } from '../plan/run-plan.js';
 import { renderReportHtml } from '../report/html.js';
 import { describeFinding } from '../verdict/describe.js';
+import { stateProblemsOf } from '../verdict/state.js';
 import { sustainedTotalSeconds } from '../verdict/sustained.js';
 import { DECISION_RULE } from '../verdict/verdict.js';
 import { verifyDocumentBytes } from '../verify/document.js';
@@ -95,6 +96,16 @@ describe('the verdict beside the peak', () => {
     expect(describeFinding(fp8)).toMatch(/= 60\.\d %.*below 90\.0 % of the peak/);
     expect(s.predicate.verdict.outcome).toBe('consistent');
     expect(verify(s).valid).toBe(true);
+  });
+});
+
+describe('state', () => {
+  it('clock event reasons in the sustained phase are what it shows, not a state problem; in a peak phase they are', () => {
+    const throttled = (phase: string) => ({ phase, throttled: true, reasonsSeen: '0x0000000000000004' });
+    expect(stateProblemsOf({ preflight: [], telemetry: [throttled('sustained')], bandwidth: null })).toEqual([]);
+    expect(stateProblemsOf({ preflight: [], telemetry: [throttled('throughput'), throttled('sustained')], bandwidth: null })).toEqual([
+      'the throughput phase ran with clock slowdown reasons 0x0000000000000004 active',
+    ]);
   });
 });
 
