@@ -85,7 +85,7 @@ export interface BandwidthRow {
   trials: number;
 }
 
-/** One format of the sustained phase against its peak. */
+/** One case (format and engine) of the sustained phase against its peak. */
 export interface SustainedRow {
   format: string;
   engine: string;
@@ -241,7 +241,7 @@ function bandwidthRows(statement: Statement, k: number): BandwidthRow[] {
 function sustainedView(statement: Statement): SustainedView | undefined {
   const s = statement.predicate.measurements.sustained;
   if (!s) return undefined;
-  const status = (format: string) => statement.predicate.verdict.findings.find((f) => f.claim === `sustained:${format}`)?.status ?? '';
+  const status = (label: string) => statement.predicate.verdict.findings.find((f) => f.claim === `sustained:${label}`)?.status ?? '';
   return {
     rounds: s.rounds,
     seconds: sustainedTotalSeconds(s),
@@ -256,7 +256,7 @@ function sustainedView(statement: Statement): SustainedView | undefined {
       perClockRatio: c.perClockRatio,
       trials: c.trials,
       seconds: c.seconds,
-      status: statusLabel(status(c.format)),
+      status: statusLabel(status(`${c.format}/${c.engine}`)),
     })),
   };
 }

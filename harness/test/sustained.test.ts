@@ -62,7 +62,7 @@ describe('the verdict beside the peak', () => {
   it('records the sustained figures; a rate held near the peak is consistent', () => {
     const s = heldAt(0.97);
     const findings = s.predicate.verdict.findings.filter((f) => f.rule === '8-sustained');
-    expect(findings.map((f) => f.claim)).toEqual(['sustained', 'sustained:FP16', 'sustained:FP8']);
+    expect(findings.map((f) => f.claim)).toEqual(['sustained', 'sustained:FP16/sim', 'sustained:FP8/sim']);
     const fp16 = findings[1]!;
     expect(fp16.status).toBe('consistent');
     const value = (name: string) => fp16.values.find((v) => v.name === name)?.value ?? Number.NaN;
@@ -76,13 +76,13 @@ describe('the verdict beside the peak', () => {
   it('a sustained rate above the peak beyond the bound and the guard band is a finding: the verdict is inconclusive', () => {
     const above = 1 + DECISION_RULE.parameters.sustainedAbovePeakTolerance + 0.05;
     const s = heldAt(above);
-    const fp16 = s.predicate.verdict.findings.find((f) => f.claim === 'sustained:FP16')!;
+    const fp16 = s.predicate.verdict.findings.find((f) => f.claim === 'sustained:FP16/sim')!;
     expect(fp16.status).toBe('inconclusive');
     expect(describeFinding(fp16)).toMatch(/ABOVE THE PEAK .*held down/);
     expect(s.predicate.verdict.outcome).toBe('inconclusive');
     // Just inside the bound it is not.
     const inside = heldAt(1 + DECISION_RULE.parameters.sustainedAbovePeakTolerance - 0.02);
-    expect(inside.predicate.verdict.findings.find((f) => f.claim === 'sustained:FP16')!.status).toBe('consistent');
+    expect(inside.predicate.verdict.findings.find((f) => f.claim === 'sustained:FP16/sim')!.status).toBe('consistent');
     // Recorded as consistent while the record shows the rate above: verify recomputes and refuses.
     const hidden = heldAt(above);
     hidden.predicate.verdict = fixtureStatement().predicate.verdict;
@@ -91,7 +91,7 @@ describe('the verdict beside the peak', () => {
 
   it('a rate held far below the peak is reported as a note with the ratio, and does not change the outcome', () => {
     const s = heldAt(0.6);
-    const fp8 = s.predicate.verdict.findings.find((f) => f.claim === 'sustained:FP8')!;
+    const fp8 = s.predicate.verdict.findings.find((f) => f.claim === 'sustained:FP8/sim')!;
     expect(fp8.status).toBe('note');
     expect(describeFinding(fp8)).toMatch(/= 60\.\d %.*below 90\.0 % of the peak/);
     expect(s.predicate.verdict.outcome).toBe('consistent');
@@ -192,7 +192,9 @@ describe('a real quick run on the CPU', () => {
       expect([...new Set(trials.map((t) => t.format))]).toEqual(order);
       for (const t of trials) expect(t.opsPerTrial).toBe(m.throughput.find((c) => c.format === t.format && c.engine === t.engine)!.opsPerTrial);
     }
-    expect(statement.predicate.verdict.findings.filter((f) => f.claim.startsWith('sustained:')).map((f) => f.claim.slice('sustained:'.length))).toEqual(order);
+    // One finding per case the peak measured, in the order the rounds ran them.
+    const cases = m.throughput.filter((c) => c.available).sort((a, b) => order.indexOf(a.format) - order.indexOf(b.format)).map((c) => `${c.format}/${c.engine}`);
+    expect(statement.predicate.verdict.findings.filter((f) => f.claim.startsWith('sustained:')).map((f) => f.claim.slice('sustained:'.length))).toEqual(cases);
     const verified = await execa(process.execPath, [cli, 'verify', file, '--pubkey', file.replace(/\.dsse\.pb$/, '.pub.pem')], { reject: false });
     expect(verified.exitCode, verified.stdout).toBe(0);
   }, 240_000);

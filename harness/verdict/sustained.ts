@@ -8,7 +8,7 @@ import { recordedLevel, sustainedDeviation, sustainedSeconds, type TestLevel } f
 import type { MeasurementRecord, SustainedPhaseRecord, ThroughputCaseRecord } from '../../attestations/records.js';
 import { RunPlan } from '../plan/run-plan.js';
 
-/** One format's sustained figures against its peak (the peak's best engine). */
+/** One case's sustained figures against its peak. */
 export interface SustainedComparison {
   format: string;
   engine: string;
@@ -40,45 +40,38 @@ export function sustainedTotalSeconds(s: SustainedPhaseRecord): number {
 }
 
 /**
- * Per format, in the order of the first round: the engine whose peak
- * per-clock median is highest (the one the verdict's rate step uses), its
- * peak and sustained medians, and their ratios.
+ * Per case (format and engine), in the order the trials ran them: the peak
+ * and sustained medians and their ratios. Every engine, not only the one the
+ * rate step uses: a peak held down on one engine would make another look best.
  */
 export function sustainedComparisons(m: MeasurementRecord): SustainedComparison[] {
   const s = m.sustained;
   if (!s) return [];
   const out: SustainedComparison[] = [];
-  const formats = [...new Set(s.trials.map((t) => t.format))];
-  for (const format of formats) {
-    let best: SustainedComparison | undefined;
-    for (const peak of m.throughput) {
-      if (peak.format !== format || !peak.available || peak.trialSeconds.length === 0) continue;
-      const trials = s.trials.filter((t) => caseLabel(t) === caseLabel(peak));
-      if (trials.length === 0) continue;
-      const label = caseLabel(peak);
-      const peakTops = summarizeRates(peak.trialSeconds.map((sec) => peak.opsPerTrial / sec / 1e12), `${label} peak TOPS`);
-      const peakPerClock = summarizeRates(peakPerClockTrials(peak), `${label} peak ops/clock`);
-      const tops = summarizeRates(trials.map((t) => t.opsPerTrial / t.seconds / 1e12), `${label} sustained TOPS`);
-      const perClock = summarizeRates(trials.map(sustainedPerClock), `${label} sustained ops/clock`);
-      const candidate: SustainedComparison = {
-        format,
-        engine: peak.engine,
-        trials: trials.length,
-        seconds: trials.reduce((sum, t) => sum + t.seconds, 0),
-        peakTops: peakTops.median,
-        sustainedTops: tops.median,
-        ratio: tops.median / peakTops.median,
-        peakOpsPerClockPerUnit: peakPerClock.median,
-        sustainedOpsPerClockPerUnit: perClock.median,
-        perClockRatio: perClock.median / peakPerClock.median,
-        peakRelativeStddev: relative(peakTops),
-        sustainedRelativeStddev: relative(tops),
-        peakPerClockRelativeStddev: relative(peakPerClock),
-        sustainedPerClockRelativeStddev: relative(perClock),
-      };
-      if (!best || candidate.peakOpsPerClockPerUnit > best.peakOpsPerClockPerUnit) best = candidate;
-    }
-    if (best) out.push(best);
+  for (const label of [...new Set(s.trials.map(caseLabel))]) {
+    const peak = m.throughput.find((c) => c.available && c.trialSeconds.length > 0 && caseLabel(c) === label);
+    if (!peak) continue;
+    const trials = s.trials.filter((t) => caseLabel(t) === label);
+    const peakTops = summarizeRates(peak.trialSeconds.map((sec) => peak.opsPerTrial / sec / 1e12), `${label} peak TOPS`);
+    const peakPerClock = summarizeRates(peakPerClockTrials(peak), `${label} peak ops/clock`);
+    const tops = summarizeRates(trials.map((t) => t.opsPerTrial / t.seconds / 1e12), `${label} sustained TOPS`);
+    const perClock = summarizeRates(trials.map(sustainedPerClock), `${label} sustained ops/clock`);
+    out.push({
+      format: peak.format,
+      engine: peak.engine,
+      trials: trials.length,
+      seconds: trials.reduce((sum, t) => sum + t.seconds, 0),
+      peakTops: peakTops.median,
+      sustainedTops: tops.median,
+      ratio: tops.median / peakTops.median,
+      peakOpsPerClockPerUnit: peakPerClock.median,
+      sustainedOpsPerClockPerUnit: perClock.median,
+      perClockRatio: perClock.median / peakPerClock.median,
+      peakRelativeStddev: relative(peakTops),
+      sustainedRelativeStddev: relative(tops),
+      peakPerClockRelativeStddev: relative(peakPerClock),
+      sustainedPerClockRelativeStddev: relative(perClock),
+    });
   }
   return out;
 }

@@ -251,7 +251,7 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
       const above = c.ratio > 1 + p.sustainedAbovePeakTolerance + guard || c.perClockRatio > 1 + p.sustainedAbovePeakTolerance + perClockGuard;
       const status: FindingStatus = above ? 'inconclusive' : c.ratio < p.sustainedFarBelowPeak ? 'note' : 'consistent';
       add(
-        `sustained:${c.format}`,
+        `sustained:${c.format}/${c.engine}`,
         RULE_STEP.sustained,
         status,
         {
