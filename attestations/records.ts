@@ -106,12 +106,43 @@ export interface PhaseEvidenceRecord {
   timer: TimerEvidenceRecord | null;
 }
 
+/** One timed trial of the sustained phase, in run order (proto SustainedTrial). */
+export interface SustainedTrialRecord {
+  format: string;
+  engine: string;
+  /** 1 for the first round. */
+  round: number;
+  seconds: number;
+  clockMhz: number;
+  units: number;
+  /** The peak case's work per trial, in ops. */
+  opsPerTrial: number;
+}
+
+/**
+ * The sustained phase (proto SustainedPhase): every throughput case again, one
+ * trial each per round in the plan's format order, rounds back to back, until
+ * the timed seconds reach requiredSeconds.
+ */
+export interface SustainedPhaseRecord {
+  /** The trial length the peak phase calibrated its work to. */
+  secondsPerTrial: number;
+  /** The timed seconds the phase had to reach: the level's (benchmarks/levels.ts sustainedSeconds) or a recorded deviation's. */
+  requiredSeconds: number;
+  rounds: number;
+  startedAt: string;
+  finishedAt: string;
+  trials: SustainedTrialRecord[];
+}
+
 export interface MeasurementRecord {
   deviceId: string;
   startedAt: string;
   finishedAt: string;
   bandwidth: BandwidthRecord | null;
   throughput: ThroughputCaseRecord[];
+  /** The sustained phase; absent (null) where none ran. */
+  sustained?: SustainedPhaseRecord | null;
 }
 
 export type FindingStatus = 'consistent' | 'under-declared' | 'over-declared' | 'not-confirmed' | 'inconclusive' | 'note';

@@ -162,6 +162,7 @@ export function decodeStatement(bytes: Uint8Array): Statement {
     throw new StatementFormatError('payload Statement lacks parts of its predicate');
   }
   predicate.measurements.bandwidth ??= null;
+  predicate.measurements.sustained ??= null;
   predicate.results.performanceDensity ??= null;
   predicate.audit ??= null;
   // A fact's readings and assurance are identity-only: absent, not defaulted, on other facts.

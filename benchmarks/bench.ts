@@ -35,7 +35,7 @@ const FAULT_NAMES: Record<InjectedFault['suite'], (name: string) => boolean> = {
   throughput: (name) => /^[A-Z][A-Z0-9_]*\/[a-z0-9][a-z0-9_.-]*$/.test(name),
   // The check ids are the inventory's; attest refuses one no check has.
   preflight: (name) => /^[a-z][a-z0-9-]*$/.test(name),
-  worker: (name) => /^(bandwidth|throughput)-(hang|crash)$/.test(name),
+  worker: (name) => /^(bandwidth|throughput|sustained)-(hang|crash)$/.test(name),
 };
 
 /** The fault named in the environment; a malformed or unknown one is refused (a test that names a fault that never fires proves nothing). */
@@ -86,10 +86,12 @@ export interface ThroughputCaseReport {
   unavailableReason: string | null;
   opsPerInstruction: number;
   opsPerTrial: number;
+  /** The backend's unit of work per trial: what the sustained phase runs again (0 where not reported). */
+  workPerTrial: number;
   threads: number;
   units: number;
   trials: number;
-  /** Sustained rate in tera-ops per second (TFLOP/s or TOP/s). */
+  /** The peak phase's rate in tera-ops per second (TFLOP/s or TOP/s) over its timed trials. */
   tops: TrialSummary | null;
   /** Median over trials of the clock measured around each trial. */
   clockMhz: number | null;
@@ -166,6 +168,7 @@ export function shapeThroughputCase(c: NativeThroughputCase, minTrials?: number)
     unavailableReason: c.available ? null : c.unavailableReason,
     opsPerInstruction: c.opsPerInstruction,
     opsPerTrial: c.opsPerTrial,
+    workPerTrial: c.workPerTrial ?? 0,
     threads: c.threads,
     units: c.units,
     trials: c.trialSeconds.length,

@@ -91,6 +91,8 @@ export interface NativeThroughputRequest {
   sweep?: boolean;
   /** Test-only: "FORMAT/engine" whose accumulators are corrupted before the check. */
   faultCase?: string;
+  /** The sustained phase: "FORMAT/engine" → work per trial (a peak case's workPerTrial); no calibration, no warm-up. */
+  fixedWork?: Record<string, number>;
 }
 
 export interface NativeThroughputCase {
@@ -101,6 +103,8 @@ export interface NativeThroughputCase {
   opsPerInstruction: number;
   maxInstructionsPerClockPerUnit: number;
   opsPerTrial: number;
+  /** The backend's unit of work per trial (GPU loop iterations, CPU blocks); absent from records. */
+  workPerTrial?: number;
   threads: number;
   units: number;
   trialSeconds: number[];

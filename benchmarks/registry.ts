@@ -59,6 +59,11 @@ export interface RunSettings {
    * call per suite in the backend's own order (bench).
    */
   planNonceHex?: string;
+  /**
+   * Timed seconds of the sustained phase run after the peak phases
+   * (benchmarks/sustained.ts; levels.ts sustainedSeconds); absent or 0: none.
+   */
+  sustainedSeconds?: number;
 }
 
 /** The fewest timed trials a reported figure may rest on. */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { BandwidthReport, ThroughputCaseReport } from '../benchmarks/bench.js';
 import { FAULT_ENV, faultFromEnvironment } from '../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../benchmarks/native-addon.js';
-import { levelDeviation, levelSettings, type TestLevel } from '../benchmarks/levels.js';
+import { levelDeviation, levelSettings, sustainedDeviation, sustainedSeconds, type TestLevel } from '../benchmarks/levels.js';
 import { writeFilesAtomic } from '../attestations/atomic-write.js';
 import { FORM_SUFFIXES, signStatementForms } from '../attestations/signed-forms.js';
 import { ephemeralSigningKey, type SigningKey } from '../attestations/keys.js';
@@ -74,6 +74,8 @@ export interface AttestRequest extends RunIdentityInputs {
   /** Overrides of the run settings (bandwidth array size, throughput trial length). */
   arrayBytes?: number;
   secondsPerTrial?: number;
+  /** Overrides the level's sustained phase length (timed seconds): a recorded deviation. */
+  sustainedSeconds?: number;
   outDir: string;
   /** Refuse to measure when a preflight check fails (the default when signing with a lab key). */
   strict: boolean;
@@ -160,6 +162,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       trialClockMhz: c.trialClockMhz,
       clockMethod: c.clockMethod,
     })),
+    sustained: measured.sustained ?? null,
   };
 }
 
@@ -234,6 +237,8 @@ function methodDeviations(request: AttestRequest, levelDefaults: { arrayBytes: n
   if (request.secondsPerTrial !== undefined) {
     deviations.push(`throughput trials of ${request.secondsPerTrial} s set by --seconds-per-trial instead of the level's ${levelDefaults.secondsPerTrial} s`);
   }
+  const sustained = request.sustainedSeconds === undefined ? undefined : sustainedDeviation(request.level, request.sustainedSeconds);
+  if (sustained) deviations.push(sustained);
   return deviations;
 }
 
@@ -267,6 +272,8 @@ async function attestLocked(request: AttestRequest): Promise<AttestResult> {
     secondsPerTrial: request.secondsPerTrial ?? defaults.secondsPerTrial,
     // The run plan (harness/plan/run-plan.ts): order, trial counts and idle gaps from the nonce.
     planNonceHex: request.nonce.toString('hex'),
+    // The sustained phase after the peak phases (benchmarks/sustained.ts), as long as the level asks.
+    sustainedSeconds: request.sustainedSeconds ?? sustainedSeconds(request.level),
   };
   const { measured, telemetry, evidence } = await measureIsolated(request.entry, settings, request.onProgress, request.phaseTimeouts, telemetryFor(request.entry, inventory));
 

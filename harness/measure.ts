@@ -11,6 +11,7 @@ import { addonPath, isNativeMeasurementError, loadAddon, type NativeProgress } f
 import { bandwidthKernelsOf, includesBandwidth, includesThroughput, type RunSettings, type SuiteName } from '../benchmarks/registry.js';
 import { measureDramBandwidthInSequence, measurePeakThroughputInSequence } from '../benchmarks/sequence.js';
 import { ResultValidationError } from '../benchmarks/validate.js';
+import { measureSustained, type SustainedReport, type SustainedRequest } from '../benchmarks/sustained.js';
 import { chooseDefaultDevice, formatDeviceId, listBackends, resolveDevice, type DeviceEntry } from './devices.js';
 import { RunPlan, type PhaseName } from './plan/run-plan.js';
 import { FORMATS } from './tpp/formats.js';
@@ -22,6 +23,8 @@ export interface Measured {
   finishedAt: string;
   bandwidth: BandwidthReport | null;
   throughput: ThroughputCaseReport[] | null;
+  /** The sustained phase after the peak phases; null where none ran. */
+  sustained?: SustainedReport | null;
   addonFile: string;
 }
 
@@ -80,4 +83,17 @@ export async function measureDevice(
         )
       : await measured(() => measurePeakThroughput(addon, entry.target, settings, onProgress, fault));
   return { entry, startedAt, finishedAt: new Date().toISOString(), bandwidth, throughput, addonFile: addonPath() };
+}
+
+/** The sustained phase (benchmarks/sustained.ts) on a device, with the same error mapping as the peak phases. */
+export async function measureSustainedDevice(
+  entry: DeviceEntry,
+  settings: RunSettings,
+  request: SustainedRequest,
+  onProgress: (event: NativeProgress) => void,
+): Promise<SustainedReport> {
+  if (!entry.device.measuresThroughput) throw new DeviceUnavailableError(`${formatDeviceId(entry.target)}: ${entry.device.notMeasurableReason}`);
+  const addon = loadAddon();
+  const fault = faultFromEnvironment();
+  return measured(() => measureSustained(addon, entry.target, settings, request, onProgress, fault));
 }

@@ -50,6 +50,8 @@ const CLOCK_MHZ_LIMITS = { min: 1, max: 1e6 };
 const PHASE_TIMEOUT_LIMITS = { min: 1, max: 86_400 };
 /** 0.1 ms to a minute per trial: below, the clock readings around a trial outweigh it; above, ten trials per format make a run of hours. */
 const SECONDS_PER_TRIAL_LIMITS = { min: 1e-4, max: 60 };
+/** A millisecond to an hour of timed sustained work: beyond, the phase's time limit ends it first. */
+const SUSTAINED_SECONDS_LIMITS = { min: 1e-3, max: 3600 };
 /** One 4 KiB page to 1 TiB per array: outside, no device has the memory, or the size rounds to nothing (and 0 means "the sizing rule"). */
 const ARRAY_MIB_LIMITS = { min: 4096 / 2 ** 20, max: 2 ** 20 };
 /** More trials add nothing to a median but time. */
@@ -191,12 +193,13 @@ export function buildProgram(): Command {
     .option('--tsa <url>', 'an RFC 3161 timestamp authority: its timestamp over the signature goes into the Sigstore bundle')
     .option('--strict', 'refuse to measure when a preflight check fails (default with --key)')
     .option('--no-strict', 'record failed preflight checks and make the verdict inconclusive instead')
-    .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
+    .option('--phase-timeout <s>', 'time limit of each measurement phase (default 600 s bandwidth, 900 s throughput, 900 s sustained)', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
     .addOption(new Option('--level <name>', levelHelp()).choices(TEST_LEVELS))
     .option('--quick', 'alias of --level quick')
     .option('--received-on <date>', 'when the lab received the item (YYYY-MM-DD), for the report', isoDate('--received-on'))
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib', ARRAY_MIB_LIMITS))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
+    .option('--sustained-seconds <s>', "timed length of the sustained phase (default: the level's; recorded as a deviation)", positiveNumber('--sustained-seconds', SUSTAINED_SECONDS_LIMITS))
     .option('--fail-on <outcomes>', 'exit 5 after writing the attestation when its outcome is one of these (comma-separated: consistent, under-declared, over-declared, inconclusive)', outcomeList('--fail-on'))
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\n' + levelsHelpText())
@@ -224,6 +227,7 @@ export function buildProgram(): Command {
           level: levelFromFlags(flags),
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
+          ...(typeof flags['sustainedSeconds'] === 'number' ? { sustainedSeconds: flags['sustainedSeconds'] } : {}),
           ...(typeof flags['strict'] === 'boolean' ? { strict: flags['strict'] } : {}),
           ...(typeof flags['phaseTimeout'] === 'number' ? { phaseTimeoutSeconds: flags['phaseTimeout'] } : {}),
           ...(flags['parallel'] === true ? { parallel: true } : {}),
@@ -286,6 +290,7 @@ export function buildProgram(): Command {
     .option('--trust <dir>', "a folder of trusted keys for the original's signature")
     .option('--array-mib <MiB>', 'bandwidth array size (below the sizing rule the verdict is inconclusive)', positiveNumber('--array-mib', ARRAY_MIB_LIMITS))
     .option('--seconds-per-trial <s>', 'target length of a throughput trial', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
+    .option('--sustained-seconds <s>', "timed length of the sustained phase (default: the level's; recorded as a deviation)", positiveNumber('--sustained-seconds', SUSTAINED_SECONDS_LIMITS))
     .option('--no-strict', 'record failed preflight checks instead of refusing to measure')
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: Record<string, string | number | boolean | string[] | undefined>) => {
@@ -305,6 +310,7 @@ export function buildProgram(): Command {
           ...text('intake'),
           ...(typeof flags['arrayMib'] === 'number' ? { arrayMib: flags['arrayMib'] } : {}),
           ...(typeof flags['secondsPerTrial'] === 'number' ? { secondsPerTrial: flags['secondsPerTrial'] } : {}),
+          ...(typeof flags['sustainedSeconds'] === 'number' ? { sustainedSeconds: flags['sustainedSeconds'] } : {}),
           ...(flags['strict'] === false ? { strict: false } : {}),
           ...(flags['allowNonceReuse'] === true ? { allowNonceReuse: true } : {}),
         },
@@ -462,6 +468,7 @@ export function buildProgram(): Command {
     .option('--quick', 'shorter throughput trials in every unit run')
     .option('--array-mib <MiB>', 'bandwidth array size of every unit run', positiveNumber('--array-mib'))
     .option('--seconds-per-trial <s>', 'throughput trial length of every unit run', positiveNumber('--seconds-per-trial', SECONDS_PER_TRIAL_LIMITS))
+    .option('--sustained-seconds <s>', 'sustained phase length of every unit run', positiveNumber('--sustained-seconds', SUSTAINED_SECONDS_LIMITS))
     .option('--phase-timeout <s>', 'time limit of each measurement phase of every unit run', positiveNumber('--phase-timeout', PHASE_TIMEOUT_LIMITS))
     .option('--no-strict', 'every unit run records failed preflight checks (verdict inconclusive) instead of refusing to measure')
     .option('--print', 'kubernetes: print one Job per server (JSON List) instead of running')
@@ -496,6 +503,7 @@ export function buildProgram(): Command {
           ...num('unitsAtOnce'),
           ...num('arrayMib'),
           ...num('secondsPerTrial'),
+          ...num('sustainedSeconds'),
           ...num('phaseTimeout'),
         },
         processIo(json),

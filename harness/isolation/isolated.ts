@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BandwidthReport, ThroughputCaseReport } from '../../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../../benchmarks/native-addon.js';
+import { sustainedRequestFor, type SustainedReport, type SustainedRequest } from '../../benchmarks/sustained.js';
 import type { RunSettings } from '../../benchmarks/registry.js';
 import { formatDeviceId, type DeviceEntry } from '../devices.js';
 import { isErrorCode, MeasurementError, TppverifyError } from '../errors.js';
@@ -16,14 +17,20 @@ import type { PhaseEvidenceRecord } from '../../attestations/records.js';
 import { phaseEvidenceOf } from './phase-evidence.js';
 import type { PhaseReply, PhaseRequest } from './worker.js';
 
-/** Per-phase limits: generous for a full GPU run, short enough that a hang is found. */
-export const PHASE_TIMEOUT_SECONDS = { bandwidth: 600, throughput: 900 } as const;
+/**
+ * Per-phase limits: generous for a full GPU run, short enough that a hang is
+ * found. Sustained: the long level's 300 s of timed trials, plus its last
+ * round and the per-call overhead, three times over.
+ */
+export const PHASE_TIMEOUT_SECONDS = { bandwidth: 600, throughput: 900, sustained: 900 } as const;
 
 const workerPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
 
 export interface PhaseTimeouts {
   bandwidth: number;
   throughput: number;
+  /** Default PHASE_TIMEOUT_SECONDS.sustained. */
+  sustained?: number;
 }
 
 async function runPhase(
@@ -32,9 +39,10 @@ async function runPhase(
   settings: RunSettings,
   timeoutSeconds: number,
   onProgress: (event: NativeProgress) => void,
+  sustained?: SustainedRequest,
 ): Promise<{ report: unknown; startedAt: string; finishedAt: string }> {
   const device = formatDeviceId(entry.target);
-  const request: PhaseRequest & { parentPid: number } = { device, phase, settings, parentPid: process.pid };
+  const request: PhaseRequest & { parentPid: number } = { device, phase, settings, ...(sustained ? { sustained } : {}), parentPid: process.pid };
   // This very interpreter, never a `node` found on PATH: a planted one would time every trial.
   const child = execa(process.execPath, [workerPath, JSON.stringify(request)], {
     reject: false,
@@ -92,12 +100,12 @@ export async function measureIsolated(
 ): Promise<IsolatedMeasurement> {
   const telemetry: PhaseTelemetry[] = [];
   const evidence: PhaseEvidenceRecord[] = [];
-  const phase = async (name: PhaseRequest['phase']) => {
+  const phase = async (name: PhaseRequest['phase'], sustained?: SustainedRequest) => {
     const recorder = startRecorder?.(name);
     let summary: PhaseTelemetry | undefined;
     let reply: Awaited<ReturnType<typeof runPhase>>;
     try {
-      reply = await runPhase(entry, name, settings, timeouts[name], onProgress);
+      reply = await runPhase(entry, name, settings, (name === 'sustained' ? timeouts.sustained : timeouts[name]) ?? PHASE_TIMEOUT_SECONDS[name], onProgress, sustained);
     } finally {
       if (recorder) telemetry.push((summary = await recorder.stop()));
     }
@@ -105,18 +113,29 @@ export async function measureIsolated(
     return reply;
   };
   // The run plan decides which phase runs first.
-  const order: PhaseName[] = settings.planNonceHex === undefined ? ['bandwidth', 'throughput'] : new RunPlan(Buffer.from(settings.planNonceHex, 'hex')).phaseOrder();
+  const plan = settings.planNonceHex === undefined ? undefined : new RunPlan(Buffer.from(settings.planNonceHex, 'hex'));
+  const order: PhaseName[] = plan ? plan.phaseOrder() : ['bandwidth', 'throughput'];
   const reports = new Map<PhaseName, Awaited<ReturnType<typeof phase>>>();
   for (const name of order) reports.set(name, await phase(name));
   const bandwidth = reports.get('bandwidth') as Awaited<ReturnType<typeof phase>>;
   const throughput = reports.get('throughput') as Awaited<ReturnType<typeof phase>>;
+  const peak = (throughput.report as ThroughputCaseReport[] | null) ?? [];
+  // Then the sustained phase, after both: the peak cases again in the plan's throughput order, with the peak's work.
+  let sustained: Awaited<ReturnType<typeof phase>> | undefined;
+  if ((settings.sustainedSeconds ?? 0) > 0 && peak.some((c) => c.available)) {
+    const formats = [...new Set(peak.map((c) => c.format))];
+    const formatOrder = plan ? plan.order('throughput', formats) : formats;
+    sustained = await phase('sustained', sustainedRequestFor(peak, formatOrder, settings.sustainedSeconds as number));
+  }
+  const phases = [bandwidth, throughput, ...(sustained ? [sustained] : [])];
   return {
     measured: {
       entry,
-      startedAt: [bandwidth.startedAt, throughput.startedAt].sort()[0] as string,
-      finishedAt: [bandwidth.finishedAt, throughput.finishedAt].sort()[1] as string,
+      startedAt: phases.map((p) => p.startedAt).sort()[0] as string,
+      finishedAt: phases.map((p) => p.finishedAt).sort().pop() as string,
       bandwidth: bandwidth.report as BandwidthReport | null,
       throughput: throughput.report as ThroughputCaseReport[] | null,
+      sustained: sustained ? (sustained.report as SustainedReport) : null,
       addonFile: addonPath(),
     },
     telemetry,

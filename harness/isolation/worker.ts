@@ -6,14 +6,17 @@ import { faultFromEnvironment } from '../../benchmarks/bench.js';
 import type { RunSettings } from '../../benchmarks/registry.js';
 import { listBackends, resolveDevice } from '../devices.js';
 import type { ErrorCode } from '../errors.js';
-import { measureDevice } from '../measure.js';
+import { measureDevice, measureSustainedDevice } from '../measure.js';
+import type { SustainedRequest } from '../../benchmarks/sustained.js';
 import { asTppverifyError } from '../cli/report-error.js';
 import { watchParent } from './watchdog.js';
 
 export interface PhaseRequest {
   device: string;
-  phase: 'bandwidth' | 'throughput';
+  phase: 'bandwidth' | 'throughput' | 'sustained';
   settings: RunSettings;
+  /** The sustained phase's formats and fixed work, from the throughput phase's report. */
+  sustained?: SustainedRequest;
 }
 
 /** An error crosses the pipe as its code and message: the parent maps the code through the one exit table. */
@@ -30,11 +33,19 @@ async function main(): Promise<void> {
     if (fault?.suite === 'worker' && fault.name === `${request.phase}-hang`) for (;;);
     if (fault?.suite === 'worker' && fault.name === `${request.phase}-crash`) process.kill(process.pid, 'SIGSEGV');
     const entry = resolveDevice(request.device, listBackends());
-    const measured = await measureDevice(entry, request.phase, request.settings, (event) => {
+    const onProgress = (event: unknown) => {
       process.stderr.write(`progress ${JSON.stringify(event)}\n`);
-    });
-    const report = request.phase === 'bandwidth' ? measured.bandwidth : measured.throughput;
-    const reply: PhaseReply = { ok: true, report, startedAt: measured.startedAt, finishedAt: measured.finishedAt };
+    };
+    let reply: PhaseReply;
+    if (request.phase === 'sustained') {
+      if (!request.sustained) throw new Error('a sustained phase request without its formats and work');
+      const report = await measureSustainedDevice(entry, request.settings, request.sustained, onProgress);
+      reply = { ok: true, report, startedAt: report.startedAt, finishedAt: report.finishedAt };
+    } else {
+      const measured = await measureDevice(entry, request.phase, request.settings, onProgress);
+      const report = request.phase === 'bandwidth' ? measured.bandwidth : measured.throughput;
+      reply = { ok: true, report, startedAt: measured.startedAt, finishedAt: measured.finishedAt };
+    }
     process.stdout.write(JSON.stringify(reply) + '\n');
   } catch (error) {
     const coded = asTppverifyError(error);

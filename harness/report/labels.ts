@@ -201,6 +201,8 @@ export function claimLabel(claim: string): string {
       return 'State of the device';
     case 'identity':
       return 'Same item';
+    case 'sustained':
+      return detail ? `${detail} rate held (sustained)` : 'Sustained phase';
     default:
       return wordsFromKey(claim);
   }
@@ -229,6 +231,8 @@ export const PARAMETER_LABELS: Readonly<Record<string, string>> = {
   clockAgreementTolerance: "A phase's measured clock outside the reported clocks by more than this: a state problem",
   hostTimerTolerance: "A phase's device timer differing from the host clock by more than this: a state problem",
   powerLimitToleranceW: 'An enforced power limit below the default by more than this: a state problem',
+  sustainedAbovePeakTolerance: 'Tolerance of a sustained rate above the peak (beyond it: the peak was held down)',
+  sustainedFarBelowPeak: 'Sustained rate below this share of the peak: reported',
 };
 
 export function parameterLabel(name: string): string {

@@ -163,8 +163,35 @@ function bandwidthBlock(v: ReportView): string {
   return `<h3>DRAM bandwidth</h3>${summary}${rows.length ? table(['kernel', 'engine', `median ± U (k = ${k})`, 'trials'], rows) : ''}${chart}`;
 }
 
+function sustainedBlock(v: ReportView): string {
+  const s = v.results.sustained;
+  if (!s) return '<h3>Sustained phase</h3><p>No sustained phase recorded.</p>';
+  const summary = pairs([
+    { label: 'Rounds', value: `${fmt(s.rounds)}, each ${s.order.join(' → ')} (the run plan's throughput order), back to back` },
+    { label: 'Timed seconds', value: `${fmt(s.seconds, 1)} s (at least ${fmt(s.requiredSeconds, 1)} s asked)` },
+  ]);
+  const rows = s.rows.map((r) => [
+    `${r.format} (${r.engine})`,
+    fmt(r.peakTops, 3),
+    fmt(r.sustainedTops, 3),
+    `${fmt(r.ratio * 100, 1)} %`,
+    `${fmt(r.perClockRatio * 100, 1)} %`,
+    `${fmt(r.trials)} (${fmt(r.seconds, 1)} s)`,
+    r.status,
+  ]);
+  const chart = s.rows.length
+    ? barChart({
+        title: 'Rate held in the sustained phase as a share of the peak (median of trials)',
+        bars: s.rows.map((r) => ({ label: r.format, value: r.ratio * 100, kind: 'measured' })),
+        lines: [{ value: 100, label: 'peak (100 %)' }],
+        axisLabel: 'sustained ÷ peak (%)',
+      })
+    : '';
+  return `<h3>Sustained phase: the rate held under alternating work, beside the peak</h3>${summary}${table(['format (engine)', 'peak TFLOPS/TOPS', 'sustained TFLOPS/TOPS', 'sustained ÷ peak', 'per clock', 'trials', 'status'], rows, 'nowrap-last')}${chart}`;
+}
+
 function resultsSection(v: ReportView): string {
-  return section('results', 'Results', `${ratesBlock(v)}${tppBlock(v)}${bandwidthBlock(v)}<p class="small"><b>Measurement uncertainty.</b> ${escape(v.results.uncertaintyMethod)}</p>`);
+  return section('results', 'Results', `${ratesBlock(v)}${tppBlock(v)}${bandwidthBlock(v)}${sustainedBlock(v)}<p class="small"><b>Measurement uncertainty.</b> ${escape(v.results.uncertaintyMethod)}</p>`);
 }
 
 function findingsSection(v: ReportView): string {

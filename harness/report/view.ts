@@ -11,6 +11,7 @@ import { formatFixed as fmt } from '../format.js';
 import { US_BIS_2026_00789 } from '../rules/rule-sets.js';
 import { describeFinding } from '../verdict/describe.js';
 import { measuredRates, type Finding, type Outcome } from '../verdict/verdict.js';
+import { sustainedComparisons, sustainedTotalSeconds } from '../verdict/sustained.js';
 import { compareItem, type ItemMatch } from './item-match.js';
 import { claimLabel, factLabel, factValue, parameterLabel, policyLabel, preflightLabel, statusLabel } from './labels.js';
 import { bandwidth as bandwidthText } from './units.js';
@@ -85,6 +86,28 @@ export interface BandwidthRow {
   trials: number;
 }
 
+/** One case (format and engine) of the sustained phase against its peak. */
+export interface SustainedRow {
+  format: string;
+  engine: string;
+  peakTops: number;
+  sustainedTops: number;
+  ratio: number;
+  perClockRatio: number;
+  trials: number;
+  seconds: number;
+  status: string;
+}
+
+export interface SustainedView {
+  rounds: number;
+  seconds: number;
+  requiredSeconds: number;
+  /** The formats in the order each round ran them. */
+  order: string[];
+  rows: SustainedRow[];
+}
+
 export interface Conformity {
   outcome: Outcome;
   /** ok, warn, bad: the colour of the outcome box. */
@@ -138,6 +161,8 @@ export interface ReportView {
     achieved: BandwidthRow | undefined;
     byteConvention: string;
     uncertaintyMethod: string;
+    /** The sustained phase beside the peak; undefined where none was recorded. */
+    sustained: SustainedView | undefined;
   };
   findings: { what: string; status: string; text: string }[];
   conformity: Conformity;
@@ -216,6 +241,29 @@ function bandwidthRows(statement: Statement, k: number): BandwidthRow[] {
     });
 }
 
+function sustainedView(statement: Statement): SustainedView | undefined {
+  const s = statement.predicate.measurements.sustained;
+  if (!s) return undefined;
+  const status = (label: string) => statement.predicate.verdict.findings.find((f) => f.claim === `sustained:${label}`)?.status ?? '';
+  return {
+    rounds: s.rounds,
+    seconds: sustainedTotalSeconds(s),
+    requiredSeconds: s.requiredSeconds,
+    order: [...new Set(s.trials.filter((t) => t.round === 1).map((t) => t.format))],
+    rows: sustainedComparisons(statement.predicate.measurements).map((c) => ({
+      format: c.format,
+      engine: c.engine,
+      peakTops: c.peakTops,
+      sustainedTops: c.sustainedTops,
+      ratio: c.ratio,
+      perClockRatio: c.perClockRatio,
+      trials: c.trials,
+      seconds: c.seconds,
+      status: statusLabel(status(`${c.format}/${c.engine}`)),
+    })),
+  };
+}
+
 function decisionSteps(statement: Statement): string[] {
   const p = (name: string, fallback: number) => parameter(statement, name, fallback);
   const pct = (share: number) => `${fmt(share * 100, 0)} %`;
@@ -226,7 +274,8 @@ function decisionSteps(statement: Statement): string[] {
     'Formats executed but not declared: under-declared when their TPP at the spec clock exceeds the declared TPP.',
     `Clocks: TPP from the measured per-clock rates at the spec, maximum and observed clocks; a clock above the spec clock at which TPP crosses ${fmt(US_BIS_2026_00789.tppBelow)} while the declared TPP stays under it is a finding.`,
     `DRAM bandwidth: the peak from the memory interface must lie within ±${pct(p('dramPeakTolerance', 0.02))} of the declared figure; achieved bandwidth above the declared peak by more than that is under-declared, below ${pct(p('dramNotConfirmedBelow', 0.8))} of it is not confirmed.`,
-    `State: a failed preflight check, a phase that ran throttled, bandwidth arrays below the sizing rule, an enforced power limit below the default (or the RAPL maximum) in any phase, a measured clock outside the clocks the telemetry reported by more than ${pct(p('clockAgreementTolerance', 0.1))}, or a device timer off the host clock by more than ${pct(p('hostTimerTolerance', 0.01))} make the verdict inconclusive.`,
+    `State: a failed preflight check, a peak phase that ran throttled (the sustained phase meets the limits a user's work meets: its telemetry is shown, not held against the peak), bandwidth arrays below the sizing rule, an enforced power limit below the default (or the RAPL maximum) in any phase, a measured clock outside the clocks the telemetry reported by more than ${pct(p('clockAgreementTolerance', 0.1))}, or a device timer off the host clock by more than ${pct(p('hostTimerTolerance', 0.01))} make the verdict inconclusive.`,
+    `Sustained phase: every format again, one trial each per round in the run plan's order with the peak's work, rounds back to back for the level's duration; a sustained rate (absolute or per clock) above the peak by more than ${pct(p('sustainedAbovePeakTolerance', 0.1))} plus U (k = ${k}) makes the verdict inconclusive (the peak was held down); below ${pct(p('sustainedFarBelowPeak', 0.9))} of the peak is reported beside it.`,
     'Outcome: under-declared if any finding is; else over-declared if any is; else inconclusive if any claim is not confirmed or inconclusive; else consistent.',
   ];
 }
@@ -381,6 +430,7 @@ export function buildReportView(statement: Statement, context: ReportContext): R
       peakDramGbps: peakFinding ? findingValue(peakFinding, 'peakGbps') : undefined,
       achieved,
       byteConvention: p.measurements.bandwidth?.byteConvention ?? '',
+      sustained: sustainedView(statement),
       uncertaintyMethod: `Type A, from the recorded trials: the standard uncertainty of a figure is the sample standard deviation of its trials (n − 1); the expanded uncertainty U is k = ${fmt(k)} times it, the same U the decision rule uses as its guard band. A TPP figure carries the relative U of the per-clock rate of the format that sets it (the clock is a stated parameter, not a measured input); a bandwidth figure carries U of its kernel's GB/s trials. The uncertainty of the clock readings and of the timer is not included.`,
     },
     findings: p.verdict.findings.map((f) => ({ what: claimLabel(f.claim), status: statusLabel(f.status), text: describeFinding(f) })),

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
 const declaration = path.join(root, 'harness', 'declaration', 'examples', 'h100-sxm.json');
-const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002'];
+const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05'];
 const outputs: string[] = [];
 
 async function tppverify(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}) {
@@ -146,7 +146,7 @@ describe('audit', () => {
     selfDeclared = JSON.parse(run.stdout).attestation;
   });
   const audit = (original: string, extra: string[]) =>
-    tppverify(['audit', original, '--device', 'cpu', '--key', auditorKey(), '--pubkey', publicKey, '--json', '--no-strict', '--array-mib', '4', '--seconds-per-trial', '0.002', ...extra]);
+    tppverify(['audit', original, '--device', 'cpu', '--key', auditorKey(), '--pubkey', publicKey, '--json', '--no-strict', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05', ...extra]);
 
   it('reruns on the same item, links the original by digest, and its attestation verifies', async () => {
     // The JSON rendering of the original: the link is the digest of the canonical envelope, the .pb file's.

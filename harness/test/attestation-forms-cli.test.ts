@@ -21,7 +21,7 @@ import { startTestTsa, type TestTsa } from '../../attestations/test/tsa.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
 const declaration = path.join(root, 'harness', 'declaration', 'examples', 'h100-sxm.json');
-const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--no-strict'];
+const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05', '--no-strict'];
 const work = mkdtempSync(path.join(tmpdir(), 'tppverify-forms-'));
 const keys = path.join(work, 'keys');
 const publicKey = path.join(keys, 'tppverify-public.pem');

@@ -15,7 +15,9 @@ import { progressAllowed } from '../cli/io.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
 const work = mkdtempSync(path.join(tmpdir(), 'tppverify-conventions-'));
-const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002'];
+const BENCH = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002'];
+/** A run's sustained phase shortened too (a recorded deviation): the level's 60 s would dominate the suite. */
+const SMALL = [...BENCH, '--sustained-seconds', '0.05'];
 const h200 = path.join(root, 'harness', 'declaration', 'examples', 'h200-sxm.json');
 
 function tppverify(args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}) {
@@ -110,7 +112,7 @@ describe('progress', () => {
     expect(progressAllowed(true, true, 'xterm')).toBe(false);
   });
   it('a bench whose stderr is a pipe draws no progress line', async () => {
-    const run = await tppverify(['bench', ...SMALL, '--suite', 'bandwidth']);
+    const run = await tppverify(['bench', ...BENCH, '--suite', 'bandwidth']);
     expect(run.exitCode).toBe(0);
     expect(run.stderr).not.toMatch(/\r|\x1b\[/);
   });
@@ -127,6 +129,7 @@ describe('levels and --fail-on', () => {
     expect(method.quick).toBe(true);
     expect(method.deviations.join('\n')).toMatch(/^quick level instead of standard/m);
     expect(method.deviations.join('\n')).toMatch(/set by --array-mib/);
+    expect(method.deviations).toContain("a sustained phase of 0.05 s set by --sustained-seconds instead of the level's 2 s");
     const clash = await tppverify(['run', '--quick', '--level', 'long', ...SMALL]);
     expect(clash.exitCode).toBe(2);
     expect(clash.stderr).toMatch(/--quick is --level quick: it cannot be given with --level long/);
@@ -152,7 +155,7 @@ describe('levels and --fail-on', () => {
 
 describe('bench --csv', () => {
   it("prints BabelStream's columns first, one row per bandwidth kernel, and the throughput rows", async () => {
-    const run = await tppverify(['bench', ...SMALL, '--csv']);
+    const run = await tppverify(['bench', ...BENCH, '--csv']);
     expect(run.exitCode, run.stderr).toBe(0);
     const [header, ...rows] = run.stdout.trim().split('\n');
     expect(header!.split(',').slice(0, 8)).toEqual(['function', 'num_times', 'n_elements', 'sizeof', 'max_mbytes_per_sec', 'min_runtime', 'max_runtime', 'avg_runtime']);
@@ -167,7 +170,7 @@ describe('bench --csv', () => {
       expect(Number(cells[7])).toBeLessThanOrEqual(Number(cells[6]));
     }
     expect(rows.some((r) => r.startsWith('FP64,') && r.includes(',throughput,'))).toBe(true);
-    expect((await tppverify(['bench', '--csv', '--json', ...SMALL])).exitCode).toBe(2);
+    expect((await tppverify(['bench', '--csv', '--json', ...BENCH])).exitCode).toBe(2);
   });
 });
 

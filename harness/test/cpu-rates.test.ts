@@ -223,7 +223,7 @@ describe('run on this host (self-declared)', () => {
     const attribute = (key: string) => host.attributes.find((a) => a.key === key)!.value as number;
     const expected = findCpuMicroarchitecture({ vendor: host.vendor, family: attribute('family'), modelNumber: attribute('modelNumber'), modelName: host.model });
 
-    const run = await tppverify(['run', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--key', path.join(keys, 'tppverify-private.pem'), '--out', path.join(work, 'out'), '--no-strict', '--json']);
+    const run = await tppverify(['run', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05', '--key', path.join(keys, 'tppverify-private.pem'), '--out', path.join(work, 'out'), '--no-strict', '--json']);
     expect(run.exitCode, run.stderr).toBe(0);
     const file = JSON.parse(run.stdout).attestation as string;
     const show = JSON.parse((await tppverify(['show', file, '--json'])).stdout);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = mkdtempSync(path.join(tmpdir(), 'tppverify-start-'));
 /** Small arrays and short trials: the commands are under test here, not the figures. */
-const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002'];
+const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05'];
 
 describe('npm start', () => {
   it('writes the ephemeral public key and prints verify and report commands that succeed as printed', async () => {

@@ -63,7 +63,7 @@ describe('through the CLI', () => {
   });
 
   it.each([['bogus'], ['bandwidth:nosuch'], ['worker:bandwidth-explode'], ['preflight:no-such-check']])('refuses the fault switch %s with exit 2', async (fault) => {
-    const run = await tppverify(['run', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--out', path.join(work, 'never'), '--no-strict'], { TPPVERIFY_TEST_INJECT_FAULT: fault });
+    const run = await tppverify(['run', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05', '--out', path.join(work, 'never'), '--no-strict'], { TPPVERIFY_TEST_INJECT_FAULT: fault });
     expect(run.exitCode, run.stderr).toBe(2);
     expect(run.stderr).toMatch(/^tppverify: TPPVERIFY_TEST_INJECT_FAULT/);
     expect(run.stderr).not.toMatch(/internal error/);

@@ -206,7 +206,7 @@ describe('one run per device', () => {
     const dir = process.env['TPPVERIFY_LOCK_DIR']!;
     writeFileSync(path.join(dir, 'cpu.lock'), `${process.pid}\n`);
     try {
-      const run = await tppverify(['run', '--out', path.join(work, 'locked'), '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--no-strict']);
+      const run = await tppverify(['run', '--out', path.join(work, 'locked'), '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05', '--no-strict']);
       expect(run.exitCode).toBe(3);
       expect(run.stderr).toMatch(/cpu is being measured by another tppverify run/);
     } finally {

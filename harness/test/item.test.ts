@@ -51,7 +51,7 @@ describe('compareItem', () => {
 describe('an H200 declaration measured on this CPU', () => {
   it('is never consistent, and the run, verify and the report say so first', async () => {
     const work = mkdtempSync(path.join(tmpdir(), 'tppverify-item-'));
-    const run = await execa(process.execPath, [cli, 'run', '--declaration', h200, '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--out', work, '--no-strict', '--json'], { reject: false, timeout: 120_000 });
+    const run = await execa(process.execPath, [cli, 'run', '--declaration', h200, '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05', '--out', work, '--no-strict', '--json'], { reject: false, timeout: 120_000 });
     expect(run.exitCode, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { attestation: string; summary: { outcome: string }; findings: { claim: string; status: string }[] };
     expect(result.summary.outcome).toBe('inconclusive');

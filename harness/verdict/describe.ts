@@ -102,6 +102,18 @@ function describeIdentity(f: Finding): string {
   return parts.join(': ');
 }
 
+function describeSustained(f: Finding): string {
+  if (f.claim === 'sustained') {
+    return `sustained phase: ${fmt(value(f, 'rounds'))} rounds alternating the formats, ${fmt(value(f, 'seconds'), 1)} s timed (at least ${fmt(value(f, 'requiredSeconds'), 1)} s asked)`;
+  }
+  const p = DECISION_RULE.parameters;
+  const held = `${label(f, 'engine') ?? ''}: held ${fmt(value(f, 'sustainedTops'), 2)} TOPS over ${fmt(value(f, 'trials'))} trials (${fmt(value(f, 'seconds'), 1)} s) vs ${fmt(value(f, 'peakTops'), 2)} peak = ${pct(value(f, 'ratio'))}; per clock ${pct(value(f, 'perClockRatio'))}`;
+  if (f.status === 'inconclusive') {
+    return `${held}: ABOVE THE PEAK by more than ${pct(p.sustainedAbovePeakTolerance)} + U (${pct(value(f, 'expandedUncertainty'))} at k = ${p.coverageFactor}): the peak measurement was held down, so it is not the device's capability`;
+  }
+  return f.status === 'note' ? `${held}: below ${pct(p.sustainedFarBelowPeak)} of the peak under sustained alternating work` : held;
+}
+
 export function describeFinding(f: Finding): string {
   if (f.rule === 'audit') return describeAudit(f);
   if (f.claim === 'item') return describeItem(f);
@@ -112,6 +124,7 @@ export function describeFinding(f: Finding): string {
   if (f.claim.startsWith('dram:')) return describeDram(f);
   if (f.claim === 'state') return label(f, 'problem') ?? 'state problem';
   if (f.claim.startsWith('identity:')) return describeIdentity(f);
+  if (f.claim === 'sustained' || f.claim.startsWith('sustained:')) return describeSustained(f);
   return f.labels.map((l) => l.value).join('; ');
 }
 

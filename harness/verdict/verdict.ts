@@ -13,6 +13,7 @@ import { compareItem } from './item.js';
 import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
 import type { Finding, FindingStatus, Outcome, ResultsRecord, Section232Record, TppAtClockRecord, VerdictRecord } from '../../attestations/records.js';
 import { identityFindings } from '../identity/findings.js';
+import { sustainedComparisons, sustainedTotalSeconds } from './sustained.js';
 
 /** Every tolerance and guard band of the rule, named and versioned; recorded in each attestation. */
 export const DECISION_RULE = {
@@ -48,6 +49,24 @@ export const DECISION_RULE = {
     hostTimerTolerance: 0.01,
     /** Issue 18, power evidence: nvidia-smi prints power limits with two decimals (harness/inventory/preflight.ts uses the same). */
     powerLimitToleranceW: 0.5,
+    /**
+     * A sustained rate (absolute or per clock) above the peak phase's by more
+     * than this share, plus k × the combined relative spread of both phases'
+     * trials, is a finding: the same work ran faster under alternating load
+     * than when it was measured as the peak, so the peak was held down (a
+     * benchmark recognised and throttled). The two phases run identical work
+     * back to back; on the shared CI host their medians differ by a few per
+     * cent with contention and clock drift, so 10 % leaves that noise out
+     * while any hold-down that matters against the TPP thresholds is far larger.
+     */
+    sustainedAbovePeakTolerance: 0.1,
+    /**
+     * A sustained absolute rate below this share of the peak is reported (a
+     * note): a power or thermal limit the user's work meets. Not a TPP matter
+     * (TPP is the peak), but it belongs beside the peak; 0.9 as for per-clock
+     * rates (notConfirmedBelow).
+     */
+    sustainedFarBelowPeak: 0.9,
   },
 } as const;
 
@@ -61,6 +80,7 @@ export const RULE_STEP = {
   dram: '5-dram',
   state: '6-state',
   identity: '7-identity',
+  sustained: '8-sustained',
 } as const;
 
 export type { Finding, FindingStatus, Outcome, ResultsRecord, Section232Record, TppAtClockRecord, VerdictRecord } from '../../attestations/records.js';
@@ -238,6 +258,36 @@ export function computeVerdict(inputs: VerdictInputs): { results: ResultsRecord;
 
   // 7. Identity: the label the operator saw, and the declared product's SKU, against the device.
   for (const f of identityFindings({ declaration: d, deviceFacts, intake: inputs.intake ?? null })) add(f.claim, RULE_STEP.identity, f.status, {}, f.labels);
+
+  // 8. The sustained phase beside the peak: the rate held while formats alternate.
+  if (measurements.sustained) {
+    const s = measurements.sustained;
+    add('sustained', RULE_STEP.sustained, 'note', { rounds: s.rounds, seconds: sustainedTotalSeconds(s), requiredSeconds: s.requiredSeconds });
+    for (const c of sustainedComparisons(measurements)) {
+      const guard = p.coverageFactor * Math.hypot(c.peakRelativeStddev, c.sustainedRelativeStddev);
+      const perClockGuard = p.coverageFactor * Math.hypot(c.peakPerClockRelativeStddev, c.sustainedPerClockRelativeStddev);
+      const above = c.ratio > 1 + p.sustainedAbovePeakTolerance + guard || c.perClockRatio > 1 + p.sustainedAbovePeakTolerance + perClockGuard;
+      const status: FindingStatus = above ? 'inconclusive' : c.ratio < p.sustainedFarBelowPeak ? 'note' : 'consistent';
+      add(
+        `sustained:${c.format}/${c.engine}`,
+        RULE_STEP.sustained,
+        status,
+        {
+          peakTops: c.peakTops,
+          sustainedTops: c.sustainedTops,
+          ratio: c.ratio,
+          expandedUncertainty: guard,
+          peakOpsPerClockPerUnit: c.peakOpsPerClockPerUnit,
+          sustainedOpsPerClockPerUnit: c.sustainedOpsPerClockPerUnit,
+          perClockRatio: c.perClockRatio,
+          perClockExpandedUncertainty: perClockGuard,
+          trials: c.trials,
+          seconds: c.seconds,
+        },
+        { engine: c.engine },
+      );
+    }
+  }
 
   const has = (status: FindingStatus) => findings.some((f) => f.status === status);
   // Another kind of device says nothing about the declaration, whatever its figures.

@@ -16,6 +16,8 @@ import { parseDeclaration } from '../declaration/declaration.js';
 import { identifierProblem, IDENTIFIER_FACTS } from '../identity.js';
 import { measuredClockMhz, stateInputsFromRecord, stateProblemsOf } from '../verdict/state.js';
 import { computeVerdict, DECISION_RULE } from '../verdict/verdict.js';
+import { sustainedDepartures } from '../verdict/sustained.js';
+import { validateSustained } from '../../benchmarks/sustained.js';
 
 export interface AttestationSummary {
   reportId: string;
@@ -85,7 +87,7 @@ export function acceptanceProblems(statement: Statement): string[] {
   const evidence = statement.predicate.environment.phaseEvidence ?? [];
   const derived = stateProblemsOf(stateInputsFromRecord(statement.predicate.environment.facts, m.bandwidth, evidence));
   // Every measured phase carries its clock and power evidence, once: stripped, it could not show a cap.
-  const measuredPhases = [...(m.bandwidth ? ['bandwidth'] : []), ...(m.throughput.length ? ['throughput'] : [])];
+  const measuredPhases = [...(m.bandwidth ? ['bandwidth'] : []), ...(m.throughput.length ? ['throughput'] : []), ...(m.sustained ? ['sustained'] : [])];
   for (const phase of measuredPhases) {
     const records = evidence.filter((e) => e.phase === phase).length;
     if (records !== 1) {
@@ -100,6 +102,8 @@ export function acceptanceProblems(statement: Statement): string[] {
   if (throughputEvidence?.clock && trialsClock !== null && throughputEvidence.clock.measuredMhz !== trialsClock) {
     problems.push(`the throughput phase's clock evidence records a measured ${throughputEvidence.clock.measuredMhz} MHz; its recorded trials give ${trialsClock} MHz`);
   }
+  const sustained = m.sustained;
+  if (sustained) check(() => validateSustained(sustained, m.throughput));
   // The derived problems come first, in order; problems only the run could see (identity readings,
   // a stand-in device) may follow, and can only make the verdict inconclusive.
   if (!isDeepStrictEqual(statement.predicate.stateProblems.slice(0, derived.length), derived)) {
@@ -168,7 +172,14 @@ export function attestationProblems(statement: Statement): string[] {
   // The GPU's SPDM evidence and every hardware-attested mark, re-checked against the pinned roots.
   problems.push(...identityEvidenceProblems(statement));
   problems.push(...planProblems(statement));
+  problems.push(...sustainedProblems(statement));
   return problems;
+}
+
+/** The sustained phase: present, as long as the level asks, and rotating in the nonce's throughput order. */
+export function sustainedProblems(statement: Statement): string[] {
+  const p = statement.predicate;
+  return sustainedDepartures(p.nonce, p.method, p.measurements);
 }
 
 /** The run plan: recorded, the nonce's own, and followed by the measurements (docs/run-plan.md). */

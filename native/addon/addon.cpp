@@ -2,6 +2,7 @@
 // a worker thread with progress events, converts the backend's structs back.
 #include <napi.h>
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -110,6 +111,7 @@ Napi::Object toJs(Napi::Env env, const ThroughputResult& result) {
     item.Set("opsPerInstruction", c.opsPerInstruction);
     item.Set("maxInstructionsPerClockPerUnit", c.maxInstructionsPerClockPerUnit);
     item.Set("opsPerTrial", c.opsPerTrial);
+    item.Set("workPerTrial", double(c.workPerTrial));
     item.Set("threads", c.threads);
     item.Set("units", c.units);
     item.Set("trialSeconds", toJs(env, c.trialSeconds));
@@ -227,6 +229,27 @@ std::string stringOr(const Napi::Object& object, const char* key) {
   return object.Get(key).As<Napi::String>().Utf8Value();
 }
 
+// fixedWork: { "FORMAT/engine": work per trial, ... }, each a positive integer.
+std::vector<std::pair<std::string, uint64_t>> fixedWorkOf(const Napi::Object& object) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  if (!object.Has("fixedWork") || object.Get("fixedWork").IsUndefined()) return out;
+  Napi::Value value = object.Get("fixedWork");
+  if (!value.IsObject()) throw Napi::TypeError::New(object.Env(), "fixedWork must be an object of case label to work per trial");
+  Napi::Object map = value.As<Napi::Object>();
+  Napi::Array names = map.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    const std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+    Napi::Value work = map.Get(name);
+    // 2^53: the largest integer a JavaScript number carries exactly.
+    constexpr double kLargestExactInteger = 9007199254740992.0;
+    if (!work.IsNumber()) throw Napi::TypeError::New(object.Env(), "fixedWork." + name + " must be a number");
+    const double w = work.As<Napi::Number>().DoubleValue();
+    if (!(w >= 1) || w > kLargestExactInteger || w != std::floor(w)) throw Napi::TypeError::New(object.Env(), "fixedWork." + name + " must be a positive integer");
+    out.emplace_back(name, uint64_t(w));
+  }
+  return out;
+}
+
 // Arguments of every measurement call: (backend, index, request, onProgress).
 struct Target {
   std::string backend;
@@ -292,6 +315,7 @@ Napi::Value MeasureThroughput(const Napi::CallbackInfo& info) {
   request.formats = stringList(js, "formats");
   request.sweep = js.Has("sweep") && js.Get("sweep").ToBoolean().Value();
   request.faultCase = stringOr(js, "faultCase");
+  request.fixedWork = fixedWorkOf(js);
   return startWorker<ThroughputResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
     return requireBackend(target.backend).measureThroughput(target.index, request, progress);
   });

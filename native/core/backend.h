@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -111,6 +112,11 @@ struct ThroughputRequest {
   std::vector<std::string> formats;   // empty: every format the device has
   bool sweep = false;                 // also every shape/occupancy variant the backend has (GPU wgmma sweep)
   std::string faultCase;              // test-only: "FORMAT/engine" whose result is corrupted
+  // The sustained phase: "FORMAT/engine" -> the work per trial the peak phase
+  // calibrated (its workPerTrial). A case named here skips calibration and
+  // warm-up and runs exactly that work in every trial, so a call of one trial
+  // costs one trial and the rate stays comparable with the peak's.
+  std::vector<std::pair<std::string, uint64_t>> fixedWork;
 };
 
 struct ThroughputCaseResult {
@@ -123,6 +129,7 @@ struct ThroughputCaseResult {
   // measured rate above it is a counting bug or elided work, never a result.
   double maxInstructionsPerClockPerUnit = 0;
   double opsPerTrial = 0;             // all threads together
+  uint64_t workPerTrial = 0;          // the backend's unit of work per trial (GPU loop iterations, CPU blocks)
   int threads = 0;
   int units = 0;                      // compute units those threads occupy
   std::vector<double> trialSeconds;

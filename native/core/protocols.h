@@ -274,11 +274,24 @@ inline void measureThroughputCase(ThroughputCase& device, const ThroughputShape&
     return t;
   };
   if (shape.firstRunWork) run(shape.firstRunWork, false, "first run");
-  const ThroughputTrial calibration = run(shape.calibrationWork, false, "calibration");
-  uint64_t work = gpu::iterationsFor(calibration.seconds, shape.calibrationWork, targetSeconds, shape.minWork, shape.maxWork, shape.workMultiple);
+  // Work fixed by the caller (the sustained phase, from the peak phase's
+  // calibration): no calibration and no warm-up, every trial timed.
+  const auto fixed = std::find_if(request.fixedWork.begin(), request.fixedWork.end(), [&](const auto& f) { return f.first == label; });
+  const bool fixedWork = fixed != request.fixedWork.end();
+  uint64_t work = 0;
+  if (fixedWork) {
+    work = fixed->second;
+    if (work < shape.minWork || work > shape.maxWork || work % shape.workMultiple != 0) {
+      throw RequestError(label + ": fixed work of " + std::to_string(work) + " per trial is outside " + std::to_string(shape.minWork) + " to " +
+                         std::to_string(shape.maxWork) + " or not a multiple of " + std::to_string(shape.workMultiple));
+    }
+  } else {
+    const ThroughputTrial calibration = run(shape.calibrationWork, false, "calibration");
+    work = gpu::iterationsFor(calibration.seconds, shape.calibrationWork, targetSeconds, shape.minWork, shape.maxWork, shape.workMultiple);
+  }
   int reruns = 0;
   std::vector<double> rates;
-  for (int trial = 0; trial <= request.trials; ++trial) {
+  for (int trial = fixedWork ? 1 : 0; trial <= request.trials; ++trial) {
     progress({"throughput", label, trial, request.trials});
     const std::string what = "trial " + std::to_string(trial);
     const bool corrupt = request.faultCase == label && trial == request.trials;
@@ -298,7 +311,10 @@ inline void measureThroughputCase(ThroughputCase& device, const ThroughputShape&
       if (shape.blocksPerUnit) requireEvenPlacement(t.stamps, shape.blocksPerUnit, label + " " + what);
       requirePlausibleClock(mhz, shape.reportedMaxClockMhz, label + " " + what);
     }
-    if (shape.shortTrialShare > 0 && work < shape.maxWork && t.seconds < shape.shortTrialShare * targetSeconds) {
+    // With fixed work a short trial is not rerun or refused: it means the
+    // device does this work faster now than when the work was calibrated,
+    // which the verdict must see (sustained above peak), not a refusal.
+    if (!fixedWork && shape.shortTrialShare > 0 && work < shape.maxWork && t.seconds < shape.shortTrialShare * targetSeconds) {
       // Only the warm-up may be rerun: every timed trial has the same work.
       if (trial != 0 || ++reruns > kMaxShortTrialReruns) {
         throw DeviceError(label + " " + what + ": lasted " + std::to_string(t.seconds) + " s, under " +
@@ -320,6 +336,7 @@ inline void measureThroughputCase(ThroughputCase& device, const ThroughputShape&
     rates.push_back(mhz > 0 && units > 0 ? double(work) * shape.opsPerWork / t.seconds / (mhz * 1e6) / units : 0);
   }
   out.opsPerTrial = double(work) * shape.opsPerWork;
+  out.workPerTrial = work;
   const double typical = medianOf(rates);
   if (shape.maxOpsPerClockPerUnit > 0 && typical > shape.maxOpsPerClockPerUnit * (1 + kPlausibilityTolerance)) {
     throw VerificationError(label, "a median of " + std::to_string(typical) + " ops per clock per unit over " + std::to_string(rates.size()) +

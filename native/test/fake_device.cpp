@@ -204,6 +204,9 @@ std::string runThroughput(const std::string& scenario) {
   ThroughputRequest request;
   request.trials = 10;
   if (scenario == "fault-hook") request.faultCase = label;
+  // The sustained phase's request: work fixed (here to 5 ms, under the short-trial share of the 50 ms target).
+  if (scenario == "fixed-work") request.fixedWork = {{"OTHER/case", 64}, {label, 4992}};
+  if (scenario == "fixed-work-off-multiple") request.fixedWork = {{label, 4993}};
   protocol::ThroughputShape shape;
   shape.firstRunWork = gpu::kIterationsPerPeriod;
   shape.calibrationWork = gpu::kCalibrationIterations;
@@ -222,7 +225,7 @@ std::string runThroughput(const std::string& scenario) {
   protocol::measureThroughputCase(device, shape, request, kTargetSeconds, label, [](const Progress&) {}, out);
   std::ostringstream json;
   json.precision(17);
-  json << "{\"ok\":true,\"units\":" << out.units << ",\"opsPerTrial\":" << out.opsPerTrial << ",\"trialSeconds\":" << numbers(out.trialSeconds)
+  json << "{\"ok\":true,\"units\":" << out.units << ",\"opsPerTrial\":" << out.opsPerTrial << ",\"workPerTrial\":" << out.workPerTrial << ",\"trialSeconds\":" << numbers(out.trialSeconds)
        << ",\"trialClockMhz\":" << numbers(out.trialClockMhz) << ",\"trialHostSeconds\":" << numbers(out.trialHostSeconds)
        << ",\"trialTimerSeconds\":" << numbers(out.trialTimerSeconds) << ",\"workPerCall\":" << numbers(device.works()) << "}";
   return json.str();

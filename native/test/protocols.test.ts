@@ -131,6 +131,24 @@ describe('throughput protocol', () => {
     expect(run.trialSeconds).toHaveLength(10);
   });
 
+  it('runs work fixed by the caller with no calibration and no warm-up, and does not refuse a trial shorter than the target', () => {
+    const run = drive<ThroughputRun & { workPerTrial: number }>('throughput', 'fixed-work');
+    if (!run.ok) throw new Error(run.message);
+    // The first launch (loads the code), then the ten timed trials of the fixed work: no calibration, no warm-up.
+    expect(run.workPerCall).toEqual([64, ...Array<number>(10).fill(4992)]);
+    expect(run.workPerTrial).toBe(4992);
+    expect(run.trialSeconds).toHaveLength(10);
+    const ok = drive<ThroughputRun & { workPerTrial: number }>('throughput', 'ok');
+    if (!ok.ok) throw new Error(ok.message);
+    expect(ok.workPerTrial).toBe(49984);
+  });
+
+  it('refuses fixed work outside the shape (not a whole number of periods)', () => {
+    const f = failure('throughput', 'fixed-work-off-multiple');
+    expect(f.code).toBe('REQUEST_REFUSED');
+    expect(f.message).toMatch(/fixed work of 4993 per trial .* not a multiple of 64/);
+  });
+
   it.each([
     ['wrong-value', 'VERIFICATION_FAILED', /FAKE\/fake\.mma: result verification failed: 3 accumulator elements differ from their exact expected value \(trial 5\)/],
     ['fault-hook', 'VERIFICATION_FAILED', /1 accumulator elements differ .*\(trial 10\)/],

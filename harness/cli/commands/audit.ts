@@ -32,6 +32,7 @@ export interface AuditOptions {
   json: boolean;
   arrayMib?: number;
   secondsPerTrial?: number;
+  sustainedSeconds?: number;
   strict?: boolean;
   /** The auditor's own intake record of the board. */
   intake?: string;
@@ -85,6 +86,7 @@ export async function runAudit(file: string, options: AuditOptions, io: CliIo): 
       level: recordedLevel(statement.predicate.method),
       ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
       ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
+      ...(options.sustainedSeconds !== undefined ? { sustainedSeconds: options.sustainedSeconds } : {}),
       outDir: options.out,
       strict: options.strict ?? true,
       onProgress: progress.update,

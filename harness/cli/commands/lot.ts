@@ -208,6 +208,7 @@ export interface LotRunOptions extends LotPlanOptions {
   quick: boolean;
   arrayMib?: number;
   secondsPerTrial?: number;
+  sustainedSeconds?: number;
   phaseTimeout?: number;
   /** false: every unit run records failed preflight checks instead of refusing (run --no-strict). */
   strict?: boolean;
@@ -221,6 +222,7 @@ function unitRunArgs(options: LotRunOptions): string[] {
     ...(options.quick ? ['--quick'] : []),
     ...(options.arrayMib !== undefined ? ['--array-mib', String(options.arrayMib)] : []),
     ...(options.secondsPerTrial !== undefined ? ['--seconds-per-trial', String(options.secondsPerTrial)] : []),
+    ...(options.sustainedSeconds !== undefined ? ['--sustained-seconds', String(options.sustainedSeconds)] : []),
     ...(options.phaseTimeout !== undefined ? ['--phase-timeout', String(options.phaseTimeout)] : []),
     ...(options.strict === false ? ['--no-strict'] : []),
   ];

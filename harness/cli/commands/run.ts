@@ -51,6 +51,8 @@ export interface RunOptions {
   json: boolean;
   arrayMib?: number;
   secondsPerTrial?: number;
+  /** The sustained phase's timed seconds instead of the level's (a recorded deviation). */
+  sustainedSeconds?: number;
   /** undefined: strict when signing with a lab key. */
   strict?: boolean;
   /** Time limit of each isolated measurement phase, in seconds. */
@@ -108,8 +110,9 @@ export async function runRun(options: RunOptions, io: CliIo): Promise<number> {
         ...(options.receivedOn !== undefined ? { itemReceivedOn: options.receivedOn } : {}),
         ...(options.arrayMib !== undefined ? { arrayBytes: Math.round(options.arrayMib * 2 ** 20) } : {}),
         ...(options.secondsPerTrial !== undefined ? { secondsPerTrial: options.secondsPerTrial } : {}),
+        ...(options.sustainedSeconds !== undefined ? { sustainedSeconds: options.sustainedSeconds } : {}),
         ...(options.phaseTimeoutSeconds !== undefined
-          ? { phaseTimeouts: { bandwidth: options.phaseTimeoutSeconds, throughput: options.phaseTimeoutSeconds } }
+          ? { phaseTimeouts: { bandwidth: options.phaseTimeoutSeconds, throughput: options.phaseTimeoutSeconds, sustained: options.phaseTimeoutSeconds } }
           : {}),
         outDir: options.out,
         ...(intake ? { intake } : {}),

@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
 const work = mkdtempSync(path.join(tmpdir(), 'tppverify-parallel-'));
 /** Smallest honest run: the checks all run, the figures are not meant to mean anything. */
-const QUICK = ['--quick', '--array-mib', '1', '--seconds-per-trial', '0.01'];
+const QUICK = ['--quick', '--array-mib', '1', '--seconds-per-trial', '0.01', '--sustained-seconds', '0.05'];
 const standIn = { TPPVERIFY_TEST_STAND_IN: 'cpu' };
 
 describe('run --parallel', () => {

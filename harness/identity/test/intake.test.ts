@@ -93,7 +93,7 @@ describe('the verdict compares the label with the device', () => {
 
 describe('run --intake', () => {
   const cli = path.join(root, 'dist', 'harness', 'cli', 'main.js');
-  const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--no-strict'];
+  const SMALL = ['--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05', '--no-strict'];
 
   it('signs the record in; the CPU reports no serial, so the label cannot be confirmed: inconclusive, and verify agrees', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'tppverify-intake-'));

@@ -47,7 +47,7 @@ describe('the run plan in the one verification', () => {
 describe('real runs on the CPU', () => {
   const run = async (nonce: string) => {
     const out = path.join(work, nonce);
-    const result = await execa(process.execPath, [cli, 'run', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--no-strict', '--nonce', nonce, '--out', out, '--json'], { reject: false, timeout: 180_000 });
+    const result = await execa(process.execPath, [cli, 'run', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05', '--no-strict', '--nonce', nonce, '--out', out, '--json'], { reject: false, timeout: 180_000 });
     expect(result.exitCode, result.stderr).toBe(0);
     const file = (JSON.parse(result.stdout) as { attestation: string }).attestation;
     return { file, statement: decodeStatement(decodeEnvelope(readFileSync(file)).payload) };
