@@ -67,6 +67,8 @@ export interface NativeBandwidthRequest {
 export interface NativeBandwidthKernel {
   name: string;
   engine: string;
+  /** 'native': our kernel; 'library': the second method (libc memcpy, the runtime's device-to-device copy). */
+  method: string;
   elements: number;
   bytesReadPerTrial: number;
   bytesWrittenPerTrial: number;
@@ -96,6 +98,8 @@ export interface NativeThroughputRequest {
 export interface NativeThroughputCase {
   format: string;
   engine: string;
+  /** 'native': our kernel; 'library': the vendor's GEMM loaded at run time (OpenBLAS, cuBLASLt). */
+  method: string;
   available: boolean;
   unavailableReason: string;
   opsPerInstruction: number;

@@ -138,6 +138,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       kernels: bandwidth.kernels.map((k) => ({
         name: k.name,
         engine: k.engine,
+        method: k.method,
         elements: k.elements,
         bytesReadPerTrial: k.bytesReadPerTrial,
         bytesWrittenPerTrial: k.bytesWrittenPerTrial,
@@ -148,6 +149,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
     throughput: throughput.map((c) => ({
       format: c.format,
       engine: c.engine,
+      method: c.method,
       available: c.available,
       unavailableReason: c.unavailableReason ?? '',
       opsPerInstruction: c.opsPerInstruction,

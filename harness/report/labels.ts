@@ -201,6 +201,8 @@ export function claimLabel(claim: string): string {
       return 'State of the device';
     case 'identity':
       return 'Same item';
+    case 'second-method':
+      return detail === 'bandwidth' ? 'Bandwidth by a second method' : `${detail} by a second method`;
     default:
       return wordsFromKey(claim);
   }
@@ -226,6 +228,8 @@ export const PARAMETER_LABELS: Readonly<Record<string, string>> = {
   notConfirmedBelow: 'Per-clock rate below this share of the declared one: not confirmed',
   dramPeakTolerance: 'Tolerance of the memory-interface peak against the declared bandwidth',
   dramNotConfirmedBelow: 'Achieved bandwidth below this share of the declared peak: not confirmed',
+  secondMethodAbove: 'Second method (library) above our kernel by more than this share plus U: inconclusive',
+  secondMethodBelow: 'Second method (library) below this share of our kernel: note',
 };
 
 export function parameterLabel(name: string): string {
