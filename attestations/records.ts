@@ -54,6 +54,8 @@ export interface ThroughputCaseRecord {
   engine: string;
   /** 'library': the vendor's GEMM loaded at run time (OpenBLAS, cuBLASLt); absent or 'native': our kernel. */
   method?: MeasurementMethodRecord;
+  /** A library case: the library has no GEMM in this format by design (a gap step 8 notes, not a failure to load). */
+  libraryLacksFormat?: boolean;
   available: boolean;
   unavailableReason: string;
   opsPerInstruction: number;

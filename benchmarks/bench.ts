@@ -90,6 +90,8 @@ export interface ThroughputCaseReport {
   format: string;
   engine: string;
   method: MeasurementMethod;
+  /** A library case: the library has no GEMM in this format by design. */
+  libraryLacksFormat: boolean;
   available: boolean;
   unavailableReason: string | null;
   opsPerInstruction: number;
@@ -169,6 +171,7 @@ export function shapeThroughputCase(c: NativeThroughputCase, minTrials?: number)
     format: c.format,
     engine: c.engine,
     method: methodOf(c.method),
+    libraryLacksFormat: c.libraryLacksFormat === true,
     available: c.available,
     unavailableReason: c.available ? null : c.unavailableReason,
     opsPerInstruction: c.opsPerInstruction,

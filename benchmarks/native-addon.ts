@@ -100,6 +100,8 @@ export interface NativeThroughputCase {
   engine: string;
   /** 'native': our kernel; 'library': the vendor's GEMM loaded at run time (OpenBLAS, cuBLASLt). */
   method: string;
+  /** A library case: the library has no GEMM in this format by design. */
+  libraryLacksFormat?: boolean;
   available: boolean;
   unavailableReason: string;
   opsPerInstruction: number;

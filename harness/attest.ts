@@ -150,6 +150,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       format: c.format,
       engine: c.engine,
       method: c.method,
+      libraryLacksFormat: c.libraryLacksFormat,
       available: c.available,
       unavailableReason: c.unavailableReason ?? '',
       opsPerInstruction: c.opsPerInstruction,

@@ -50,7 +50,7 @@ export function syntheticMeasurements(): MeasurementRecord {
   });
   const kernels = [bandwidthKernel('triad', 'native', 2, 3000), bandwidthKernel('memcpy', 'library', 1, 2910)];
   const kernelOrder = new RunPlan(FIXTURE_NONCE).order('bandwidth', kernels.map((k) => k.name));
-  const library = { engine: 'cublaslt', method: 'library' as const, clockMethod: 'sim' };
+  const library = { engine: 'cublaslt', method: 'library' as const, libraryLacksFormat: false, clockMethod: 'sim' };
   return {
     deviceId: 'cuda:0',
     startedAt: '2026-11-26T10:00:00.000Z',
@@ -68,9 +68,9 @@ export function syntheticMeasurements(): MeasurementRecord {
       kernels: kernelOrder.map((name) => kernels.find((k) => k.name === name)!),
     },
     throughput: [
-      { format: 'FP16', engine: 'sim', method: 'native', available: true, unavailableReason: '', opsPerInstruction: 524288, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
+      { format: 'FP16', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 524288, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
       { format: 'FP16', ...library, available: true, unavailableReason: '', opsPerInstruction: 2 * 8192 ** 3, maxInstructionsPerClockPerUnit: 1 / 2 ** 28, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096 * 0.97, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz) },
-      { format: 'FP8', engine: 'sim', method: 'native', available: true, unavailableReason: '', opsPerInstruction: 1048576, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
+      { format: 'FP8', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 1048576, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
       { format: 'FP8', ...library, available: true, unavailableReason: '', opsPerInstruction: 2 * 8192 ** 3, maxInstructionsPerClockPerUnit: 1 / 2 ** 27, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192 * 0.97, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz) },
     ],
   };

@@ -110,6 +110,18 @@ describe('step 8: the second method', () => {
     expect(verdict.outcome).toBe('inconclusive');
   });
 
+  it('a library with no GEMM in the format by design (libraryLacksFormat) is a named gap: a note, even for a declared format', () => {
+    const m = syntheticMeasurements();
+    const library = m.throughput.find((c) => c.format === 'FP16' && c.method === 'library')!;
+    Object.assign(library, { available: false, libraryLacksFormat: true, unavailableReason: "OpenBLAS's CBLAS interface has no FP16 GEMM", trialSeconds: [], trialClockMhz: [], opsPerTrial: 0 });
+    const f = finding(verdictOf(m).verdict.findings, 'second-method:FP16');
+    expect(f.status).toBe('note');
+    expect(labelOf(f, 'unavailableReason')).toBe("cublaslt: OpenBLAS's CBLAS interface has no FP16 GEMM");
+    // The same case failing to load (the flag unset) is inconclusive.
+    library.libraryLacksFormat = false;
+    expect(finding(verdictOf(m).verdict.findings, 'second-method:FP16').status).toBe('inconclusive');
+  });
+
   it('no library case at all is named too; for a format the declaration omits it is a note', () => {
     const m = syntheticMeasurements();
     m.throughput = m.throughput.filter((c) => c.method !== 'library');

@@ -171,8 +171,9 @@ type AddFinding = (claim: string, rule: string, status: FindingStatus, values?: 
  * quantity without its second method is named with the reason the library
  * case gave: inconclusive for declared quantities (the declared bandwidth
  * and the declared formats: a unit whose library "cannot load" must not
- * escape the comparison), a note for formats the declaration omits. A
- * library figure without a native one is a note.
+ * escape the comparison), a note for formats the declaration omits and for
+ * formats the library has no GEMM for by design (libraryLacksFormat: OpenBLAS
+ * INT8, CUDA-core FP64). A library figure without a native one is a note.
  */
 function secondMethodFindings(d: Declaration, measurements: MeasurementRecord, rates: MeasuredRate[], add: AddFinding): void {
   const rule = RULE_STEP.secondMethod;
@@ -194,7 +195,9 @@ function secondMethodFindings(d: Declaration, measurements: MeasurementRecord, r
       const missing = measurements.throughput.find((c) => isLibraryMethod(c) && c.format === native.format && !c.available);
       const declared = d.peakDenseTops[native.format] !== undefined;
       const reason = missing ? `${missing.engine}: ${missing.unavailableReason}` : `no library case was recorded for ${native.format}`;
-      add(`second-method:${native.format}`, rule, declared ? 'inconclusive' : 'note', { nativeOpsPerClockPerUnit: native.opsPerClockPerUnit }, { nativeEngine: native.engine, unavailableReason: reason });
+      // A library without a GEMM in this format by design (recorded so) is a gap to note; one that failed to load is not.
+      const gap = missing?.libraryLacksFormat === true;
+      add(`second-method:${native.format}`, rule, declared && !gap ? 'inconclusive' : 'note', { nativeOpsPerClockPerUnit: native.opsPerClockPerUnit }, { nativeEngine: native.engine, unavailableReason: reason });
       continue;
     }
     const ratio = lib.opsPerClockPerUnit / native.opsPerClockPerUnit;

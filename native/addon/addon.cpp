@@ -107,6 +107,7 @@ Napi::Object toJs(Napi::Env env, const ThroughputResult& result) {
     item.Set("format", c.format);
     item.Set("engine", c.engine);
     item.Set("method", c.method);
+    item.Set("libraryLacksFormat", c.libraryLacksFormat);
     item.Set("available", c.available);
     item.Set("unavailableReason", c.unavailableReason);
     item.Set("opsPerInstruction", c.opsPerInstruction);

@@ -118,6 +118,7 @@ struct ThroughputCaseResult {
   std::string format;                 // "FP64", "FP32", "FP16", "BF16", "INT8", ...
   std::string engine;                 // "avx512", "amx", ...; library engines: "openblas", "cublaslt"
   std::string method = "native";      // "native" (our kernel) or "library" (a vendor GEMM loaded at run time)
+  bool libraryLacksFormat = false;    // a library case: the library has no GEMM in this format by design
   bool available = false;
   std::string unavailableReason;
   double opsPerInstruction = 0;       // multiply and add counted as 2 ops

@@ -21,9 +21,9 @@ inline constexpr int kBlasGemmSize = 1024;
 // Entries of C recomputed exactly per trial, besides the full row and column checksums.
 inline constexpr int kBlasSampledEntries = 256;
 
-// The library cases of one format ("FP64", "FP32", "BF16"), measured (or
-// unavailable with the reason: the library or the symbol could not be loaded).
-// Empty for a format the library has no GEMM for.
+// The library case of one format ("FP64", "FP32", "BF16"), measured; or
+// unavailable with the reason (the library or the symbol could not be
+// loaded; FP16 and INT8: OpenBLAS has no such GEMM). Empty for other formats.
 std::vector<ThroughputCaseResult> measureBlasFormat(const CpuInfo& info, const std::string& format, const ThroughputRequest& request,
                                                     const ProgressSink& progress);
 
