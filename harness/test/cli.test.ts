@@ -61,7 +61,7 @@ describe('tppverify bench', () => {
     const report = JSON.parse(run.stdout);
     expect(report.device.id).toBe('cpu');
     expect(report.bandwidth.kernels.map((k: { name: string }) => k.name)).toEqual([
-      'read', 'write', 'copy', 'scale', 'add', 'triad',
+      'read', 'write', 'copy', 'scale', 'add', 'triad', 'memcpy',
     ]);
     for (const k of report.bandwidth.kernels) {
       expect(k.trials).toBeGreaterThanOrEqual(10);
