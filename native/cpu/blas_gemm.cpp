@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <mutex>
@@ -40,10 +41,13 @@ const OpenBlas& openBlas() {
   static OpenBlas lib;
   static std::once_flag once;
   std::call_once(once, [] {
-    lib.handle = dlopen(kOpenBlasSoname, RTLD_NOW | RTLD_LOCAL);
+    // Test-only: another soname, so a test can see a library that cannot be loaded named as such.
+    const char* override = std::getenv(kOpenBlasSonameTestEnv);
+    const char* soname = override && *override ? override : kOpenBlasSoname;
+    lib.handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
     if (!lib.handle) {
       const char* error = dlerror();
-      lib.loadError = std::string("dlopen ") + kOpenBlasSoname + ": " + (error ? error : "unknown error");
+      lib.loadError = std::string("dlopen ") + soname + ": " + (error ? error : "unknown error");
       return;
     }
     lib.dgemm = reinterpret_cast<DgemmFn>(dlsym(lib.handle, "cblas_dgemm"));

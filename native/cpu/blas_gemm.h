@@ -13,6 +13,8 @@ namespace tppverify::cpu {
 
 // The soname Debian's libopenblas0-pthread (and most distributions) install.
 inline constexpr const char* kOpenBlasSoname = "libopenblas.so.0";
+// Test-only: names another library to dlopen in its place (one that does not exist, to test the unavailable path).
+inline constexpr const char* kOpenBlasSonameTestEnv = "TPPVERIFY_TEST_OPENBLAS_SONAME";
 // Square GEMMs of this size: far beyond the last-level cache (three 8 MiB
 // FP64 matrices), so the library runs its blocked, packed kernel at full rate,
 // and one GEMM (2.1 GFLOP) outlasts the steady clock's resolution by 10^6.

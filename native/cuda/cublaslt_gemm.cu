@@ -225,6 +225,25 @@ class RawBuffer {
 class LtGemm {
  public:
   LtGemm(const CublasLt& lib, const LtFormat& f, int n) : lib_(lib) {
+    try {
+      build(f, n);
+    } catch (...) {
+      release();  // the destructor does not run for a constructor that throws
+      throw;
+    }
+  }
+  ~LtGemm() { release(); }
+  LtGemm(const LtGemm&) = delete;
+  LtGemm& operator=(const LtGemm&) = delete;
+
+  void run(const void* alpha, const void* beta, const void* a, const void* b, void* d, void* workspace) {
+    // C is D with beta = 0: cuBLASLt does not read it.
+    checkLt(lib_.matmul(handle_, desc_, alpha, a, a_, b, b_, beta, d, d_, d, d_, &algo_, workspace, kWorkspaceBytes, 0), "cublasLtMatmul");
+  }
+
+ private:
+  void build(const LtFormat& f, int n) {
+    const CublasLt& lib = lib_;
     checkLt(lib.create(&handle_), "cublasLtCreate");
     checkLt(lib.descCreate(&desc_, f.computeType, f.scaleType), "cublasLtMatmulDescCreate");
     checkLt(lib.descSet(desc_, lt::kDescTransA, &lt::kOpT, sizeof lt::kOpT), "cublasLtMatmulDescSetAttribute(TRANSA)");
@@ -241,23 +260,16 @@ class LtGemm {
     if (returned < 1) throw DeviceError(std::string("cuBLASLt has no algorithm for this ") + f.format + " GEMM on this device");
     algo_ = result.algo;
   }
-  ~LtGemm() {
+  void release() {
     if (pref_) lib_.prefDestroy(pref_);
     if (d_) lib_.layoutDestroy(d_);
     if (b_) lib_.layoutDestroy(b_);
     if (a_) lib_.layoutDestroy(a_);
     if (desc_) lib_.descDestroy(desc_);
     if (handle_) lib_.destroy(handle_);
-  }
-  LtGemm(const LtGemm&) = delete;
-  LtGemm& operator=(const LtGemm&) = delete;
-
-  void run(const void* alpha, const void* beta, const void* a, const void* b, void* d, void* workspace) {
-    // C is D with beta = 0: cuBLASLt does not read it.
-    checkLt(lib_.matmul(handle_, desc_, alpha, a, a_, b, b_, beta, d, d_, d, d_, &algo_, workspace, kWorkspaceBytes, 0), "cublasLtMatmul");
+    pref_ = d_ = b_ = a_ = desc_ = handle_ = nullptr;
   }
 
- private:
   const CublasLt& lib_;
   lt::Handle handle_ = nullptr;
   lt::MatmulDesc desc_ = nullptr;
