@@ -156,6 +156,16 @@ describe('verify recomputes step 8', () => {
     expect(outcome.reasons).toContain('the recorded verdict differs from the one recomputed from the recorded declaration and measurements');
   });
 
+  it('refuses even a 1 % change of a library figure whose status stays the same: verify compares the recorded values', () => {
+    const statement = fixtureStatement();
+    const memcpy = statement.predicate.measurements.bandwidth!.kernels.find((k) => k.name === 'memcpy')!;
+    memcpy.trialSeconds = memcpy.trialSeconds.map((s) => s / 1.01);
+    expect(verdictOf(statement.predicate.measurements).verdict.findings.find((f) => f.claim === 'second-method:bandwidth')!.status).toBe('consistent');
+    expect(verifyDocumentBytes(signedFixture(key, statement), { keys: trusted, threshold: 1 }).reasons).toContain(
+      'the recorded verdict differs from the one recomputed from the recorded declaration and measurements',
+    );
+  });
+
   it('refuses a library case relabelled as our kernel (the primary figure would change)', () => {
     const statement = fixtureStatement();
     const memcpy = statement.predicate.measurements.bandwidth!.kernels.find((k) => k.name === 'memcpy')!;
