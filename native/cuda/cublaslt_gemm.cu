@@ -13,9 +13,11 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "../core/protocols.h"
@@ -209,6 +211,17 @@ void fill(Element e, void* out, uint64_t k, uint64_t count, uint64_t run, int is
   TPPVERIFY_CUDA_CHECK(cudaGetLastError());
 }
 
+// NVML's SM clock is sampled this often while a trial's GEMMs run.
+constexpr std::chrono::milliseconds kClockSampleInterval{2};
+
+struct Event {
+  cudaEvent_t event{};
+  Event() { TPPVERIFY_CUDA_CHECK(cudaEventCreate(&event)); }
+  ~Event() { cudaEventDestroy(event); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+};
+
 class RawBuffer {
  public:
   explicit RawBuffer(size_t bytes) { TPPVERIFY_CUDA_CHECK(cudaMalloc(&ptr_, bytes)); }
@@ -297,13 +310,27 @@ class CublasLtCase final : public protocol::ThroughputCase {
     const int32_t oneI = 1, zeroI = 0;
     const void* alpha = f_.scaleType == CUDA_R_64F ? static_cast<const void*>(&one64) : f_.scaleType == CUDA_R_32I ? static_cast<const void*>(&oneI) : &one32;
     const void* beta = f_.scaleType == CUDA_R_64F ? static_cast<const void*>(&zero64) : f_.scaleType == CUDA_R_32I ? static_cast<const void*>(&zeroI) : &zero32;
-    const double before = clock_.mhz();
     protocol::ThroughputTrial t;
-    timer_.start();
+    TPPVERIFY_CUDA_CHECK(cudaEventRecord(start_.event));
     for (uint64_t g = 0; g < gemms; ++g) gemm_.run(alpha, beta, a_.get(), b_.get(), d_.get(), workspace_.get());
-    t.seconds = timer_.stopSeconds();
-    const double after = clock_.mhz();
-    t.clockMhz = before > 0 && after > 0 ? 0.5 * (before + after) : reportedMaxMhz_;
+    TPPVERIFY_CUDA_CHECK(cudaEventRecord(stop_.event));
+    // The SM clock under the GEMMs' load: NVML sampled while they run (the
+    // calls above return once queued), not before or after, when the SMs idle.
+    std::vector<double> samples;
+    cudaError_t state = cudaEventQuery(stop_.event);
+    while (state == cudaErrorNotReady) {
+      const double mhz = clock_.mhz();
+      if (mhz > 0) samples.push_back(mhz);
+      std::this_thread::sleep_for(kClockSampleInterval);
+      state = cudaEventQuery(stop_.event);
+    }
+    TPPVERIFY_CUDA_CHECK(state);
+    float ms = 0;
+    TPPVERIFY_CUDA_CHECK(cudaEventElapsedTime(&ms, start_.event, stop_.event));
+    t.seconds = ms / 1e3;
+    if (samples.empty() && clock_.mhz() > 0) samples.push_back(clock_.mhz());  // a trial shorter than one sample
+    // Without NVML the reported maximum: never below the clock the SMs ran at, so the per-clock figure errs low.
+    t.clockMhz = samples.empty() ? reportedMaxMhz_ : protocol::medianOf(samples);
     t.units = units_;
     TPPVERIFY_CUDA_CHECK(cudaMemcpy(host_.data(), d_.get(), host_.size(), cudaMemcpyDeviceToHost));
     if (corrupt) setD(size_t(n_ / 2) * n_ + size_t(n_ / 3), dAt(size_t(n_ / 2) * n_ + size_t(n_ / 3)) + 1);
@@ -373,7 +400,7 @@ class CublasLtCase final : public protocol::ThroughputCase {
   RawBuffer a_, b_, d_, workspace_;
   LtGemm gemm_;
   std::vector<unsigned char> host_;
-  EventTimer timer_;
+  Event start_, stop_;
 };
 
 }  // namespace
@@ -399,7 +426,7 @@ std::vector<ThroughputCaseResult> measureCublasLtFormat(int device, const std::s
   out.opsPerInstruction = opsPerGemm;  // one "instruction" is one whole GEMM
   out.maxInstructionsPerClockPerUnit = maxOpsPerClockPerSm / opsPerGemm;
   out.units = prop.multiProcessorCount;
-  out.clockMethod = clock.clockInfo ? "NVML SM clock (nvmlDeviceGetClockInfo) just before and after each trial; units: the device's SM count"
+  out.clockMethod = clock.clockInfo ? "NVML SM clock (nvmlDeviceGetClockInfo), the median of samples every 2 ms while the trial's GEMMs run; units: the device's SM count"
                                     : "the reported maximum SM clock (cudaDevAttrClockRate), not measured: NVML was not available; units: the device's SM count";
   const CublasLt& lib = cublasLt();
   std::string reason;
