@@ -274,7 +274,8 @@ describe('isolated measurement', () => {
   it.each([
     ['a hang', 'worker:throughput-hang', '20', /the throughput phase did not finish within 20 s and was stopped/],
     ['a crash', 'worker:bandwidth-crash', '5', /the bandwidth phase crashed \(SIGSEGV\)/],
-    ['a wrong result', 'bandwidth:copy', '5', /copy: result verification failed/],
+    // 10 s: the bandwidth phase runs up to seven kernels (memcpy, the second method, too) before copy's fault.
+    ['a wrong result', 'bandwidth:copy', '10', /copy: result verification failed/],
   ])('turns %s into exit 3 with the reason, and writes no attestation', async (_what, fault, phaseTimeout, message) => {
     const dir = path.join(work, `isolated-${fault.replace(/\W/g, '-')}`);
     const run = await tppverify(['run', '--out', dir, '--phase-timeout', phaseTimeout, ...SMALL], [], { TPPVERIFY_TEST_INJECT_FAULT: fault });
