@@ -25,9 +25,14 @@ export interface NamedNumber {
   value: number;
 }
 
+/** How a figure was measured: our kernel, or the second method (code that is not ours); absent or '' reads as 'native'. */
+export type MeasurementMethodRecord = 'native' | 'library' | '';
+
 export interface BandwidthKernelRecord {
   name: string;
   engine: string;
+  /** 'library': the second method (libc memcpy, cudaMemcpyAsync, hipMemcpyAsync); absent or 'native': our kernel. */
+  method?: MeasurementMethodRecord;
   elements: number;
   bytesReadPerTrial: number;
   bytesWrittenPerTrial: number;
@@ -47,6 +52,10 @@ export interface BandwidthRecord {
 export interface ThroughputCaseRecord {
   format: string;
   engine: string;
+  /** 'library': the vendor's GEMM loaded at run time (OpenBLAS, cuBLASLt); absent or 'native': our kernel. */
+  method?: MeasurementMethodRecord;
+  /** A library case: the library has no GEMM in this format by design (a gap step 8 notes, not a failure to load). */
+  libraryLacksFormat?: boolean;
   available: boolean;
   unavailableReason: string;
   opsPerInstruction: number;

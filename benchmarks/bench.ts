@@ -54,10 +54,17 @@ export function faultFromEnvironment(env: NodeJS.ProcessEnv = process.env): Inje
   return { suite, name };
 }
 
+/** 'native': our own kernel; 'library': the second method, code that is not ours (libc memcpy, OpenBLAS, cuBLASLt). */
+export type MeasurementMethod = 'native' | 'library';
+export function methodOf(raw: string | undefined): MeasurementMethod {
+  return raw === 'library' ? 'library' : 'native';
+}
+
 export interface BandwidthKernelReport {
   name: string;
   formula: string;
   engine: string;
+  method: MeasurementMethod;
   elements: number;
   bytesPerTrial: number;
   bytesReadPerTrial: number;
@@ -82,6 +89,9 @@ export interface BandwidthReport {
 export interface ThroughputCaseReport {
   format: string;
   engine: string;
+  method: MeasurementMethod;
+  /** A library case: the library has no GEMM in this format by design. */
+  libraryLacksFormat: boolean;
   available: boolean;
   unavailableReason: string | null;
   opsPerInstruction: number;
@@ -141,6 +151,7 @@ export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number
         name: k.name,
         formula: BANDWIDTH_CASES.find((c) => c.name === k.name)?.formula ?? '',
         engine: k.engine,
+        method: methodOf(k.method),
         elements: k.elements,
         bytesPerTrial,
         bytesReadPerTrial: k.bytesReadPerTrial,
@@ -164,6 +175,8 @@ export function shapeThroughputCase(c: NativeThroughputCase, minTrials?: number)
   const base = {
     format: c.format,
     engine: c.engine,
+    method: methodOf(c.method),
+    libraryLacksFormat: c.libraryLacksFormat === true,
     available: c.available,
     unavailableReason: c.available ? null : c.unavailableReason,
     opsPerInstruction: c.opsPerInstruction,

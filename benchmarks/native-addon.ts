@@ -67,6 +67,8 @@ export interface NativeBandwidthRequest {
 export interface NativeBandwidthKernel {
   name: string;
   engine: string;
+  /** 'native': our kernel; 'library': the second method (libc memcpy, the runtime's device-to-device copy). */
+  method: string;
   elements: number;
   bytesReadPerTrial: number;
   bytesWrittenPerTrial: number;
@@ -98,6 +100,10 @@ export interface NativeThroughputRequest {
 export interface NativeThroughputCase {
   format: string;
   engine: string;
+  /** 'native': our kernel; 'library': the vendor's GEMM loaded at run time (OpenBLAS, cuBLASLt). */
+  method: string;
+  /** A library case: the library has no GEMM in this format by design. */
+  libraryLacksFormat?: boolean;
   available: boolean;
   unavailableReason: string;
   opsPerInstruction: number;

@@ -39,6 +39,9 @@ export function validateBandwidthResult(result: NativeBandwidthResult, minTrials
   for (const kernel of result.kernels) {
     const model = BANDWIDTH_CASES.find((c) => c.name === kernel.name);
     if (!model) throw new ResultValidationError(kernel.name, 'not in the benchmark registry');
+    if ((kernel.method === 'library' ? 'library' : 'native') !== model.method) {
+      throw new ResultValidationError(kernel.name, `recorded as method '${kernel.method}', the registry's is '${model.method}'`);
+    }
     if (
       kernel.bytesReadPerTrial !== model.arraysRead * result.arrayBytes ||
       kernel.bytesWrittenPerTrial !== model.arraysWritten * result.arrayBytes

@@ -141,6 +141,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       kernels: bandwidth.kernels.map((k) => ({
         name: k.name,
         engine: k.engine,
+        method: k.method,
         elements: k.elements,
         bytesReadPerTrial: k.bytesReadPerTrial,
         bytesWrittenPerTrial: k.bytesWrittenPerTrial,
@@ -151,6 +152,8 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
     throughput: throughput.map((c) => ({
       format: c.format,
       engine: c.engine,
+      method: c.method,
+      libraryLacksFormat: c.libraryLacksFormat,
       available: c.available,
       unavailableReason: c.unavailableReason ?? '',
       opsPerInstruction: c.opsPerInstruction,

@@ -51,7 +51,12 @@ describe('cpu bandwidth kernels', () => {
       expect(kernel.trialSeconds).toHaveLength(10);
       expect(kernel.bytesReadPerTrial).toBe(model.arraysRead * result.arrayBytes);
       expect(kernel.bytesWrittenPerTrial).toBe(model.arraysWritten * result.arrayBytes);
+      expect(kernel.method, kernel.name).toBe(model.method);
     }
+    // The second method: glibc's memcpy over each thread's slice, recorded as such.
+    const memcpy = result.kernels.find((k) => k.name === 'memcpy')!;
+    expect(memcpy).toMatchObject({ method: 'library', engine: 'libc-memcpy' });
+    expect(result.kernels.filter((k) => k.method === 'library').map((k) => k.name)).toEqual(['memcpy']);
     expect(events).toContain('triad:0');
     expect(events).toContain('triad:10');
     expect(result.byteConvention).toMatch(/write-allocate traffic not counted/);
@@ -96,9 +101,32 @@ describe('cpu throughput kernels', () => {
         expect(c.opsPerTrial).toBeGreaterThan(0);
         expect(c.units).toBeGreaterThan(0);
       } else {
-        expect(c.unavailableReason).toMatch(/lacks|refused/);
+        expect(c.unavailableReason).toMatch(/lacks|refused|has no cblas_|dlopen libopenblas|CBLAS interface has no/);
       }
     }
+  });
+
+  it('records OpenBLAS as the second method of every format, each right after its format\'s own cases', async () => {
+    const result = await addon.measureThroughput('cpu', 0, quick, noProgress);
+    const library = result.cases.filter((c) => c.method === 'library');
+    expect(library.map((c) => `${c.format}/${c.engine}`)).toEqual(['FP64/openblas', 'FP32/openblas', 'FP16/openblas', 'BF16/openblas', 'INT8/openblas']);
+    for (const c of library) {
+      const last = result.cases.map((x) => x.format).lastIndexOf(c.format);
+      expect(result.cases[last], c.format).toBe(c);
+      expect(c.clockMethod).toMatch(/openblas_get_num_threads/);
+      if (!c.available) expect(c.unavailableReason).toMatch(/^(dlopen libopenblas\.so\.0: |libopenblas\.so\.0 has no cblas_|OpenBLAS's CBLAS interface has no )/);
+    }
+    // No integer GEMM in OpenBLAS: named, never silently absent.
+    expect(library.find((c) => c.format === 'INT8')).toMatchObject({ available: false, unavailableReason: "OpenBLAS's CBLAS interface has no INT8 GEMM" });
+    // Installed in CI (.ci/run: libopenblas0-pthread): FP64 and FP32 always have cblas_dgemm and cblas_sgemm.
+    for (const format of ['FP64', 'FP32']) {
+      const c = library.find((x) => x.format === format)!;
+      expect(c.available, c.unavailableReason).toBe(true);
+      expect(c.trialSeconds).toHaveLength(10);
+      expect(c.units).toBeGreaterThan(0);
+      expect(c.opsPerTrial % (2 * 1024 ** 3)).toBe(0);
+    }
+    expect(result.cases.filter((c) => c.method !== 'library').every((c) => c.method === 'native')).toBe(true);
   });
 
   it('fails, naming the case, when any available kernel produces a wrong result', async () => {

@@ -43,7 +43,8 @@ export function selfDeclaration(
       sources: [{ title: `self-declared from the device's reported attributes and the ${architecture} rate table`, url: '', covers: 'everything' }],
     };
   }
-  const measured = throughput.filter((c) => c.available && c.clockMhz !== null);
+  // Our kernels only: the library's cases are the second method, compared by the verdict, never a declared rate.
+  const measured = throughput.filter((c) => c.available && c.clockMhz !== null && c.method !== 'library');
   const clockMhz = measured.length ? Math.max(...measured.map((c) => c.clockMhz!)) : 1;
   const cpu = cpuRateTable(device);
   const perClock: Partial<Record<Format, number>> = {};

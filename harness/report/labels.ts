@@ -203,6 +203,8 @@ export function claimLabel(claim: string): string {
       return 'Same item';
     case 'sustained':
       return detail ? `${detail} rate held (sustained)` : 'Sustained phase';
+    case 'second-method':
+      return detail === 'bandwidth' ? 'Bandwidth by a second method' : `${detail} by a second method`;
     default:
       return wordsFromKey(claim);
   }
@@ -233,6 +235,8 @@ export const PARAMETER_LABELS: Readonly<Record<string, string>> = {
   powerLimitToleranceW: 'An enforced power limit below the default by more than this: a state problem',
   sustainedAbovePeakTolerance: 'Tolerance of a sustained rate above the peak (beyond it: the peak was held down)',
   sustainedFarBelowPeak: 'Sustained rate below this share of the peak: reported',
+  secondMethodAbove: 'Second method (library) above our kernel by more than this share plus U: inconclusive',
+  secondMethodBelow: 'Second method (library) below this share of our kernel: note',
 };
 
 export function parameterLabel(name: string): string {

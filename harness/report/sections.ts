@@ -141,7 +141,7 @@ function tppBlock(v: ReportView): string {
 function bandwidthBlock(v: ReportView): string {
   const k = fmt(v.results.coverageFactor);
   const r = v.results;
-  const rows = r.bandwidth.map((b) => [b.kernel, b.engine, bandwidthWithUncertainty(b.medianGbps, b.expandedGbps), String(b.trials)]);
+  const rows = r.bandwidth.map((b) => [b.kernel, b.method === 'library' ? `${b.engine} (second method)` : b.engine, bandwidthWithUncertainty(b.medianGbps, b.expandedGbps), String(b.trials)]);
   const lines = [
     ...(r.declaredDramGbps !== undefined ? [{ value: r.declaredDramGbps, label: `declared ${bandwidth(r.declaredDramGbps)}` }] : []),
     { value: US_BIS_2026_00789.dramBandwidthGbpsBelow, label: `${bandwidth(US_BIS_2026_00789.dramBandwidthGbpsBelow)} limit` },
@@ -190,8 +190,21 @@ function sustainedBlock(v: ReportView): string {
   return `<h3>Sustained phase: the rate held under alternating work, beside the peak</h3>${summary}${table(['format (engine)', 'peak TFLOPS/TOPS', 'sustained TFLOPS/TOPS', 'sustained ÷ peak', 'per clock', 'trials', 'status'], rows, 'nowrap-last')}${chart}`;
 }
 
+/** Step 8: each quantity by our kernel and by code that is not ours, side by side. */
+function secondMethodBlock(v: ReportView): string {
+  const rows = v.results.secondMethod.map((s) => [
+    s.quantity,
+    s.nativeValue === undefined ? '—' : `${significant(s.nativeValue)} ${s.unit} (${s.native})`,
+    s.libraryValue === undefined ? s.note : `${significant(s.libraryValue)} ${s.unit} (${s.library})`,
+    s.ratio === undefined ? '—' : `${percent(s.ratio)} (U ${percent(s.relativeExpanded ?? 0)})`,
+    s.status,
+  ]);
+  if (!rows.length) return '';
+  return `<h3>Second method</h3>${table(['quantity', 'our kernel', 'second method (library)', 'library ÷ ours', 'status'], rows, 'nowrap-last')}`;
+}
+
 function resultsSection(v: ReportView): string {
-  return section('results', 'Results', `${ratesBlock(v)}${tppBlock(v)}${bandwidthBlock(v)}${sustainedBlock(v)}<p class="small"><b>Measurement uncertainty.</b> ${escape(v.results.uncertaintyMethod)}</p>`);
+  return section('results', 'Results', `${ratesBlock(v)}${tppBlock(v)}${bandwidthBlock(v)}${secondMethodBlock(v)}${sustainedBlock(v)}<p class="small"><b>Measurement uncertainty.</b> ${escape(v.results.uncertaintyMethod)}</p>`);
 }
 
 function findingsSection(v: ReportView): string {

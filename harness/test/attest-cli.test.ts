@@ -53,6 +53,25 @@ describe('run', () => {
     expect(show.statement.predicate.nonce).toBe('a1b2c3d4e5f60718');
   });
 
+  it('records the second method (memcpy, OpenBLAS) beside our kernels, and the verdict compares them per quantity', async () => {
+    const show = JSON.parse((await tppverify(['show', attestation, '--json'])).stdout);
+    const { measurements, verdict } = show.statement.predicate;
+    const memcpy = measurements.bandwidth.kernels.find((k: { name: string }) => k.name === 'memcpy');
+    expect(memcpy).toMatchObject({ method: 'library', engine: 'libc-memcpy' });
+    expect(memcpy.trialSeconds.length).toBeGreaterThanOrEqual(10);
+    const library = measurements.throughput.filter((c: { method: string }) => c.method === 'library');
+    expect(library.find((c: { format: string }) => c.format === 'FP64')).toMatchObject({ engine: 'openblas', available: true });
+    const claims = verdict.findings.filter((f: { rule: string }) => f.rule === '8-second-method');
+    const bandwidth = claims.find((f: { claim: string }) => f.claim === 'second-method:bandwidth');
+    expect(bandwidth.values.map((v: { name: string }) => v.name)).toEqual(['nativeGbps', 'libraryGbps', 'ratio', 'expandedUncertainty']);
+    const fp64 = claims.find((f: { claim: string }) => f.claim === 'second-method:FP64');
+    expect(fp64.labels).toContainEqual({ name: 'libraryEngine', value: 'openblas' });
+    // The statuses depend on timing (4 MiB arrays sit in cache here); which quantities are compared does not.
+    expect(claims.map((f: { claim: string }) => f.claim)).toEqual(expect.arrayContaining(['second-method:bandwidth', 'second-method:FP64', 'second-method:FP32']));
+    const int8 = claims.find((f: { claim: string }) => f.claim === 'second-method:INT8');
+    if (int8) expect(int8.labels).toContainEqual({ name: 'unavailableReason', value: "openblas: OpenBLAS's CBLAS interface has no INT8 GEMM" });
+  });
+
   it('refuses a world-readable key before measuring, and writes nothing', async () => {
     const loose = path.join(work, 'loose.pem');
     copyFileSync(privateKey, loose);
@@ -255,7 +274,8 @@ describe('isolated measurement', () => {
   it.each([
     ['a hang', 'worker:throughput-hang', '20', /the throughput phase did not finish within 20 s and was stopped/],
     ['a crash', 'worker:bandwidth-crash', '5', /the bandwidth phase crashed \(SIGSEGV\)/],
-    ['a wrong result', 'bandwidth:copy', '5', /copy: result verification failed/],
+    // 10 s: the bandwidth phase runs up to seven kernels (memcpy, the second method, too) before copy's fault.
+    ['a wrong result', 'bandwidth:copy', '10', /copy: result verification failed/],
   ])('turns %s into exit 3 with the reason, and writes no attestation', async (_what, fault, phaseTimeout, message) => {
     const dir = path.join(work, `isolated-${fault.replace(/\W/g, '-')}`);
     const run = await tppverify(['run', '--out', dir, '--phase-timeout', phaseTimeout, ...SMALL], [], { TPPVERIFY_TEST_INJECT_FAULT: fault });

@@ -160,7 +160,7 @@ describe('bench --csv', () => {
     const [header, ...rows] = run.stdout.trim().split('\n');
     expect(header!.split(',').slice(0, 8)).toEqual(['function', 'num_times', 'n_elements', 'sizeof', 'max_mbytes_per_sec', 'min_runtime', 'max_runtime', 'avg_runtime']);
     const bandwidth = rows.filter((r) => r.split(',')[8] === 'bandwidth');
-    expect(bandwidth.map((r) => r.split(',')[0])).toEqual(['read', 'write', 'copy', 'scale', 'add', 'triad']);
+    expect(bandwidth.map((r) => r.split(',')[0])).toEqual(['read', 'write', 'copy', 'scale', 'add', 'triad', 'memcpy']);
     for (const row of bandwidth) {
       const cells = row.split(',');
       expect(Number(cells[1])).toBeGreaterThanOrEqual(10);

@@ -61,7 +61,7 @@ describe('tppverify bench', () => {
     const report = JSON.parse(run.stdout);
     expect(report.device.id).toBe('cpu');
     expect(report.bandwidth.kernels.map((k: { name: string }) => k.name)).toEqual([
-      'read', 'write', 'copy', 'scale', 'add', 'triad',
+      'read', 'write', 'copy', 'scale', 'add', 'triad', 'memcpy',
     ]);
     for (const k of report.bandwidth.kernels) {
       expect(k.trials).toBeGreaterThanOrEqual(10);
@@ -138,6 +138,24 @@ describe('tppverify bench', () => {
     if (!fp32.value.includes('avx512f')) return; // no AVX-512 engine to corrupt on this host
     expect(run.exitCode).toBe(3);
     expectOneLineError(run.stderr, /^tppverify: FP32\/avx512: result verification failed/);
+  });
+
+  it('exits 3 naming the library case when the second method (OpenBLAS) returns a wrong GEMM: it fails, it never scores', async () => {
+    const run = await tppverify(['bench', '--device', 'cpu', '--suite', 'throughput', '--format', 'FP64', '--seconds-per-trial', '0.002'], {
+      TPPVERIFY_TEST_INJECT_FAULT: 'throughput:FP64/openblas',
+    });
+    expect(run.exitCode).toBe(3);
+    expectOneLineError(run.stderr, /^tppverify: FP64\/openblas: result verification failed: \d+ accumulator elements differ/);
+  });
+
+  it('a library that cannot be loaded is an unavailable case naming the loader\'s message, not a silent absence', async () => {
+    const run = await tppverify(['bench', '--device', 'cpu', '--suite', 'throughput', '--format', 'FP64', '--seconds-per-trial', '0.002', '--json'], {
+      TPPVERIFY_TEST_OPENBLAS_SONAME: 'libopenblas-absent.so.0',
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const library = JSON.parse(run.stdout).throughput.find((c: { engine: string }) => c.engine === 'openblas');
+    expect(library).toMatchObject({ format: 'FP64', method: 'library', available: false });
+    expect(library.unavailableReason).toMatch(/^dlopen libopenblas-absent\.so\.0: .*cannot open shared object file/);
   });
 
   it('--help exits 0 and documents every option', async () => {

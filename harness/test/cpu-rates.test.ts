@@ -173,6 +173,15 @@ describe('the self-declaration of a CPU in the table', () => {
     for (const f of rates) expect(f.status, describeFinding(f)).toBe('consistent');
   });
 
+  it('a library case (the second method) never enters the self-declared rates', () => {
+    const { reports } = kernels(zen4Kernels, 8);
+    const device = cpuDevice(25, 17, 'AMD EPYC 9654 96-Core Processor');
+    const library = { format: 'FP64', engine: 'openblas', method: 'library', available: true, clockMhz: CLOCK_MHZ, maxOpsPerClockPerUnit: 1000 } as ThroughputCaseReport;
+    const withLibrary = selfDeclaration(device, [...reports, library], null);
+    expect(withLibrary.peakDenseTops).toEqual(selfDeclaration(device, reports, null).peakDenseTops);
+    expect(withLibrary.sources[0]!.title).not.toMatch(/openblas/);
+  });
+
   it('the old ISA-bound self-declaration put the same kernels at 50 %', () => {
     const { reports, record } = kernels(zen4Kernels, 8);
     // Family 25 model 1 is Zen 3: not in the table, so the ISA bound stands in, and says so.

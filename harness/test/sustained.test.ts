@@ -61,7 +61,7 @@ describe('levels', () => {
 describe('the verdict beside the peak', () => {
   it('records the sustained figures; a rate held near the peak is consistent', () => {
     const s = heldAt(0.97);
-    const findings = s.predicate.verdict.findings.filter((f) => f.rule === '8-sustained');
+    const findings = s.predicate.verdict.findings.filter((f) => f.rule === '9-sustained');
     expect(findings.map((f) => f.claim)).toEqual(['sustained', 'sustained:FP16/sim', 'sustained:FP8/sim']);
     const fp16 = findings[1]!;
     expect(fp16.status).toBe('consistent');

@@ -114,6 +114,23 @@ function describeSustained(f: Finding): string {
   return f.status === 'note' ? `${held}: below ${pct(p.sustainedFarBelowPeak)} of the peak under sustained alternating work` : held;
 }
 
+function describeSecondMethod(f: Finding): string {
+  const bandwidth = f.claim === 'second-method:bandwidth';
+  const [unit, digits] = bandwidth ? ['GB/s', 1] : ['ops/clk/unit', 1];
+  const nativeValue = value(f, bandwidth ? 'nativeGbps' : 'nativeOpsPerClockPerUnit');
+  const libraryValue = value(f, bandwidth ? 'libraryGbps' : 'libraryOpsPerClockPerUnit');
+  const nativeName = label(f, bandwidth ? 'nativeKernel' : 'nativeEngine') ?? '';
+  const libraryName = label(f, bandwidth ? 'libraryKernel' : 'libraryEngine') ?? '';
+  const reason = label(f, 'unavailableReason');
+  if (reason !== undefined) return `no second method: ${reason}; our ${nativeName} ${fmt(nativeValue, digits)} ${unit} stands on one method`;
+  if (Number.isNaN(nativeValue)) return `library ${libraryName} ${fmt(libraryValue, digits)} ${unit}; ${label(f, 'basis') ?? 'no native figure'}`;
+  const p = DECISION_RULE.parameters;
+  const text = `library ${libraryName} ${fmt(libraryValue, digits)} ${unit} vs our ${nativeName} ${fmt(nativeValue, digits)} ${unit} (${pct(value(f, 'ratio'))}, U = ${pct(value(f, 'expandedUncertainty'))} at k = ${p.coverageFactor})`;
+  if (f.status === 'inconclusive') return `${text}: the library is faster than our kernel by more than ${pct(p.secondMethodAbove)} + U, so our figure was held down`;
+  if (f.status === 'note') return `${text}: the library is below ${pct(p.secondMethodBelow)} of our kernel`;
+  return text;
+}
+
 export function describeFinding(f: Finding): string {
   if (f.rule === 'audit') return describeAudit(f);
   if (f.claim === 'item') return describeItem(f);
@@ -125,6 +142,7 @@ export function describeFinding(f: Finding): string {
   if (f.claim === 'state') return label(f, 'problem') ?? 'state problem';
   if (f.claim.startsWith('identity:')) return describeIdentity(f);
   if (f.claim === 'sustained' || f.claim.startsWith('sustained:')) return describeSustained(f);
+  if (f.claim.startsWith('second-method:')) return describeSecondMethod(f);
   return f.labels.map((l) => l.value).join('; ');
 }
 

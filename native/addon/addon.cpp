@@ -86,6 +86,7 @@ Napi::Object toJs(Napi::Env env, const BandwidthResult& result) {
     Napi::Object item = Napi::Object::New(env);
     item.Set("name", k.name);
     item.Set("engine", k.engine);
+    item.Set("method", k.method);
     item.Set("elements", double(k.elements));
     item.Set("bytesReadPerTrial", double(k.bytesReadPerTrial));
     item.Set("bytesWrittenPerTrial", double(k.bytesWrittenPerTrial));
@@ -106,6 +107,8 @@ Napi::Object toJs(Napi::Env env, const ThroughputResult& result) {
     Napi::Object item = Napi::Object::New(env);
     item.Set("format", c.format);
     item.Set("engine", c.engine);
+    item.Set("method", c.method);
+    item.Set("libraryLacksFormat", c.libraryLacksFormat);
     item.Set("available", c.available);
     item.Set("unavailableReason", c.unavailableReason);
     item.Set("opsPerInstruction", c.opsPerInstruction);

@@ -89,7 +89,8 @@ struct BandwidthRequest {
 
 struct BandwidthKernelResult {
   std::string name;                   // "read", "write", "copy", "scale", "add", "triad"
-  std::string engine;                 // instruction set used, e.g. "avx512-nt"
+  std::string engine;                 // instruction set used, e.g. "avx512-nt"; "libc-memcpy", "cudaMemcpyAsync"
+  std::string method = "native";      // "native" (our kernel) or "library" (the second method)
   uint64_t elements = 0;              // per array
   uint64_t bytesReadPerTrial = 0;
   uint64_t bytesWrittenPerTrial = 0;
@@ -121,7 +122,9 @@ struct ThroughputRequest {
 
 struct ThroughputCaseResult {
   std::string format;                 // "FP64", "FP32", "FP16", "BF16", "INT8", ...
-  std::string engine;                 // "avx512", "amx", ...
+  std::string engine;                 // "avx512", "amx", ...; library engines: "openblas", "cublaslt"
+  std::string method = "native";      // "native" (our kernel) or "library" (a vendor GEMM loaded at run time)
+  bool libraryLacksFormat = false;    // a library case: the library has no GEMM in this format by design
   bool available = false;
   std::string unavailableReason;
   double opsPerInstruction = 0;       // multiply and add counted as 2 ops

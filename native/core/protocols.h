@@ -25,6 +25,11 @@ struct StreamKernelRef {
   int arraysRead = 0;
   int arraysWritten = 0;
   int kind = 0;
+  // "native" (our kernel) or "library" (the second method: code that is not
+  // ours, e.g. libc memcpy, cudaMemcpyAsync); a library kernel names its own
+  // engine, else the device's engine is recorded.
+  std::string method = "native";
+  std::string engine;
 };
 
 class BandwidthDevice {
@@ -77,10 +82,14 @@ inline std::vector<StreamKernelRef> selectKernels(const std::vector<StreamKernel
   return out;
 }
 
-// The GPU backends' four kernels (stream_patterns.h) as the protocol sees them.
-inline std::vector<StreamKernelRef> gpuStreamKernels() {
+// The GPU backends' kernels (stream_patterns.h) as the protocol sees them.
+// `libraryEngine`: the engine the library kernel (memcpy) records, the runtime's copy call.
+inline std::vector<StreamKernelRef> gpuStreamKernels(const std::string& libraryEngine = "runtime-memcpy") {
   std::vector<StreamKernelRef> out;
-  for (const stream::GpuKernelSpec& k : stream::kGpuKernels) out.push_back({k.name, k.arraysRead, k.arraysWritten, int(k.kind)});
+  for (const stream::GpuKernelSpec& k : stream::kGpuKernels) {
+    const bool library = std::string(k.method) == "library";
+    out.push_back({k.name, k.arraysRead, k.arraysWritten, int(k.kind), k.method, library ? libraryEngine : ""});
+  }
   return out;
 }
 
@@ -103,7 +112,8 @@ inline BandwidthKernelResult measureStreamKernel(BandwidthDevice& device, const 
                                                  uint64_t elements, uint64_t arrayBytes, const ProgressSink& progress) {
   BandwidthKernelResult out;
   out.name = kernel.name;
-  out.engine = device.engine();
+  out.engine = kernel.engine.empty() ? device.engine() : kernel.engine;
+  out.method = kernel.method;
   out.elements = elements;
   out.bytesReadPerTrial = uint64_t(kernel.arraysRead) * arrayBytes;
   out.bytesWrittenPerTrial = uint64_t(kernel.arraysWritten) * arrayBytes;

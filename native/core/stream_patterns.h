@@ -30,22 +30,26 @@ inline double expectedReadSum(uint64_t n) {
   return double(n / 256) * periodSum + double(remainder) + 0.5 * double(remainder * (remainder - 1) / 2);
 }
 
-// The GPU backends' four kernels and their byte model (arrays of `elements`
-// doubles read and written per launch).
-enum class GpuKernel { Read, Write, Copy, Triad };
+// The GPU backends' kernels and their byte model (arrays of `elements`
+// doubles read and written per launch). memcpy is the second method: the
+// runtime's own device-to-device copy (cudaMemcpyAsync / hipMemcpyAsync), a
+// code path that is not ours, under the same byte model and checks as copy.
+enum class GpuKernel { Read, Write, Copy, Triad, Memcpy };
 
 struct GpuKernelSpec {
   GpuKernel kind;
   const char* name;
   int arraysRead;
   int arraysWritten;
+  const char* method;  // "native": our kernel; "library": the runtime's or a vendor library's code
 };
 
 inline constexpr GpuKernelSpec kGpuKernels[] = {
-    {GpuKernel::Read, "read", 1, 0},
-    {GpuKernel::Write, "write", 0, 1},
-    {GpuKernel::Copy, "copy", 1, 1},
-    {GpuKernel::Triad, "triad", 2, 1},
+    {GpuKernel::Read, "read", 1, 0, "native"},
+    {GpuKernel::Write, "write", 0, 1, "native"},
+    {GpuKernel::Copy, "copy", 1, 1, "native"},
+    {GpuKernel::Triad, "triad", 2, 1, "native"},
+    {GpuKernel::Memcpy, "memcpy", 1, 1, "library"},
 };
 
 // The scalar s of scale and triad, and the value write stores in each trial: a new one per
@@ -62,6 +66,7 @@ TPPVERIFY_HOST_DEVICE inline double expectedGpuOutput(GpuKernel kind, uint64_t i
   switch (kind) {
     case GpuKernel::Write: return value;
     case GpuKernel::Copy: return expectedCopy(i);
+    case GpuKernel::Memcpy: return expectedCopy(i);
     case GpuKernel::Triad: return expectedTriad(i, value);
     case GpuKernel::Read: break;
   }

@@ -14,6 +14,7 @@
 
 #include "../core/protocols.h"
 #include "../core/stream_patterns.h"
+#include "blas_gemm.h"
 #include "clock_probe.h"
 #include "peak_kernels.h"
 #include "stream_kernels.h"
@@ -62,6 +63,7 @@ double expectedElement(StreamKernel kernel, uint64_t i, double value) {
   switch (kernel) {
     case StreamKernel::Write: return value;
     case StreamKernel::Copy: return stream::expectedCopy(i);
+    case StreamKernel::Memcpy: return stream::expectedCopy(i);
     case StreamKernel::Scale: return stream::expectedScale(i, value);
     case StreamKernel::Add: return stream::expectedAdd(i);
     case StreamKernel::Triad: return stream::expectedTriad(i, value);
@@ -223,7 +225,10 @@ class CpuStreamDevice final : public protocol::BandwidthDevice {
 
 std::vector<protocol::StreamKernelRef> cpuStreamKernels() {
   std::vector<protocol::StreamKernelRef> out;
-  for (const StreamKernelSpec& spec : kStreamKernels) out.push_back({spec.name, spec.arraysRead, spec.arraysWritten, int(spec.kind)});
+  for (const StreamKernelSpec& spec : kStreamKernels) {
+    const bool library = std::string(spec.method) == "library";
+    out.push_back({spec.name, spec.arraysRead, spec.arraysWritten, int(spec.kind), spec.method, library ? kLibcMemcpyEngine : ""});
+  }
   return out;
 }
 
@@ -320,15 +325,31 @@ ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputReques
   requireIndex(index);
   ThroughputResult result;
   result.deviceId = "cpu";
-  const int threads = int(info_.cpus.size());
   int caseCount = 0;
   const PeakCase* cases = peakCases(caseCount);
+  const auto nativeCase = [&](const PeakCase& peak) { measureNativeCase(peak, request, progress, result); };
 
+  // Each format's library case (the second method) right after its own
+  // cases, so a format's cases stay together as the run plan orders them.
+  const auto libraryCases = [&](const std::string& format) {
+    if (!wanted(request.formats, format)) return;
+    for (ThroughputCaseResult& r : measureBlasFormat(info_, format, request, progress)) result.cases.push_back(std::move(r));
+  };
   for (int c = 0; c < caseCount; ++c) {
     const PeakCase& peak = cases[c];
-    if (!wanted(request.formats, peak.format)) continue;
+    const bool lastOfFormat = c + 1 == caseCount || std::string(cases[c + 1].format) != peak.format;
+    if (wanted(request.formats, peak.format)) nativeCase(peak);
+    if (lastOfFormat) libraryCases(peak.format);
+  }
+  return result;
+}
+
+void CpuBackend::measureNativeCase(const PeakCase& peak, const ThroughputRequest& request, const ProgressSink& progress,
+                                   ThroughputResult& result) {
+  const int threads = int(info_.cpus.size());
+  {
     const std::string reason = peak.unavailableReason(info_.isa);
-    if (reason.empty() && supersededByEarlierCase(peak, info_.isa)) continue;
+    if (reason.empty() && supersededByEarlierCase(peak, info_.isa)) return;
     ThroughputCaseResult out;
     out.format = peak.format;
     out.engine = peak.engine;
@@ -342,7 +363,7 @@ ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputReques
       out.available = false;
       out.unavailableReason = reason;
       result.cases.push_back(std::move(out));
-      continue;
+      return;
     }
     out.available = true;
     out.units = 0;  // set from the trials
@@ -357,7 +378,6 @@ ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputReques
                                     progress, out);
     result.cases.push_back(std::move(out));
   }
-  return result;
 }
 
 ClockResult CpuBackend::probeClock(int index) {

@@ -7,6 +7,8 @@
 
 namespace tppverify::cpu {
 
+struct PeakCase;
+
 class CpuBackend final : public Backend {
  public:
   CpuBackend();
@@ -18,6 +20,7 @@ class CpuBackend final : public Backend {
 
  private:
   void requireIndex(int index) const;
+  void measureNativeCase(const PeakCase& peak, const ThroughputRequest& request, const ProgressSink& progress, ThroughputResult& result);
   CpuInfo info_;
 };
 

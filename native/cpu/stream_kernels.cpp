@@ -1,5 +1,7 @@
 #include "stream_kernels.h"
 
+#include <cstring>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -10,6 +12,10 @@ namespace {
 // Loads in flight per loop trip: four vectors per array keeps several cache
 // lines outstanding per core without running out of registers on AVX2.
 constexpr int kUnroll = 4;
+
+// Called through a volatile pointer so the compiler can neither inline nor
+// replace it with its own loop: every pass runs the C library's memcpy.
+void* (*volatile const libcMemcpy)(void*, const void*, size_t) = &std::memcpy;
 
 // Plain C++ bodies: the fallback engine, and the tails of the vector engines.
 double readScalar(const double* a, uint64_t begin, uint64_t end) {
@@ -35,6 +41,7 @@ void kernelScalar(StreamKernel kernel, const StreamArrays& x, uint64_t begin, ui
     case StreamKernel::Scale: for (uint64_t i = begin; i < end; ++i) c[i] = value * a[i]; break;
     case StreamKernel::Add: for (uint64_t i = begin; i < end; ++i) c[i] = a[i] + b[i]; break;
     case StreamKernel::Triad: for (uint64_t i = begin; i < end; ++i) c[i] = a[i] + value * b[i]; break;
+    case StreamKernel::Memcpy:
     case StreamKernel::Read: break;
   }
 }
@@ -88,6 +95,7 @@ void kernelScalar(StreamKernel kernel, const StreamArrays& x, uint64_t begin, ui
           _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u)                                                                          \
             STREAM(c + i + u * WIDTH, FMA(v, LOAD(b + i + u * WIDTH), LOAD(a + i + u * WIDTH)));                     \
         break;                                                                                                       \
+      case StreamKernel::Memcpy:                                                                                     \
       case StreamKernel::Read: break;                                                                                \
     }                                                                                                                \
     _mm_sfence(); /* make the streaming stores globally visible before the timer stops */                            \
@@ -134,6 +142,10 @@ const char* streamEngineName(StreamEngine engine) {
 double runStreamChunk(StreamEngine engine, StreamKernel kernel, const StreamArrays& arrays, uint64_t begin, uint64_t end,
                       double value) {
   const bool isRead = kernel == StreamKernel::Read;
+  if (kernel == StreamKernel::Memcpy) {
+    if (end > begin) libcMemcpy(arrays.c + begin, arrays.a + begin, size_t(end - begin) * sizeof(double));
+    return 0;
+  }
   switch (engine) {
 #if defined(__x86_64__)
     case StreamEngine::Avx512:

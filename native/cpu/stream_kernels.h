@@ -8,20 +8,28 @@
 
 namespace tppverify::cpu {
 
-enum class StreamKernel { Read, Write, Copy, Scale, Add, Triad };
+enum class StreamKernel { Read, Write, Copy, Scale, Add, Triad, Memcpy };
 
 struct StreamKernelSpec {
   StreamKernel kind;
   const char* name;
   int arraysRead;     // arrays of `elements` doubles read per trial
   int arraysWritten;  // arrays written per trial (no write-allocate counted)
+  const char* method; // "native": our code; "library": the second method (glibc's memcpy)
 };
 
-// read: sum(a); write: c = v; copy: c = a; scale: c = s*a; add: c = a + b; triad: c = a + s*b.
+// read: sum(a); write: c = v; copy: c = a; scale: c = s*a; add: c = a + b; triad: c = a + s*b;
+// memcpy: c = a by the C library's memcpy over each thread's slice (its own
+// code path and store strategy, not ours: the bandwidth's second method).
 inline constexpr StreamKernelSpec kStreamKernels[] = {
-    {StreamKernel::Read, "read", 1, 0},   {StreamKernel::Write, "write", 0, 1}, {StreamKernel::Copy, "copy", 1, 1},
-    {StreamKernel::Scale, "scale", 1, 1}, {StreamKernel::Add, "add", 2, 1},     {StreamKernel::Triad, "triad", 2, 1},
+    {StreamKernel::Read, "read", 1, 0, "native"},   {StreamKernel::Write, "write", 0, 1, "native"},
+    {StreamKernel::Copy, "copy", 1, 1, "native"},   {StreamKernel::Scale, "scale", 1, 1, "native"},
+    {StreamKernel::Add, "add", 2, 1, "native"},     {StreamKernel::Triad, "triad", 2, 1, "native"},
+    {StreamKernel::Memcpy, "memcpy", 1, 1, "library"},
 };
+
+// The engine the memcpy kernel records: the C library's routine, whatever the ISA.
+inline constexpr const char* kLibcMemcpyEngine = "libc-memcpy";
 
 enum class StreamEngine { Avx512, Avx2, Scalar };
 

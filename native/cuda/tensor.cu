@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cublaslt_gemm.cuh"
 #include "cuda_check.cuh"
 #include "../core/gpu_host_logic.h"
 #include "../core/protocols.h"
@@ -518,6 +519,17 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
       protocol::measureThroughputCase(run, shapeOf(c, blocks, published, maxSmClockMhz(device)), request, target, c.format + "/" + c.engine, progress, out);
     }
     result.cases.push_back(std::move(out));
+  }
+  // The second method: cuBLASLt per format that ran, after our cases (the
+  // run plan measures one format per call, so a format's cases stay together).
+  std::vector<std::string> formats;
+  for (const ThroughputCaseResult& c : result.cases) {
+    if (std::find(formats.begin(), formats.end(), c.format) == formats.end()) formats.push_back(c.format);
+  }
+  for (const std::string& format : formats) {
+    for (ThroughputCaseResult& c : measureCublasLtFormat(device, format, publishedOpsPerClockPerSm(cc, format), request, progress)) {
+      result.cases.push_back(std::move(c));
+    }
   }
   return result;
 }

@@ -48,7 +48,7 @@ std::string numbers(const std::vector<double>& values) {
 
 // ---------------------------------------------------------------- bandwidth
 
-// Four GPU-style kernels over small host arrays; a pass takes kSecondsPerPass
+// The GPU-style kernels over small host arrays; a pass takes kSecondsPerPass
 // by the fake timer (no real time passes). Each scenario breaks one thing.
 constexpr uint64_t kElements = 4096;
 constexpr double kSecondsPerPass = 0.002;
@@ -132,6 +132,7 @@ std::string runBandwidth(const std::string& scenario) {
   BandwidthRequest request;
   request.trials = 10;
   if (scenario == "fault-hook") request.faultKernel = "copy";
+  if (scenario == "fault-hook-memcpy") request.faultKernel = "memcpy";  // the second method is checked as strictly
   if (scenario == "unknown-kernel") request.kernels = {"scale"};
   const auto kernels = protocol::selectKernels(protocol::gpuStreamKernels(), request.kernels, "fake");
   FakeStreamDevice device(scenario);
@@ -141,7 +142,8 @@ std::string runBandwidth(const std::string& scenario) {
     device.startKernel();
     const BandwidthKernelResult r = protocol::measureStreamKernel(device, kernels[i], request, kElements, kElements * sizeof(double), [](const Progress&) {});
     std::vector<double> passes(device.passesSeen().begin(), device.passesSeen().end());
-    out << (i ? "," : "") << "{\"name\":" << quoted(r.name) << ",\"warmupSeconds\":" << r.warmupSeconds
+    out << (i ? "," : "") << "{\"name\":" << quoted(r.name) << ",\"engine\":" << quoted(r.engine) << ",\"method\":" << quoted(r.method)
+        << ",\"warmupSeconds\":" << r.warmupSeconds
         << ",\"trialSeconds\":" << numbers(r.trialSeconds) << ",\"passesPerCall\":" << numbers(passes) << "}";
   }
   out << "],\"hostChecks\":" << device.hostChecks() << "}";

@@ -16,7 +16,7 @@ interface Failure {
 }
 interface BandwidthRun {
   ok: true;
-  kernels: { name: string; warmupSeconds: number; trialSeconds: number[]; passesPerCall: number[] }[];
+  kernels: { name: string; engine: string; method: string; warmupSeconds: number; trialSeconds: number[]; passesPerCall: number[] }[];
   hostChecks: number;
 }
 interface ThroughputRun {
@@ -44,14 +44,16 @@ describe('bandwidth protocol', () => {
   it('discards the warm-up, sizes the passes from it (20 ms trials), checks every kernel, and the host copy after the last trial', () => {
     const run = drive<BandwidthRun>('bandwidth', 'ok');
     if (!run.ok) throw new Error(run.message);
-    expect(run.kernels.map((k) => k.name)).toEqual(['read', 'write', 'copy', 'triad']);
+    expect(run.kernels.map((k) => k.name)).toEqual(['read', 'write', 'copy', 'triad', 'memcpy']);
+    // The second method (the runtime's copy) names its own engine and method; our kernels the device's.
+    expect(run.kernels.map((k) => `${k.engine}/${k.method}`)).toEqual([...Array<string>(4).fill('fake/native'), 'runtime-memcpy/library']);
     for (const k of run.kernels) {
       expect(k.trialSeconds).toHaveLength(10);
       // 2 ms per pass: one pass for the warm-up, then 10 per trial; seconds are per pass.
       expect(k.passesPerCall).toEqual([1, ...Array<number>(10).fill(10)]);
       expect(k.trialSeconds.every((s) => s === 0.002)).toBe(true);
     }
-    expect(run.hostChecks).toBe(4);
+    expect(run.hostChecks).toBe(5);
   });
 
   it('reruns a trial that came out too short with more passes, without recording it', () => {
@@ -83,6 +85,13 @@ describe('bandwidth protocol', () => {
     expect(f.message).toMatch(/copy: result verification failed: 1 of 4096 elements wrong \(checked on the device\) \(trial 10\)/);
   });
 
+  it('the fault hook reaches the second method: a wrong memcpy fails, it never scores', () => {
+    const f = failure('bandwidth', 'fault-hook-memcpy');
+    expect(f.code).toBe('VERIFICATION_FAILED');
+    expect(f.kernel).toBe('memcpy');
+    expect(f.message).toMatch(/memcpy: result verification failed: 1 of 4096 elements wrong \(checked on the device\) \(trial 10\)/);
+  });
+
   it('refuses a timer that runs backwards', () => {
     const f = failure('bandwidth', 'timer-backwards');
     expect(f.code).toBe('DEVICE_ERROR');
@@ -104,7 +113,7 @@ describe('bandwidth protocol', () => {
   it('refuses an unknown kernel name before measuring', () => {
     const f = failure('bandwidth', 'unknown-kernel');
     expect(f.code).toBe('REQUEST_REFUSED');
-    expect(f.message).toMatch(/unknown bandwidth kernel 'scale' for the fake backend \(read, write, copy, triad\)/);
+    expect(f.message).toMatch(/unknown bandwidth kernel 'scale' for the fake backend \(read, write, copy, triad, memcpy\)/);
   });
 });
 
