@@ -36,11 +36,21 @@ export const MAX_SUSTAINED_ROUNDS = 100_000;
 
 export const caseLabel = (c: { format: string; engine: string }): string => `${c.format}/${c.engine}`;
 
-/** The sustained request for the peak phase's available cases, in the given format order. */
+/**
+ * The peak cases the sustained phase runs again: our own kernels that ran.
+ * The second method's library cases are left out: the phase holds each of our
+ * kernels against its own peak, and step 8 compares the libraries already.
+ */
+export function sustainedCasesOf<T extends { available: boolean; method?: string; trialSeconds: readonly number[] }>(peak: readonly T[]): T[] {
+  return peak.filter((c) => c.available && c.method !== 'library' && c.trialSeconds.length > 0);
+}
+
+/** The sustained request for the peak phase's cases (sustainedCasesOf), in the given format order. */
 export function sustainedRequestFor(peak: readonly ThroughputCaseReport[], formatOrder: readonly string[], requiredSeconds: number): SustainedRequest {
   const fixedWork: Record<string, number> = {};
-  for (const c of peak) if (c.available && c.workPerTrial > 0) fixedWork[caseLabel(c)] = c.workPerTrial;
-  const formats = new Set(peak.filter((c) => c.available && c.workPerTrial > 0).map((c) => c.format));
+  const cases = sustainedCasesOf(peak).filter((c) => c.workPerTrial > 0);
+  for (const c of cases) fixedWork[caseLabel(c)] = c.workPerTrial;
+  const formats = new Set(cases.map((c) => c.format));
   return { formatOrder: formatOrder.filter((f) => formats.has(f)), fixedWork, requiredSeconds };
 }
 

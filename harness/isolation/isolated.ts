@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BandwidthReport, ThroughputCaseReport } from '../../benchmarks/bench.js';
 import { addonPath, type NativeProgress } from '../../benchmarks/native-addon.js';
-import { sustainedRequestFor, type SustainedReport, type SustainedRequest } from '../../benchmarks/sustained.js';
+import { sustainedCasesOf, sustainedRequestFor, type SustainedReport, type SustainedRequest } from '../../benchmarks/sustained.js';
 import type { RunSettings } from '../../benchmarks/registry.js';
 import { formatDeviceId, type DeviceEntry } from '../devices.js';
 import { isErrorCode, MeasurementError, TppverifyError } from '../errors.js';
@@ -122,8 +122,8 @@ export async function measureIsolated(
   const peak = (throughput.report as ThroughputCaseReport[] | null) ?? [];
   // Then the sustained phase, after both: the peak cases again in the plan's throughput order, with the peak's work.
   let sustained: Awaited<ReturnType<typeof phase>> | undefined;
-  if ((settings.sustainedSeconds ?? 0) > 0 && peak.some((c) => c.available)) {
-    const formats = [...new Set(peak.map((c) => c.format))];
+  if ((settings.sustainedSeconds ?? 0) > 0 && sustainedCasesOf(peak).length > 0) {
+    const formats = [...new Set(sustainedCasesOf(peak).map((c) => c.format))];
     const formatOrder = plan ? plan.order('throughput', formats) : formats;
     sustained = await phase('sustained', sustainedRequestFor(peak, formatOrder, settings.sustainedSeconds as number));
   }

@@ -6,6 +6,7 @@ import type { Fact, MeasurementRecord } from '../verdict/record.js';
 import type { SustainedPhaseRecord, SustainedTrialRecord } from '../../attestations/records.js';
 import { parseDeclaration } from '../declaration/declaration.js';
 import { planRecordFor, RunPlan } from '../plan/run-plan.js';
+import { sustainedCasesOf } from '../../benchmarks/sustained.js';
 import { measuredClockMhz } from '../verdict/state.js';
 import type { PhaseEvidenceRecord } from '../../attestations/records.js';
 import { encodeEnvelope, signEnvelope } from '../../attestations/dsse.js';
@@ -39,8 +40,7 @@ export function syntheticSustained(throughput: MeasurementRecord['throughput'], 
   let round = 0;
   while (total < requiredSeconds) {
     round++;
-    for (const c of throughput) {
-      if (!c.available) continue;
+    for (const c of sustainedCasesOf(throughput)) {
       // A little spread from trial to trial, as a real phase has.
       const seconds = (c.trialSeconds[0] as number) / share * (1 + (round % 5) * 0.001);
       trials.push({ format: c.format, engine: c.engine, round, seconds, clockMhz: c.trialClockMhz[0] as number, units: c.units, opsPerTrial: c.opsPerTrial });

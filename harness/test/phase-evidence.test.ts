@@ -199,8 +199,8 @@ describe('the one verification re-derives the evidence state problems', () => {
   const trust = { keys: new Map([[key.keyId, key.publicKey]]), threshold: 1 };
   const withEvidence = (edit: (e: PhaseEvidenceRecord[]) => void = () => {}): Statement => {
     const s = fixtureStatement();
-    const evidence = [gpuEvidence('bandwidth'), gpuEvidence('throughput')];
-    evidence[0]!.clock = { ...evidence[0]!.clock!, measuredMhz: 0, comparable: false, notComparableReason: 'no clock measured in this phase' };
+    const evidence = [gpuEvidence('bandwidth'), gpuEvidence('throughput'), gpuEvidence('sustained')];
+    for (const i of [0, 2]) evidence[i]!.clock = { ...evidence[i]!.clock!, measuredMhz: 0, comparable: false, notComparableReason: 'no clock measured in this phase' };
     edit(evidence);
     s.predicate.environment = { facts: [], phaseEvidence: evidence };
     return s;
@@ -238,12 +238,12 @@ describe('the one verification re-derives the evidence state problems', () => {
 describe('a real CPU run', () => {
   it('records clock and power evidence for every phase, as this host reports it, and verifies', async () => {
     const out = path.join(work, 'run');
-    const run = await execa(process.execPath, [cli, 'run', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--no-strict', '--out', out, '--json'], { reject: false, timeout: 180_000 });
+    const run = await execa(process.execPath, [cli, 'run', '--device', 'cpu', '--array-mib', '4', '--seconds-per-trial', '0.002', '--sustained-seconds', '0.05', '--no-strict', '--out', out, '--json'], { reject: false, timeout: 180_000 });
     expect(run.exitCode, run.stderr).toBe(0);
     const file = (JSON.parse(run.stdout) as { attestation: string }).attestation;
     const statement = decodeStatement(decodeEnvelope(readFileSync(file)).payload);
     const evidence = statement.predicate.environment.phaseEvidence ?? [];
-    expect(evidence.map((e) => e.phase).sort()).toEqual(['bandwidth', 'throughput']);
+    expect(evidence.map((e) => e.phase).sort()).toEqual(['bandwidth', 'sustained', 'throughput']);
     for (const e of evidence) {
       expect(e.timer?.sameClock).toBe(true);
       // Whatever this host has: a reading, or a named reason there is none.

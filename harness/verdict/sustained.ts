@@ -3,7 +3,7 @@
 // phase's rate of the same case and the same work. Pure functions of the
 // measurement record, so the verdict and verify compute them alike.
 import { summarizeRates } from '../../benchmarks/statistics.js';
-import { caseLabel, sustainedPerClock } from '../../benchmarks/sustained.js';
+import { caseLabel, sustainedCasesOf, sustainedPerClock } from '../../benchmarks/sustained.js';
 import { recordedLevel, sustainedDeviation, sustainedSeconds, type TestLevel } from '../../benchmarks/levels.js';
 import type { MeasurementRecord, SustainedPhaseRecord, ThroughputCaseRecord } from '../../attestations/records.js';
 import { RunPlan } from '../plan/run-plan.js';
@@ -89,7 +89,7 @@ export function sustainedDepartures(
   method: { level: string; quick: boolean; deviations: readonly string[] },
   m: MeasurementRecord,
 ): string[] {
-  const peakCases = m.throughput.filter((c) => c.available && c.trialSeconds.length > 0);
+  const peakCases = sustainedCasesOf(m.throughput);
   const s = m.sustained;
   if (!s) return peakCases.length ? ['the attestation records no sustained phase: the rate the device holds under alternating work is not shown'] : [];
   const out: string[] = [];

@@ -120,6 +120,11 @@ struct ThroughputRequest {
   std::vector<std::pair<std::string, uint64_t>> fixedWork;
 };
 
+// The sustained phase (work fixed per case) runs only the cases it names, our
+// own kernels: the second method's library cases are measured in the peak
+// phase alone (benchmarks/sustained.ts sustainedCasesOf).
+inline bool runsLibraryCases(const ThroughputRequest& request) { return request.fixedWork.empty(); }
+
 struct ThroughputCaseResult {
   std::string format;                 // "FP64", "FP32", "FP16", "BF16", "INT8", ...
   std::string engine;                 // "avx512", "amx", ...; library engines: "openblas", "cublaslt"

@@ -332,7 +332,7 @@ ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputReques
   // Each format's library case (the second method) right after its own
   // cases, so a format's cases stay together as the run plan orders them.
   const auto libraryCases = [&](const std::string& format) {
-    if (!wanted(request.formats, format)) return;
+    if (!wanted(request.formats, format) || !runsLibraryCases(request)) return;
     for (ThroughputCaseResult& r : measureBlasFormat(info_, format, request, progress)) result.cases.push_back(std::move(r));
   };
   for (int c = 0; c < caseCount; ++c) {

@@ -526,7 +526,7 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
   for (const ThroughputCaseResult& c : result.cases) {
     if (std::find(formats.begin(), formats.end(), c.format) == formats.end()) formats.push_back(c.format);
   }
-  for (const std::string& format : formats) {
+  for (const std::string& format : runsLibraryCases(request) ? formats : std::vector<std::string>{}) {
     for (ThroughputCaseResult& c : measureCublasLtFormat(device, format, publishedOpsPerClockPerSm(cc, format), request, progress)) {
       result.cases.push_back(std::move(c));
     }

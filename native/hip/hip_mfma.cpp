@@ -393,7 +393,7 @@ ThroughputResult measureHipThroughput(int device, const ThroughputRequest& reque
   for (const ThroughputCaseResult& c : result.cases) {
     if (std::find(formats.begin(), formats.end(), c.format) == formats.end()) formats.push_back(c.format);
   }
-  for (const std::string& format : formats) {
+  for (const std::string& format : runsLibraryCases(request) ? formats : std::vector<std::string>{}) {
     ThroughputCaseResult out;
     out.format = format;
     out.engine = "hipblaslt";
