@@ -33,6 +33,8 @@ export interface BandwidthKernelRecord {
   bytesWrittenPerTrial: number;
   warmupSeconds: number;
   trialSeconds: number[];
+  /** The code variant that ran (run plan; 0 where the backend has one). */
+  variant: number;
 }
 
 export interface BandwidthRecord {
@@ -40,8 +42,12 @@ export interface BandwidthRecord {
   arrayBytes: number;
   byteConvention: string;
   kernels: BandwidthKernelRecord[];
-  /** The backend's sizing rule inputs (lastLevelCacheBytes, lastLevelCacheMultiple, minimumArrayBytes). */
+  /** The backend's sizing rule inputs (lastLevelCacheBytes, lastLevelCacheMultiple, minimumArrayBytes) and the plan's arraySizeFactorPercent. */
   sizing: NamedNumber[];
+  /** s of scale and triad, as the kernels ran (run plan). */
+  streamScalar: number;
+  /** Run-time compilation (NVRTC) and its version, or why not ("not applicable (CPU backend)"). */
+  runtimeCompilation: string;
 }
 
 export interface ThroughputCaseRecord {
@@ -57,6 +63,8 @@ export interface ThroughputCaseRecord {
   trialSeconds: number[];
   trialClockMhz: number[];
   clockMethod: string;
+  /** The code variant that ran (run plan; 0 where the backend has one). */
+  variant: number;
 }
 
 export interface MeasurementRecord {
@@ -146,6 +154,9 @@ export interface RunPlanStepRecord {
   suite: string;
   name: string;
   idleGapMs: number;
+  /** The code variant drawn below variantCount, the backend's compiled variants (@2). */
+  variant: number;
+  variantCount: number;
 }
 
 /** The run plan the nonce gives, as recorded (proto RunPlan; harness/plan/run-plan.ts derives it). */
@@ -155,4 +166,10 @@ export interface RunPlanRecord {
   bandwidthTrials: number;
   throughputTrials: number;
   steps: RunPlanStepRecord[];
+  /** The backend whose variant counts the plan used ("cpu", "cuda", "hip"). */
+  backend: string;
+  /** Bandwidth arrays: this % of the backend's sizing rule, rounded up to MiB. */
+  arraySizeFactorPercent: number;
+  /** s of scale and triad. */
+  streamScalar: number;
 }

@@ -7,10 +7,10 @@ import type {
   NativeProgress,
   NativeThroughputCase,
 } from './native-addon.js';
-import { BANDWIDTH_CASES, MIN_TRIALS, type RunSettings } from './registry.js';
+import { BANDWIDTH_CASES, codeVariantsOf, MIN_TRIALS, type RunSettings } from './registry.js';
 import { summarizeRates, type TrialSummary } from './statistics.js';
 import { TppverifyError } from '../attestations/errors.js';
-import { opsPerClockPerUnit, validateBandwidthResult, validateThroughputCase } from './validate.js';
+import { opsPerClockPerUnit, ResultValidationError, validateBandwidthResult, validateThroughputCase } from './validate.js';
 
 export interface DeviceTarget {
   backend: BackendName;
@@ -66,6 +66,8 @@ export interface BandwidthKernelReport {
   gbps: TrialSummary;
   trialSeconds: number[];
   warmupSeconds: number;
+  /** The code variant that ran. */
+  variant: number;
   verified: true;
 }
 
@@ -76,6 +78,8 @@ export interface BandwidthReport {
   sizing: Record<string, number>;
   /** The arrays are smaller than the backend's own sizing rule: figures may come from cache. */
   belowSizingRule: boolean;
+  streamScalar: number;
+  runtimeCompilation: string;
   kernels: BandwidthKernelReport[];
 }
 
@@ -104,6 +108,8 @@ export interface ThroughputCaseReport {
   trialClockMhz: number[];
   clockMethod: string;
   trialSeconds: number[];
+  /** The code variant that ran. */
+  variant: number;
   verified: boolean;
 }
 
@@ -121,6 +127,20 @@ export function belowSizingRule(sizing: Readonly<Record<string, number>>, arrayB
   return arrayBytes < Math.max(llc * multiple, minimum);
 }
 
+/**
+ * A result that says another code variant ran than the one asked for is
+ * refused, never recorded; so is a native variant count the registry (and so
+ * the run plan) does not know.
+ */
+function requireRequestedVariant(ran: readonly { label: string; variant: number; variantCount: number }[], asked: number, registryCount: number): void {
+  for (const r of ran) {
+    if (r.variant !== asked) throw new ResultValidationError(r.label, `ran code variant ${r.variant}, not the requested ${asked}`);
+    if (r.variantCount !== registryCount) {
+      throw new ResultValidationError(r.label, `the addon has ${r.variantCount} code variants; the registry (CODE_VARIANTS) knows ${registryCount}`);
+    }
+  }
+}
+
 export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number): BandwidthReport {
   validateBandwidthResult(result, minTrials);
   const sizing = sizingRecord(result);
@@ -130,6 +150,8 @@ export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number
     byteConvention: result.byteConvention,
     sizing,
     belowSizingRule: belowSizingRule(sizing, result.arrayBytes),
+    streamScalar: result.streamScalar,
+    runtimeCompilation: result.runtimeCompilation,
     kernels: result.kernels.map((k) => {
       const bytesPerTrial = k.bytesReadPerTrial + k.bytesWrittenPerTrial;
       return {
@@ -147,6 +169,7 @@ export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number
         ),
         trialSeconds: k.trialSeconds,
         warmupSeconds: k.warmupSeconds,
+        variant: k.variant,
         verified: true,
       };
     }),
@@ -171,6 +194,7 @@ export function shapeThroughputCase(c: NativeThroughputCase, minTrials?: number)
     trialClockMhz: c.trialClockMhz,
     clockMethod: c.clockMethod,
     trialSeconds: c.trialSeconds,
+    variant: c.variant,
   };
   if (!c.available) {
     return {
@@ -217,9 +241,13 @@ export async function measureDramBandwidth(
       trials: settings.trials,
       ...(settings.kernels?.length ? { kernels: settings.kernels } : {}),
       ...(fault?.suite === 'bandwidth' ? { faultKernel: fault.name } : {}),
+      ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+      ...(settings.streamScalar !== undefined ? { streamScalar: settings.streamScalar } : {}),
+      ...(settings.arraySizeFactorPercent !== undefined ? { arraySizeFactorPercent: settings.arraySizeFactorPercent } : {}),
     },
     onProgress,
   );
+  requireRequestedVariant(result.kernels.map((k) => ({ label: k.name, ...k })), settings.variant ?? 0, codeVariantsOf(target.backend, 'bandwidth'));
   return shapeBandwidth(result, Math.max(MIN_TRIALS, settings.trials));
 }
 
@@ -239,8 +267,14 @@ export async function measurePeakThroughput(
       sweep: settings.sweep === true,
       ...(settings.formats?.length ? { formats: settings.formats } : {}),
       ...(fault?.suite === 'throughput' ? { faultCase: fault.name } : {}),
+      ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
     },
     onProgress,
+  );
+  requireRequestedVariant(
+    result.cases.filter((c) => c.available).map((c) => ({ label: `${c.format}/${c.engine}`, ...c })),
+    settings.variant ?? 0,
+    codeVariantsOf(target.backend, 'throughput'),
   );
   return result.cases.map((c) => shapeThroughputCase(c, Math.max(MIN_TRIALS, settings.trials)));
 }

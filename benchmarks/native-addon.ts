@@ -62,6 +62,12 @@ export interface NativeBandwidthRequest {
   kernels?: string[];
   /** Test-only: corrupt this kernel's output before it is verified. */
   faultKernel?: string;
+  /** Run plan: the code variant of every kernel of this call (below the backend's count). */
+  variant?: number;
+  /** Run plan: s of scale and triad (2 to 8 in steps of 1/4; absent: 3). */
+  streamScalar?: number;
+  /** Run plan: arrays = the sizing rule × this / 100, rounded up to MiB (100 to 150; ignored with arrayBytes). */
+  arraySizeFactorPercent?: number;
 }
 
 export interface NativeBandwidthKernel {
@@ -72,6 +78,9 @@ export interface NativeBandwidthKernel {
   bytesWrittenPerTrial: number;
   warmupSeconds: number;
   trialSeconds: number[];
+  /** The code variant that ran, and how many this backend has. */
+  variant: number;
+  variantCount: number;
 }
 
 export interface NativeBandwidthResult {
@@ -80,6 +89,9 @@ export interface NativeBandwidthResult {
   arrayBytes: number;
   byteConvention: string;
   sizing: NativeAttribute[];
+  streamScalar: number;
+  /** NVRTC and its version, or why not ("not applicable (CPU backend)"). */
+  runtimeCompilation: string;
   kernels: NativeBandwidthKernel[];
 }
 
@@ -91,6 +103,8 @@ export interface NativeThroughputRequest {
   sweep?: boolean;
   /** Test-only: "FORMAT/engine" whose accumulators are corrupted before the check. */
   faultCase?: string;
+  /** Run plan: the code variant of the formats of this call (below the backend's count). */
+  variant?: number;
 }
 
 export interface NativeThroughputCase {
@@ -106,6 +120,9 @@ export interface NativeThroughputCase {
   trialSeconds: number[];
   trialClockMhz: number[];
   clockMethod: string;
+  /** The code variant that ran, and how many this backend has. */
+  variant: number;
+  variantCount: number;
 }
 
 export interface NativeThroughputResult {

@@ -29,6 +29,26 @@ export function bandwidthKernelsOf(backend: string): string[] {
   return backend === 'cpu' ? BANDWIDTH_CASES.map((c) => c.name) : gpu;
 }
 
+/**
+ * How many code variants each backend compiles per bandwidth kernel and per
+ * throughput format (the run plan draws one below it, docs/run-plan.md). They
+ * must equal the native constants, which every result also reports
+ * (variantCount): CPU kStreamVariants (native/cpu/stream_kernels.h: 2, 4 or 8
+ * vectors per loop trip) and kPeakVariants (native/cpu/peak_kernels.h: chain
+ * counts, AMX instruction order). The GPU backends have one compiled variant
+ * per kernel so far (issue 18: template variants and NVRTC are still to come).
+ */
+export const CODE_VARIANTS: Readonly<Record<string, { bandwidth: number; throughput: number }>> = {
+  cpu: { bandwidth: 3, throughput: 3 },
+  cuda: { bandwidth: 1, throughput: 1 },
+  hip: { bandwidth: 1, throughput: 1 },
+};
+
+/** The code variants a backend has for a suite's kernels; 1 for a backend it does not know. */
+export function codeVariantsOf(backend: string, suite: 'bandwidth' | 'throughput'): number {
+  return Object.hasOwn(CODE_VARIANTS, backend) ? (CODE_VARIANTS[backend] as { bandwidth: number; throughput: number })[suite] : 1;
+}
+
 export interface ThroughputFormat {
   format: string;
   description: string;
@@ -59,6 +79,12 @@ export interface RunSettings {
    * call per suite in the backend's own order (bench).
    */
   planNonceHex?: string;
+  /** From the run plan: the code variant of the kernels or formats of this call (0 without a plan). */
+  variant?: number;
+  /** From the run plan: s of scale and triad (absent: the backend's own, 3). */
+  streamScalar?: number;
+  /** From the run plan: the arrays are the sizing rule's bytes × this / 100 (absent: 100); ignored with arrayBytes. */
+  arraySizeFactorPercent?: number;
 }
 
 /** The fewest timed trials a reported figure may rest on. */

@@ -135,6 +135,8 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       arrayBytes: bandwidth.arrayBytes,
       byteConvention: bandwidth.byteConvention,
       sizing: Object.entries(bandwidth.sizing).map(([name, value]) => ({ name, value })),
+      streamScalar: bandwidth.streamScalar,
+      runtimeCompilation: bandwidth.runtimeCompilation,
       kernels: bandwidth.kernels.map((k) => ({
         name: k.name,
         engine: k.engine,
@@ -143,6 +145,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
         bytesWrittenPerTrial: k.bytesWrittenPerTrial,
         warmupSeconds: k.warmupSeconds,
         trialSeconds: k.trialSeconds,
+        variant: k.variant,
       })),
     },
     throughput: throughput.map((c) => ({
@@ -158,6 +161,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       trialSeconds: c.trialSeconds,
       trialClockMhz: c.trialClockMhz,
       clockMethod: c.clockMethod,
+      variant: c.variant,
     })),
   };
 }

@@ -8,7 +8,7 @@ import {
   type ThroughputCaseReport,
 } from '../benchmarks/bench.js';
 import { addonPath, isNativeMeasurementError, loadAddon, type NativeProgress } from '../benchmarks/native-addon.js';
-import { bandwidthKernelsOf, includesBandwidth, includesThroughput, type RunSettings, type SuiteName } from '../benchmarks/registry.js';
+import { bandwidthKernelsOf, codeVariantsOf, includesBandwidth, includesThroughput, type RunSettings, type SuiteName } from '../benchmarks/registry.js';
 import { measureDramBandwidthInSequence, measurePeakThroughputInSequence } from '../benchmarks/sequence.js';
 import { ResultValidationError } from '../benchmarks/validate.js';
 import { chooseDefaultDevice, formatDeviceId, listBackends, resolveDevice, type DeviceEntry } from './devices.js';
@@ -63,13 +63,18 @@ export async function measureDevice(
   const fault = faultFromEnvironment();
   const startedAt = new Date().toISOString();
   const plan = settings.planNonceHex === undefined ? undefined : new RunPlan(Buffer.from(settings.planNonceHex, 'hex'));
+  const backend = entry.target.backend;
   const steps = (suite: PhaseName, names: readonly string[]) =>
-    (plan as RunPlan).order(suite, names).map((name) => ({ name, idleGapMs: (plan as RunPlan).idleGapMs(suite, name) }));
+    (plan as RunPlan).order(suite, names).map((name) => ({
+      name,
+      idleGapMs: (plan as RunPlan).idleGapMs(suite, name),
+      variant: (plan as RunPlan).variant(suite, name, codeVariantsOf(backend, suite)),
+    }));
   const bandwidth = !includesBandwidth(suite)
     ? null
     : plan
       ? await measured(() =>
-          measureDramBandwidthInSequence(addon, entry.target, { ...settings, trials: plan.trials('bandwidth') }, steps('bandwidth', bandwidthKernelsOf(entry.target.backend)), onProgress, fault),
+          measureDramBandwidthInSequence(addon, entry.target, { ...settings, trials: plan.trials('bandwidth'), streamScalar: plan.streamScalar(), arraySizeFactorPercent: plan.arraySizeFactorPercent() }, steps('bandwidth', bandwidthKernelsOf(entry.target.backend)), onProgress, fault),
         )
       : await measured(() => measureDramBandwidth(addon, entry.target, settings, onProgress, fault));
   const throughput = !includesThroughput(suite)

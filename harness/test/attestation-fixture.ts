@@ -42,12 +42,18 @@ export function syntheticMeasurements(): MeasurementRecord {
       threads: 0,
       arrayBytes,
       byteConvention: 'read + written',
-      // A GPU's rule: max(L2 × 4, 1 GiB); 1 GiB arrays meet it.
+      // A GPU's rule: max(L2 × 4, 1 GiB); 1 GiB arrays meet it, and are the
+      // plan's size (the fixture nonce draws a factor of 100 %).
       sizing: [
         { name: 'lastLevelCacheBytes', value: 50 * 2 ** 20 },
         { name: 'lastLevelCacheMultiple', value: 4 },
         { name: 'minimumArrayBytes', value: 2 ** 30 },
+        { name: 'requestedArrayBytes', value: 0 },
+        { name: 'arraySizeFactorPercent', value: 100 },
       ],
+      // The plan's stream scalar for FIXTURE_NONCE (docs/run-plan.md).
+      streamScalar: FIXTURE_STREAM_SCALAR,
+      runtimeCompilation: 'not used: the compiled-in kernels ran (sim)',
       kernels: [
         {
           name: 'triad',
@@ -57,12 +63,13 @@ export function syntheticMeasurements(): MeasurementRecord {
           bytesWrittenPerTrial: arrayBytes,
           warmupSeconds: 0.0011,
           trialSeconds: Array.from({ length: TRIALS }, (_, i) => (3 * arrayBytes) / 3000e9 * (1 + i * 0.001)),
+          variant: 0,
         },
       ],
     },
     throughput: [
-      { format: 'FP16', engine: 'sim', available: true, unavailableReason: '', opsPerInstruction: 524288, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
-      { format: 'FP8', engine: 'sim', available: true, unavailableReason: '', opsPerInstruction: 1048576, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
+      { format: 'FP16', engine: 'sim', available: true, unavailableReason: '', opsPerInstruction: 524288, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim', variant: 0 },
+      { format: 'FP8', engine: 'sim', available: true, unavailableReason: '', opsPerInstruction: 1048576, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim', variant: 0 },
     ],
   };
 }
@@ -79,11 +86,14 @@ export const DEVICE_FACTS: Fact[] = [
 ];
 
 /**
- * The fixture's nonce: one whose run plan (docs/run-plan.md) asks 10 timed
- * trials per suite and runs FP16 before FP8, as the synthetic record does
- * (found by searching nonces; harness/plan/test/run-plan.test.ts pins the derivation).
+ * The fixture's nonce: one whose run plan (docs/run-plan.md, tppverify-run-plan@2)
+ * asks 10 timed trials per suite, runs FP16 before FP8 and sizes the arrays at
+ * 100 % of the rule, as the synthetic record does (found by searching nonces;
+ * harness/plan/test/run-plan.test.ts pins the derivation). Its stream scalar is 6.5.
+ * On "cuda" every kernel has one code variant, so every variant is 0.
  */
-export const FIXTURE_NONCE = Buffer.from('00112233445566778899aabbccdd0008', 'hex');
+export const FIXTURE_NONCE = Buffer.from('00112233445566778899aabbccdd0031', 'hex');
+export const FIXTURE_STREAM_SCALAR = 6.5;
 
 export function fixtureStatement(overrides: { declarationJson?: string; measurements?: MeasurementRecord } = {}): Statement {
   const declarationJson = Buffer.from(overrides.declarationJson ?? DECLARATION_JSON);

@@ -79,6 +79,8 @@ Napi::Object toJs(Napi::Env env, const BandwidthResult& result) {
   out.Set("arrayBytes", double(result.arrayBytes));
   out.Set("byteConvention", result.byteConvention);
   out.Set("sizing", toJs(env, result.sizing));
+  out.Set("streamScalar", result.streamScalar);
+  out.Set("runtimeCompilation", result.runtimeCompilation);
   Napi::Array kernels = Napi::Array::New(env, result.kernels.size());
   for (size_t i = 0; i < result.kernels.size(); ++i) {
     const BandwidthKernelResult& k = result.kernels[i];
@@ -90,6 +92,8 @@ Napi::Object toJs(Napi::Env env, const BandwidthResult& result) {
     item.Set("bytesWrittenPerTrial", double(k.bytesWrittenPerTrial));
     item.Set("warmupSeconds", k.warmupSeconds);
     item.Set("trialSeconds", toJs(env, k.trialSeconds));
+    item.Set("variant", k.variant);
+    item.Set("variantCount", k.variantCount);
     kernels.Set(uint32_t(i), item);
   }
   out.Set("kernels", kernels);
@@ -115,6 +119,8 @@ Napi::Object toJs(Napi::Env env, const ThroughputResult& result) {
     item.Set("trialSeconds", toJs(env, c.trialSeconds));
     item.Set("trialClockMhz", toJs(env, c.trialClockMhz));
     item.Set("clockMethod", c.clockMethod);
+    item.Set("variant", c.variant);
+    item.Set("variantCount", c.variantCount);
     cases.Set(uint32_t(i), item);
   }
   out.Set("cases", cases);
@@ -274,6 +280,9 @@ Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
   request.trials = int(numberOr(js, "trials", request.trials));
   request.kernels = stringList(js, "kernels");
   request.faultKernel = stringOr(js, "faultKernel");
+  request.variant = int(numberOr(js, "variant", 0));
+  request.streamScalar = numberOr(js, "streamScalar", 0);
+  request.arraySizeFactorPercent = int(numberOr(js, "arraySizeFactorPercent", request.arraySizeFactorPercent));
   return startWorker<BandwidthResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
     return requireBackend(target.backend).measureBandwidth(target.index, request, progress);
   });
@@ -290,6 +299,7 @@ Napi::Value MeasureThroughput(const Napi::CallbackInfo& info) {
   request.formats = stringList(js, "formats");
   request.sweep = js.Has("sweep") && js.Get("sweep").ToBoolean().Value();
   request.faultCase = stringOr(js, "faultCase");
+  request.variant = int(numberOr(js, "variant", 0));
   return startWorker<ThroughputResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
     return requireBackend(target.backend).measureThroughput(target.index, request, progress);
   });

@@ -79,11 +79,25 @@ struct Progress {
 };
 using ProgressSink = std::function<void(const Progress&)>;
 
+// The run plan scales the sizing rule's array bytes by a factor it draws from
+// the nonce (docs/run-plan.md); the result is rounded up to whole MiB so every
+// backend's element multiple divides it, and a verifier recomputes it.
+inline constexpr uint64_t kPlanArrayRoundingBytes = 1ull << 20;
+inline constexpr int kMinArraySizeFactorPercent = 100, kMaxArraySizeFactorPercent = 150;
+inline uint64_t plannedArrayBytes(uint64_t ruleBytes, int factorPercent) {
+  const uint64_t scaled = (ruleBytes * uint64_t(factorPercent) + 99) / 100;
+  return (scaled + kPlanArrayRoundingBytes - 1) / kPlanArrayRoundingBytes * kPlanArrayRoundingBytes;
+}
+
 struct BandwidthRequest {
   uint64_t arrayBytes = 0;            // 0: the backend's default sizing rule
   int trials = 10;
   std::vector<std::string> kernels;   // empty: every kernel
   std::string faultKernel;            // test-only: corrupt this kernel's output before it is verified
+  // From the run plan (harness/plan/run-plan.ts, tppverify-run-plan@2):
+  int variant = 0;                    // the code variant of every kernel in this call, below the backend's count
+  double streamScalar = 0;            // s of scale and triad; 0: stream::kStreamScalar
+  int arraySizeFactorPercent = 100;   // arrays = the sizing rule's bytes × this / 100 (rounded up to MiB); ignored with arrayBytes
 };
 
 struct BandwidthKernelResult {
@@ -94,6 +108,8 @@ struct BandwidthKernelResult {
   uint64_t bytesWrittenPerTrial = 0;
   double warmupSeconds = 0;           // discarded
   std::vector<double> trialSeconds;   // one per timed trial, every trial verified
+  int variant = 0;                    // the code variant that ran
+  int variantCount = 1;               // how many code variants this kernel has on this backend
 };
 
 struct BandwidthResult {
@@ -102,6 +118,10 @@ struct BandwidthResult {
   uint64_t arrayBytes = 0;
   std::string byteConvention;
   std::vector<Attribute> sizing;      // how arrayBytes was chosen
+  double streamScalar = 0;            // the s scale and triad used
+  // Whether the kernels were compiled at run time (NVRTC) and under what
+  // name, or why not: "not applicable (CPU backend)", "compiled-in kernels".
+  std::string runtimeCompilation;
   std::vector<BandwidthKernelResult> kernels;
 };
 
@@ -111,6 +131,7 @@ struct ThroughputRequest {
   std::vector<std::string> formats;   // empty: every format the device has
   bool sweep = false;                 // also every shape/occupancy variant the backend has (GPU wgmma sweep)
   std::string faultCase;              // test-only: "FORMAT/engine" whose result is corrupted
+  int variant = 0;                    // the code variant (run plan), below the backend's count
 };
 
 struct ThroughputCaseResult {
@@ -128,6 +149,8 @@ struct ThroughputCaseResult {
   std::vector<double> trialSeconds;
   std::vector<double> trialClockMhz;  // clock measured on the same threads around each trial
   std::string clockMethod;
+  int variant = 0;                    // the code variant that ran
+  int variantCount = 1;               // how many code variants this case has on this backend
 };
 
 struct ThroughputResult {

@@ -10,11 +10,16 @@
 
 namespace tppverify::cpu {
 
+// Code variants of every peak kernel (different chain counts or instruction
+// order, the same exact results); the run plan draws one per format
+// (harness/plan/run-plan.ts CPU_PEAK_VARIANTS must equal it).
+inline constexpr int kPeakVariants = 3;
+
 struct PeakCase {
   const char* format;        // "FP64", "FP32", "FP16", "BF16", "INT8"
   const char* engine;        // "avx512", "avx2", "scalar", "avx-vnni", "amx"
   double opsPerInstruction;  // one multiply-add = 2 ops
-  uint64_t instructionsPerBlock;
+  uint64_t instructionsPerBlock[kPeakVariants];
   // Upper bound per core and clock, for the plausibility check (see backend.h).
   double maxInstructionsPerClock;
   // Empty when the case can run here; otherwise why not.
@@ -22,7 +27,7 @@ struct PeakCase {
   // Runs `blocks` blocks on the calling thread and returns how many accumulator
   // elements disagreed with their exact expected value (0 = verified).
   // `corrupt` perturbs one accumulator before the last check (test-only).
-  uint64_t (*run)(uint64_t blocks, bool corrupt);
+  uint64_t (*run[kPeakVariants])(uint64_t blocks, bool corrupt);
 };
 
 // Every case, in report order. For a format with a vector fallback chain

@@ -110,12 +110,12 @@ __global__ void countMismatches(Kernel kind, const double* c, uint64_t n, double
 // The HIP primitives for the bandwidth protocol (native/core/protocols.h).
 class HipStreamDevice final : public protocol::BandwidthDevice {
  public:
-  HipStreamDevice(double* a, double* b, double* c, uint64_t n, double* partial, int blocks)
-      : a_(a), b_(b), c_(c), n_(n), partial_(partial), blocks_(blocks), count_(1) {}
+  HipStreamDevice(double* a, double* b, double* c, uint64_t n, double* partial, int blocks, double scalar)
+      : a_(a), b_(b), c_(c), n_(n), partial_(partial), blocks_(blocks), scalar_(scalar), count_(1) {}
 
   std::string engine() const override { return "hip-16B-nontemporal"; }
   double minTrialSeconds() const override { return gpu::kMinTrialSeconds; }
-  double trialValue(const protocol::StreamKernelRef& kernel, int trial) const override { return stream::gpuKernelValue(Kernel(kernel.kind), trial); }
+  double trialValue(const protocol::StreamKernelRef& kernel, int trial) const override { return stream::gpuKernelValue(Kernel(kernel.kind), trial, scalar_); }
 
   // All-ones bytes are NaN doubles; for read, its per-block sums.
   void poison(const protocol::StreamKernelRef& kernel) override {
@@ -183,6 +183,7 @@ class HipStreamDevice final : public protocol::BandwidthDevice {
   uint64_t n_;
   double* partial_;
   int blocks_;
+  double scalar_;
   DeviceBuffer<unsigned long long> count_;
   EventTimer timer_;
   int passes_ = 1;
@@ -199,7 +200,9 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_HIP_CHECK(hipMemGetInfo(&freeBytes, &totalBytes));
   // ≥ 2 GiB per array: above MI300X/MI325X's 256 MB Infinity Cache by 8× (issue 6).
-  const gpu::ArraySizing sizing = gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kHipMinArrayBytes);
+  protocol::requirePlanBounds(request);
+  const gpu::ArraySizing sizing =
+      gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kHipMinArrayBytes, request.arraySizeFactorPercent);
   const uint64_t n = sizing.elements;
   const uint64_t arrayBytes = n * sizeof(double);
   const int blocks = prop.multiProcessorCount * kBlocksPerCu;
@@ -216,13 +219,17 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
       {"preferredArrayBytes", double(gpu::kPreferredArrayBytes), "tppverify rule"},
       {"freeMemoryBytes", double(freeBytes), "hipMemGetInfo"},
       {"requestedArrayBytes", double(request.arrayBytes), "request"},
+      {"cappedByFreeMemory", sizing.cappedByFreeMemory, "tppverify rule"},
+      {"arraySizeFactorPercent", double(request.arraySizeFactorPercent), "run plan"},
   };
+  result.streamScalar = stream::streamScalarOf(request.streamScalar);
+  result.runtimeCompilation = "not used: the compiled-in kernels ran (hipRTC is not wired in)";
 
   DeviceBuffer<double> a(n), b(n), c(n), partial(static_cast<size_t>(blocks));
   initArrays<<<blocks, kThreadsPerBlock>>>(a.get(), b.get(), n);
   TPPVERIFY_HIP_CHECK(hipGetLastError());
   TPPVERIFY_HIP_CHECK(hipDeviceSynchronize());
-  HipStreamDevice stream(a.get(), b.get(), c.get(), n, partial.get(), blocks);
+  HipStreamDevice stream(a.get(), b.get(), c.get(), n, partial.get(), blocks, result.streamScalar);
   for (const protocol::StreamKernelRef& kernel : kernels) {
     result.kernels.push_back(protocol::measureStreamKernel(stream, kernel, request, n, arrayBytes, progress));
   }
