@@ -46,6 +46,8 @@ export interface BandwidthRecord {
   sizing: NamedNumber[];
   /** s of scale and triad, as the kernels ran (run plan). */
   streamScalar: number;
+  /** The GPU stream kernels' block size as run (run plan); 0 on the CPU. */
+  threadsPerBlock: number;
   /** Run-time compilation (NVRTC) and its version, or why not ("not applicable (CPU backend)"). */
   runtimeCompilation: string;
 }
@@ -172,4 +174,6 @@ export interface RunPlanRecord {
   arraySizeFactorPercent: number;
   /** s of scale and triad. */
   streamScalar: number;
+  /** The GPU stream kernels' block size; 0 where the backend has none to choose. */
+  threadsPerBlock: number;
 }

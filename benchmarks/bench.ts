@@ -79,6 +79,7 @@ export interface BandwidthReport {
   /** The arrays are smaller than the backend's own sizing rule: figures may come from cache. */
   belowSizingRule: boolean;
   streamScalar: number;
+  threadsPerBlock: number;
   runtimeCompilation: string;
   kernels: BandwidthKernelReport[];
 }
@@ -151,6 +152,7 @@ export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number
     sizing,
     belowSizingRule: belowSizingRule(sizing, result.arrayBytes),
     streamScalar: result.streamScalar,
+    threadsPerBlock: result.threadsPerBlock,
     runtimeCompilation: result.runtimeCompilation,
     kernels: result.kernels.map((k) => {
       const bytesPerTrial = k.bytesReadPerTrial + k.bytesWrittenPerTrial;
@@ -244,6 +246,7 @@ export async function measureDramBandwidth(
       ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
       ...(settings.streamScalar !== undefined ? { streamScalar: settings.streamScalar } : {}),
       ...(settings.arraySizeFactorPercent !== undefined ? { arraySizeFactorPercent: settings.arraySizeFactorPercent } : {}),
+      ...(settings.threadsPerBlock ? { threadsPerBlock: settings.threadsPerBlock } : {}),
     },
     onProgress,
   );

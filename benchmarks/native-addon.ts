@@ -68,6 +68,8 @@ export interface NativeBandwidthRequest {
   streamScalar?: number;
   /** Run plan: arrays = the sizing rule × this / 100, rounded up to MiB (100 to 150; ignored with arrayBytes). */
   arraySizeFactorPercent?: number;
+  /** Run plan: the GPU stream kernels' block size (CUDA: 256, 512 or 1024; absent: the default). */
+  threadsPerBlock?: number;
 }
 
 export interface NativeBandwidthKernel {
@@ -90,6 +92,8 @@ export interface NativeBandwidthResult {
   byteConvention: string;
   sizing: NativeAttribute[];
   streamScalar: number;
+  /** The GPU stream kernels' block size as run; 0 on the CPU. */
+  threadsPerBlock: number;
   /** NVRTC and its version, or why not ("not applicable (CPU backend)"). */
   runtimeCompilation: string;
   kernels: NativeBandwidthKernel[];

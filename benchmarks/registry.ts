@@ -35,14 +35,29 @@ export function bandwidthKernelsOf(backend: string): string[] {
  * must equal the native constants, which every result also reports
  * (variantCount): CPU kStreamVariants (native/cpu/stream_kernels.h: 2, 4 or 8
  * vectors per loop trip) and kPeakVariants (native/cpu/peak_kernels.h: chain
- * counts, AMX instruction order). The GPU backends have one compiled variant
- * per kernel so far (issue 18: template variants and NVRTC are still to come).
+ * counts, AMX instruction order) and CUDA kCudaStreamVariants
+ * (native/cuda/bandwidth.cuh: the stream kernels' unroll, a template
+ * parameter). CUDA's throughput kernels and HIP have one compiled variant so
+ * far (issue 18: mma/FMA chain-count variants and NVRTC are still to come).
  */
 export const CODE_VARIANTS: Readonly<Record<string, { bandwidth: number; throughput: number }>> = {
   cpu: { bandwidth: 3, throughput: 3 },
-  cuda: { bandwidth: 1, throughput: 1 },
+  cuda: { bandwidth: 3, throughput: 1 },
   hip: { bandwidth: 1, throughput: 1 },
 };
+
+/**
+ * The block sizes a backend's stream kernels take, for the run plan to draw
+ * from (native/cuda/bandwidth.cuh kCudaThreadsPerBlockChoices); none: the
+ * backend has no grid shape to choose (the CPU) or one fixed size (HIP, 256).
+ */
+export const THREADS_PER_BLOCK_CHOICES: Readonly<Record<string, readonly number[]>> = {
+  cuda: [256, 512, 1024],
+};
+
+export function threadsPerBlockChoicesOf(backend: string): readonly number[] {
+  return Object.hasOwn(THREADS_PER_BLOCK_CHOICES, backend) ? (THREADS_PER_BLOCK_CHOICES[backend] as readonly number[]) : [];
+}
 
 /** The code variants a backend has for a suite's kernels; 1 for a backend it does not know. */
 export function codeVariantsOf(backend: string, suite: 'bandwidth' | 'throughput'): number {
@@ -85,6 +100,8 @@ export interface RunSettings {
   streamScalar?: number;
   /** From the run plan: the arrays are the sizing rule's bytes × this / 100 (absent: 100); ignored with arrayBytes. */
   arraySizeFactorPercent?: number;
+  /** From the run plan: the GPU stream kernels' block size (absent: the backend's default). */
+  threadsPerBlock?: number;
 }
 
 /** The fewest timed trials a reported figure may rest on. */

@@ -16,7 +16,9 @@ LABEL = "tppverify-run-plan@2"
 MIN_TRIALS, MAX_EXTRA_TRIALS = 10, 4
 MAX_GAP_MS, GAP_STEP_MS = 200, 10
 # Compiled code variants per backend and suite (benchmarks/registry.ts CODE_VARIANTS).
-CODE_VARIANTS = {"cpu": {"bandwidth": 3, "throughput": 3}, "cuda": {"bandwidth": 1, "throughput": 1}, "hip": {"bandwidth": 1, "throughput": 1}}
+CODE_VARIANTS = {"cpu": {"bandwidth": 3, "throughput": 3}, "cuda": {"bandwidth": 3, "throughput": 1}, "hip": {"bandwidth": 1, "throughput": 1}}
+# Block sizes of the GPU stream kernels (benchmarks/registry.ts THREADS_PER_BLOCK_CHOICES).
+THREADS_PER_BLOCK_CHOICES = {"cuda": [256, 512, 1024]}
 ARRAY_FACTOR_MIN_PERCENT, ARRAY_FACTOR_STEP_PERCENT, ARRAY_FACTOR_STEPS = 100, 5, 10
 STREAM_SCALAR_MIN, STREAM_SCALAR_STEP, STREAM_SCALAR_STEPS = 2, 0.25, 24
 
@@ -56,7 +58,13 @@ def record(nonce: bytes, backend: str, kernels, formats):
         "backend": backend,
         "arraySizeFactorPercent": ARRAY_FACTOR_MIN_PERCENT + ARRAY_FACTOR_STEP_PERCENT * below(nonce, ARRAY_FACTOR_STEPS + 1, "array-size"),
         "streamScalar": STREAM_SCALAR_MIN + STREAM_SCALAR_STEP * below(nonce, STREAM_SCALAR_STEPS + 1, "stream-scalar"),
+        "threadsPerBlock": threads_per_block(nonce, backend),
     }
+
+
+def threads_per_block(nonce: bytes, backend: str) -> int:
+    choices = THREADS_PER_BLOCK_CHOICES.get(backend, [])
+    return choices[below(nonce, len(choices), "threads-per-block")] if choices else 0
 
 
 if __name__ == "__main__":

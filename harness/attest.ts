@@ -136,6 +136,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       byteConvention: bandwidth.byteConvention,
       sizing: Object.entries(bandwidth.sizing).map(([name, value]) => ({ name, value })),
       streamScalar: bandwidth.streamScalar,
+      threadsPerBlock: bandwidth.threadsPerBlock,
       runtimeCompilation: bandwidth.runtimeCompilation,
       kernels: bandwidth.kernels.map((k) => ({
         name: k.name,

@@ -78,6 +78,7 @@ describe('cpu bandwidth kernels', () => {
     }
     expect(result.streamScalar).toBe(7.25);
     expect(result.runtimeCompilation).toBe('not applicable (CPU backend)');
+    expect(result.threadsPerBlock).toBe(0);
   });
 
   it.each(streamVariants.flatMap((v) => ['read', 'scale', 'triad'].map((name) => [v, name] as const)))(

@@ -53,6 +53,7 @@ export function syntheticMeasurements(): MeasurementRecord {
       ],
       // The plan's stream scalar for FIXTURE_NONCE (docs/run-plan.md).
       streamScalar: FIXTURE_STREAM_SCALAR,
+      threadsPerBlock: FIXTURE_THREADS_PER_BLOCK,
       runtimeCompilation: 'not used: the compiled-in kernels ran (sim)',
       kernels: [
         {
@@ -88,12 +89,14 @@ export const DEVICE_FACTS: Fact[] = [
 /**
  * The fixture's nonce: one whose run plan (docs/run-plan.md, tppverify-run-plan@2)
  * asks 10 timed trials per suite, runs FP16 before FP8 and sizes the arrays at
- * 100 % of the rule, as the synthetic record does (found by searching nonces;
- * harness/plan/test/run-plan.test.ts pins the derivation). Its stream scalar is 6.5.
- * On "cuda" every kernel has one code variant, so every variant is 0.
+ * 100 % of the rule and runs triad in code variant 0 (of CUDA's 3), as the
+ * synthetic record does (found by searching nonces; harness/plan/test/run-plan.test.ts
+ * pins the derivation). Its stream scalar is 4.75 and its block size 512; CUDA's
+ * throughput formats have one code variant, so theirs is 0.
  */
-export const FIXTURE_NONCE = Buffer.from('00112233445566778899aabbccdd0031', 'hex');
-export const FIXTURE_STREAM_SCALAR = 6.5;
+export const FIXTURE_NONCE = Buffer.from('00112233445566778899aabbccdd08c3', 'hex');
+export const FIXTURE_STREAM_SCALAR = 4.75;
+export const FIXTURE_THREADS_PER_BLOCK = 512;
 
 export function fixtureStatement(overrides: { declarationJson?: string; measurements?: MeasurementRecord } = {}): Statement {
   const declarationJson = Buffer.from(overrides.declarationJson ?? DECLARATION_JSON);

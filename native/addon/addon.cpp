@@ -80,6 +80,7 @@ Napi::Object toJs(Napi::Env env, const BandwidthResult& result) {
   out.Set("byteConvention", result.byteConvention);
   out.Set("sizing", toJs(env, result.sizing));
   out.Set("streamScalar", result.streamScalar);
+  out.Set("threadsPerBlock", result.threadsPerBlock);
   out.Set("runtimeCompilation", result.runtimeCompilation);
   Napi::Array kernels = Napi::Array::New(env, result.kernels.size());
   for (size_t i = 0; i < result.kernels.size(); ++i) {
@@ -283,6 +284,7 @@ Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
   request.variant = int(numberOr(js, "variant", 0));
   request.streamScalar = numberOr(js, "streamScalar", 0);
   request.arraySizeFactorPercent = int(numberOr(js, "arraySizeFactorPercent", request.arraySizeFactorPercent));
+  request.threadsPerBlock = int(numberOr(js, "threadsPerBlock", 0));
   return startWorker<BandwidthResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
     return requireBackend(target.backend).measureBandwidth(target.index, request, progress);
   });

@@ -98,6 +98,7 @@ struct BandwidthRequest {
   int variant = 0;                    // the code variant of every kernel in this call, below the backend's count
   double streamScalar = 0;            // s of scale and triad; 0: stream::kStreamScalar
   int arraySizeFactorPercent = 100;   // arrays = the sizing rule's bytes × this / 100 (rounded up to MiB); ignored with arrayBytes
+  int threadsPerBlock = 0;            // GPU stream kernels' block size (a backend's choices); 0: the backend's default
 };
 
 struct BandwidthKernelResult {
@@ -119,6 +120,7 @@ struct BandwidthResult {
   std::string byteConvention;
   std::vector<Attribute> sizing;      // how arrayBytes was chosen
   double streamScalar = 0;            // the s scale and triad used
+  int threadsPerBlock = 0;            // GPU stream kernels' block size as run; 0: not applicable (CPU)
   // Whether the kernels were compiled at run time (NVRTC) and under what
   // name, or why not: "not applicable (CPU backend)", "compiled-in kernels".
   std::string runtimeCompilation;

@@ -224,6 +224,12 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
   };
   result.streamScalar = stream::streamScalarOf(request.streamScalar);
   result.runtimeCompilation = "not used: the compiled-in kernels ran (hipRTC is not wired in)";
+  // One block size on HIP so far: a request for another is refused, not silently ignored.
+  if (request.threadsPerBlock && request.threadsPerBlock != kThreadsPerBlock) {
+    throw RequestError(std::to_string(request.threadsPerBlock) + " threads per block requested; the HIP stream kernels take " +
+                       std::to_string(kThreadsPerBlock));
+  }
+  result.threadsPerBlock = kThreadsPerBlock;
 
   DeviceBuffer<double> a(n), b(n), c(n), partial(static_cast<size_t>(blocks));
   initArrays<<<blocks, kThreadsPerBlock>>>(a.get(), b.get(), n);

@@ -65,7 +65,11 @@ describe('the run plan in the one verification', () => {
 
     const scalar = fixtureStatement();
     (scalar.predicate.measurements.bandwidth as { streamScalar: number }).streamScalar = 3;
-    expect(reasons(scalar)).toMatch(/stream scalar 3; the plan asks 6.5/);
+    expect(reasons(scalar)).toMatch(/stream scalar 3; the plan asks 4.75/);
+
+    const block = fixtureStatement();
+    (block.predicate.measurements.bandwidth as { threadsPerBlock: number }).threadsPerBlock = 256;
+    expect(reasons(block)).toMatch(/ran 256 threads per block; the plan asks 512/);
 
     const plan = fixtureStatement();
     if (!plan.predicate.plan) throw new Error('the fixture has a plan');

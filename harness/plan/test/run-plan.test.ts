@@ -55,6 +55,7 @@ function followed(n: Buffer): { recorded: RecordedPlan; measured: MeasuredSequen
         arrayBytes: plannedArrayBytes(256 * 2 ** 20, plan.arraySizeFactorPercent()),
         threads: 2,
         streamScalar: plan.streamScalar(),
+        threadsPerBlock: 0,
         sizing: [...SIZING, { name: 'arraySizeFactorPercent', value: plan.arraySizeFactorPercent() }],
       },
     },
@@ -128,14 +129,22 @@ describe('run plan from the nonce', () => {
     for (const s of scalars) expect(s * 4 === Math.floor(s * 4) && s >= 2 && s <= 8).toBe(true);
   });
 
-  it('two nonces give different code variants, array sizes or stream scalars; a GPU backend with one variant always draws 0', () => {
+  it('two nonces give different code variants, array sizes or stream scalars; a backend with one variant always draws 0', () => {
     const a = recordPlan(new RunPlan(nonce('0a')), 'cpu', KERNELS, FORMATS);
     const b = recordPlan(new RunPlan(nonce('0b')), 'cpu', KERNELS, FORMATS);
     const shape = (p: RecordedPlan) => JSON.stringify([p.steps.map((s) => `${s.name}:${s.variant}`).sort(), p.arraySizeFactorPercent, p.streamScalar]);
     expect(shape(a)).not.toEqual(shape(b));
     expect(a.steps.every((s) => s.variantCount === 3 && s.variant >= 0 && s.variant < 3)).toBe(true);
-    const gpu = recordPlan(new RunPlan(nonce('0a')), 'cuda', ['read', 'write', 'copy', 'triad'], FORMATS);
-    expect(gpu.steps.every((s) => s.variantCount === 1 && s.variant === 0)).toBe(true);
+    const hip = recordPlan(new RunPlan(nonce('0a')), 'hip', ['read', 'write', 'copy', 'triad'], FORMATS);
+    expect(hip.steps.every((s) => s.variantCount === 1 && s.variant === 0)).toBe(true);
+    expect(hip.threadsPerBlock).toBe(0);
+    expect(a.threadsPerBlock).toBe(0);
+    // CUDA: three stream variants, one per throughput format, and a block size from 256/512/1024.
+    const cuda = recordPlan(new RunPlan(nonce('0a')), 'cuda', ['read', 'write', 'copy', 'triad'], FORMATS);
+    expect(cuda.steps.filter((s) => s.suite === 'bandwidth').every((s) => s.variantCount === 3)).toBe(true);
+    expect(cuda.steps.filter((s) => s.suite === 'throughput').every((s) => s.variantCount === 1 && s.variant === 0)).toBe(true);
+    const blockSizes = new Set(Array.from({ length: 200 }, (_, i) => new RunPlan(nonce((i + 77).toString(16))).threadsPerBlock('cuda')));
+    expect([...blockSizes].sort((x, y) => x - y)).toEqual([256, 512, 1024]);
   });
 
   it('rounds the planned array bytes up to whole MiB, never below the rule', () => {
