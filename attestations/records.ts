@@ -176,4 +176,6 @@ export interface RunPlanRecord {
   streamScalar: number;
   /** The GPU stream kernels' block size; 0 where the backend has none to choose. */
   threadsPerBlock: number;
+  /** The name of run-time compiled kernels ("tppv_" + 8 hex); "" where the backend compiles none. */
+  kernelName: string;
 }

@@ -247,6 +247,7 @@ export async function measureDramBandwidth(
       ...(settings.streamScalar !== undefined ? { streamScalar: settings.streamScalar } : {}),
       ...(settings.arraySizeFactorPercent !== undefined ? { arraySizeFactorPercent: settings.arraySizeFactorPercent } : {}),
       ...(settings.threadsPerBlock ? { threadsPerBlock: settings.threadsPerBlock } : {}),
+      ...(settings.kernelName ? { kernelName: settings.kernelName } : {}),
     },
     onProgress,
   );

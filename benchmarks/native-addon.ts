@@ -70,6 +70,8 @@ export interface NativeBandwidthRequest {
   arraySizeFactorPercent?: number;
   /** Run plan: the GPU stream kernels' block size (CUDA: 256, 512 or 1024; absent: the default). */
   threadsPerBlock?: number;
+  /** Run plan: the name of the kernels CUDA compiles at run time with NVRTC ("tppv_" + 8 hex). */
+  kernelName?: string;
 }
 
 export interface NativeBandwidthKernel {

@@ -55,6 +55,13 @@ export const THREADS_PER_BLOCK_CHOICES: Readonly<Record<string, readonly number[
   cuda: [256, 512, 1024],
 };
 
+/**
+ * The backends that compile stream kernels at run time (CUDA: copy and triad
+ * through NVRTC where the host has it, native/cuda/nvrtc_stream.cu), under a
+ * name the run plan draws.
+ */
+export const RUNTIME_COMPILATION_BACKENDS: readonly string[] = ['cuda'];
+
 export function threadsPerBlockChoicesOf(backend: string): readonly number[] {
   return Object.hasOwn(THREADS_PER_BLOCK_CHOICES, backend) ? (THREADS_PER_BLOCK_CHOICES[backend] as readonly number[]) : [];
 }
@@ -102,6 +109,8 @@ export interface RunSettings {
   arraySizeFactorPercent?: number;
   /** From the run plan: the GPU stream kernels' block size (absent: the backend's default). */
   threadsPerBlock?: number;
+  /** From the run plan: the name run-time compiled kernels take ("tppv_" + 8 hex; CUDA). */
+  kernelName?: string;
 }
 
 /** The fewest timed trials a reported figure may rest on. */

@@ -19,6 +19,8 @@ MAX_GAP_MS, GAP_STEP_MS = 200, 10
 CODE_VARIANTS = {"cpu": {"bandwidth": 3, "throughput": 3}, "cuda": {"bandwidth": 3, "throughput": 1}, "hip": {"bandwidth": 1, "throughput": 1}}
 # Block sizes of the GPU stream kernels (benchmarks/registry.ts THREADS_PER_BLOCK_CHOICES).
 THREADS_PER_BLOCK_CHOICES = {"cuda": [256, 512, 1024]}
+# Backends that compile kernels at run time under a drawn name (RUNTIME_COMPILATION_BACKENDS).
+RUNTIME_COMPILATION_BACKENDS = ["cuda"]
 ARRAY_FACTOR_MIN_PERCENT, ARRAY_FACTOR_STEP_PERCENT, ARRAY_FACTOR_STEPS = 100, 5, 10
 STREAM_SCALAR_MIN, STREAM_SCALAR_STEP, STREAM_SCALAR_STEPS = 2, 0.25, 24
 
@@ -59,6 +61,7 @@ def record(nonce: bytes, backend: str, kernels, formats):
         "arraySizeFactorPercent": ARRAY_FACTOR_MIN_PERCENT + ARRAY_FACTOR_STEP_PERCENT * below(nonce, ARRAY_FACTOR_STEPS + 1, "array-size"),
         "streamScalar": STREAM_SCALAR_MIN + STREAM_SCALAR_STEP * below(nonce, STREAM_SCALAR_STEPS + 1, "stream-scalar"),
         "threadsPerBlock": threads_per_block(nonce, backend),
+        "kernelName": "tppv_" + draw(nonce, "kernel-name").hex()[:8] if backend in RUNTIME_COMPILATION_BACKENDS else "",
     }
 
 

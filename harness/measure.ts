@@ -74,7 +74,7 @@ export async function measureDevice(
     ? null
     : plan
       ? await measured(() =>
-          measureDramBandwidthInSequence(addon, entry.target, { ...settings, trials: plan.trials('bandwidth'), streamScalar: plan.streamScalar(), arraySizeFactorPercent: plan.arraySizeFactorPercent(), threadsPerBlock: plan.threadsPerBlock(backend) }, steps('bandwidth', bandwidthKernelsOf(entry.target.backend)), onProgress, fault),
+          measureDramBandwidthInSequence(addon, entry.target, { ...settings, trials: plan.trials('bandwidth'), streamScalar: plan.streamScalar(), arraySizeFactorPercent: plan.arraySizeFactorPercent(), threadsPerBlock: plan.threadsPerBlock(backend), kernelName: plan.kernelName(backend) }, steps('bandwidth', bandwidthKernelsOf(entry.target.backend)), onProgress, fault),
         )
       : await measured(() => measureDramBandwidth(addon, entry.target, settings, onProgress, fault));
   const throughput = !includesThroughput(suite)

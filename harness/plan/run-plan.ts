@@ -11,7 +11,7 @@
 // the harness need not know beforehand which formats a device offers.
 import { createHmac } from 'node:crypto';
 import type { MeasurementRecord, NamedNumber, RunPlanRecord } from '../../attestations/records.js';
-import { codeVariantsOf, threadsPerBlockChoicesOf } from '../../benchmarks/registry.js';
+import { codeVariantsOf, RUNTIME_COMPILATION_BACKENDS, threadsPerBlockChoicesOf } from '../../benchmarks/registry.js';
 
 export const PLAN_DERIVATION = 'tppverify-run-plan@2';
 /** Derivations this verifier no longer implements (named when refused). */
@@ -110,6 +110,14 @@ export class RunPlan {
     return PLAN_STREAM_SCALAR_MIN + PLAN_STREAM_SCALAR_STEP * below(this.nonce, PLAN_STREAM_SCALAR_STEPS + 1, 'stream-scalar');
   }
 
+  /**
+   * The name of the kernels a backend compiles at run time: "tppv_" and the
+   * first 8 hex digits of D("kernel-name"); "" where it compiles none.
+   */
+  kernelName(backend: string): string {
+    return RUNTIME_COMPILATION_BACKENDS.includes(backend) ? `tppv_${draw(this.nonce, 'kernel-name').toString('hex').slice(0, 8)}` : '';
+  }
+
   /** The GPU stream kernels' block size, one of the backend's choices; 0 where it has none to choose. */
   threadsPerBlock(backend: string): number {
     const choices = threadsPerBlockChoicesOf(backend);
@@ -158,6 +166,7 @@ export function recordPlan(plan: RunPlan, backend: string, bandwidthKernels: rea
     arraySizeFactorPercent: plan.arraySizeFactorPercent(),
     streamScalar: plan.streamScalar(),
     threadsPerBlock: plan.threadsPerBlock(backend),
+    kernelName: plan.kernelName(backend),
   };
 }
 
@@ -174,7 +183,7 @@ export interface MeasuredSequence {
   /** Several engines may share a format; unavailable cases have no trials. */
   throughputCases: { format: string; available: boolean; trials: number; variant: number }[];
   /** The bandwidth arrays and operand as recorded; null without a bandwidth measurement. */
-  bandwidth: { arrayBytes: number; threads: number; streamScalar: number; threadsPerBlock: number; sizing: NamedNumber[] } | null;
+  bandwidth: { arrayBytes: number; threads: number; streamScalar: number; threadsPerBlock: number; runtimeCompilation: string; sizing: NamedNumber[] } | null;
 }
 
 function formatsInOrder(cases: MeasuredSequence['throughputCases']): string[] {
@@ -190,7 +199,7 @@ export function measuredSequence(m: MeasurementRecord): MeasuredSequence {
     backend: backendOfDevice(m.deviceId),
     bandwidthKernels: (b?.kernels ?? []).map((k) => ({ name: k.name, trials: k.trialSeconds.length, variant: k.variant })),
     throughputCases: m.throughput.map((c) => ({ format: c.format, available: c.available, trials: c.trialSeconds.length, variant: c.variant })),
-    bandwidth: b && b.kernels.length ? { arrayBytes: b.arrayBytes, threads: b.threads, streamScalar: b.streamScalar, threadsPerBlock: b.threadsPerBlock, sizing: b.sizing } : null,
+    bandwidth: b && b.kernels.length ? { arrayBytes: b.arrayBytes, threads: b.threads, streamScalar: b.streamScalar, threadsPerBlock: b.threadsPerBlock, runtimeCompilation: b.runtimeCompilation, sizing: b.sizing } : null,
   };
 }
 
@@ -216,7 +225,7 @@ export function planDepartures(nonce: Uint8Array, recorded: RecordedPlan, measur
   if (new Set(formats).size !== formats.length) out.push('a throughput format ran in two separate places: not in plan order');
   const expected = recordPlan(plan, measured.backend, kernels, formats);
   const sameAs = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  for (const key of ['phaseOrder', 'bandwidthTrials', 'throughputTrials', 'steps', 'backend', 'arraySizeFactorPercent', 'streamScalar', 'threadsPerBlock'] as const) {
+  for (const key of ['phaseOrder', 'bandwidthTrials', 'throughputTrials', 'steps', 'backend', 'arraySizeFactorPercent', 'streamScalar', 'threadsPerBlock', 'kernelName'] as const) {
     if (!sameAs(recorded[key], expected[key])) out.push(`the recorded run plan's ${key} is not what the nonce gives`);
   }
   if (!sameAs(kernels, plan.order('bandwidth', kernels))) {
@@ -264,6 +273,10 @@ function bandwidthShapeDepartures(expected: RecordedPlan, measured: MeasuredSequ
   }
   if (expected.threadsPerBlock > 0 && b.threadsPerBlock !== expected.threadsPerBlock) {
     out.push(`the bandwidth kernels ran ${b.threadsPerBlock} threads per block; the plan asks ${expected.threadsPerBlock}`);
+  }
+  // Kernels compiled at run time must carry the plan's name (NVRTC records it; a fallback says why not).
+  if (b.runtimeCompilation.startsWith('NVRTC') && (!expected.kernelName || !b.runtimeCompilation.includes(`${expected.kernelName}_`))) {
+    out.push(`the run-time compiled kernels are not named ${expected.kernelName || 'by the plan'}: ${b.runtimeCompilation.slice(0, 120)}`);
   }
   const get = (name: string) => b.sizing.find((s) => s.name === name)?.value;
   if (get('arraySizeFactorPercent') !== expected.arraySizeFactorPercent) {

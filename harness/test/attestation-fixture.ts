@@ -54,7 +54,7 @@ export function syntheticMeasurements(): MeasurementRecord {
       // The plan's stream scalar for FIXTURE_NONCE (docs/run-plan.md).
       streamScalar: FIXTURE_STREAM_SCALAR,
       threadsPerBlock: FIXTURE_THREADS_PER_BLOCK,
-      runtimeCompilation: 'not used: the compiled-in kernels ran (sim)',
+      runtimeCompilation: 'not used: NVRTC is not installed (sim); the compiled-in kernels ran (copyKernel, triadKernel<4>)',
       kernels: [
         {
           name: 'triad',

@@ -285,6 +285,7 @@ Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
   request.streamScalar = numberOr(js, "streamScalar", 0);
   request.arraySizeFactorPercent = int(numberOr(js, "arraySizeFactorPercent", request.arraySizeFactorPercent));
   request.threadsPerBlock = int(numberOr(js, "threadsPerBlock", 0));
+  request.kernelName = stringOr(js, "kernelName");
   return startWorker<BandwidthResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
     return requireBackend(target.backend).measureBandwidth(target.index, request, progress);
   });

@@ -99,6 +99,7 @@ struct BandwidthRequest {
   double streamScalar = 0;            // s of scale and triad; 0: stream::kStreamScalar
   int arraySizeFactorPercent = 100;   // arrays = the sizing rule's bytes × this / 100 (rounded up to MiB); ignored with arrayBytes
   int threadsPerBlock = 0;            // GPU stream kernels' block size (a backend's choices); 0: the backend's default
+  std::string kernelName;             // CUDA: the run-time compiled kernels' name ("tppv_" + 8 hex); "": no run-time compilation
 };
 
 struct BandwidthKernelResult {

@@ -9,6 +9,7 @@
 #include "cuda_check.cuh"
 #include "../core/gpu_host_logic.h"
 #include "../core/protocols.h"
+#include "nvrtc_stream.cuh"
 
 namespace tppverify::cuda {
 namespace {
@@ -185,11 +186,30 @@ int persistentBlocks(Kernel kind, int smCount, int threads, int variant) {
   return std::max(1, perSm) * smCount;
 }
 
+// The run-time compiled copy or triad kernel for `kind`, or nullptr (then the compiled-in one runs).
+const void* runtimeKernelFor(const RuntimeStreamKernels* rt, Kernel kind) {
+  if (!rt || !rt->available()) return nullptr;
+  return kind == Kernel::Copy ? rt->copy() : kind == Kernel::Triad ? rt->triad() : nullptr;
+}
+
+// Launches a run-time compiled kernel with the compiled-in kernel's arguments.
+void launchRuntime(const void* kernel, Kernel kind, const Arrays& x, int blocks, int threads, int passes, double value) {
+  unsigned long long pairs = x.n / 2;
+  const double* a = x.a;
+  const double* b = x.b;
+  double* c = x.c;
+  void* copyArgs[] = {&a, &c, &pairs, &passes};
+  void* triadArgs[] = {&a, &b, &c, &pairs, &passes, &value};
+  TPPVERIFY_CUDA_CHECK(cudaLaunchKernel(kernel, dim3(blocks), dim3(threads), kind == Kernel::Copy ? copyArgs : triadArgs, 0, 0));
+}
+
 // The CUDA primitives for the bandwidth protocol (native/core/protocols.h).
 class CudaStreamDevice final : public protocol::BandwidthDevice {
  public:
-  CudaStreamDevice(const Arrays& x, int smCount, int partialSlots, double scalar, int threadsPerBlock, int variant)
-      : x_(x), smCount_(smCount), partialSlots_(partialSlots), scalar_(scalar), threads_(threadsPerBlock), variant_(variant), count_(1) {}
+  CudaStreamDevice(const Arrays& x, int smCount, int partialSlots, double scalar, int threadsPerBlock, int variant,
+                   const RuntimeStreamKernels* runtime)
+      : x_(x), smCount_(smCount), partialSlots_(partialSlots), scalar_(scalar), threads_(threadsPerBlock), variant_(variant),
+        runtime_(runtime), count_(1) {}
 
   int variantCount() const override { return kCudaStreamVariants; }
 
@@ -199,6 +219,11 @@ class CudaStreamDevice final : public protocol::BandwidthDevice {
     return stream::gpuKernelValue(Kernel(kernel.kind), trial, scalar_);
   }
   int blocks(const protocol::StreamKernelRef& kernel) const {
+    if (const void* rt = runtimeKernelFor(runtime_, Kernel(kernel.kind))) {
+      int perSm = 0;
+      TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, rt, threads_, 0));
+      return std::min(std::max(1, perSm) * smCount_, partialSlots_);
+    }
     return std::min(persistentBlocks(Kernel(kernel.kind), smCount_, threads_, variant_), partialSlots_);
   }
 
@@ -213,7 +238,11 @@ class CudaStreamDevice final : public protocol::BandwidthDevice {
   double timePasses(const protocol::StreamKernelRef& kernel, int passes, double value) override {
     passes_ = passes;
     timer_.start();
-    launch(Kernel(kernel.kind), x_, blocks(kernel), threads_, passes, value, variant_);
+    if (const void* rt = runtimeKernelFor(runtime_, Kernel(kernel.kind))) {
+      launchRuntime(rt, Kernel(kernel.kind), x_, blocks(kernel), threads_, passes, value);
+    } else {
+      launch(Kernel(kernel.kind), x_, blocks(kernel), threads_, passes, value, variant_);
+    }
     return timer_.stopSeconds();
   }
 
@@ -276,6 +305,7 @@ class CudaStreamDevice final : public protocol::BandwidthDevice {
   double scalar_;
   int threads_;  // threads per block of the timed kernels
   int variant_;  // < kCudaStreamVariants, checked by the protocol before any launch
+  const RuntimeStreamKernels* runtime_;  // copy and triad compiled by NVRTC, or nullptr
   DeviceBuffer<unsigned long long> count_;
   EventTimer timer_;
   int passes_ = 1;
@@ -326,12 +356,14 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
   TPPVERIFY_CUDA_CHECK(cudaGetLastError());
   TPPVERIFY_CUDA_CHECK(cudaDeviceSynchronize());
   result.streamScalar = stream::streamScalarOf(request.streamScalar);
-  // NVRTC (kernels named from the nonce) is not wired in yet: the compiled-in kernels ran.
-  result.runtimeCompilation = "not used: the compiled-in kernels ran (readKernel, writeKernel, copyKernel, triadKernel<unroll>)";
   result.threadsPerBlock = request.threadsPerBlock ? request.threadsPerBlock : kThreadsPerBlock;
   // The variant indexes kUnrollOfVariant: refuse one out of range before any occupancy query.
   protocol::requireVariant(request.variant, kCudaStreamVariants, "CUDA bandwidth");
-  CudaStreamDevice stream(x, prop.multiProcessorCount, int(partial.count()), result.streamScalar, result.threadsPerBlock, request.variant);
+  // Copy and triad from source at run time, named from the nonce, with the plan's variant (unroll).
+  const RuntimeStreamKernels runtime(device, request.kernelName, kUnrollOfVariant[request.variant]);
+  result.runtimeCompilation = runtime.record();
+  CudaStreamDevice stream(x, prop.multiProcessorCount, int(partial.count()), result.streamScalar, result.threadsPerBlock, request.variant,
+                          &runtime);
   for (const protocol::StreamKernelRef& kernel : kernels) {
     result.threads = std::max(result.threads, stream.blocks(kernel) * result.threadsPerBlock);
     result.kernels.push_back(protocol::measureStreamKernel(stream, kernel, request, n, arrayBytes, progress));

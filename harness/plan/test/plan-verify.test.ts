@@ -71,6 +71,12 @@ describe('the run plan in the one verification', () => {
     (block.predicate.measurements.bandwidth as { threadsPerBlock: number }).threadsPerBlock = 256;
     expect(reasons(block)).toMatch(/ran 256 threads per block; the plan asks 512/);
 
+    // Kernels compiled at run time under a name other than the plan's.
+    const named = fixtureStatement();
+    (named.predicate.measurements.bandwidth as { runtimeCompilation: string }).runtimeCompilation =
+      'NVRTC 13.0 (libnvrtc.so.13): tppv_00000000_copy and tppv_00000000_triad compiled at run time for sm_90 (unroll 4); read and write compiled in';
+    expect(reasons(named)).toMatch(/the run-time compiled kernels are not named tppv_[0-9a-f]{8}/);
+
     const plan = fixtureStatement();
     if (!plan.predicate.plan) throw new Error('the fixture has a plan');
     plan.predicate.plan.arraySizeFactorPercent = 120;

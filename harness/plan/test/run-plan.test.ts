@@ -56,6 +56,7 @@ function followed(n: Buffer): { recorded: RecordedPlan; measured: MeasuredSequen
         threads: 2,
         streamScalar: plan.streamScalar(),
         threadsPerBlock: 0,
+        runtimeCompilation: 'not applicable (CPU backend)',
         sizing: [...SIZING, { name: 'arraySizeFactorPercent', value: plan.arraySizeFactorPercent() }],
       },
     },
@@ -143,6 +144,9 @@ describe('run plan from the nonce', () => {
     const cuda = recordPlan(new RunPlan(nonce('0a')), 'cuda', ['read', 'write', 'copy', 'triad'], FORMATS);
     expect(cuda.steps.filter((s) => s.suite === 'bandwidth').every((s) => s.variantCount === 3)).toBe(true);
     expect(cuda.steps.filter((s) => s.suite === 'throughput').every((s) => s.variantCount === 1 && s.variant === 0)).toBe(true);
+    expect(cuda.kernelName).toMatch(/^tppv_[0-9a-f]{8}$/);
+    expect(a.kernelName).toBe('');
+    expect(recordPlan(new RunPlan(nonce('0b')), 'cuda', ['copy'], []).kernelName).not.toBe(cuda.kernelName);
     const blockSizes = new Set(Array.from({ length: 200 }, (_, i) => new RunPlan(nonce((i + 77).toString(16))).threadsPerBlock('cuda')));
     expect([...blockSizes].sort((x, y) => x - y)).toEqual([256, 512, 1024]);
   });
