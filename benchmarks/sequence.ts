@@ -28,7 +28,11 @@ export async function measureDramBandwidthInSequence(
   for (const step of steps) {
     await sleep(step.idleGapMs);
     const report = await measureDramBandwidth(addon, target, { ...settings, kernels: [step.name], variant: step.variant }, onProgress, fault);
-    merged = merged ? { ...merged, kernels: [...merged.kernels, ...report.kernels] } : report;
+    // Every call records how its kernels were compiled; distinct records are all kept.
+    const compilation = merged && merged.runtimeCompilation !== report.runtimeCompilation
+      ? [...new Set([...merged.runtimeCompilation.split(' | '), report.runtimeCompilation])].join(' | ')
+      : report.runtimeCompilation;
+    merged = merged ? { ...merged, runtimeCompilation: compilation, kernels: [...merged.kernels, ...report.kernels] } : report;
   }
   if (!merged) throw new Error('a bandwidth sequence with no kernel');
   return merged;

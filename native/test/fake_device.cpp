@@ -133,6 +133,7 @@ std::string runBandwidth(const std::string& scenario) {
   request.trials = 10;
   if (scenario == "fault-hook") request.faultKernel = "copy";
   if (scenario == "unknown-kernel") request.kernels = {"scale"};
+  if (scenario == "variant-out-of-range") request.variant = 1;  // the fake device has one code variant
   const auto kernels = protocol::selectKernels(protocol::gpuStreamKernels(), request.kernels, "fake");
   FakeStreamDevice device(scenario);
   std::ostringstream out;
@@ -202,6 +203,7 @@ std::string runThroughput(const std::string& scenario) {
   ThroughputRequest request;
   request.trials = 10;
   if (scenario == "fault-hook") request.faultCase = label;
+  if (scenario == "variant-out-of-range") request.variant = 1;  // the fake case has one code variant
   protocol::ThroughputShape shape;
   shape.firstRunWork = gpu::kIterationsPerPeriod;
   shape.calibrationWork = gpu::kCalibrationIterations;
