@@ -67,6 +67,8 @@ export interface ThroughputCaseRecord {
   clockMethod: string;
   /** The code variant that ran (run plan; 0 where the backend has one). */
   variant: number;
+  /** The operand seed the kernel took (run plan; 0 where it takes none). */
+  operandSeed: number;
 }
 
 export interface MeasurementRecord {
@@ -178,4 +180,6 @@ export interface RunPlanRecord {
   threadsPerBlock: number;
   /** The name of run-time compiled kernels ("tppv_" + 8 hex); "" where the backend compiles none. */
   kernelName: string;
+  /** Added to the throughput accumulators' start values; 0 where the backend takes none. */
+  operandSeed: number;
 }

@@ -111,6 +111,8 @@ export interface ThroughputCaseReport {
   trialSeconds: number[];
   /** The code variant that ran. */
   variant: number;
+  /** The operand seed the kernel took (0 where it takes none). */
+  operandSeed: number;
   verified: boolean;
 }
 
@@ -197,6 +199,7 @@ export function shapeThroughputCase(c: NativeThroughputCase, minTrials?: number)
     clockMethod: c.clockMethod,
     trialSeconds: c.trialSeconds,
     variant: c.variant,
+    operandSeed: c.operandSeed,
   };
   if (!c.available) {
     return {
@@ -272,6 +275,7 @@ export async function measurePeakThroughput(
       ...(settings.formats?.length ? { formats: settings.formats } : {}),
       ...(fault?.suite === 'throughput' ? { faultCase: fault.name } : {}),
       ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+      ...(settings.operandSeed ? { operandSeed: settings.operandSeed } : {}),
     },
     onProgress,
   );

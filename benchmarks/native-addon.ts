@@ -111,6 +111,8 @@ export interface NativeThroughputRequest {
   faultCase?: string;
   /** Run plan: the code variant of the formats of this call (below the backend's count). */
   variant?: number;
+  /** Run plan: added to the accumulators' start values (CPU; 0 … 1023). */
+  operandSeed?: number;
 }
 
 export interface NativeThroughputCase {
@@ -129,6 +131,8 @@ export interface NativeThroughputCase {
   /** The code variant that ran, and how many this backend has. */
   variant: number;
   variantCount: number;
+  /** The operand seed this case's kernel took (0 where it takes none). */
+  operandSeed: number;
 }
 
 export interface NativeThroughputResult {

@@ -62,6 +62,17 @@ export const THREADS_PER_BLOCK_CHOICES: Readonly<Record<string, readonly number[
  */
 export const RUNTIME_COMPILATION_BACKENDS: readonly string[] = ['cuda'];
 
+/**
+ * The throughput operand seed (run plan: added to every accumulator's start
+ * value) and the cases that take it: on the CPU every kernel but FP16 (its
+ * block spans its whole 11-bit significand) and AMX (tiles start at zero),
+ * native/cpu/peak_kernels.h takesOperandSeed; bounds 0 … kMaxOperandSeed.
+ */
+export const MAX_OPERAND_SEED = 1023;
+export function takesOperandSeed(backend: string, format: string, engine: string): boolean {
+  return backend === 'cpu' && format !== 'FP16' && engine !== 'amx';
+}
+
 export function threadsPerBlockChoicesOf(backend: string): readonly number[] {
   return Object.hasOwn(THREADS_PER_BLOCK_CHOICES, backend) ? (THREADS_PER_BLOCK_CHOICES[backend] as readonly number[]) : [];
 }
@@ -111,6 +122,8 @@ export interface RunSettings {
   threadsPerBlock?: number;
   /** From the run plan: the name run-time compiled kernels take ("tppv_" + 8 hex; CUDA). */
   kernelName?: string;
+  /** From the run plan: added to the throughput accumulators' start values where the backend can (CPU). */
+  operandSeed?: number;
 }
 
 /** The fewest timed trials a reported figure may rest on. */

@@ -21,6 +21,8 @@ CODE_VARIANTS = {"cpu": {"bandwidth": 3, "throughput": 3}, "cuda": {"bandwidth":
 THREADS_PER_BLOCK_CHOICES = {"cuda": [256, 512, 1024]}
 # Backends that compile kernels at run time under a drawn name (RUNTIME_COMPILATION_BACKENDS).
 RUNTIME_COMPILATION_BACKENDS = ["cuda"]
+# The throughput operand seed's bound (benchmarks/registry.ts MAX_OPERAND_SEED); drawn on the CPU only.
+MAX_OPERAND_SEED = 1023
 ARRAY_FACTOR_MIN_PERCENT, ARRAY_FACTOR_STEP_PERCENT, ARRAY_FACTOR_STEPS = 100, 5, 10
 STREAM_SCALAR_MIN, STREAM_SCALAR_STEP, STREAM_SCALAR_STEPS = 2, 0.25, 24
 
@@ -62,6 +64,7 @@ def record(nonce: bytes, backend: str, kernels, formats):
         "streamScalar": STREAM_SCALAR_MIN + STREAM_SCALAR_STEP * below(nonce, STREAM_SCALAR_STEPS + 1, "stream-scalar"),
         "threadsPerBlock": threads_per_block(nonce, backend),
         "kernelName": "tppv_" + draw(nonce, "kernel-name").hex()[:8] if backend in RUNTIME_COMPILATION_BACKENDS else "",
+        "operandSeed": below(nonce, MAX_OPERAND_SEED + 1, "operand-seed") if backend == "cpu" else 0,
     }
 
 

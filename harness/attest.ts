@@ -163,6 +163,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       trialClockMhz: c.trialClockMhz,
       clockMethod: c.clockMethod,
       variant: c.variant,
+      operandSeed: c.operandSeed,
     })),
   };
 }

@@ -81,7 +81,7 @@ export async function measureDevice(
     ? null
     : plan
       ? await measured(() =>
-          measurePeakThroughputInSequence(addon, entry.target, { ...settings, trials: plan.trials('throughput') }, steps('throughput', settings.formats ?? FORMATS), onProgress, fault),
+          measurePeakThroughputInSequence(addon, entry.target, { ...settings, trials: plan.trials('throughput'), operandSeed: plan.operandSeed(backend) }, steps('throughput', settings.formats ?? FORMATS), onProgress, fault),
         )
       : await measured(() => measurePeakThroughput(addon, entry.target, settings, onProgress, fault));
   return { entry, startedAt, finishedAt: new Date().toISOString(), bandwidth, throughput, addonFile: addonPath() };

@@ -181,6 +181,19 @@ describe('cpu throughput kernels', () => {
     const refused = await rejection(addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, formats: ['FP64'], variant: count }, noProgress));
     expect(refused.code).toBe('REQUEST_REFUSED');
   });
+
+  it('adds the plan\'s operand seed to every start value it can keep exact, verified, and refuses one out of bounds', async () => {
+    const result = await addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, operandSeed: 1023 }, noProgress);
+    for (const c of result.cases.filter((x) => x.available)) {
+      expect(c.operandSeed, `${c.format}/${c.engine}`).toBe(c.format === 'FP16' || c.engine === 'amx' ? 0 : 1023);
+      const error = await rejection(
+        addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, formats: [c.format], faultCase: `${c.format}/${c.engine}`, operandSeed: 1023 }, noProgress),
+      );
+      expect(error.code).toBe('VERIFICATION_FAILED');
+    }
+    const refused = await rejection(addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, operandSeed: 1024 }, noProgress));
+    expect(refused.message).toMatch(/operand seed 1024 is outside 0 to 1023/);
+  });
 });
 
 describe('cpu clock probe', () => {

@@ -11,7 +11,7 @@
 // the harness need not know beforehand which formats a device offers.
 import { createHmac } from 'node:crypto';
 import type { MeasurementRecord, NamedNumber, RunPlanRecord } from '../../attestations/records.js';
-import { codeVariantsOf, RUNTIME_COMPILATION_BACKENDS, threadsPerBlockChoicesOf } from '../../benchmarks/registry.js';
+import { codeVariantsOf, MAX_OPERAND_SEED, RUNTIME_COMPILATION_BACKENDS, takesOperandSeed, threadsPerBlockChoicesOf } from '../../benchmarks/registry.js';
 
 export const PLAN_DERIVATION = 'tppverify-run-plan@2';
 /** Derivations this verifier no longer implements (named when refused). */
@@ -118,6 +118,11 @@ export class RunPlan {
     return RUNTIME_COMPILATION_BACKENDS.includes(backend) ? `tppv_${draw(this.nonce, 'kernel-name').toString('hex').slice(0, 8)}` : '';
   }
 
+  /** Added to the throughput accumulators' start values: below(1024, "operand-seed") on the CPU; 0 elsewhere. */
+  operandSeed(backend: string): number {
+    return backend === 'cpu' ? below(this.nonce, MAX_OPERAND_SEED + 1, 'operand-seed') : 0;
+  }
+
   /** The GPU stream kernels' block size, one of the backend's choices; 0 where it has none to choose. */
   threadsPerBlock(backend: string): number {
     const choices = threadsPerBlockChoicesOf(backend);
@@ -167,6 +172,7 @@ export function recordPlan(plan: RunPlan, backend: string, bandwidthKernels: rea
     streamScalar: plan.streamScalar(),
     threadsPerBlock: plan.threadsPerBlock(backend),
     kernelName: plan.kernelName(backend),
+    operandSeed: plan.operandSeed(backend),
   };
 }
 
@@ -181,7 +187,7 @@ export interface MeasuredSequence {
   backend: string;
   bandwidthKernels: { name: string; trials: number; variant: number }[];
   /** Several engines may share a format; unavailable cases have no trials. */
-  throughputCases: { format: string; available: boolean; trials: number; variant: number }[];
+  throughputCases: { format: string; engine: string; available: boolean; trials: number; variant: number; operandSeed: number }[];
   /** The bandwidth arrays and operand as recorded; null without a bandwidth measurement. */
   bandwidth: { arrayBytes: number; threads: number; streamScalar: number; threadsPerBlock: number; runtimeCompilation: string; sizing: NamedNumber[] } | null;
 }
@@ -198,7 +204,14 @@ export function measuredSequence(m: MeasurementRecord): MeasuredSequence {
   return {
     backend: backendOfDevice(m.deviceId),
     bandwidthKernels: (b?.kernels ?? []).map((k) => ({ name: k.name, trials: k.trialSeconds.length, variant: k.variant })),
-    throughputCases: m.throughput.map((c) => ({ format: c.format, available: c.available, trials: c.trialSeconds.length, variant: c.variant })),
+    throughputCases: m.throughput.map((c) => ({
+      format: c.format,
+      engine: c.engine,
+      available: c.available,
+      trials: c.trialSeconds.length,
+      variant: c.variant,
+      operandSeed: c.operandSeed,
+    })),
     bandwidth: b && b.kernels.length ? { arrayBytes: b.arrayBytes, threads: b.threads, streamScalar: b.streamScalar, threadsPerBlock: b.threadsPerBlock, runtimeCompilation: b.runtimeCompilation, sizing: b.sizing } : null,
   };
 }
@@ -225,7 +238,7 @@ export function planDepartures(nonce: Uint8Array, recorded: RecordedPlan, measur
   if (new Set(formats).size !== formats.length) out.push('a throughput format ran in two separate places: not in plan order');
   const expected = recordPlan(plan, measured.backend, kernels, formats);
   const sameAs = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  for (const key of ['phaseOrder', 'bandwidthTrials', 'throughputTrials', 'steps', 'backend', 'arraySizeFactorPercent', 'streamScalar', 'threadsPerBlock', 'kernelName'] as const) {
+  for (const key of ['phaseOrder', 'bandwidthTrials', 'throughputTrials', 'steps', 'backend', 'arraySizeFactorPercent', 'streamScalar', 'threadsPerBlock', 'kernelName', 'operandSeed'] as const) {
     if (!sameAs(recorded[key], expected[key])) out.push(`the recorded run plan's ${key} is not what the nonce gives`);
   }
   if (!sameAs(kernels, plan.order('bandwidth', kernels))) {
@@ -243,6 +256,12 @@ export function planDepartures(nonce: Uint8Array, recorded: RecordedPlan, measur
     }
   }
   out.push(...variantDepartures(expected, measured), ...bandwidthShapeDepartures(expected, measured));
+  for (const c of measured.throughputCases) {
+    const seed = takesOperandSeed(measured.backend, c.format, c.engine) ? expected.operandSeed : 0;
+    if (c.available && c.operandSeed !== seed) {
+      out.push(`throughput case ${c.format}/${c.engine} ran with operand seed ${c.operandSeed}; the plan asks ${seed}`);
+    }
+  }
   return out;
 }
 

@@ -122,6 +122,7 @@ Napi::Object toJs(Napi::Env env, const ThroughputResult& result) {
     item.Set("clockMethod", c.clockMethod);
     item.Set("variant", c.variant);
     item.Set("variantCount", c.variantCount);
+    item.Set("operandSeed", c.operandSeed);
     cases.Set(uint32_t(i), item);
   }
   out.Set("cases", cases);
@@ -303,6 +304,7 @@ Napi::Value MeasureThroughput(const Napi::CallbackInfo& info) {
   request.sweep = js.Has("sweep") && js.Get("sweep").ToBoolean().Value();
   request.faultCase = stringOr(js, "faultCase");
   request.variant = int(numberOr(js, "variant", 0));
+  request.operandSeed = int(numberOr(js, "operandSeed", 0));
   return startWorker<ThroughputResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
     return requireBackend(target.backend).measureThroughput(target.index, request, progress);
   });

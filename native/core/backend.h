@@ -135,6 +135,7 @@ struct ThroughputRequest {
   bool sweep = false;                 // also every shape/occupancy variant the backend has (GPU wgmma sweep)
   std::string faultCase;              // test-only: "FORMAT/engine" whose result is corrupted
   int variant = 0;                    // the code variant (run plan), below the backend's count
+  int operandSeed = 0;                // run plan: added to the accumulators' start values where the backend can (CPU)
 };
 
 struct ThroughputCaseResult {
@@ -154,6 +155,7 @@ struct ThroughputCaseResult {
   std::string clockMethod;
   int variant = 0;                    // the code variant that ran
   int variantCount = 1;               // how many code variants this case has on this backend
+  int operandSeed = 0;                // the operand seed this case's kernel took (0 where it takes none)
 };
 
 struct ThroughputResult {

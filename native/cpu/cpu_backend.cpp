@@ -329,6 +329,10 @@ BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& 
 
 ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputRequest& request, const ProgressSink& progress) {
   requireIndex(index);
+  if (request.operandSeed < 0 || request.operandSeed > kMaxOperandSeed) {
+    throw RequestError("operand seed " + std::to_string(request.operandSeed) + " is outside 0 to " + std::to_string(kMaxOperandSeed) +
+                       ", where every accumulator stays exact");
+  }
   ThroughputResult result;
   result.deviceId = "cpu";
   const int threads = int(info_.cpus.size());
@@ -364,6 +368,8 @@ ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputReques
     shape.minWork = 1;
     shape.maxWork = std::numeric_limits<uint64_t>::max() / 2;
     protocol::requireVariant(request.variant, kPeakVariants, std::string(peak.format) + "/" + peak.engine);
+    out.operandSeed = takesOperandSeed(peak) ? request.operandSeed : 0;
+    setPeakOperandSeed(out.operandSeed);
     shape.opsPerWork = double(peak.instructionsPerBlock[request.variant]) * peak.opsPerInstruction * threads;
     shape.maxOpsPerClockPerUnit = peak.maxInstructionsPerClock * peak.opsPerInstruction;
     CpuPeakCase device(info_, peak, request.variant);

@@ -20,6 +20,8 @@ namespace {
 // then hide 1/16 of the work.
 volatile double gOne = 1.0;
 volatile int gStart[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+// The run plan's operand seed, added to every start value (setPeakOperandSeed).
+volatile int gOperandSeed = 0;
 
 // Independent accumulators per thread: FMA latency (4 cycles) × 2 FMA ports
 // needs at least 8 in flight (Intel optimization manual, Skylake-SP onwards);
@@ -42,9 +44,9 @@ constexpr uint64_t kStepsPerBlock = 1u << 20;
 constexpr uint64_t kFp16StepsPerBlock = 2048 - 16;
 constexpr uint64_t kAmxStepsPerBlock = 1u << 16;
 
-#define TPP_DECLARE(i) auto acc##i = START(gStart[i]);
+#define TPP_DECLARE(i) auto acc##i = START(gStart[i] + seed);
 #define TPP_STEP(i) acc##i = OP(acc##i);
-#define TPP_CHECK(i) bad += MISMATCHES(acc##i, gStart[i]);
+#define TPP_CHECK(i) bad += MISMATCHES(acc##i, gStart[i] + seed);
 
 // The three code variants of one kernel: NAME##0..2 with R0..R2 chains.
 #define TPPVERIFY_PEAK_VARIANTS(NAME, TARGET, R0, R1, R2, STEPS, SETUP, START, OP, CORRUPT, MISMATCHES) \
@@ -57,6 +59,7 @@ constexpr uint64_t kAmxStepsPerBlock = 1u << 16;
 #define TPPVERIFY_PEAK_KERNEL(NAME, TARGET, REPEAT, STEPS, SETUP, START, OP, CORRUPT, MISMATCHES) \
   __attribute__((target(TARGET))) uint64_t NAME(uint64_t blocks, bool corrupt) {                      \
     SETUP;                                                                                            \
+    const int seed = gOperandSeed;                                                                    \
     uint64_t bad = 0;                                                                                 \
     for (uint64_t block = 0; block < blocks; ++block) {                                               \
       REPEAT(TPP_DECLARE)                                                                             \
@@ -73,14 +76,15 @@ constexpr uint64_t kAmxStepsPerBlock = 1u << 16;
 template <typename T, int kChains>
 uint64_t scalarKernel(uint64_t blocks, bool corrupt) {
   const T x = T(gOne), y = T(gOne);
+  const int seed = gOperandSeed;
   uint64_t bad = 0;
   for (uint64_t block = 0; block < blocks; ++block) {
     T acc[kChains];
-    for (int k = 0; k < kChains; ++k) acc[k] = T(gStart[k]);
+    for (int k = 0; k < kChains; ++k) acc[k] = T(gStart[k] + seed);
     for (uint64_t step = 0; step < kStepsPerBlock; ++step)
       for (T& a : acc) a = a * x + y;
     if (corrupt && block + 1 == blocks) acc[0] += y;
-    for (int k = 0; k < kChains; ++k) bad += acc[k] != T(gStart[k]) + T(kStepsPerBlock);
+    for (int k = 0; k < kChains; ++k) bad += acc[k] != T(gStart[k] + seed) + T(kStepsPerBlock);
   }
   return bad;
 }
@@ -351,6 +355,13 @@ bool isFallbackChainEngine(const char* engine) {
 }
 
 }  // namespace
+
+void setPeakOperandSeed(int seed) { gOperandSeed = seed; }
+
+bool takesOperandSeed(const PeakCase& peak) {
+  // FP16's block uses its whole 11-bit significand (2048 − 16 steps); AMX tiles start at zero.
+  return std::strcmp(peak.format, "FP16") != 0 && std::strcmp(peak.engine, "amx") != 0;
+}
 
 const PeakCase* peakCases(int& count) {
   count = int(sizeof(kCases) / sizeof(kCases[0]));

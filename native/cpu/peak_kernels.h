@@ -34,6 +34,15 @@ struct PeakCase {
 // (AVX-512, then AVX2, then scalar) only the first available member runs.
 const PeakCase* peakCases(int& count);
 
+// The run plan's operand seed (0 … kMaxOperandSeed) is added to every
+// accumulator's start value, so the values a kernel computes change with the
+// nonce. Exact for every case that takes it: the largest FP32 result,
+// 1038 + 2 × 2^20 (BF16), stays below 2^24; INT32 far below 2^31.
+inline constexpr int kMaxOperandSeed = 1023;
+void setPeakOperandSeed(int seed);
+// FP16 (its block spans its whole 11-bit significand) and AMX (tiles start at zero) take none.
+bool takesOperandSeed(const PeakCase& peak);
+
 // Whether a case is the fallback of an earlier available case of the same format.
 bool supersededByEarlierCase(const PeakCase& candidate, const IsaFeatures& isa);
 

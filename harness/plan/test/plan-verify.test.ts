@@ -106,6 +106,9 @@ describe('real runs on the CPU', () => {
       expect(seq.bandwidthKernels.map((k) => k.variant)).toEqual(kernels.map((k) => plan.variant('bandwidth', k, 3)));
       expect(seq.throughputCases.filter((c) => c.available).every((c) => c.variant === plan.variant('throughput', c.format, 3))).toBe(true);
       expect(seq.bandwidth?.streamScalar).toBe(plan.streamScalar());
+      for (const c of seq.throughputCases.filter((x) => x.available)) {
+        expect(c.operandSeed, `${c.format}/${c.engine}`).toBe(c.format === 'FP16' || c.engine === 'amx' ? 0 : plan.operandSeed('cpu'));
+      }
       expect(statement.predicate.measurements.bandwidth?.runtimeCompilation).toBe('not applicable (CPU backend)');
       const verified = await execa(process.execPath, [cli, 'verify', file, '--pubkey', `${path.dirname(file)}/${path.basename(file, '.dsse.pb')}.pub.pem`], { reject: false });
       expect(verified.exitCode, verified.stdout).toBe(0);

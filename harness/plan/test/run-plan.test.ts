@@ -49,7 +49,15 @@ function followed(n: Buffer): { recorded: RecordedPlan; measured: MeasuredSequen
       bandwidthKernels: plan.order('bandwidth', KERNELS).map((name) => ({ name, trials: plan.trials('bandwidth'), variant: variant('bandwidth', name) })),
       throughputCases: plan
         .order('throughput', FORMATS)
-        .map((format) => ({ format, available: true, trials: plan.trials('throughput'), variant: variant('throughput', format) })),
+        .map((format) => ({
+          format,
+          engine: 'avx512',
+          available: true,
+          trials: plan.trials('throughput'),
+          variant: variant('throughput', format),
+          // FP16 takes no operand seed (native/cpu/peak_kernels.h takesOperandSeed).
+          operandSeed: format === 'FP16' ? 0 : plan.operandSeed('cpu'),
+        })),
       bandwidth: {
         // 2 threads: the CPU rounds up to 8 doubles per thread, which whole MiB already are.
         arrayBytes: plannedArrayBytes(256 * 2 ** 20, plan.arraySizeFactorPercent()),
@@ -228,6 +236,17 @@ describe('measurements against the plan', () => {
     expect(planDepartures(n, step.recorded, step.measured).join('\n')).toMatch(/steps is not what the nonce gives/);
   });
 
+  it('refuses a throughput case run with another operand seed than the plan\'s', () => {
+    const { recorded, measured } = followed(n);
+    const c = measured.throughputCases.find((x) => x.format === 'FP64') as MeasuredSequence['throughputCases'][number];
+    c.operandSeed = (c.operandSeed + 1) % 1024;
+    expect(planDepartures(n, recorded, measured).join('\n')).toMatch(/throughput case FP64\/avx512 ran with operand seed \d+; the plan asks \d+/);
+    const fp16 = followed(n);
+    (fp16.measured.throughputCases.find((x) => x.format === 'FP16') as { operandSeed: number }).operandSeed = 5;
+    expect(planDepartures(n, fp16.recorded, fp16.measured).join('\n')).toMatch(/FP16\/avx512 ran with operand seed 5; the plan asks 0/);
+    expect(recordPlan(new RunPlan(n), 'cuda', [], FORMATS).operandSeed).toBe(0);
+  });
+
   it('refuses arrays of another size and another stream scalar; an explicit size from the user is not held to the factor', () => {
     const size = followed(n);
     const bw = size.measured.bandwidth as NonNullable<MeasuredSequence['bandwidth']>;
@@ -250,7 +269,7 @@ describe('measurements against the plan', () => {
   it('takes several engines of one format as one step, and ignores trial counts of unavailable cases', () => {
     const { recorded, measured } = followed(n);
     const first = measured.throughputCases[0] as MeasuredSequence['throughputCases'][number];
-    measured.throughputCases.splice(1, 0, { format: first.format, available: false, trials: 0, variant: 0 });
+    measured.throughputCases.splice(1, 0, { format: first.format, engine: 'amx', available: false, trials: 0, variant: 0, operandSeed: 0 });
     expect(planDepartures(n, recorded, measured)).toEqual([]);
   });
 });
