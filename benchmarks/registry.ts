@@ -37,13 +37,14 @@ export function bandwidthKernelsOf(backend: string): string[] {
  * vectors per loop trip) and kPeakVariants (native/cpu/peak_kernels.h: chain
  * counts, AMX instruction order) and CUDA kCudaStreamVariants
  * (native/cuda/bandwidth.cuh: the stream kernels' unroll, a template
- * parameter). CUDA's throughput kernels and HIP have one compiled variant so
- * far (issue 18: mma/FMA chain-count variants and NVRTC are still to come).
+ * parameter), and HIP's kHipStreamVariants (native/hip/hip_bandwidth.cpp, the
+ * same unrolls). The GPU throughput kernels have one compiled variant so far
+ * (issue 18: mma/FMA chain-count variants are still to come).
  */
 export const CODE_VARIANTS: Readonly<Record<string, { bandwidth: number; throughput: number }>> = {
   cpu: { bandwidth: 3, throughput: 3 },
   cuda: { bandwidth: 3, throughput: 1 },
-  hip: { bandwidth: 1, throughput: 1 },
+  hip: { bandwidth: 3, throughput: 1 },
 };
 
 /**

@@ -16,8 +16,10 @@ namespace {
 
 constexpr int kThreadsPerBlock = 256;
 constexpr int kBlocksPerCu = 4;
-// 16-byte loads in flight per thread and array (the CUDA backend's figure).
-constexpr int kUnroll = 4;
+// 16-byte loads in flight per thread and array, per code variant (the run
+// plan draws one; the CUDA backend's figures): 4, 2 or 8. Unproven until run on a GPU.
+constexpr int kHipStreamVariants = 3;
+constexpr int kUnrollOfVariant[kHipStreamVariants] = {4, 2, 8};
 
 using Kernel = stream::GpuKernel;
 using stream::expectedReadSum;
@@ -61,7 +63,7 @@ __device__ void loadPairs(const Pair* a, const Pair* b, uint64_t i, Pair& x, Pai
 // several requests in flight (as the CUDA backend does).
 // `passes` passes over the arrays in one launch, so a trial pays one launch;
 // the read kernel's sum is then passes × the array's sum, still exact.
-template <Kernel kind>
+template <Kernel kind, int kUnroll>
 __global__ void streamKernel(const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value, double* partial) {
   __shared__ double sums[kThreadsPerBlock];
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
@@ -92,12 +94,22 @@ __global__ void streamKernel(const Pair* a, const Pair* b, Pair* c, uint64_t pai
   }
 }
 
-void launchStream(Kernel kind, int blocks, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value, double* partial) {
+template <int kUnroll>
+void launchVariant(Kernel kind, int blocks, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value, double* partial) {
   switch (kind) {
-    case Kernel::Read: streamKernel<Kernel::Read><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
-    case Kernel::Write: streamKernel<Kernel::Write><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
-    case Kernel::Copy: streamKernel<Kernel::Copy><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
-    case Kernel::Triad: streamKernel<Kernel::Triad><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Read: streamKernel<Kernel::Read, kUnroll><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Write: streamKernel<Kernel::Write, kUnroll><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Copy: streamKernel<Kernel::Copy, kUnroll><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Triad: streamKernel<Kernel::Triad, kUnroll><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+  }
+}
+
+void launchStream(Kernel kind, int variant, int blocks, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value,
+                  double* partial) {
+  switch (kUnrollOfVariant[variant]) {
+    case 2: launchVariant<2>(kind, blocks, a, b, c, pairs, passes, value, partial); break;
+    case 8: launchVariant<8>(kind, blocks, a, b, c, pairs, passes, value, partial); break;
+    default: launchVariant<4>(kind, blocks, a, b, c, pairs, passes, value, partial); break;
   }
 }
 
@@ -110,8 +122,10 @@ __global__ void countMismatches(Kernel kind, const double* c, uint64_t n, double
 // The HIP primitives for the bandwidth protocol (native/core/protocols.h).
 class HipStreamDevice final : public protocol::BandwidthDevice {
  public:
-  HipStreamDevice(double* a, double* b, double* c, uint64_t n, double* partial, int blocks, double scalar)
-      : a_(a), b_(b), c_(c), n_(n), partial_(partial), blocks_(blocks), scalar_(scalar), count_(1) {}
+  HipStreamDevice(double* a, double* b, double* c, uint64_t n, double* partial, int blocks, double scalar, int variant)
+      : a_(a), b_(b), c_(c), n_(n), partial_(partial), blocks_(blocks), scalar_(scalar), variant_(variant), count_(1) {}
+
+  int variantCount() const override { return kHipStreamVariants; }
 
   std::string engine() const override { return "hip-16B-nontemporal"; }
   double minTrialSeconds() const override { return gpu::kMinTrialSeconds; }
@@ -127,7 +141,7 @@ class HipStreamDevice final : public protocol::BandwidthDevice {
   double timePasses(const protocol::StreamKernelRef& kernel, int passes, double value) override {
     passes_ = passes;
     timer_.start();
-    launchStream(Kernel(kernel.kind), blocks_, reinterpret_cast<const Pair*>(a_), reinterpret_cast<const Pair*>(b_), reinterpret_cast<Pair*>(c_),
+    launchStream(Kernel(kernel.kind), variant_, blocks_, reinterpret_cast<const Pair*>(a_), reinterpret_cast<const Pair*>(b_), reinterpret_cast<Pair*>(c_),
                  n_ / 2, passes, value, partial_);
     TPPVERIFY_HIP_CHECK(hipGetLastError());
     return timer_.stopSeconds();
@@ -184,6 +198,7 @@ class HipStreamDevice final : public protocol::BandwidthDevice {
   double* partial_;
   int blocks_;
   double scalar_;
+  int variant_;  // < kHipStreamVariants, checked before any launch
   DeviceBuffer<unsigned long long> count_;
   EventTimer timer_;
   int passes_ = 1;
@@ -235,7 +250,8 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
   initArrays<<<blocks, kThreadsPerBlock>>>(a.get(), b.get(), n);
   TPPVERIFY_HIP_CHECK(hipGetLastError());
   TPPVERIFY_HIP_CHECK(hipDeviceSynchronize());
-  HipStreamDevice stream(a.get(), b.get(), c.get(), n, partial.get(), blocks, result.streamScalar);
+  protocol::requireVariant(request.variant, kHipStreamVariants, "HIP bandwidth");
+  HipStreamDevice stream(a.get(), b.get(), c.get(), n, partial.get(), blocks, result.streamScalar, request.variant);
   for (const protocol::StreamKernelRef& kernel : kernels) {
     result.kernels.push_back(protocol::measureStreamKernel(stream, kernel, request, n, arrayBytes, progress));
   }
