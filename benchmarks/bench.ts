@@ -279,10 +279,8 @@ export async function measurePeakThroughput(
     },
     onProgress,
   );
-  requireRequestedVariant(
-    result.cases.filter((c) => c.available).map((c) => ({ label: `${c.format}/${c.engine}`, ...c })),
-    settings.variant ?? 0,
-    codeVariantsOf(target.backend, 'throughput'),
-  );
+  for (const c of result.cases.filter((x) => x.available)) {
+    requireRequestedVariant([{ label: `${c.format}/${c.engine}`, ...c }], settings.variant ?? 0, codeVariantsOf(target.backend, 'throughput', c.format));
+  }
   return result.cases.map((c) => shapeThroughputCase(c, Math.max(MIN_TRIALS, settings.trials)));
 }

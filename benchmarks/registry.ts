@@ -35,17 +35,28 @@ export function bandwidthKernelsOf(backend: string): string[] {
  * must equal the native constants, which every result also reports
  * (variantCount): CPU kStreamVariants (native/cpu/stream_kernels.h: 2, 4 or 8
  * vectors per loop trip) and kPeakVariants (native/cpu/peak_kernels.h: chain
- * counts, AMX instruction order) and CUDA kCudaStreamVariants
+ * counts, AMX instruction order); CUDA kCudaStreamVariants
  * (native/cuda/bandwidth.cuh: the stream kernels' unroll, a template
- * parameter), and HIP's kHipStreamVariants (native/hip/hip_bandwidth.cpp, the
- * same unrolls). The GPU throughput kernels have one compiled variant so far
- * (issue 18: mma/FMA chain-count variants are still to come).
+ * parameter) and kFmaVariants (native/cuda/tensor.cu: 8, 12 or 16 FMA chains
+ * for FP64 and FP32 on the CUDA cores); HIP kHipStreamVariants
+ * (native/hip/hip_bandwidth.cpp, the same unrolls). The GPU tensor kernels
+ * (mma.sync, wgmma, tcgen05, MFMA) have one compiled variant so far.
  */
-export const CODE_VARIANTS: Readonly<Record<string, { bandwidth: number; throughput: number }>> = {
+export const CODE_VARIANTS: Readonly<Record<string, { bandwidth: number; throughput: number; throughputByFormat?: Readonly<Record<string, number>> }>> = {
   cpu: { bandwidth: 3, throughput: 3 },
-  cuda: { bandwidth: 3, throughput: 1 },
+  cuda: { bandwidth: 3, throughput: 1, throughputByFormat: { FP64: 3, FP32: 3 } },
   hip: { bandwidth: 3, throughput: 1 },
 };
+
+/** The code variants a backend has for a suite's kernel or format; 1 for a backend it does not know. */
+export function codeVariantsOf(backend: string, suite: 'bandwidth' | 'throughput', name = ''): number {
+  if (!Object.hasOwn(CODE_VARIANTS, backend)) return 1;
+  const entry = CODE_VARIANTS[backend] as (typeof CODE_VARIANTS)[string];
+  if (suite === 'throughput' && entry.throughputByFormat && Object.hasOwn(entry.throughputByFormat, name)) {
+    return entry.throughputByFormat[name] as number;
+  }
+  return entry[suite];
+}
 
 /**
  * The block sizes a backend's stream kernels take, for the run plan to draw
@@ -76,11 +87,6 @@ export function takesOperandSeed(backend: string, format: string, engine: string
 
 export function threadsPerBlockChoicesOf(backend: string): readonly number[] {
   return Object.hasOwn(THREADS_PER_BLOCK_CHOICES, backend) ? (THREADS_PER_BLOCK_CHOICES[backend] as readonly number[]) : [];
-}
-
-/** The code variants a backend has for a suite's kernels; 1 for a backend it does not know. */
-export function codeVariantsOf(backend: string, suite: 'bandwidth' | 'throughput'): number {
-  return Object.hasOwn(CODE_VARIANTS, backend) ? (CODE_VARIANTS[backend] as { bandwidth: number; throughput: number })[suite] : 1;
 }
 
 export interface ThroughputFormat {

@@ -17,6 +17,8 @@ MIN_TRIALS, MAX_EXTRA_TRIALS = 10, 4
 MAX_GAP_MS, GAP_STEP_MS = 200, 10
 # Compiled code variants per backend and suite (benchmarks/registry.ts CODE_VARIANTS).
 CODE_VARIANTS = {"cpu": {"bandwidth": 3, "throughput": 3}, "cuda": {"bandwidth": 3, "throughput": 1}, "hip": {"bandwidth": 3, "throughput": 1}}
+# Formats whose count differs from the backend's throughput count (CODE_VARIANTS.throughputByFormat).
+THROUGHPUT_VARIANTS_BY_FORMAT = {"cuda": {"FP64": 3, "FP32": 3}}
 # Block sizes of the GPU stream kernels (benchmarks/registry.ts THREADS_PER_BLOCK_CHOICES).
 THREADS_PER_BLOCK_CHOICES = {"cuda": [256, 512, 1024]}
 # Backends that compile kernels at run time under a drawn name (RUNTIME_COMPILATION_BACKENDS).
@@ -48,8 +50,10 @@ def record(nonce: bytes, backend: str, kernels, formats):
     steps = []
     for suite in phases:
         names = sorted(set(kernels if suite == "bandwidth" else formats), key=lambda n: (draw(nonce, "order", suite, n), n))
-        count = CODE_VARIANTS.get(backend, {}).get(suite, 1)
         for name in names:
+            count = CODE_VARIANTS.get(backend, {}).get(suite, 1)
+            if suite == "throughput":
+                count = THROUGHPUT_VARIANTS_BY_FORMAT.get(backend, {}).get(name, count)
             gap = below(nonce, MAX_GAP_MS // GAP_STEP_MS + 1, "gap", suite, name) * GAP_STEP_MS
             variant = below(nonce, count, "variant", suite, name)
             steps.append({"suite": suite, "name": name, "idleGapMs": gap, "variant": variant, "variantCount": count})

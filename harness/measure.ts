@@ -68,7 +68,7 @@ export async function measureDevice(
     (plan as RunPlan).order(suite, names).map((name) => ({
       name,
       idleGapMs: (plan as RunPlan).idleGapMs(suite, name),
-      variant: (plan as RunPlan).variant(suite, name, codeVariantsOf(backend, suite)),
+      variant: (plan as RunPlan).variant(suite, name, codeVariantsOf(backend, suite, name)),
     }));
   const bandwidth = !includesBandwidth(suite)
     ? null

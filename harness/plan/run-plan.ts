@@ -156,8 +156,8 @@ export function recordPlan(plan: RunPlan, backend: string, bandwidthKernels: rea
   const steps: RecordedPlan['steps'] = [];
   for (const suite of plan.phaseOrder()) {
     const names = suite === 'bandwidth' ? bandwidthKernels : throughputFormats;
-    const variantCount = codeVariantsOf(backend, suite);
     for (const name of plan.order(suite, names)) {
+      const variantCount = codeVariantsOf(backend, suite, name);
       steps.push({ suite, name, idleGapMs: plan.idleGapMs(suite, name), variant: plan.variant(suite, name, variantCount), variantCount });
     }
   }

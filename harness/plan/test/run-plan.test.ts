@@ -144,7 +144,7 @@ describe('run plan from the nonce', () => {
     const shape = (p: RecordedPlan) => JSON.stringify([p.steps.map((s) => `${s.name}:${s.variant}`).sort(), p.arraySizeFactorPercent, p.streamScalar]);
     expect(shape(a)).not.toEqual(shape(b));
     expect(a.steps.every((s) => s.variantCount === 3 && s.variant >= 0 && s.variant < 3)).toBe(true);
-    // GPU throughput formats have one compiled variant: always 0.
+    // HIP's throughput formats have one compiled variant: always 0.
     const hip = recordPlan(new RunPlan(nonce('0a')), 'hip', ['read', 'write', 'copy', 'triad'], FORMATS);
     expect(hip.steps.filter((s) => s.suite === 'throughput').every((s) => s.variantCount === 1 && s.variant === 0)).toBe(true);
     expect(hip.steps.filter((s) => s.suite === 'bandwidth').every((s) => s.variantCount === 3)).toBe(true);
@@ -153,7 +153,11 @@ describe('run plan from the nonce', () => {
     // CUDA: three stream variants, one per throughput format, and a block size from 256/512/1024.
     const cuda = recordPlan(new RunPlan(nonce('0a')), 'cuda', ['read', 'write', 'copy', 'triad'], FORMATS);
     expect(cuda.steps.filter((s) => s.suite === 'bandwidth').every((s) => s.variantCount === 3)).toBe(true);
-    expect(cuda.steps.filter((s) => s.suite === 'throughput').every((s) => s.variantCount === 1 && s.variant === 0)).toBe(true);
+    for (const s of cuda.steps.filter((x) => x.suite === 'throughput')) {
+      // FP64 and FP32 run on CUDA-core FMA chains in three variants; the tensor formats have one.
+      expect(s.variantCount, s.name).toBe(['FP64', 'FP32'].includes(s.name) ? 3 : 1);
+      if (s.variantCount === 1) expect(s.variant, s.name).toBe(0);
+    }
     expect(cuda.kernelName).toMatch(/^tppv_[0-9a-f]{8}$/);
     expect(a.kernelName).toBe('');
     expect(recordPlan(new RunPlan(nonce('0b')), 'cuda', ['copy'], []).kernelName).not.toBe(cuda.kernelName);
