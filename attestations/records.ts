@@ -38,6 +38,8 @@ export interface BandwidthKernelRecord {
   bytesWrittenPerTrial: number;
   warmupSeconds: number;
   trialSeconds: number[];
+  /** The code variant that ran (run plan; 0 where the backend has one). */
+  variant: number;
 }
 
 export interface BandwidthRecord {
@@ -45,8 +47,14 @@ export interface BandwidthRecord {
   arrayBytes: number;
   byteConvention: string;
   kernels: BandwidthKernelRecord[];
-  /** The backend's sizing rule inputs (lastLevelCacheBytes, lastLevelCacheMultiple, minimumArrayBytes). */
+  /** The backend's sizing rule inputs (lastLevelCacheBytes, lastLevelCacheMultiple, minimumArrayBytes) and the plan's arraySizeFactorPercent. */
   sizing: NamedNumber[];
+  /** s of scale and triad, as the kernels ran (run plan). */
+  streamScalar: number;
+  /** The GPU stream kernels' block size as run (run plan); 0 on the CPU. */
+  threadsPerBlock: number;
+  /** Run-time compilation (NVRTC) and its version, or why not ("not applicable (CPU backend)"). */
+  runtimeCompilation: string;
 }
 
 export interface ThroughputCaseRecord {
@@ -66,6 +74,10 @@ export interface ThroughputCaseRecord {
   trialSeconds: number[];
   trialClockMhz: number[];
   clockMethod: string;
+  /** The code variant that ran (run plan; 0 where the backend has one). */
+  variant: number;
+  /** The operand seed the kernel took (run plan; 0 where it takes none). */
+  operandSeed: number;
 }
 
 /** proto ClockEvidence: the clock telemetry reported in a phase against the clock the phase measured. */
@@ -233,6 +245,9 @@ export interface RunPlanStepRecord {
   suite: string;
   name: string;
   idleGapMs: number;
+  /** The code variant drawn below variantCount, the backend's compiled variants (@2). */
+  variant: number;
+  variantCount: number;
 }
 
 /** The run plan the nonce gives, as recorded (proto RunPlan; harness/plan/run-plan.ts derives it). */
@@ -242,4 +257,16 @@ export interface RunPlanRecord {
   bandwidthTrials: number;
   throughputTrials: number;
   steps: RunPlanStepRecord[];
+  /** The backend whose variant counts the plan used ("cpu", "cuda", "hip"). */
+  backend: string;
+  /** Bandwidth arrays: this % of the backend's sizing rule, rounded up to MiB. */
+  arraySizeFactorPercent: number;
+  /** s of scale and triad. */
+  streamScalar: number;
+  /** The GPU stream kernels' block size; 0 where the backend has none to choose. */
+  threadsPerBlock: number;
+  /** The name of run-time compiled kernels ("tppv_" + 8 hex); "" where the backend compiles none. */
+  kernelName: string;
+  /** Added to the throughput accumulators' start values; 0 where the backend takes none. */
+  operandSeed: number;
 }

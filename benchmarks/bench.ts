@@ -7,10 +7,10 @@ import type {
   NativeProgress,
   NativeThroughputCase,
 } from './native-addon.js';
-import { BANDWIDTH_CASES, MIN_TRIALS, type RunSettings } from './registry.js';
+import { BANDWIDTH_CASES, codeVariantsOf, MIN_TRIALS, type RunSettings } from './registry.js';
 import { summarizeRates, type TrialSummary } from './statistics.js';
 import { TppverifyError } from '../attestations/errors.js';
-import { opsPerClockPerUnit, validateBandwidthResult, validateThroughputCase } from './validate.js';
+import { opsPerClockPerUnit, ResultValidationError, validateBandwidthResult, validateThroughputCase } from './validate.js';
 
 export interface DeviceTarget {
   backend: BackendName;
@@ -73,6 +73,8 @@ export interface BandwidthKernelReport {
   gbps: TrialSummary;
   trialSeconds: number[];
   warmupSeconds: number;
+  /** The code variant that ran. */
+  variant: number;
   verified: true;
 }
 
@@ -83,6 +85,9 @@ export interface BandwidthReport {
   sizing: Record<string, number>;
   /** The arrays are smaller than the backend's own sizing rule: figures may come from cache. */
   belowSizingRule: boolean;
+  streamScalar: number;
+  threadsPerBlock: number;
+  runtimeCompilation: string;
   kernels: BandwidthKernelReport[];
 }
 
@@ -119,6 +124,10 @@ export interface ThroughputCaseReport {
   /** GPUs: the host's steady clock around each timed trial and the device timer's span over it (issue 18); empty on the CPU. */
   trialHostSeconds: number[];
   trialTimerSeconds: number[];
+  /** The code variant that ran. */
+  variant: number;
+  /** The operand seed the kernel took (0 where it takes none). */
+  operandSeed: number;
   verified: boolean;
 }
 
@@ -136,6 +145,20 @@ export function belowSizingRule(sizing: Readonly<Record<string, number>>, arrayB
   return arrayBytes < Math.max(llc * multiple, minimum);
 }
 
+/**
+ * A result that says another code variant ran than the one asked for is
+ * refused, never recorded; so is a native variant count the registry (and so
+ * the run plan) does not know.
+ */
+function requireRequestedVariant(ran: readonly { label: string; variant: number; variantCount: number }[], asked: number, registryCount: number): void {
+  for (const r of ran) {
+    if (r.variant !== asked) throw new ResultValidationError(r.label, `ran code variant ${r.variant}, not the requested ${asked}`);
+    if (r.variantCount !== registryCount) {
+      throw new ResultValidationError(r.label, `the addon has ${r.variantCount} code variants; the registry (CODE_VARIANTS) knows ${registryCount}`);
+    }
+  }
+}
+
 export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number): BandwidthReport {
   validateBandwidthResult(result, minTrials);
   const sizing = sizingRecord(result);
@@ -145,6 +168,9 @@ export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number
     byteConvention: result.byteConvention,
     sizing,
     belowSizingRule: belowSizingRule(sizing, result.arrayBytes),
+    streamScalar: result.streamScalar,
+    threadsPerBlock: result.threadsPerBlock,
+    runtimeCompilation: result.runtimeCompilation,
     kernels: result.kernels.map((k) => {
       const bytesPerTrial = k.bytesReadPerTrial + k.bytesWrittenPerTrial;
       return {
@@ -163,6 +189,7 @@ export function shapeBandwidth(result: NativeBandwidthResult, minTrials?: number
         ),
         trialSeconds: k.trialSeconds,
         warmupSeconds: k.warmupSeconds,
+        variant: k.variant,
         verified: true,
       };
     }),
@@ -192,6 +219,8 @@ export function shapeThroughputCase(c: NativeThroughputCase, minTrials?: number)
     trialSeconds: c.trialSeconds,
     trialHostSeconds: c.trialHostSeconds ?? [],
     trialTimerSeconds: c.trialTimerSeconds ?? [],
+    variant: c.variant,
+    operandSeed: c.operandSeed,
   };
   if (!c.available) {
     return {
@@ -238,9 +267,15 @@ export async function measureDramBandwidth(
       trials: settings.trials,
       ...(settings.kernels?.length ? { kernels: settings.kernels } : {}),
       ...(fault?.suite === 'bandwidth' ? { faultKernel: fault.name } : {}),
+      ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+      ...(settings.streamScalar !== undefined ? { streamScalar: settings.streamScalar } : {}),
+      ...(settings.arraySizeFactorPercent !== undefined ? { arraySizeFactorPercent: settings.arraySizeFactorPercent } : {}),
+      ...(settings.threadsPerBlock ? { threadsPerBlock: settings.threadsPerBlock } : {}),
+      ...(settings.kernelName ? { kernelName: settings.kernelName } : {}),
     },
     onProgress,
   );
+  requireRequestedVariant(result.kernels.map((k) => ({ label: k.name, ...k })), settings.variant ?? 0, codeVariantsOf(target.backend, 'bandwidth'));
   return shapeBandwidth(result, Math.max(MIN_TRIALS, settings.trials));
 }
 
@@ -260,8 +295,13 @@ export async function measurePeakThroughput(
       sweep: settings.sweep === true,
       ...(settings.formats?.length ? { formats: settings.formats } : {}),
       ...(fault?.suite === 'throughput' ? { faultCase: fault.name } : {}),
+      ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+      ...(settings.operandSeed ? { operandSeed: settings.operandSeed } : {}),
     },
     onProgress,
   );
+  for (const c of result.cases.filter((x) => x.available)) {
+    requireRequestedVariant([{ label: `${c.format}/${c.engine}`, ...c }], settings.variant ?? 0, codeVariantsOf(target.backend, 'throughput', c.format));
+  }
   return result.cases.map((c) => shapeThroughputCase(c, Math.max(MIN_TRIALS, settings.trials)));
 }

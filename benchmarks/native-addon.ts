@@ -62,6 +62,16 @@ export interface NativeBandwidthRequest {
   kernels?: string[];
   /** Test-only: corrupt this kernel's output before it is verified. */
   faultKernel?: string;
+  /** Run plan: the code variant of every kernel of this call (below the backend's count). */
+  variant?: number;
+  /** Run plan: s of scale and triad (2 to 8 in steps of 1/4; absent: 3). */
+  streamScalar?: number;
+  /** Run plan: arrays = the sizing rule × this / 100, rounded up to MiB (100 to 150; ignored with arrayBytes). */
+  arraySizeFactorPercent?: number;
+  /** Run plan: the GPU stream kernels' block size (CUDA: 256, 512 or 1024; absent: the default). */
+  threadsPerBlock?: number;
+  /** Run plan: the name of the kernels CUDA compiles at run time with NVRTC ("tppv_" + 8 hex). */
+  kernelName?: string;
 }
 
 export interface NativeBandwidthKernel {
@@ -74,6 +84,9 @@ export interface NativeBandwidthKernel {
   bytesWrittenPerTrial: number;
   warmupSeconds: number;
   trialSeconds: number[];
+  /** The code variant that ran, and how many this backend has. */
+  variant: number;
+  variantCount: number;
 }
 
 export interface NativeBandwidthResult {
@@ -82,6 +95,11 @@ export interface NativeBandwidthResult {
   arrayBytes: number;
   byteConvention: string;
   sizing: NativeAttribute[];
+  streamScalar: number;
+  /** The GPU stream kernels' block size as run; 0 on the CPU. */
+  threadsPerBlock: number;
+  /** NVRTC and its version, or why not ("not applicable (CPU backend)"). */
+  runtimeCompilation: string;
   kernels: NativeBandwidthKernel[];
 }
 
@@ -95,6 +113,10 @@ export interface NativeThroughputRequest {
   faultCase?: string;
   /** The sustained phase: "FORMAT/engine" → work per trial (a peak case's workPerTrial); no calibration, no warm-up. */
   fixedWork?: Record<string, number>;
+  /** Run plan: the code variant of the formats of this call (below the backend's count). */
+  variant?: number;
+  /** Run plan: added to the accumulators' start values (CPU; 0 … 1023). */
+  operandSeed?: number;
 }
 
 export interface NativeThroughputCase {
@@ -119,6 +141,11 @@ export interface NativeThroughputCase {
   /** GPUs: the host's steady clock around each synchronised timed trial, and the device timer's span over its blocks (issue 18); absent or empty on the CPU. */
   trialHostSeconds?: number[];
   trialTimerSeconds?: number[];
+  /** The code variant that ran, and how many this backend has. */
+  variant: number;
+  variantCount: number;
+  /** The operand seed this case's kernel took (0 where it takes none). */
+  operandSeed: number;
 }
 
 export interface NativeThroughputResult {

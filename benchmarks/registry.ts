@@ -37,6 +37,70 @@ export function bandwidthKernelsOf(backend: string): string[] {
   return backend === 'cpu' ? BANDWIDTH_CASES.map((c) => c.name) : gpu;
 }
 
+/**
+ * How many code variants each backend compiles per bandwidth kernel and per
+ * throughput format (the run plan draws one below it, docs/run-plan.md). They
+ * must equal the native constants, which every result also reports
+ * (variantCount): CPU kStreamVariants (native/cpu/stream_kernels.h: 2, 4 or 8
+ * vectors per loop trip) and kPeakVariants (native/cpu/peak_kernels.h: chain
+ * counts, AMX instruction order); CUDA kCudaStreamVariants
+ * (native/cuda/bandwidth.cuh: the stream kernels' unroll, a template
+ * parameter) and kFmaVariants (native/cuda/tensor.cu: 8, 12 or 16 FMA chains
+ * for FP64 and FP32 on the CUDA cores); HIP kHipStreamVariants
+ * (native/hip/hip_bandwidth.cpp, the same unrolls). The GPU tensor kernels
+ * (mma.sync, wgmma, tcgen05, MFMA) have one compiled variant so far.
+ */
+/** Bandwidth kernels that are the second method (code that is not ours). */
+export const LIBRARY_BANDWIDTH_KERNELS: readonly string[] = ['memcpy'];
+
+export const CODE_VARIANTS: Readonly<Record<string, { bandwidth: number; throughput: number; throughputByFormat?: Readonly<Record<string, number>> }>> = {
+  cpu: { bandwidth: 3, throughput: 3 },
+  cuda: { bandwidth: 3, throughput: 1, throughputByFormat: { FP64: 3, FP32: 3 } },
+  hip: { bandwidth: 3, throughput: 1 },
+};
+
+/** The code variants a backend has for a suite's kernel or format; 1 for a backend it does not know. */
+export function codeVariantsOf(backend: string, suite: 'bandwidth' | 'throughput', name = ''): number {
+  // The second method's memcpy is the C library's or the runtime's code: one path, not ours to vary.
+  if (!Object.hasOwn(CODE_VARIANTS, backend) || (suite === 'bandwidth' && LIBRARY_BANDWIDTH_KERNELS.includes(name))) return 1;
+  const entry = CODE_VARIANTS[backend] as (typeof CODE_VARIANTS)[string];
+  if (suite === 'throughput' && entry.throughputByFormat && Object.hasOwn(entry.throughputByFormat, name)) {
+    return entry.throughputByFormat[name] as number;
+  }
+  return entry[suite];
+}
+
+/**
+ * The block sizes a backend's stream kernels take, for the run plan to draw
+ * from (native/cuda/bandwidth.cuh kCudaThreadsPerBlockChoices); none: the
+ * backend has no grid shape to choose (the CPU) or one fixed size (HIP, 256).
+ */
+export const THREADS_PER_BLOCK_CHOICES: Readonly<Record<string, readonly number[]>> = {
+  cuda: [256, 512, 1024],
+};
+
+/**
+ * The backends that compile stream kernels at run time (CUDA: copy and triad
+ * through NVRTC where the host has it, native/cuda/nvrtc_stream.cu), under a
+ * name the run plan draws.
+ */
+export const RUNTIME_COMPILATION_BACKENDS: readonly string[] = ['cuda'];
+
+/**
+ * The throughput operand seed (run plan: added to every accumulator's start
+ * value) and the cases that take it: on the CPU every kernel but FP16 (its
+ * block spans its whole 11-bit significand) and AMX (tiles start at zero),
+ * native/cpu/peak_kernels.h takesOperandSeed; bounds 0 … kMaxOperandSeed.
+ */
+export const MAX_OPERAND_SEED = 1023;
+export function takesOperandSeed(backend: string, format: string, engine: string): boolean {
+  return backend === 'cpu' && format !== 'FP16' && engine !== 'amx';
+}
+
+export function threadsPerBlockChoicesOf(backend: string): readonly number[] {
+  return Object.hasOwn(THREADS_PER_BLOCK_CHOICES, backend) ? (THREADS_PER_BLOCK_CHOICES[backend] as readonly number[]) : [];
+}
+
 export interface ThroughputFormat {
   format: string;
   description: string;
@@ -72,6 +136,18 @@ export interface RunSettings {
    * (benchmarks/sustained.ts; levels.ts sustainedSeconds); absent or 0: none.
    */
   sustainedSeconds?: number;
+  /** From the run plan: the code variant of the kernels or formats of this call (0 without a plan). */
+  variant?: number;
+  /** From the run plan: s of scale and triad (absent: the backend's own, 3). */
+  streamScalar?: number;
+  /** From the run plan: the arrays are the sizing rule's bytes × this / 100 (absent: 100); ignored with arrayBytes. */
+  arraySizeFactorPercent?: number;
+  /** From the run plan: the GPU stream kernels' block size (absent: the backend's default). */
+  threadsPerBlock?: number;
+  /** From the run plan: the name run-time compiled kernels take ("tppv_" + 8 hex; CUDA). */
+  kernelName?: string;
+  /** From the run plan: added to the throughput accumulators' start values where the backend can (CPU). */
+  operandSeed?: number;
 }
 
 /** The fewest timed trials a reported figure may rest on. */

@@ -12,6 +12,8 @@ import type { RunSettings } from './registry.js';
 export interface SequenceStep {
   name: string;
   idleGapMs: number;
+  /** The code variant the plan drew for this kernel or format. */
+  variant: number;
 }
 
 export async function measureDramBandwidthInSequence(
@@ -25,8 +27,12 @@ export async function measureDramBandwidthInSequence(
   let merged: BandwidthReport | undefined;
   for (const step of steps) {
     await sleep(step.idleGapMs);
-    const report = await measureDramBandwidth(addon, target, { ...settings, kernels: [step.name] }, onProgress, fault);
-    merged = merged ? { ...merged, kernels: [...merged.kernels, ...report.kernels] } : report;
+    const report = await measureDramBandwidth(addon, target, { ...settings, kernels: [step.name], variant: step.variant }, onProgress, fault);
+    // Every call records how its kernels were compiled; distinct records are all kept.
+    const compilation = merged && merged.runtimeCompilation !== report.runtimeCompilation
+      ? [...new Set([...merged.runtimeCompilation.split(' | '), report.runtimeCompilation])].join(' | ')
+      : report.runtimeCompilation;
+    merged = merged ? { ...merged, runtimeCompilation: compilation, kernels: [...merged.kernels, ...report.kernels] } : report;
   }
   if (!merged) throw new Error('a bandwidth sequence with no kernel');
   return merged;
@@ -44,7 +50,7 @@ export async function measurePeakThroughputInSequence(
   for (const step of steps) {
     await sleep(step.idleGapMs);
     // A format the device does not offer comes back with no case: it simply did not run.
-    cases.push(...(await measurePeakThroughput(addon, target, { ...settings, formats: [step.name] }, onProgress, fault)));
+    cases.push(...(await measurePeakThroughput(addon, target, { ...settings, formats: [step.name], variant: step.variant }, onProgress, fault)));
   }
   return cases;
 }

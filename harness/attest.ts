@@ -138,6 +138,9 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       arrayBytes: bandwidth.arrayBytes,
       byteConvention: bandwidth.byteConvention,
       sizing: Object.entries(bandwidth.sizing).map(([name, value]) => ({ name, value })),
+      streamScalar: bandwidth.streamScalar,
+      threadsPerBlock: bandwidth.threadsPerBlock,
+      runtimeCompilation: bandwidth.runtimeCompilation,
       kernels: bandwidth.kernels.map((k) => ({
         name: k.name,
         engine: k.engine,
@@ -147,6 +150,7 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
         bytesWrittenPerTrial: k.bytesWrittenPerTrial,
         warmupSeconds: k.warmupSeconds,
         trialSeconds: k.trialSeconds,
+        variant: k.variant,
       })),
     },
     throughput: throughput.map((c) => ({
@@ -164,6 +168,8 @@ export function measurementRecord(measured: Measured): MeasurementRecord {
       trialSeconds: c.trialSeconds,
       trialClockMhz: c.trialClockMhz,
       clockMethod: c.clockMethod,
+      variant: c.variant,
+      operandSeed: c.operandSeed,
     })),
     sustained: measured.sustained ?? null,
   };

@@ -8,7 +8,7 @@ import {
   type ThroughputCaseReport,
 } from '../benchmarks/bench.js';
 import { addonPath, isNativeMeasurementError, loadAddon, type NativeProgress } from '../benchmarks/native-addon.js';
-import { bandwidthKernelsOf, includesBandwidth, includesThroughput, type RunSettings, type SuiteName } from '../benchmarks/registry.js';
+import { bandwidthKernelsOf, codeVariantsOf, includesBandwidth, includesThroughput, type RunSettings, type SuiteName } from '../benchmarks/registry.js';
 import { measureDramBandwidthInSequence, measurePeakThroughputInSequence } from '../benchmarks/sequence.js';
 import { ResultValidationError } from '../benchmarks/validate.js';
 import { measureSustained, type SustainedReport, type SustainedRequest } from '../benchmarks/sustained.js';
@@ -66,20 +66,25 @@ export async function measureDevice(
   const fault = faultFromEnvironment();
   const startedAt = new Date().toISOString();
   const plan = settings.planNonceHex === undefined ? undefined : new RunPlan(Buffer.from(settings.planNonceHex, 'hex'));
+  const backend = entry.target.backend;
   const steps = (suite: PhaseName, names: readonly string[]) =>
-    (plan as RunPlan).order(suite, names).map((name) => ({ name, idleGapMs: (plan as RunPlan).idleGapMs(suite, name) }));
+    (plan as RunPlan).order(suite, names).map((name) => ({
+      name,
+      idleGapMs: (plan as RunPlan).idleGapMs(suite, name),
+      variant: (plan as RunPlan).variant(suite, name, codeVariantsOf(backend, suite, name)),
+    }));
   const bandwidth = !includesBandwidth(suite)
     ? null
     : plan
       ? await measured(() =>
-          measureDramBandwidthInSequence(addon, entry.target, { ...settings, trials: plan.trials('bandwidth') }, steps('bandwidth', bandwidthKernelsOf(entry.target.backend)), onProgress, fault),
+          measureDramBandwidthInSequence(addon, entry.target, { ...settings, trials: plan.trials('bandwidth'), streamScalar: plan.streamScalar(), arraySizeFactorPercent: plan.arraySizeFactorPercent(), threadsPerBlock: plan.threadsPerBlock(backend), kernelName: plan.kernelName(backend) }, steps('bandwidth', bandwidthKernelsOf(entry.target.backend)), onProgress, fault),
         )
       : await measured(() => measureDramBandwidth(addon, entry.target, settings, onProgress, fault));
   const throughput = !includesThroughput(suite)
     ? null
     : plan
       ? await measured(() =>
-          measurePeakThroughputInSequence(addon, entry.target, { ...settings, trials: plan.trials('throughput') }, steps('throughput', settings.formats ?? FORMATS), onProgress, fault),
+          measurePeakThroughputInSequence(addon, entry.target, { ...settings, trials: plan.trials('throughput'), operandSeed: plan.operandSeed(backend) }, steps('throughput', settings.formats ?? FORMATS), onProgress, fault),
         )
       : await measured(() => measurePeakThroughput(addon, entry.target, settings, onProgress, fault));
   return { entry, startedAt, finishedAt: new Date().toISOString(), bandwidth, throughput, addonFile: addonPath() };

@@ -28,8 +28,9 @@ const MMA_ARCHS = ['sm_80', 'sm_89', 'sm_90a'] as const;
 const MMA_PER_TRIP = 16;
 // wgmma.cu: kWgmmaPerTrip wgmmas into one accumulator per trip.
 const WGMMA_PER_TRIP = 4;
-// tensor.cu: 8 FMA chains × 16 per trip.
-const FMA_PER_TRIP = 128;
+// tensor.cu kFmaChainsOfVariant: 8, 12 or 16 FMA chains (the run plan's code variants) × an unroll of 16 per trip.
+const FMA_CHAINS = [8, 12, 16] as const;
+const FMA_UNROLL = 16;
 // One fence per trip is the kernel's own (wgmma.fence); a second is ptxas's (C7519).
 const WGMMA_MAX_ARRIVE = 1;
 // A wait (WARPGROUP.DEPBAR) inside the loop drains the tensor pipe every trip: none belongs there.
@@ -74,9 +75,11 @@ export const EXPECTATIONS: readonly KernelExpectation[] = [
       stub(`wgmmaKernel<${op}N${n}>`, ['sm_80', 'sm_89'], 'wgmma exists on sm_90a only'),
     ]),
   ),
-  // tensor.cu fmaChainKernel: 8 independent chains × an unroll of 16 per trip, on the CUDA cores.
-  { kernel: 'fmaChainKernel<float>', archs: MMA_ARCHS, opcodes: ['FFMA'], perTrip: FMA_PER_TRIP, why: 'FP32 FFMA chains (CUDA cores)' },
-  { kernel: 'fmaChainKernel<double>', archs: MMA_ARCHS, opcodes: ['DFMA'], perTrip: FMA_PER_TRIP, why: 'FP64 DFMA chains (CUDA cores)' },
+  // tensor.cu fmaChainKernel<T, chains>: independent chains × an unroll of 16 per trip, on the CUDA cores, per code variant.
+  ...FMA_CHAINS.flatMap((chains) => [
+    { kernel: `fmaChainKernel<float, ${chains}>`, archs: MMA_ARCHS, opcodes: ['FFMA'], perTrip: chains * FMA_UNROLL, why: `FP32 FFMA, ${chains} chains (CUDA cores)` },
+    { kernel: `fmaChainKernel<double, ${chains}>`, archs: MMA_ARCHS, opcodes: ['DFMA'], perTrip: chains * FMA_UNROLL, why: `FP64 DFMA, ${chains} chains (CUDA cores)` },
+  ]),
   ...[0, 1, 2, 3].map((kind) => stub(`tcgen05Kernel<MmaKind=${kind}>`, ['sm_80', 'sm_89', 'sm_90a'], 'tcgen05 exists on sm_100a only')),
 ];
 

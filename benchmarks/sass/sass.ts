@@ -69,6 +69,10 @@ export function shortKernelName(mangled: string): string {
   // A builtin type as the only template argument (Itanium ABI codes): fmaChainKernel<float>.
   const builtin = BUILTIN_TYPES[args.match(/^([a-z])E/)?.[1] ?? ''];
   if (builtin) return `${name}<${builtin}>`;
+  // A builtin type and an int literal: fmaChainKernel<float, 12> (IfLi12E).
+  const typeAndInt = /^([a-z])Li(\d+)E/.exec(args);
+  const typed = BUILTIN_TYPES[typeAndInt?.[1] ?? ''];
+  if (typeAndInt && typed) return `${name}<${typed}, ${typeAndInt[2]}>`;
   const identifiers: string[] = [];
   let literal: string | undefined;
   let i = 0;

@@ -1,7 +1,7 @@
 // The CPU backend through the real addon, on small sizes: every kernel runs,
 // verifies itself, and fails loudly when its output is corrupted.
 import { describe, expect, it } from 'vitest';
-import { BANDWIDTH_CASES } from '../registry.js';
+import { BANDWIDTH_CASES, codeVariantsOf } from '../registry.js';
 import { loadAddon, type NativeMeasurementError } from '../native-addon.js';
 
 const addon = loadAddon();
@@ -71,6 +71,43 @@ describe('cpu bandwidth kernels', () => {
     expect(error.message).toMatch(new RegExp(`^${name}: result verification failed`));
   });
 
+  // Every code variant the run plan can draw (native kStreamVariants = registry CODE_VARIANTS.cpu).
+  const streamVariants = Array.from({ length: codeVariantsOf('cpu', 'bandwidth') }, (_, v) => v);
+
+  it.each(streamVariants)('code variant %i of every kernel runs, verifies itself with the plan\'s scalar, and says which ran', async (variant) => {
+    const result = await addon.measureBandwidth('cpu', 0, { arrayBytes: SMALL_ARRAY_BYTES, trials: 1, variant, streamScalar: 7.25 }, noProgress);
+    expect(result.kernels.map((k) => k.name)).toEqual(BANDWIDTH_CASES.map((c) => c.name));
+    for (const k of result.kernels) {
+      expect(k.variant).toBe(variant);
+      expect(k.variantCount).toBe(codeVariantsOf('cpu', 'bandwidth'));
+    }
+    expect(result.streamScalar).toBe(7.25);
+    expect(result.runtimeCompilation).toBe('not applicable (CPU backend)');
+    expect(result.threadsPerBlock).toBe(0);
+  });
+
+  it.each(streamVariants.flatMap((v) => ['read', 'scale', 'triad'].map((name) => [v, name] as const)))(
+    'code variant %i of %s still fails its own check when its output is corrupted',
+    async (variant, name) => {
+      const error = await rejection(
+        addon.measureBandwidth('cpu', 0, { arrayBytes: SMALL_ARRAY_BYTES, trials: 1, kernels: [name], faultKernel: name, variant }, noProgress),
+      );
+      expect(error.code).toBe('VERIFICATION_FAILED');
+      expect(error.kernel).toBe(name);
+    },
+  );
+
+  it('refuses a variant it lacks, a scalar that would not stay exact, and a size factor outside the plan\'s range', async () => {
+    const refused = async (request: Record<string, number>) =>
+      rejection(addon.measureBandwidth('cpu', 0, { arrayBytes: SMALL_ARRAY_BYTES, trials: 1, kernels: ['copy'], ...request }, noProgress));
+    const variant = await refused({ variant: codeVariantsOf('cpu', 'bandwidth') });
+    expect(variant.code).toBe('REQUEST_REFUSED');
+    expect(variant.message).toMatch(/code variant 3 requested; this backend has variants 0 to 2/);
+    expect((await refused({ streamScalar: 2.1 })).message).toMatch(/stream scalar 2\.1\d* is outside/);
+    expect((await refused({ streamScalar: 9 })).code).toBe('REQUEST_REFUSED');
+    expect((await refused({ arraySizeFactorPercent: 151 })).message).toMatch(/array size factor 151% is outside 100-150%/);
+  });
+
   it('refuses an unknown kernel name', async () => {
     const error = await rejection(addon.measureBandwidth('cpu', 0, { arrayBytes: SMALL_ARRAY_BYTES, kernels: ['nt-copy'] }, noProgress));
     expect(error.code).toBe('REQUEST_REFUSED');
@@ -83,6 +120,16 @@ describe('cpu bandwidth kernels', () => {
     const sizing = Object.fromEntries(result.sizing.map((s) => [s.key, s.value as number]));
     expect(result.arrayBytes).toBeGreaterThanOrEqual(4 * sizing['lastLevelCacheBytes']!);
     expect(result.arrayBytes).toBeGreaterThanOrEqual(256 * 2 ** 20);
+  });
+
+  it('scales the rule by the plan\'s factor, rounded up to MiB, and records the factor', async () => {
+    const result = await addon.measureBandwidth('cpu', 0, { trials: 1, kernels: ['write'], arraySizeFactorPercent: 115 }, noProgress);
+    const sizing = Object.fromEntries(result.sizing.map((s) => [s.key, s.value as number]));
+    const rule = Math.max(4 * sizing['lastLevelCacheBytes']!, sizing['minimumArrayBytes']!);
+    const planned = Math.ceil(Math.ceil((rule * 115) / 100) / 2 ** 20) * 2 ** 20;
+    expect(sizing['arraySizeFactorPercent']).toBe(115);
+    expect(result.arrayBytes).toBeGreaterThanOrEqual(planned);
+    expect(result.arrayBytes).toBeLessThan(planned + 64 * result.threads);
   });
 });
 
@@ -141,6 +188,39 @@ describe('cpu throughput kernels', () => {
       expect(error.code, label).toBe('VERIFICATION_FAILED');
       expect(error.kernel, label).toBe(label);
     }
+  });
+
+  it('runs every code variant of every available format, verified, says which ran, and each still fails when corrupted', async () => {
+    const count = codeVariantsOf('cpu', 'throughput');
+    for (let variant = 0; variant < count; variant++) {
+      const result = await addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, variant }, noProgress);
+      const available = result.cases.filter((c) => c.available);
+      expect(available.length).toBeGreaterThan(0);
+      for (const c of available) {
+        const label = `${c.format}/${c.engine} variant ${variant}`;
+        expect(c.variant, label).toBe(variant);
+        expect(c.variantCount, label).toBe(count);
+        const error = await rejection(
+          addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, formats: [c.format], faultCase: `${c.format}/${c.engine}`, variant }, noProgress),
+        );
+        expect(error.code, label).toBe('VERIFICATION_FAILED');
+      }
+    }
+    const refused = await rejection(addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, formats: ['FP64'], variant: count }, noProgress));
+    expect(refused.code).toBe('REQUEST_REFUSED');
+  });
+
+  it('adds the plan\'s operand seed to every start value it can keep exact, verified, and refuses one out of bounds', async () => {
+    const result = await addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, operandSeed: 1023 }, noProgress);
+    for (const c of result.cases.filter((x) => x.available)) {
+      expect(c.operandSeed, `${c.format}/${c.engine}`).toBe(c.format === 'FP16' || c.engine === 'amx' ? 0 : 1023);
+      const error = await rejection(
+        addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, formats: [c.format], faultCase: `${c.format}/${c.engine}`, operandSeed: 1023 }, noProgress),
+      );
+      expect(error.code).toBe('VERIFICATION_FAILED');
+    }
+    const refused = await rejection(addon.measureThroughput('cpu', 0, { secondsPerTrial: 0.001, trials: 1, operandSeed: 1024 }, noProgress));
+    expect(refused.message).toMatch(/operand seed 1024 is outside 0 to 1023/);
   });
 });
 

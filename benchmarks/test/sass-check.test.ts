@@ -28,6 +28,7 @@ describe('SASS listing parser', () => {
       .toBe('tcgen05Kernel<MmaKind=3>');
     expect(shortKernelName('_ZN9tppverify4cuda45_GLOBAL__N__d9afc48e_12_bandwidth_cu_4983771e10readKernelEPK7double2mPd')).toBe('readKernel');
     expect(shortKernelName('_ZN9tppverify4cuda41_GLOBAL__N__0cae06e9_9_tensor_cu_9a12cdd514fmaChainKernelIdEEvmPNS0_11BlockRecordEi')).toBe('fmaChainKernel<double>');
+    expect(shortKernelName('_ZN9tppverify4cuda41_GLOBAL__N__0cae06e9_9_tensor_cu_9a12cdd514fmaChainKernelIfLi12EEEvmPNS0_11BlockRecordEi')).toBe('fmaChainKernel<float, 12>');
   });
 
   it('counts the innermost loop only, ignores the idle branch after EXIT, and flags a drain inside the wgmma loop', () => {

@@ -387,6 +387,14 @@ export function conformityOf(statement: Statement): Conformity {
           ...crossingSentence,
         ],
       };
+    default:
+      // A document whose outcome is none of the four (a tampered payload) still renders, as failing.
+      return {
+        outcome: 'inconclusive',
+        tone: 'bad',
+        headline: 'no statement of conformity is made',
+        sentences: [`The recorded outcome ${JSON.stringify(String(outcome)).slice(0, 40)} is not one of the decision rule's outcomes.`],
+      };
   }
 }
 

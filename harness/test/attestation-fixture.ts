@@ -72,6 +72,7 @@ export function syntheticMeasurements(): MeasurementRecord {
     bytesWrittenPerTrial: arrayBytes,
     warmupSeconds: 0.0011,
     trialSeconds: Array.from({ length: TRIALS }, (_, i) => ((arraysRead + 1) * arrayBytes) / (gbps * 1e9) * (1 + i * 0.001)),
+    variant: 0,
   });
   const kernels = [bandwidthKernel('triad', 'native', 2, 3000), bandwidthKernel('memcpy', 'library', 1, 2910)];
   const kernelOrder = new RunPlan(FIXTURE_NONCE).order('bandwidth', kernels.map((k) => k.name));
@@ -84,19 +85,26 @@ export function syntheticMeasurements(): MeasurementRecord {
       threads: 0,
       arrayBytes,
       byteConvention: 'read + written',
-      // A GPU's rule: max(L2 × 4, 1 GiB); 1 GiB arrays meet it.
+      // A GPU's rule: max(L2 × 4, 1 GiB); 1 GiB arrays meet it, and are the
+      // plan's size (the fixture nonce draws a factor of 100 %).
       sizing: [
         { name: 'lastLevelCacheBytes', value: 50 * 2 ** 20 },
         { name: 'lastLevelCacheMultiple', value: 4 },
         { name: 'minimumArrayBytes', value: 2 ** 30 },
+        { name: 'requestedArrayBytes', value: 0 },
+        { name: 'arraySizeFactorPercent', value: 100 },
       ],
+      // The plan's stream scalar for FIXTURE_NONCE (docs/run-plan.md).
+      streamScalar: FIXTURE_STREAM_SCALAR,
+      threadsPerBlock: FIXTURE_THREADS_PER_BLOCK,
+      runtimeCompilation: 'not used: NVRTC is not installed (sim); the compiled-in kernels ran (copyKernel, triadKernel<4>)',
       kernels: kernelOrder.map((name) => kernels.find((k) => k.name === name)!),
     },
     throughput: [
-      { format: 'FP16', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 524288, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
-      { format: 'FP16', ...library, available: true, unavailableReason: '', opsPerInstruction: 2 * 8192 ** 3, maxInstructionsPerClockPerUnit: 1 / 2 ** 28, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096 * 0.97, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz) },
-      { format: 'FP8', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 1048576, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim' },
-      { format: 'FP8', ...library, available: true, unavailableReason: '', opsPerInstruction: 2 * 8192 ** 3, maxInstructionsPerClockPerUnit: 1 / 2 ** 27, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192 * 0.97, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz) },
+      { format: 'FP16', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 524288, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim', variant: 0, operandSeed: 0 },
+      { format: 'FP16', ...library, available: true, unavailableReason: '', opsPerInstruction: 2 * 8192 ** 3, maxInstructionsPerClockPerUnit: 1 / 2 ** 28, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096 * 0.97, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), variant: 0, operandSeed: 0 },
+      { format: 'FP8', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 1048576, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim', variant: 0, operandSeed: 0 },
+      { format: 'FP8', ...library, available: true, unavailableReason: '', opsPerInstruction: 2 * 8192 ** 3, maxInstructionsPerClockPerUnit: 1 / 2 ** 27, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192 * 0.97, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), variant: 0, operandSeed: 0 },
     ],
   };
   return { ...record, sustained: syntheticSustained(record.throughput) };
@@ -114,9 +122,12 @@ export const DEVICE_FACTS: Fact[] = [
 ];
 
 /**
- * The fixture's nonce: one whose run plan (docs/run-plan.md) asks 10 timed
- * trials per suite and runs FP16 before FP8, as the synthetic record does
- * (found by searching nonces; harness/plan/test/run-plan.test.ts pins the derivation).
+ * The fixture's nonce: one whose run plan (docs/run-plan.md, tppverify-run-plan@2)
+ * asks 10 timed trials per suite, runs FP16 before FP8 and sizes the arrays at
+ * 100 % of the rule and runs triad in code variant 0 (of CUDA's 3), as the
+ * synthetic record does (found by searching nonces; harness/plan/test/run-plan.test.ts
+ * pins the derivation). Its stream scalar is 4.75 and its block size 512; CUDA's
+ * throughput formats have one code variant, so theirs is 0.
  */
 /** Clock and power evidence for a phase that ran at its default power limit with telemetry agreeing (issue 18). */
 export function fixtureEvidence(phase: string, measuredMhz: number): PhaseEvidenceRecord {
@@ -140,7 +151,9 @@ export function fixtureEvidence(phase: string, measuredMhz: number): PhaseEviden
   };
 }
 
-export const FIXTURE_NONCE = Buffer.from('00112233445566778899aabbccdd0008', 'hex');
+export const FIXTURE_NONCE = Buffer.from('00112233445566778899aabbccdd08c3', 'hex');
+export const FIXTURE_STREAM_SCALAR = 4.75;
+export const FIXTURE_THREADS_PER_BLOCK = 512;
 
 export function fixtureStatement(overrides: { declarationJson?: string; measurements?: MeasurementRecord } = {}): Statement {
   const declarationJson = Buffer.from(overrides.declarationJson ?? DECLARATION_JSON);

@@ -80,6 +80,9 @@ Napi::Object toJs(Napi::Env env, const BandwidthResult& result) {
   out.Set("arrayBytes", double(result.arrayBytes));
   out.Set("byteConvention", result.byteConvention);
   out.Set("sizing", toJs(env, result.sizing));
+  out.Set("streamScalar", result.streamScalar);
+  out.Set("threadsPerBlock", result.threadsPerBlock);
+  out.Set("runtimeCompilation", result.runtimeCompilation);
   Napi::Array kernels = Napi::Array::New(env, result.kernels.size());
   for (size_t i = 0; i < result.kernels.size(); ++i) {
     const BandwidthKernelResult& k = result.kernels[i];
@@ -92,6 +95,8 @@ Napi::Object toJs(Napi::Env env, const BandwidthResult& result) {
     item.Set("bytesWrittenPerTrial", double(k.bytesWrittenPerTrial));
     item.Set("warmupSeconds", k.warmupSeconds);
     item.Set("trialSeconds", toJs(env, k.trialSeconds));
+    item.Set("variant", k.variant);
+    item.Set("variantCount", k.variantCount);
     kernels.Set(uint32_t(i), item);
   }
   out.Set("kernels", kernels);
@@ -122,6 +127,9 @@ Napi::Object toJs(Napi::Env env, const ThroughputResult& result) {
     item.Set("clockMethod", c.clockMethod);
     item.Set("trialHostSeconds", toJs(env, c.trialHostSeconds));
     item.Set("trialTimerSeconds", toJs(env, c.trialTimerSeconds));
+    item.Set("variant", c.variant);
+    item.Set("variantCount", c.variantCount);
+    item.Set("operandSeed", c.operandSeed);
     cases.Set(uint32_t(i), item);
   }
   out.Set("cases", cases);
@@ -302,6 +310,11 @@ Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
   request.trials = int(numberOr(js, "trials", request.trials));
   request.kernels = stringList(js, "kernels");
   request.faultKernel = stringOr(js, "faultKernel");
+  request.variant = int(numberOr(js, "variant", 0));
+  request.streamScalar = numberOr(js, "streamScalar", 0);
+  request.arraySizeFactorPercent = int(numberOr(js, "arraySizeFactorPercent", request.arraySizeFactorPercent));
+  request.threadsPerBlock = int(numberOr(js, "threadsPerBlock", 0));
+  request.kernelName = stringOr(js, "kernelName");
   return startWorker<BandwidthResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
     return requireBackend(target.backend).measureBandwidth(target.index, request, progress);
   });
@@ -319,6 +332,8 @@ Napi::Value MeasureThroughput(const Napi::CallbackInfo& info) {
   request.sweep = js.Has("sweep") && js.Get("sweep").ToBoolean().Value();
   request.faultCase = stringOr(js, "faultCase");
   request.fixedWork = fixedWorkOf(js);
+  request.variant = int(numberOr(js, "variant", 0));
+  request.operandSeed = int(numberOr(js, "operandSeed", 0));
   return startWorker<ThroughputResult>(info[3].As<Napi::Function>(), [target, request](const ProgressSink& progress) {
     return requireBackend(target.backend).measureThroughput(target.index, request, progress);
   });

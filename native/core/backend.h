@@ -80,11 +80,27 @@ struct Progress {
 };
 using ProgressSink = std::function<void(const Progress&)>;
 
+// The run plan scales the sizing rule's array bytes by a factor it draws from
+// the nonce (docs/run-plan.md); the result is rounded up to whole MiB so every
+// backend's element multiple divides it, and a verifier recomputes it.
+inline constexpr uint64_t kPlanArrayRoundingBytes = 1ull << 20;
+inline constexpr int kMinArraySizeFactorPercent = 100, kMaxArraySizeFactorPercent = 150;
+inline uint64_t plannedArrayBytes(uint64_t ruleBytes, int factorPercent) {
+  const uint64_t scaled = (ruleBytes * uint64_t(factorPercent) + 99) / 100;
+  return (scaled + kPlanArrayRoundingBytes - 1) / kPlanArrayRoundingBytes * kPlanArrayRoundingBytes;
+}
+
 struct BandwidthRequest {
   uint64_t arrayBytes = 0;            // 0: the backend's default sizing rule
   int trials = 10;
   std::vector<std::string> kernels;   // empty: every kernel
   std::string faultKernel;            // test-only: corrupt this kernel's output before it is verified
+  // From the run plan (harness/plan/run-plan.ts, tppverify-run-plan@2):
+  int variant = 0;                    // the code variant of every kernel in this call, below the backend's count
+  double streamScalar = 0;            // s of scale and triad; 0: stream::kStreamScalar
+  int arraySizeFactorPercent = 100;   // arrays = the sizing rule's bytes × this / 100 (rounded up to MiB); ignored with arrayBytes
+  int threadsPerBlock = 0;            // GPU stream kernels' block size (a backend's choices); 0: the backend's default
+  std::string kernelName;             // CUDA: the run-time compiled kernels' name ("tppv_" + 8 hex); "": no run-time compilation
 };
 
 struct BandwidthKernelResult {
@@ -96,6 +112,8 @@ struct BandwidthKernelResult {
   uint64_t bytesWrittenPerTrial = 0;
   double warmupSeconds = 0;           // discarded
   std::vector<double> trialSeconds;   // one per timed trial, every trial verified
+  int variant = 0;                    // the code variant that ran
+  int variantCount = 1;               // how many code variants this kernel has on this backend
 };
 
 struct BandwidthResult {
@@ -104,6 +122,11 @@ struct BandwidthResult {
   uint64_t arrayBytes = 0;
   std::string byteConvention;
   std::vector<Attribute> sizing;      // how arrayBytes was chosen
+  double streamScalar = 0;            // the s scale and triad used
+  int threadsPerBlock = 0;            // GPU stream kernels' block size as run; 0: not applicable (CPU)
+  // Whether the kernels were compiled at run time (NVRTC) and under what
+  // name, or why not: "not applicable (CPU backend)", "compiled-in kernels".
+  std::string runtimeCompilation;
   std::vector<BandwidthKernelResult> kernels;
 };
 
@@ -118,6 +141,8 @@ struct ThroughputRequest {
   // warm-up and runs exactly that work in every trial, so a call of one trial
   // costs one trial and the rate stays comparable with the peak's.
   std::vector<std::pair<std::string, uint64_t>> fixedWork;
+  int variant = 0;                    // the code variant (run plan), below the backend's count
+  int operandSeed = 0;                // run plan: added to the accumulators' start values where the backend can (CPU)
 };
 
 // The sustained phase (work fixed per case) runs only the cases it names, our
@@ -150,6 +175,9 @@ struct ThroughputCaseResult {
   // its own (the CPU times trials with the host's steady clock itself).
   std::vector<double> trialHostSeconds;
   std::vector<double> trialTimerSeconds;
+  int variant = 0;                    // the code variant that ran
+  int variantCount = 1;               // how many code variants this case has on this backend
+  int operandSeed = 0;                // the operand seed this case's kernel took (0 where it takes none)
 };
 
 struct ThroughputResult {

@@ -33,9 +33,12 @@ struct ArraySizing {
   uint64_t ruleBytes = 0;    // max(8 × L2, the backend's minimum)
   uint64_t capBytes = 0;     // what free memory allows per array
   bool belowRule = false;    // free memory forced arrays smaller than the rule
+  bool cappedByFreeMemory = false;  // free memory forced arrays smaller than the plan's size
 };
 
-inline ArraySizing sizeArrays(uint64_t l2Bytes, uint64_t freeBytes, uint64_t requestedBytes, uint64_t minArrayBytes) {
+// factorPercent: the run plan's factor on the preferred size (plannedArrayBytes); ignored with requestedBytes.
+inline ArraySizing sizeArrays(uint64_t l2Bytes, uint64_t freeBytes, uint64_t requestedBytes, uint64_t minArrayBytes,
+                              int factorPercent = 100) {
   ArraySizing s;
   s.ruleBytes = std::max<uint64_t>(kL2Multiple * l2Bytes, minArrayBytes);
   s.capBytes = uint64_t(kMaxFreeMemoryShare * double(freeBytes) / 3);
@@ -44,7 +47,9 @@ inline ArraySizing sizeArrays(uint64_t l2Bytes, uint64_t freeBytes, uint64_t req
                       std::to_string(freeBytes) + " free bytes of device memory");
   }
   const uint64_t preferredBytes = std::max(s.ruleBytes, kPreferredArrayBytes);
-  const uint64_t bytes = std::min(requestedBytes ? requestedBytes : preferredBytes, s.capBytes);
+  const uint64_t plannedBytes = plannedArrayBytes(preferredBytes, factorPercent);
+  const uint64_t bytes = std::min(requestedBytes ? requestedBytes : plannedBytes, s.capBytes);
+  s.cappedByFreeMemory = !requestedBytes && plannedBytes > s.capBytes;
   s.elements = std::max<uint64_t>(2, bytes / sizeof(double) / 2 * 2);
   s.belowRule = s.elements * sizeof(double) < s.ruleBytes;
   return s;

@@ -53,7 +53,31 @@ class BandwidthDevice {
   // also every element copied back to the host ("" where the device is the host).
   virtual std::string checkOnDevice(const StreamKernelRef& kernel, double value) = 0;
   virtual std::string checkOnHost(const StreamKernelRef& kernel, double value) = 0;
+  // How many code variants of each kernel this device has (the run plan draws one below it).
+  virtual int variantCount() const { return 1; }
 };
+
+// The run plan's parts of a request, refused when out of their bounds
+// (docs/run-plan.md): a variant the device lacks, a scalar that would not
+// keep the results exact, a size factor outside the plan's range.
+inline void requireVariant(int variant, int count, const std::string& what) {
+  if (variant < 0 || variant >= count) {
+    throw RequestError(what + ": code variant " + std::to_string(variant) + " requested; this backend has variants 0 to " +
+                       std::to_string(count - 1));
+  }
+}
+
+inline void requirePlanBounds(const BandwidthRequest& request) {
+  const double s = request.streamScalar;
+  if (s != 0 && (s < stream::kMinStreamScalar || s > stream::kMaxStreamScalar || s * 4 != std::floor(s * 4))) {
+    throw RequestError("stream scalar " + std::to_string(s) + " is outside " + std::to_string(stream::kMinStreamScalar) + " to " +
+                       std::to_string(stream::kMaxStreamScalar) + " in steps of 1/4, where every result stays exact");
+  }
+  if (request.arraySizeFactorPercent < kMinArraySizeFactorPercent || request.arraySizeFactorPercent > kMaxArraySizeFactorPercent) {
+    throw RequestError("array size factor " + std::to_string(request.arraySizeFactorPercent) + "% is outside " +
+                       std::to_string(kMinArraySizeFactorPercent) + "-" + std::to_string(kMaxArraySizeFactorPercent) + "%");
+  }
+}
 
 // A timed trial under a quarter of the minimum (bandwidth) or of the target
 // (GPU throughput) is too short to trust. In bandwidth the pass count is then
@@ -110,10 +134,15 @@ inline void requireForwardTime(double seconds, const std::string& what) {
 // last trial) → warm-up discarded → pass count from the warm-up.
 inline BandwidthKernelResult measureStreamKernel(BandwidthDevice& device, const StreamKernelRef& kernel, const BandwidthRequest& request,
                                                  uint64_t elements, uint64_t arrayBytes, const ProgressSink& progress) {
+  requireVariant(request.variant, device.variantCount(), kernel.name);
   BandwidthKernelResult out;
   out.name = kernel.name;
   out.engine = kernel.engine.empty() ? device.engine() : kernel.engine;
   out.method = kernel.method;
+  // A library kernel (the second method) is one code path, not ours to vary.
+  const bool library = kernel.method == "library";
+  out.variant = library ? 0 : request.variant;
+  out.variantCount = library ? 1 : device.variantCount();
   out.elements = elements;
   out.bytesReadPerTrial = uint64_t(kernel.arraysRead) * arrayBytes;
   out.bytesWrittenPerTrial = uint64_t(kernel.arraysWritten) * arrayBytes;
@@ -188,6 +217,8 @@ class ThroughputCase {
  public:
   virtual ~ThroughputCase() = default;
   virtual ThroughputTrial run(uint64_t work, bool corrupt) = 0;
+  // How many code variants this case has (the run plan draws one below it); run() runs the requested one.
+  virtual int variantCount() const { return 1; }
 };
 
 struct ThroughputShape {
@@ -268,6 +299,9 @@ inline double medianOf(std::vector<double> values) {
 inline void measureThroughputCase(ThroughputCase& device, const ThroughputShape& shape, const ThroughputRequest& request,
                                   double targetSeconds, const std::string& label, const ProgressSink& progress,
                                   ThroughputCaseResult& out) {
+  requireVariant(request.variant, device.variantCount(), label);
+  out.variant = request.variant;
+  out.variantCount = device.variantCount();
   auto run = [&](uint64_t work, bool corrupt, const std::string& what) {
     ThroughputTrial t;
     try {

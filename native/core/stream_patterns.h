@@ -57,8 +57,13 @@ inline constexpr GpuKernelSpec kGpuKernels[] = {
 // exact in FP64.
 inline constexpr double kStreamScalar = 3.0;
 inline constexpr double kFirstWriteValue = 1.5;
-inline double gpuKernelValue(GpuKernel kind, int trial) {
-  return kind == GpuKernel::Write ? kFirstWriteValue + trial : kStreamScalar;
+// The run plan draws s from [kMinStreamScalar, kMaxStreamScalar] in steps of
+// 1/4 (docs/run-plan.md): s × pattern and a + s × b stay exact in FP64.
+inline constexpr double kMinStreamScalar = 2.0;
+inline constexpr double kMaxStreamScalar = 8.0;
+inline double streamScalarOf(double requested) { return requested > 0 ? requested : kStreamScalar; }
+inline double gpuKernelValue(GpuKernel kind, int trial, double scalar = kStreamScalar) {
+  return kind == GpuKernel::Write ? kFirstWriteValue + trial : scalar;
 }
 
 // The exact value element i of the output must hold; `value` is v (write) or s (triad).

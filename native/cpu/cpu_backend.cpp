@@ -138,14 +138,16 @@ namespace {
 // every thread pinned, streaming and checking its own chunk.
 class CpuStreamDevice final : public protocol::BandwidthDevice {
  public:
-  CpuStreamDevice(const CpuInfo& info, StreamArrays arrays, uint64_t elements, StreamEngine engine)
-      : info_(info), arrays_(arrays), elements_(elements), engine_(engine), threads_(int(info.cpus.size())) {}
+  CpuStreamDevice(const CpuInfo& info, StreamArrays arrays, uint64_t elements, StreamEngine engine, int variant, double scalar)
+      : info_(info), arrays_(arrays), elements_(elements), engine_(engine), threads_(int(info.cpus.size())), variant_(variant),
+        scalar_(scalar) {}
 
   std::string engine() const override { return streamEngineName(engine_); }
+  int variantCount() const override { return kStreamVariants; }
   // steady_clock times one pass to the nanosecond, and no launch gap separates passes.
   double minTrialSeconds() const override { return 0; }
   double trialValue(const protocol::StreamKernelRef& kernel, int trial) const override {
-    return StreamKernel(kernel.kind) == StreamKernel::Write ? stream::kFirstWriteValue + trial : stream::kStreamScalar;
+    return StreamKernel(kernel.kind) == StreamKernel::Write ? stream::kFirstWriteValue + trial : scalar_;
   }
 
   void poison(const protocol::StreamKernelRef& kernel) override {
@@ -166,7 +168,7 @@ class CpuStreamDevice final : public protocol::BandwidthDevice {
       if (thread == 0) start = std::chrono::steady_clock::now();
 #pragma omp barrier
       for (int pass = 0; pass < passes; ++pass) {
-        partialSums_[size_t(thread)] = runStreamChunk(engine_, StreamKernel(kernel.kind), arrays_, begin, end, value);
+        partialSums_[size_t(thread)] = runStreamChunk(engine_, StreamKernel(kernel.kind), arrays_, begin, end, value, variant_);
 #pragma omp barrier
       }
       if (thread == 0) seconds = secondsSince(start);
@@ -219,6 +221,8 @@ class CpuStreamDevice final : public protocol::BandwidthDevice {
   uint64_t elements_;
   StreamEngine engine_;
   int threads_;
+  int variant_;
+  double scalar_;
   std::vector<double> partialSums_;
   double readSum_ = 0;
 };
@@ -236,7 +240,8 @@ std::vector<protocol::StreamKernelRef> cpuStreamKernels() {
 // blocks between two barriers and probes its clock just before and after.
 class CpuPeakCase final : public protocol::ThroughputCase {
  public:
-  CpuPeakCase(const CpuInfo& info, const PeakCase& peak) : info_(info), peak_(peak) {}
+  CpuPeakCase(const CpuInfo& info, const PeakCase& peak, int variant) : info_(info), peak_(peak), variant_(variant) {}
+  int variantCount() const override { return kPeakVariants; }
 
   protocol::ThroughputTrial run(uint64_t blocks, bool corrupt) override {
     const int threads = int(info_.cpus.size());
@@ -249,7 +254,7 @@ class CpuPeakCase final : public protocol::ThroughputCase {
 #pragma omp barrier
       if (thread == 0) start = std::chrono::steady_clock::now();
 #pragma omp barrier
-      mismatches += peak_.run(blocks, corrupt && thread == 0);
+      mismatches += peak_.run[variant_](blocks, corrupt && thread == 0);
 #pragma omp barrier
       if (thread == 0) t.seconds = secondsSince(start);
       // The clock cannot be read during the trial without disturbing it:
@@ -265,6 +270,7 @@ class CpuPeakCase final : public protocol::ThroughputCase {
  private:
   const CpuInfo& info_;
   const PeakCase& peak_;
+  int variant_;
 };
 
 }  // namespace
@@ -272,9 +278,11 @@ class CpuPeakCase final : public protocol::ThroughputCase {
 BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& request, const ProgressSink& progress) {
   requireIndex(index);
   const std::vector<protocol::StreamKernelRef> kernels = protocol::selectKernels(cpuStreamKernels(), request.kernels, "CPU");
+  protocol::requirePlanBounds(request);
   const int threads = int(info_.cpus.size());
   const uint64_t defaultBytes = std::max(kLastLevelCacheMultiple * info_.lastLevelCacheBytes, kMinArrayBytes);
-  const uint64_t requestedBytes = request.arrayBytes ? request.arrayBytes : defaultBytes;
+  // The plan's factor on the rule (an explicit size from the user replaces both, recorded as requestedArrayBytes).
+  const uint64_t requestedBytes = request.arrayBytes ? request.arrayBytes : plannedArrayBytes(defaultBytes, request.arraySizeFactorPercent);
   const uint64_t alignElements = kStreamAlignElements * uint64_t(threads);
   const uint64_t elements =
       std::max<uint64_t>(alignElements, (requestedBytes / sizeof(double) + alignElements - 1) / alignElements * alignElements);
@@ -298,8 +306,11 @@ BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& 
       {"lastLevelCacheMultiple", double(kLastLevelCacheMultiple), "tppverify rule"},
       {"minimumArrayBytes", double(kMinArrayBytes), "tppverify rule"},
       {"requestedArrayBytes", double(request.arrayBytes), "request"},
+      {"arraySizeFactorPercent", double(request.arraySizeFactorPercent), "run plan"},
       {"arrays", 3.0, "tppverify rule"},
   };
+  result.streamScalar = stream::streamScalarOf(request.streamScalar);
+  result.runtimeCompilation = "not applicable (CPU backend)";
 
   Array aHolder = allocateArray(arrayBytes), bHolder = allocateArray(arrayBytes), cHolder = allocateArray(arrayBytes);
   double* a = aHolder.get();
@@ -314,7 +325,7 @@ BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& 
     }
   });
 
-  CpuStreamDevice device(info_, StreamArrays{a, b, c}, elements, bestStreamEngine(info_.isa));
+  CpuStreamDevice device(info_, StreamArrays{a, b, c}, elements, bestStreamEngine(info_.isa), request.variant, result.streamScalar);
   for (const protocol::StreamKernelRef& kernel : kernels) {
     result.kernels.push_back(protocol::measureStreamKernel(device, kernel, request, elements, arrayBytes, progress));
   }
@@ -323,6 +334,10 @@ BandwidthResult CpuBackend::measureBandwidth(int index, const BandwidthRequest& 
 
 ThroughputResult CpuBackend::measureThroughput(int index, const ThroughputRequest& request, const ProgressSink& progress) {
   requireIndex(index);
+  if (request.operandSeed < 0 || request.operandSeed > kMaxOperandSeed) {
+    throw RequestError("operand seed " + std::to_string(request.operandSeed) + " is outside 0 to " + std::to_string(kMaxOperandSeed) +
+                       ", where every accumulator stays exact");
+  }
   ThroughputResult result;
   result.deviceId = "cpu";
   int caseCount = 0;
@@ -359,6 +374,8 @@ void CpuBackend::measureNativeCase(const PeakCase& peak, const ThroughputRequest
     out.threads = threads;
     out.units = info_.physicalCores;
     out.clockMethod = clockProbeMethod();
+    out.variant = request.variant;
+    out.variantCount = kPeakVariants;
     if (!reason.empty()) {
       out.available = false;
       out.unavailableReason = reason;
@@ -371,9 +388,12 @@ void CpuBackend::measureNativeCase(const PeakCase& peak, const ThroughputRequest
     shape.calibrationWork = 1;
     shape.minWork = 1;
     shape.maxWork = std::numeric_limits<uint64_t>::max() / 2;
-    shape.opsPerWork = double(peak.instructionsPerBlock) * peak.opsPerInstruction * threads;
+    protocol::requireVariant(request.variant, kPeakVariants, std::string(peak.format) + "/" + peak.engine);
+    out.operandSeed = takesOperandSeed(peak) ? request.operandSeed : 0;
+    setPeakOperandSeed(out.operandSeed);
+    shape.opsPerWork = double(peak.instructionsPerBlock[request.variant]) * peak.opsPerInstruction * threads;
     shape.maxOpsPerClockPerUnit = peak.maxInstructionsPerClock * peak.opsPerInstruction;
-    CpuPeakCase device(info_, peak);
+    CpuPeakCase device(info_, peak, request.variant);
     protocol::measureThroughputCase(device, shape, request, request.secondsPerTrial, std::string(peak.format) + "/" + peak.engine,
                                     progress, out);
     result.cases.push_back(std::move(out));

@@ -20,6 +20,8 @@ namespace {
 // then hide 1/16 of the work.
 volatile double gOne = 1.0;
 volatile int gStart[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+// The run plan's operand seed, added to every start value (setPeakOperandSeed).
+volatile int gOperandSeed = 0;
 
 // Independent accumulators per thread: FMA latency (4 cycles) × 2 FMA ports
 // needs at least 8 in flight (Intel optimization manual, Skylake-SP onwards);
@@ -27,6 +29,13 @@ volatile int gStart[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 #define TPP_REPEAT16(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 // AVX2 has 16 ymm registers: 12 accumulators plus the two operands.
 #define TPP_REPEAT12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+// The code variants (kPeakVariants, drawn by the run plan) differ in their
+// number of chains, each still at least latency × issue width: FMA 4 × 2 = 8,
+// VNNI/BF16 dot products 6 × 2 = 12, AVX-VNNI 5 × 2 = 10.
+#define TPP_REPEAT8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define TPP_REPEAT10(X) TPP_REPEAT8(X) X(8) X(9)
+#define TPP_REPEAT11(X) TPP_REPEAT10(X) X(10)
+#define TPP_REPEAT14(X) TPP_REPEAT12(X) X(12) X(13)
 
 // Steps per block keep every accumulator (start value up to 15 included)
 // exact: below 2^24 for FP32 results, 2^11 for FP16 (11-bit significand),
@@ -35,15 +44,22 @@ constexpr uint64_t kStepsPerBlock = 1u << 20;
 constexpr uint64_t kFp16StepsPerBlock = 2048 - 16;
 constexpr uint64_t kAmxStepsPerBlock = 1u << 16;
 
-#define TPP_DECLARE(i) auto acc##i = START(gStart[i]);
+#define TPP_DECLARE(i) auto acc##i = START(gStart[i] + seed);
 #define TPP_STEP(i) acc##i = OP(acc##i);
-#define TPP_CHECK(i) bad += MISMATCHES(acc##i, gStart[i]);
+#define TPP_CHECK(i) bad += MISMATCHES(acc##i, gStart[i] + seed);
+
+// The three code variants of one kernel: NAME##0..2 with R0..R2 chains.
+#define TPPVERIFY_PEAK_VARIANTS(NAME, TARGET, R0, R1, R2, STEPS, SETUP, START, OP, CORRUPT, MISMATCHES) \
+  TPPVERIFY_PEAK_KERNEL(NAME##0, TARGET, R0, STEPS, SETUP, START, OP, CORRUPT, MISMATCHES)             \
+  TPPVERIFY_PEAK_KERNEL(NAME##1, TARGET, R1, STEPS, SETUP, START, OP, CORRUPT, MISMATCHES)             \
+  TPPVERIFY_PEAK_KERNEL(NAME##2, TARGET, R2, STEPS, SETUP, START, OP, CORRUPT, MISMATCHES)
 
 // A vector peak kernel: accumulator chains advanced by OP once per step;
 // after a block every lane must equal its start value + STEPS × (increment per step).
 #define TPPVERIFY_PEAK_KERNEL(NAME, TARGET, REPEAT, STEPS, SETUP, START, OP, CORRUPT, MISMATCHES) \
   __attribute__((target(TARGET))) uint64_t NAME(uint64_t blocks, bool corrupt) {                      \
     SETUP;                                                                                            \
+    const int seed = gOperandSeed;                                                                    \
     uint64_t bad = 0;                                                                                 \
     for (uint64_t block = 0; block < blocks; ++block) {                                               \
       REPEAT(TPP_DECLARE)                                                                             \
@@ -56,33 +72,28 @@ constexpr uint64_t kAmxStepsPerBlock = 1u << 16;
     return bad;                                                                                       \
   }
 
-uint64_t fp64Scalar(uint64_t blocks, bool corrupt) {
-  const double x = gOne, y = gOne;
+// Scalar variants: 8, 12 or 16 chains.
+template <typename T, int kChains>
+uint64_t scalarKernel(uint64_t blocks, bool corrupt) {
+  const T x = T(gOne), y = T(gOne);
+  const int seed = gOperandSeed;
   uint64_t bad = 0;
   for (uint64_t block = 0; block < blocks; ++block) {
-    double acc[8];
-    for (int k = 0; k < 8; ++k) acc[k] = gStart[k];
+    T acc[kChains];
+    for (int k = 0; k < kChains; ++k) acc[k] = T(gStart[k] + seed);
     for (uint64_t step = 0; step < kStepsPerBlock; ++step)
-      for (double& a : acc) a = a * x + y;
+      for (T& a : acc) a = a * x + y;
     if (corrupt && block + 1 == blocks) acc[0] += y;
-    for (int k = 0; k < 8; ++k) bad += acc[k] != double(gStart[k]) + double(kStepsPerBlock);
+    for (int k = 0; k < kChains; ++k) bad += acc[k] != T(gStart[k] + seed) + T(kStepsPerBlock);
   }
   return bad;
 }
-
-uint64_t fp32Scalar(uint64_t blocks, bool corrupt) {
-  const float x = float(gOne), y = float(gOne);
-  uint64_t bad = 0;
-  for (uint64_t block = 0; block < blocks; ++block) {
-    float acc[8];
-    for (int k = 0; k < 8; ++k) acc[k] = float(gStart[k]);
-    for (uint64_t step = 0; step < kStepsPerBlock; ++step)
-      for (float& a : acc) a = a * x + y;
-    if (corrupt && block + 1 == blocks) acc[0] += y;
-    for (int k = 0; k < 8; ++k) bad += acc[k] != float(gStart[k]) + float(kStepsPerBlock);
-  }
-  return bad;
-}
+#define fp64Scalar0 scalarKernel<double, 8>
+#define fp64Scalar1 scalarKernel<double, 12>
+#define fp64Scalar2 scalarKernel<double, 16>
+#define fp32Scalar0 scalarKernel<float, 8>
+#define fp32Scalar1 scalarKernel<float, 12>
+#define fp32Scalar2 scalarKernel<float, 16>
 
 std::string always(const IsaFeatures&) { return ""; }
 
@@ -93,7 +104,7 @@ std::string always(const IsaFeatures&) { return ""; }
 #define CORRUPT(a) _mm512_add_pd(a, y)
 #define MISMATCHES(a, s) \
   uint64_t(__builtin_popcount(_mm512_cmp_pd_mask(a, _mm512_set1_pd(double(s) + kStepsPerBlock), _CMP_NEQ_UQ)))
-TPPVERIFY_PEAK_KERNEL(fp64Avx512, "avx512f", TPP_REPEAT16, kStepsPerBlock,
+TPPVERIFY_PEAK_VARIANTS(fp64Avx512, "avx512f", TPP_REPEAT16, TPP_REPEAT12, TPP_REPEAT10, kStepsPerBlock,
                       const __m512d x = _mm512_set1_pd(gOne);
                       const __m512d y = _mm512_set1_pd(gOne), START, OP, CORRUPT, MISMATCHES)
 #undef START
@@ -106,7 +117,7 @@ TPPVERIFY_PEAK_KERNEL(fp64Avx512, "avx512f", TPP_REPEAT16, kStepsPerBlock,
 #define CORRUPT(a) _mm512_add_ps(a, y)
 #define MISMATCHES(a, s) \
   uint64_t(__builtin_popcount(_mm512_cmp_ps_mask(a, _mm512_set1_ps(float(s) + kStepsPerBlock), _CMP_NEQ_UQ)))
-TPPVERIFY_PEAK_KERNEL(fp32Avx512, "avx512f", TPP_REPEAT16, kStepsPerBlock,
+TPPVERIFY_PEAK_VARIANTS(fp32Avx512, "avx512f", TPP_REPEAT16, TPP_REPEAT12, TPP_REPEAT10, kStepsPerBlock,
                       const __m512 x = _mm512_set1_ps(float(gOne));
                       const __m512 y = _mm512_set1_ps(float(gOne)), START, OP, CORRUPT, MISMATCHES)
 #undef START
@@ -120,7 +131,7 @@ TPPVERIFY_PEAK_KERNEL(fp32Avx512, "avx512f", TPP_REPEAT16, kStepsPerBlock,
 #define MISMATCHES(a, s) \
   uint64_t(__builtin_popcount(                                                                           \
       _mm256_movemask_pd(_mm256_cmp_pd(a, _mm256_set1_pd(double(s) + kStepsPerBlock), _CMP_NEQ_UQ))))
-TPPVERIFY_PEAK_KERNEL(fp64Avx2, "avx2,fma", TPP_REPEAT12, kStepsPerBlock,
+TPPVERIFY_PEAK_VARIANTS(fp64Avx2, "avx2,fma", TPP_REPEAT12, TPP_REPEAT10, TPP_REPEAT8, kStepsPerBlock,
                       const __m256d x = _mm256_set1_pd(gOne);
                       const __m256d y = _mm256_set1_pd(gOne), START, OP, CORRUPT, MISMATCHES)
 #undef START
@@ -134,7 +145,7 @@ TPPVERIFY_PEAK_KERNEL(fp64Avx2, "avx2,fma", TPP_REPEAT12, kStepsPerBlock,
 #define MISMATCHES(a, s) \
   uint64_t(__builtin_popcount(                                                                           \
       _mm256_movemask_ps(_mm256_cmp_ps(a, _mm256_set1_ps(float(s) + kStepsPerBlock), _CMP_NEQ_UQ))))
-TPPVERIFY_PEAK_KERNEL(fp32Avx2, "avx2,fma", TPP_REPEAT12, kStepsPerBlock,
+TPPVERIFY_PEAK_VARIANTS(fp32Avx2, "avx2,fma", TPP_REPEAT12, TPP_REPEAT10, TPP_REPEAT8, kStepsPerBlock,
                       const __m256 x = _mm256_set1_ps(float(gOne));
                       const __m256 y = _mm256_set1_ps(float(gOne)), START, OP, CORRUPT, MISMATCHES)
 #undef START
@@ -149,7 +160,7 @@ TPPVERIFY_PEAK_KERNEL(fp32Avx2, "avx2,fma", TPP_REPEAT12, kStepsPerBlock,
 #define MISMATCHES(a, s) \
   uint64_t(__builtin_popcount(                                                                           \
       _mm512_cmp_ph_mask(a, _mm512_set1_ph(_Float16(int(s) + int(kFp16StepsPerBlock))), _CMP_NEQ_UQ)))
-TPPVERIFY_PEAK_KERNEL(fp16Avx512, "avx512fp16,avx512bw,avx512vl", TPP_REPEAT16, kFp16StepsPerBlock,
+TPPVERIFY_PEAK_VARIANTS(fp16Avx512, "avx512fp16,avx512bw,avx512vl", TPP_REPEAT16, TPP_REPEAT12, TPP_REPEAT10, kFp16StepsPerBlock,
                       const __m512h x = _mm512_set1_ph(_Float16(gOne));
                       const __m512h y = _mm512_set1_ph(_Float16(gOne)), START, OP, CORRUPT, MISMATCHES)
 #undef START
@@ -164,7 +175,7 @@ constexpr uint16_t kBf16One = 0x3F80;  // 1.0 in bfloat16
 #define CORRUPT(a) _mm512_add_ps(a, _mm512_set1_ps(1.0f))
 #define MISMATCHES(a, s) \
   uint64_t(__builtin_popcount(_mm512_cmp_ps_mask(a, _mm512_set1_ps(float(s) + 2 * kStepsPerBlock), _CMP_NEQ_UQ)))
-TPPVERIFY_PEAK_KERNEL(bf16Avx512, "avx512bf16,avx512f", TPP_REPEAT16, kStepsPerBlock,
+TPPVERIFY_PEAK_VARIANTS(bf16Avx512, "avx512bf16,avx512f", TPP_REPEAT16, TPP_REPEAT14, TPP_REPEAT12, kStepsPerBlock,
                       const __m512bh ones = (__m512bh)_mm512_set1_epi16(short(kBf16One * gOne)), START, OP, CORRUPT,
                       MISMATCHES)
 #undef START
@@ -178,7 +189,7 @@ TPPVERIFY_PEAK_KERNEL(bf16Avx512, "avx512bf16,avx512f", TPP_REPEAT16, kStepsPerB
 #define CORRUPT(a) _mm512_add_epi32(a, _mm512_set1_epi32(1))
 #define MISMATCHES(a, s) \
   uint64_t(__builtin_popcount(_mm512_cmpneq_epi32_mask(a, _mm512_set1_epi32(int(s) + int(4 * kStepsPerBlock)))))
-TPPVERIFY_PEAK_KERNEL(int8Avx512, "avx512vnni,avx512f", TPP_REPEAT16, kStepsPerBlock,
+TPPVERIFY_PEAK_VARIANTS(int8Avx512, "avx512vnni,avx512f", TPP_REPEAT16, TPP_REPEAT14, TPP_REPEAT12, kStepsPerBlock,
                       const __m512i ones = _mm512_set1_epi8(char(gOne)), START, OP, CORRUPT, MISMATCHES)
 #undef START
 #undef OP
@@ -191,7 +202,7 @@ TPPVERIFY_PEAK_KERNEL(int8Avx512, "avx512vnni,avx512f", TPP_REPEAT16, kStepsPerB
 #define MISMATCHES(a, s)                                                                     \
   uint64_t(8 - __builtin_popcount(_mm256_movemask_ps(_mm256_castsi256_ps(                   \
                    _mm256_cmpeq_epi32(a, _mm256_set1_epi32(int(s) + int(4 * kStepsPerBlock)))))))
-TPPVERIFY_PEAK_KERNEL(int8AvxVnni, "avxvnni,avx2", TPP_REPEAT12, kStepsPerBlock,
+TPPVERIFY_PEAK_VARIANTS(int8AvxVnni, "avxvnni,avx2", TPP_REPEAT12, TPP_REPEAT11, TPP_REPEAT10, kStepsPerBlock,
                       const __m256i ones = _mm256_set1_epi8(char(gOne)), START, OP, CORRUPT, MISMATCHES)
 #undef START
 #undef OP
@@ -256,7 +267,11 @@ __attribute__((target("amx-tile"))) uint64_t checkAmxTiles(T expected, bool corr
   return bad;
 }
 
-#define TPPVERIFY_AMX_KERNEL(NAME, TARGET, ELEMENT, ONE_BYTES, TDP, PER_STEP)                  \
+// The AMX code variants issue the four tile products in different orders.
+#define TPP_AMX_ORDER0(TDP) TDP(0, 4, 6); TDP(1, 4, 7); TDP(2, 5, 6); TDP(3, 5, 7);
+#define TPP_AMX_ORDER1(TDP) TDP(3, 5, 7); TDP(2, 5, 6); TDP(1, 4, 7); TDP(0, 4, 6);
+#define TPP_AMX_ORDER2(TDP) TDP(0, 4, 6); TDP(3, 5, 7); TDP(1, 4, 7); TDP(2, 5, 6);
+#define TPPVERIFY_AMX_KERNEL(NAME, TARGET, ELEMENT, ONE_BYTES, TDP, PER_STEP, ORDER)           \
   __attribute__((target(TARGET))) uint64_t NAME(uint64_t blocks, bool corrupt) {               \
     alignas(64) uint8_t operand[kTileRows * kTileBytesPerRow];                                 \
     for (int i = 0; i < kTileRows * kTileBytesPerRow; i += int(sizeof(ONE_BYTES)))            \
@@ -269,10 +284,7 @@ __attribute__((target("amx-tile"))) uint64_t checkAmxTiles(T expected, bool corr
       _tile_zero(2);                                                                           \
       _tile_zero(3);                                                                           \
       for (uint64_t step = 0; step < kAmxStepsPerBlock; ++step) {                              \
-        TDP(0, 4, 6);                                                                          \
-        TDP(1, 4, 7);                                                                          \
-        TDP(2, 5, 6);                                                                          \
-        TDP(3, 5, 7);                                                                          \
+        ORDER(TDP)                                                                             \
       }                                                                                        \
       bad += checkAmxTiles<ELEMENT>(ELEMENT(PER_STEP * kAmxStepsPerBlock), corrupt && block + 1 == blocks); \
     }                                                                                          \
@@ -282,10 +294,14 @@ __attribute__((target("amx-tile"))) uint64_t checkAmxTiles(T expected, bool corr
 
 // TDPBF16PS: each FP32 element += 32 products 1*1 (16 bf16 pairs per 64-byte row).
 const uint16_t kAmxBf16One = kBf16One;
-TPPVERIFY_AMX_KERNEL(bf16Amx, "amx-tile,amx-bf16", float, kAmxBf16One, _tile_dpbf16ps, 32)
+TPPVERIFY_AMX_KERNEL(bf16Amx0, "amx-tile,amx-bf16", float, kAmxBf16One, _tile_dpbf16ps, 32, TPP_AMX_ORDER0)
+TPPVERIFY_AMX_KERNEL(bf16Amx1, "amx-tile,amx-bf16", float, kAmxBf16One, _tile_dpbf16ps, 32, TPP_AMX_ORDER1)
+TPPVERIFY_AMX_KERNEL(bf16Amx2, "amx-tile,amx-bf16", float, kAmxBf16One, _tile_dpbf16ps, 32, TPP_AMX_ORDER2)
 // TDPBSSD: each INT32 element += 64 products 1*1.
 const int8_t kAmxInt8One = 1;
-TPPVERIFY_AMX_KERNEL(int8Amx, "amx-tile,amx-int8", int32_t, kAmxInt8One, _tile_dpbssd, 64)
+TPPVERIFY_AMX_KERNEL(int8Amx0, "amx-tile,amx-int8", int32_t, kAmxInt8One, _tile_dpbssd, 64, TPP_AMX_ORDER0)
+TPPVERIFY_AMX_KERNEL(int8Amx1, "amx-tile,amx-int8", int32_t, kAmxInt8One, _tile_dpbssd, 64, TPP_AMX_ORDER1)
+TPPVERIFY_AMX_KERNEL(int8Amx2, "amx-tile,amx-int8", int32_t, kAmxInt8One, _tile_dpbssd, 64, TPP_AMX_ORDER2)
 
 std::string needAvx512(const IsaFeatures& isa) { return isa.avx512f ? "" : "CPU or OS lacks AVX-512F"; }
 std::string needAvx2(const IsaFeatures& isa) { return isa.avx2 && isa.fma ? "" : "CPU or OS lacks AVX2 and FMA3"; }
@@ -308,26 +324,27 @@ constexpr double kMaxVectorPerClock = 2;
 constexpr double kMaxScalarPerClock = 4;
 constexpr double kMaxAmxPerClock = 1.0 / 16;
 
-// ops per instruction = lanes × products per lane × 2 (multiply and add).
+// ops per instruction = lanes × products per lane × 2 (multiply and add);
+// instructions per block = chains × steps, per code variant.
 const PeakCase kCases[] = {
-    {"FP64", "avx512", 8 * 2, 16 * kStepsPerBlock, kMaxVectorPerClock, needAvx512, fp64Avx512},
-    {"FP64", "avx2", 4 * 2, 12 * kStepsPerBlock, kMaxVectorPerClock, needAvx2, fp64Avx2},
-    {"FP64", "scalar", 2, 8 * kStepsPerBlock, kMaxScalarPerClock, always, fp64Scalar},
-    {"FP32", "avx512", 16 * 2, 16 * kStepsPerBlock, kMaxVectorPerClock, needAvx512, fp32Avx512},
-    {"FP32", "avx2", 8 * 2, 12 * kStepsPerBlock, kMaxVectorPerClock, needAvx2, fp32Avx2},
-    {"FP32", "scalar", 2, 8 * kStepsPerBlock, kMaxScalarPerClock, always, fp32Scalar},
-    {"FP16", "avx512", 32 * 2, 16 * kFp16StepsPerBlock, kMaxVectorPerClock, needAvx512Fp16, fp16Avx512},
-    {"BF16", "avx512", 16 * 2 * 2, 16 * kStepsPerBlock, kMaxVectorPerClock, needAvx512Bf16, bf16Avx512},
-    {"BF16", "amx", 16.0 * 16 * 32 * 2, 4 * kAmxStepsPerBlock, kMaxAmxPerClock, needAmxBf16, bf16Amx},
-    {"INT8", "avx512", 16 * 4 * 2, 16 * kStepsPerBlock, kMaxVectorPerClock, needAvx512Vnni, int8Avx512},
-    {"INT8", "avx-vnni", 8 * 4 * 2, 12 * kStepsPerBlock, kMaxVectorPerClock, needAvxVnni, int8AvxVnni},
-    {"INT8", "amx", 16.0 * 16 * 64 * 2, 4 * kAmxStepsPerBlock, kMaxAmxPerClock, needAmxInt8, int8Amx},
+    {"FP64", "avx512", 8 * 2, {16 * kStepsPerBlock, 12 * kStepsPerBlock, 10 * kStepsPerBlock}, kMaxVectorPerClock, needAvx512, {fp64Avx5120, fp64Avx5121, fp64Avx5122}},
+    {"FP64", "avx2", 4 * 2, {12 * kStepsPerBlock, 10 * kStepsPerBlock, 8 * kStepsPerBlock}, kMaxVectorPerClock, needAvx2, {fp64Avx20, fp64Avx21, fp64Avx22}},
+    {"FP64", "scalar", 2, {8 * kStepsPerBlock, 12 * kStepsPerBlock, 16 * kStepsPerBlock}, kMaxScalarPerClock, always, {fp64Scalar0, fp64Scalar1, fp64Scalar2}},
+    {"FP32", "avx512", 16 * 2, {16 * kStepsPerBlock, 12 * kStepsPerBlock, 10 * kStepsPerBlock}, kMaxVectorPerClock, needAvx512, {fp32Avx5120, fp32Avx5121, fp32Avx5122}},
+    {"FP32", "avx2", 8 * 2, {12 * kStepsPerBlock, 10 * kStepsPerBlock, 8 * kStepsPerBlock}, kMaxVectorPerClock, needAvx2, {fp32Avx20, fp32Avx21, fp32Avx22}},
+    {"FP32", "scalar", 2, {8 * kStepsPerBlock, 12 * kStepsPerBlock, 16 * kStepsPerBlock}, kMaxScalarPerClock, always, {fp32Scalar0, fp32Scalar1, fp32Scalar2}},
+    {"FP16", "avx512", 32 * 2, {16 * kFp16StepsPerBlock, 12 * kFp16StepsPerBlock, 10 * kFp16StepsPerBlock}, kMaxVectorPerClock, needAvx512Fp16, {fp16Avx5120, fp16Avx5121, fp16Avx5122}},
+    {"BF16", "avx512", 16 * 2 * 2, {16 * kStepsPerBlock, 14 * kStepsPerBlock, 12 * kStepsPerBlock}, kMaxVectorPerClock, needAvx512Bf16, {bf16Avx5120, bf16Avx5121, bf16Avx5122}},
+    {"BF16", "amx", 16.0 * 16 * 32 * 2, {4 * kAmxStepsPerBlock, 4 * kAmxStepsPerBlock, 4 * kAmxStepsPerBlock}, kMaxAmxPerClock, needAmxBf16, {bf16Amx0, bf16Amx1, bf16Amx2}},
+    {"INT8", "avx512", 16 * 4 * 2, {16 * kStepsPerBlock, 14 * kStepsPerBlock, 12 * kStepsPerBlock}, kMaxVectorPerClock, needAvx512Vnni, {int8Avx5120, int8Avx5121, int8Avx5122}},
+    {"INT8", "avx-vnni", 8 * 4 * 2, {12 * kStepsPerBlock, 11 * kStepsPerBlock, 10 * kStepsPerBlock}, kMaxVectorPerClock, needAvxVnni, {int8AvxVnni0, int8AvxVnni1, int8AvxVnni2}},
+    {"INT8", "amx", 16.0 * 16 * 64 * 2, {4 * kAmxStepsPerBlock, 4 * kAmxStepsPerBlock, 4 * kAmxStepsPerBlock}, kMaxAmxPerClock, needAmxInt8, {int8Amx0, int8Amx1, int8Amx2}},
 };
 #else
 constexpr double kMaxScalarPerClock = 4;
 const PeakCase kCases[] = {
-    {"FP64", "scalar", 2, 8 * kStepsPerBlock, kMaxScalarPerClock, always, fp64Scalar},
-    {"FP32", "scalar", 2, 8 * kStepsPerBlock, kMaxScalarPerClock, always, fp32Scalar},
+    {"FP64", "scalar", 2, {8 * kStepsPerBlock, 12 * kStepsPerBlock, 16 * kStepsPerBlock}, kMaxScalarPerClock, always, {fp64Scalar0, fp64Scalar1, fp64Scalar2}},
+    {"FP32", "scalar", 2, {8 * kStepsPerBlock, 12 * kStepsPerBlock, 16 * kStepsPerBlock}, kMaxScalarPerClock, always, {fp32Scalar0, fp32Scalar1, fp32Scalar2}},
 };
 #endif
 
@@ -338,6 +355,13 @@ bool isFallbackChainEngine(const char* engine) {
 }
 
 }  // namespace
+
+void setPeakOperandSeed(int seed) { gOperandSeed = seed; }
+
+bool takesOperandSeed(const PeakCase& peak) {
+  // FP16's block uses its whole 11-bit significand (2048 − 16 steps); AMX tiles start at zero.
+  return std::strcmp(peak.format, "FP16") != 0 && std::strcmp(peak.engine, "amx") != 0;
+}
 
 const PeakCase* peakCases(int& count) {
   count = int(sizeof(kCases) / sizeof(kCases[0]));

@@ -9,9 +9,10 @@
 namespace tppverify::cpu {
 namespace {
 
-// Loads in flight per loop trip: four vectors per array keeps several cache
-// lines outstanding per core without running out of registers on AVX2.
-constexpr int kUnroll = 4;
+// Vectors per array per loop trip, per code variant (the run plan draws one,
+// kStreamVariants): 2, 4 or 8 keep several cache lines outstanding per core
+// without running out of registers on AVX2. Same results, different loop code.
+constexpr int kUnrollOfVariant[kStreamVariants] = {4, 2, 8};
 
 // Called through a volatile pointer so the compiler can neither inline nor
 // replace it with its own loop: every pass runs the C library's memcpy.
@@ -51,17 +52,16 @@ void kernelScalar(StreamKernel kernel, const StreamArrays& x, uint64_t begin, ui
 // kernels cannot drift apart. Stores are non-temporal: the output is not read
 // back soon, and streaming stores avoid the read-for-ownership of each line.
 #define TPPVERIFY_STREAM_ENGINE(SUFFIX, TARGET, VEC, WIDTH, LOAD, STREAM, ADD, MUL, FMA, SET1, SETZERO, REDUCE)        \
+  template <int kUnroll>                                                                                             \
   __attribute__((target(TARGET))) double read##SUFFIX(const double* a, uint64_t begin, uint64_t end) {                \
-    VEC s0 = SETZERO(), s1 = SETZERO(), s2 = SETZERO(), s3 = SETZERO();                                              \
+    VEC s[4] = {SETZERO(), SETZERO(), SETZERO(), SETZERO()};                                                          \
     uint64_t i = begin;                                                                                              \
     for (; i + kUnroll * WIDTH <= end; i += kUnroll * WIDTH) {                                                       \
-      s0 = ADD(s0, LOAD(a + i));                                                                                     \
-      s1 = ADD(s1, LOAD(a + i + WIDTH));                                                                             \
-      s2 = ADD(s2, LOAD(a + i + 2 * WIDTH));                                                                         \
-      s3 = ADD(s3, LOAD(a + i + 3 * WIDTH));                                                                         \
+      _Pragma("GCC unroll 8") for (int u = 0; u < kUnroll; ++u) s[u % 4] = ADD(s[u % 4], LOAD(a + i + u * WIDTH));     \
     }                                                                                                                \
-    return REDUCE(ADD(ADD(s0, s1), ADD(s2, s3))) + readScalar(a, i, end);                                           \
+    return REDUCE(ADD(ADD(s[0], s[1]), ADD(s[2], s[3]))) + readScalar(a, i, end);                                   \
   }                                                                                                                  \
+  template <int kUnroll>                                                                                             \
   __attribute__((target(TARGET))) void kernel##SUFFIX(StreamKernel kernel, const StreamArrays& x, uint64_t begin,    \
                                                       uint64_t end, double value) {                                  \
     double* c = x.c;                                                                                                 \
@@ -75,24 +75,25 @@ void kernelScalar(StreamKernel kernel, const StreamArrays& x, uint64_t begin, ui
     switch (kernel) {                                                                                                \
       case StreamKernel::Write:                                                                                      \
         for (; i < vectorEnd; i += step)                                                                             \
-          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u) STREAM(c + i + u * WIDTH, v);                                            \
+          _Pragma("GCC unroll 8") for (int u = 0; u < kUnroll; ++u) STREAM(c + i + u * WIDTH, v);                    \
         break;                                                                                                       \
       case StreamKernel::Copy:                                                                                       \
         for (; i < vectorEnd; i += step)                                                                             \
-          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u) STREAM(c + i + u * WIDTH, LOAD(a + i + u * WIDTH));                      \
+          _Pragma("GCC unroll 8") for (int u = 0; u < kUnroll; ++u) STREAM(c + i + u * WIDTH, LOAD(a + i + u * WIDTH)); \
         break;                                                                                                       \
       case StreamKernel::Scale:                                                                                      \
         for (; i < vectorEnd; i += step)                                                                             \
-          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u) STREAM(c + i + u * WIDTH, MUL(v, LOAD(a + i + u * WIDTH)));              \
+          _Pragma("GCC unroll 8") for (int u = 0; u < kUnroll; ++u)                                                  \
+            STREAM(c + i + u * WIDTH, MUL(v, LOAD(a + i + u * WIDTH)));                                              \
         break;                                                                                                       \
       case StreamKernel::Add:                                                                                        \
         for (; i < vectorEnd; i += step)                                                                             \
-          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u)                                                                          \
+          _Pragma("GCC unroll 8") for (int u = 0; u < kUnroll; ++u)                                                  \
             STREAM(c + i + u * WIDTH, ADD(LOAD(a + i + u * WIDTH), LOAD(b + i + u * WIDTH)));                        \
         break;                                                                                                       \
       case StreamKernel::Triad:                                                                                      \
         for (; i < vectorEnd; i += step)                                                                             \
-          _Pragma("GCC unroll 4") for (int u = 0; u < kUnroll; ++u)                                                                          \
+          _Pragma("GCC unroll 8") for (int u = 0; u < kUnroll; ++u)                                                  \
             STREAM(c + i + u * WIDTH, FMA(v, LOAD(b + i + u * WIDTH), LOAD(a + i + u * WIDTH)));                     \
         break;                                                                                                       \
       case StreamKernel::Memcpy:                                                                                     \
@@ -139,8 +140,27 @@ const char* streamEngineName(StreamEngine engine) {
   return "unknown";
 }
 
+namespace {
+#if defined(__x86_64__)
+template <int kUnroll>
+double runVectorChunk(StreamEngine engine, StreamKernel kernel, const StreamArrays& arrays, uint64_t begin, uint64_t end, double value) {
+  const bool isRead = kernel == StreamKernel::Read;
+  if (engine == StreamEngine::Avx512) {
+    if (isRead) return readAvx512<kUnroll>(arrays.a, begin, end);
+    kernelAvx512<kUnroll>(kernel, arrays, begin, end, value);
+    return 0;
+  }
+  if (isRead) return readAvx2<kUnroll>(arrays.a, begin, end);
+  kernelAvx2<kUnroll>(kernel, arrays, begin, end, value);
+  return 0;
+}
+#endif
+}  // namespace
+
+int streamUnrollOf(int variant) { return kUnrollOfVariant[variant]; }
+
 double runStreamChunk(StreamEngine engine, StreamKernel kernel, const StreamArrays& arrays, uint64_t begin, uint64_t end,
-                      double value) {
+                      double value, int variant) {
   const bool isRead = kernel == StreamKernel::Read;
   if (kernel == StreamKernel::Memcpy) {
     if (end > begin) libcMemcpy(arrays.c + begin, arrays.a + begin, size_t(end - begin) * sizeof(double));
@@ -149,13 +169,12 @@ double runStreamChunk(StreamEngine engine, StreamKernel kernel, const StreamArra
   switch (engine) {
 #if defined(__x86_64__)
     case StreamEngine::Avx512:
-      if (isRead) return readAvx512(arrays.a, begin, end);
-      kernelAvx512(kernel, arrays, begin, end, value);
-      return 0;
     case StreamEngine::Avx2:
-      if (isRead) return readAvx2(arrays.a, begin, end);
-      kernelAvx2(kernel, arrays, begin, end, value);
-      return 0;
+      switch (kUnrollOfVariant[variant]) {
+        case 2: return runVectorChunk<2>(engine, kernel, arrays, begin, end, value);
+        case 8: return runVectorChunk<8>(engine, kernel, arrays, begin, end, value);
+        default: return runVectorChunk<4>(engine, kernel, arrays, begin, end, value);
+      }
 #endif
     default:
       if (isRead) return readScalar(arrays.a, begin, end);
@@ -166,7 +185,7 @@ double runStreamChunk(StreamEngine engine, StreamKernel kernel, const StreamArra
 
 void fillStreamChunk(StreamEngine engine, double* out, uint64_t begin, uint64_t end, double value) {
   const StreamArrays arrays{nullptr, nullptr, out};
-  runStreamChunk(engine, StreamKernel::Write, arrays, begin, end, value);
+  runStreamChunk(engine, StreamKernel::Write, arrays, begin, end, value, 0);
 }
 
 }  // namespace tppverify::cpu

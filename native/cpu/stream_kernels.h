@@ -45,10 +45,17 @@ struct StreamArrays {
   double* c;
 };
 
-// Runs `kernel` over elements [begin, end); `value` is v (write) or s (scale, triad).
-// Returns the partial sum for Read, 0 otherwise. begin must be a multiple of kStreamAlignElements.
+// Code variants of every vector stream kernel: vectors per array per loop
+// trip (2, 4 or 8). The run plan draws one per kernel (harness/plan/run-plan.ts
+// CPU_STREAM_VARIANTS must equal it); the scalar fallback has one body.
+inline constexpr int kStreamVariants = 3;
+int streamUnrollOf(int variant);
+
+// Runs `kernel` over elements [begin, end) with code variant `variant` (< kStreamVariants);
+// `value` is v (write) or s (scale, triad). Returns the partial sum for Read, 0 otherwise.
+// begin must be a multiple of kStreamAlignElements.
 double runStreamChunk(StreamEngine engine, StreamKernel kernel, const StreamArrays& arrays, uint64_t begin, uint64_t end,
-                      double value);
+                      double value, int variant);
 
 // Fills [begin, end) of `out` with `value` using non-temporal stores where the engine has them.
 void fillStreamChunk(StreamEngine engine, double* out, uint64_t begin, uint64_t end, double value);

@@ -9,15 +9,20 @@
 #include "cuda_check.cuh"
 #include "../core/gpu_host_logic.h"
 #include "../core/protocols.h"
+#include "nvrtc_stream.cuh"
 
 namespace tppverify::cuda {
 namespace {
 
 // A 256-thread block with four 16-byte loads in flight per thread and array
 // keeps enough bytes in flight per SM to cover HBM latency (BabelStream and
-// nvbandwidth use the same order of magnitude).
+// nvbandwidth use the same order of magnitude). The run plan may instead ask
+// 512 or 1024 threads per block (kCudaThreadsPerBlockChoices), and picks one
+// of the code variants below: 4, 2 or 8 loads in flight per thread and array.
+// Variants and block sizes are unproven until run on a GPU.
 constexpr int kThreadsPerBlock = 256;
-constexpr int kUnroll = 4;
+constexpr int kMaxThreadsPerBlock = 1024;
+constexpr int kUnrollOfVariant[kCudaStreamVariants] = {4, 2, 8};
 
 using Kernel = stream::GpuKernel;
 using stream::expectedReadSum;
@@ -36,8 +41,10 @@ __global__ void initArrays(double* a, double* b, uint64_t n) {
 // pays one launch, not one per pass. The read kernel's sum then holds
 // passes × the array's sum: exact, as every partial sum is a multiple of 0.5
 // far below 2^53.
+template <int kUnroll>
 __global__ void readKernel(const double2* __restrict__ a, uint64_t pairs, int passes, double* __restrict__ partial) {
-  __shared__ double blockSums[kThreadsPerBlock];
+  // Sized for the largest block the plan can ask; blockDim.x is a power of two (256, 512, 1024).
+  __shared__ double blockSums[kMaxThreadsPerBlock];
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
   double sum = 0;
   for (int pass = 0; pass < passes; ++pass) {
@@ -56,20 +63,28 @@ __global__ void readKernel(const double2* __restrict__ a, uint64_t pairs, int pa
   }
   blockSums[threadIdx.x] = sum;
   __syncthreads();
-  for (int width = kThreadsPerBlock / 2; width > 0; width /= 2) {
+  for (int width = int(blockDim.x) / 2; width > 0; width /= 2) {
     if (int(threadIdx.x) < width) blockSums[threadIdx.x] += blockSums[threadIdx.x + width];
     __syncthreads();
   }
   if (threadIdx.x == 0) partial[blockIdx.x] = blockSums[0];
 }
 
+template <int kUnroll>
 __global__ void writeKernel(double2* __restrict__ c, uint64_t pairs, int passes, double value) {
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
   const double2 v = make_double2(value, value);
-  for (int pass = 0; pass < passes; ++pass)
-    for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < pairs; i += stride) __stcs(c + i, v);
+  for (int pass = 0; pass < passes; ++pass) {
+  uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x;
+  for (; i + (kUnroll - 1) * stride < pairs; i += kUnroll * stride) {
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) __stcs(c + i + u * stride, v);
+  }
+  for (; i < pairs; i += stride) __stcs(c + i, v);
+  }
 }
 
+template <int kUnroll>
 __global__ void copyKernel(const double2* __restrict__ a, double2* __restrict__ c, uint64_t pairs, int passes) {
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
   for (int pass = 0; pass < passes; ++pass) {
@@ -85,6 +100,7 @@ __global__ void copyKernel(const double2* __restrict__ a, double2* __restrict__ 
   }
 }
 
+template <int kUnroll>
 __global__ void triadKernel(const double2* __restrict__ a, const double2* __restrict__ b, double2* __restrict__ c,
                             uint64_t pairs, int passes, double s) {
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
@@ -125,16 +141,17 @@ struct Arrays {
   double* partial;
 };
 
-void launch(Kernel kind, const Arrays& x, int blocks, int passes, double value) {
+template <int kUnroll>
+void launchVariant(Kernel kind, const Arrays& x, int blocks, int threads, int passes, double value) {
   const uint64_t pairs = x.n / 2;
   auto* a = reinterpret_cast<const double2*>(x.a);
   auto* b = reinterpret_cast<const double2*>(x.b);
   auto* c = reinterpret_cast<double2*>(x.c);
   switch (kind) {
-    case Kernel::Read: readKernel<<<blocks, kThreadsPerBlock>>>(a, pairs, passes, x.partial); break;
-    case Kernel::Write: writeKernel<<<blocks, kThreadsPerBlock>>>(c, pairs, passes, value); break;
-    case Kernel::Copy: copyKernel<<<blocks, kThreadsPerBlock>>>(a, c, pairs, passes); break;
-    case Kernel::Triad: triadKernel<<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value); break;
+    case Kernel::Read: readKernel<kUnroll><<<blocks, threads>>>(a, pairs, passes, x.partial); break;
+    case Kernel::Write: writeKernel<kUnroll><<<blocks, threads>>>(c, pairs, passes, value); break;
+    case Kernel::Copy: copyKernel<kUnroll><<<blocks, threads>>>(a, c, pairs, passes); break;
+    case Kernel::Triad: triadKernel<kUnroll><<<blocks, threads>>>(a, b, c, pairs, passes, value); break;
     case Kernel::Memcpy:
       // The second method: the runtime's own device-to-device copy, `passes`
       // copies in the stream the timer's events are recorded in (the legacy
@@ -147,30 +164,76 @@ void launch(Kernel kind, const Arrays& x, int blocks, int passes, double value) 
   TPPVERIFY_CUDA_CHECK(cudaGetLastError());
 }
 
-int persistentBlocks(Kernel kind, int smCount) {
+void launch(Kernel kind, const Arrays& x, int blocks, int threads, int passes, double value, int variant) {
+  switch (kUnrollOfVariant[variant]) {
+    case 2: launchVariant<2>(kind, x, blocks, threads, passes, value); break;
+    case 8: launchVariant<8>(kind, x, blocks, threads, passes, value); break;
+    default: launchVariant<4>(kind, x, blocks, threads, passes, value); break;
+  }
+}
+
+template <int kUnroll>
+int residentBlocksPerSm(Kernel kind, int threads) {
   int perSm = 0;
   switch (kind) {
-    case Kernel::Read: TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, readKernel, kThreadsPerBlock, 0)); break;
-    case Kernel::Write: TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, writeKernel, kThreadsPerBlock, 0)); break;
-    case Kernel::Copy: TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, copyKernel, kThreadsPerBlock, 0)); break;
-    case Kernel::Triad: TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, triadKernel, kThreadsPerBlock, 0)); break;
+    case Kernel::Read: TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, readKernel<kUnroll>, threads, 0)); break;
+    case Kernel::Write: TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, writeKernel<kUnroll>, threads, 0)); break;
+    case Kernel::Copy: TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, copyKernel<kUnroll>, threads, 0)); break;
+    case Kernel::Triad: TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, triadKernel<kUnroll>, threads, 0)); break;
     case Kernel::Memcpy: break;  // the runtime chooses its own grid; the count only sizes the check's launch
   }
+  return perSm;
+}
+
+int persistentBlocks(Kernel kind, int smCount, int threads, int variant) {
+  int perSm = 0;
+  switch (kUnrollOfVariant[variant]) {
+    case 2: perSm = residentBlocksPerSm<2>(kind, threads); break;
+    case 8: perSm = residentBlocksPerSm<8>(kind, threads); break;
+    default: perSm = residentBlocksPerSm<4>(kind, threads); break;
+  }
   return std::max(1, perSm) * smCount;
+}
+
+// The run-time compiled copy or triad kernel for `kind`, or nullptr (then the compiled-in one runs).
+const void* runtimeKernelFor(const RuntimeStreamKernels* rt, Kernel kind) {
+  if (!rt || !rt->available()) return nullptr;
+  return kind == Kernel::Copy ? rt->copy() : kind == Kernel::Triad ? rt->triad() : nullptr;
+}
+
+// Launches a run-time compiled kernel with the compiled-in kernel's arguments.
+void launchRuntime(const void* kernel, Kernel kind, const Arrays& x, int blocks, int threads, int passes, double value) {
+  unsigned long long pairs = x.n / 2;
+  const double* a = x.a;
+  const double* b = x.b;
+  double* c = x.c;
+  void* copyArgs[] = {&a, &c, &pairs, &passes};
+  void* triadArgs[] = {&a, &b, &c, &pairs, &passes, &value};
+  TPPVERIFY_CUDA_CHECK(cudaLaunchKernel(kernel, dim3(blocks), dim3(threads), kind == Kernel::Copy ? copyArgs : triadArgs, 0, 0));
 }
 
 // The CUDA primitives for the bandwidth protocol (native/core/protocols.h).
 class CudaStreamDevice final : public protocol::BandwidthDevice {
  public:
-  CudaStreamDevice(const Arrays& x, int smCount, int partialSlots) : x_(x), smCount_(smCount), partialSlots_(partialSlots), count_(1) {}
+  CudaStreamDevice(const Arrays& x, int smCount, int partialSlots, double scalar, int threadsPerBlock, int variant,
+                   const RuntimeStreamKernels* runtime)
+      : x_(x), smCount_(smCount), partialSlots_(partialSlots), scalar_(scalar), threads_(threadsPerBlock), variant_(variant),
+        runtime_(runtime), count_(1) {}
+
+  int variantCount() const override { return kCudaStreamVariants; }
 
   std::string engine() const override { return "cuda-16B-streaming"; }
   double minTrialSeconds() const override { return gpu::kMinTrialSeconds; }
   double trialValue(const protocol::StreamKernelRef& kernel, int trial) const override {
-    return stream::gpuKernelValue(Kernel(kernel.kind), trial);
+    return stream::gpuKernelValue(Kernel(kernel.kind), trial, scalar_);
   }
   int blocks(const protocol::StreamKernelRef& kernel) const {
-    return std::min(persistentBlocks(Kernel(kernel.kind), smCount_), partialSlots_);
+    if (const void* rt = runtimeKernelFor(runtime_, Kernel(kernel.kind))) {
+      int perSm = 0;
+      TPPVERIFY_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, rt, threads_, 0));
+      return std::min(std::max(1, perSm) * smCount_, partialSlots_);
+    }
+    return std::min(persistentBlocks(Kernel(kernel.kind), smCount_, threads_, variant_), partialSlots_);
   }
 
   // All-ones bytes are NaN doubles. The read kernel's output is its per-block
@@ -184,7 +247,11 @@ class CudaStreamDevice final : public protocol::BandwidthDevice {
   double timePasses(const protocol::StreamKernelRef& kernel, int passes, double value) override {
     passes_ = passes;
     timer_.start();
-    launch(Kernel(kernel.kind), x_, blocks(kernel), passes, value);
+    if (const void* rt = runtimeKernelFor(runtime_, Kernel(kernel.kind))) {
+      launchRuntime(rt, Kernel(kernel.kind), x_, blocks(kernel), threads_, passes, value);
+    } else {
+      launch(Kernel(kernel.kind), x_, blocks(kernel), threads_, passes, value, variant_);
+    }
     return timer_.stopSeconds();
   }
 
@@ -244,6 +311,10 @@ class CudaStreamDevice final : public protocol::BandwidthDevice {
  private:
   Arrays x_;
   int smCount_, partialSlots_;
+  double scalar_;
+  int threads_;  // threads per block of the timed kernels
+  int variant_;  // < kCudaStreamVariants, checked by the protocol before any launch
+  const RuntimeStreamKernels* runtime_;  // copy and triad compiled by NVRTC, or nullptr
   DeviceBuffer<unsigned long long> count_;
   EventTimer timer_;
   int passes_ = 1;
@@ -259,7 +330,13 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
   const std::vector<protocol::StreamKernelRef> kernels = protocol::selectKernels(protocol::gpuStreamKernels("cudaMemcpyAsync-d2d"), request.kernels, "CUDA");
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
-  const gpu::ArraySizing sizing = gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kCudaMinArrayBytes);
+  protocol::requirePlanBounds(request);
+  if (request.threadsPerBlock && std::find(std::begin(kCudaThreadsPerBlockChoices), std::end(kCudaThreadsPerBlockChoices),
+                                           request.threadsPerBlock) == std::end(kCudaThreadsPerBlockChoices)) {
+    throw RequestError(std::to_string(request.threadsPerBlock) + " threads per block requested; the CUDA stream kernels take 256, 512 or 1024");
+  }
+  const gpu::ArraySizing sizing =
+      gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kCudaMinArrayBytes, request.arraySizeFactorPercent);
   const uint64_t n = sizing.elements;
   const uint64_t arrayBytes = n * sizeof(double);
 
@@ -273,8 +350,9 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
       {"minimumArrayBytes", double(gpu::kCudaMinArrayBytes), "tppverify rule"},
       {"preferredArrayBytes", double(gpu::kPreferredArrayBytes), "tppverify rule"},
       {"freeMemoryBytes", double(freeBytes), "cudaMemGetInfo"},
-      {"cappedByFreeMemory", sizing.belowRule && !request.arrayBytes, "tppverify rule"},
+      {"cappedByFreeMemory", sizing.cappedByFreeMemory, "tppverify rule"},
       {"requestedArrayBytes", double(request.arrayBytes), "request"},
+      {"arraySizeFactorPercent", double(request.arraySizeFactorPercent), "run plan"},
       {"arrays", 3.0, "tppverify rule"},
   };
 
@@ -286,9 +364,17 @@ BandwidthResult measureCudaBandwidth(int device, const BandwidthRequest& request
   initArrays<<<prop.multiProcessorCount * 4, kThreadsPerBlock>>>(x.a, x.b, n);
   TPPVERIFY_CUDA_CHECK(cudaGetLastError());
   TPPVERIFY_CUDA_CHECK(cudaDeviceSynchronize());
-  CudaStreamDevice stream(x, prop.multiProcessorCount, int(partial.count()));
+  result.streamScalar = stream::streamScalarOf(request.streamScalar);
+  result.threadsPerBlock = request.threadsPerBlock ? request.threadsPerBlock : kThreadsPerBlock;
+  // The variant indexes kUnrollOfVariant: refuse one out of range before any occupancy query.
+  protocol::requireVariant(request.variant, kCudaStreamVariants, "CUDA bandwidth");
+  // Copy and triad from source at run time, named from the nonce, with the plan's variant (unroll).
+  const RuntimeStreamKernels runtime(device, request.kernelName, kUnrollOfVariant[request.variant]);
+  result.runtimeCompilation = runtime.record();
+  CudaStreamDevice stream(x, prop.multiProcessorCount, int(partial.count()), result.streamScalar, result.threadsPerBlock, request.variant,
+                          &runtime);
   for (const protocol::StreamKernelRef& kernel : kernels) {
-    result.threads = std::max(result.threads, stream.blocks(kernel) * kThreadsPerBlock);
+    result.threads = std::max(result.threads, stream.blocks(kernel) * result.threadsPerBlock);
     result.kernels.push_back(protocol::measureStreamKernel(stream, kernel, request, n, arrayBytes, progress));
   }
   return result;

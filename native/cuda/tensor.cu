@@ -266,20 +266,25 @@ void launchF64(int blocks, uint64_t iterations, BlockRecord* records, int corrup
 // Independent chains per thread, each with its own run-time operand 2^-k
 // multiplied by a run-time 1 and added: after a period every chain holds
 // kFmaIterationsPerPeriod × 2^-k exactly (far inside either mantissa).
-constexpr int kFmaChains = 8;
+// Code variants (the run plan draws one for FP64 and FP32): 8, 12 or 16
+// chains per thread. Eight already cover the FMA latency (4 cycles) with the
+// block's warps; more chains are the same work in another code shape.
+constexpr int kFmaVariants = 3;
+constexpr int kFmaChainsOfVariant[kFmaVariants] = {8, 12, 16};
+constexpr int kMaxFmaChains = 16;
 constexpr int kFmaIterationsPerPeriod = 64;
 
 template <typename T>
 struct FmaOperands {
-  T a[kFmaChains];
+  T a[kMaxFmaChains];
   T b;
-  T expected[kFmaChains];
+  T expected[kMaxFmaChains];
 };
 
 template <typename T>
 __device__ FmaOperands<T> gFmaOperands;
 
-template <typename T>
+template <typename T, int kFmaChains>
 __global__ void __launch_bounds__(kThreadsPerBlock) fmaChainKernel(uint64_t iterations, BlockRecord* records, int corruptBlock) {
   const FmaOperands<T>& operands = gFmaOperands<T>;
   T a[kFmaChains], acc[kFmaChains];
@@ -307,7 +312,7 @@ __global__ void __launch_bounds__(kThreadsPerBlock) fmaChainKernel(uint64_t iter
   if (bad) atomicAdd(&records[blockIdx.x].mismatches, bad);
 }
 
-template <typename T>
+template <typename T, int kFmaChains>
 void launchFma(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
   FmaOperands<T> o{};
   for (int k = 0; k < kFmaChains; ++k) {
@@ -315,9 +320,9 @@ void launchFma(int blocks, uint64_t iterations, BlockRecord* records, int corrup
     o.expected[k] = T(kFmaIterationsPerPeriod * operandValue(k, false));
   }
   o.b = T(1);
-  const int smem = occupancyCappingSharedBytes(fmaChainKernel<T>, 0, kBlocksPerSm);
+  const int smem = occupancyCappingSharedBytes(fmaChainKernel<T, kFmaChains>, 0, kBlocksPerSm);
   TPPVERIFY_CUDA_CHECK(cudaMemcpyToSymbolAsync(gFmaOperands<T>, &o, sizeof(o)));
-  fmaChainKernel<T><<<blocks, kThreadsPerBlock, smem>>>(iterations, records, corruptBlock);
+  fmaChainKernel<T, kFmaChains><<<blocks, kThreadsPerBlock, smem>>>(iterations, records, corruptBlock);
 }
 
 template <typename Op>
@@ -403,6 +408,8 @@ class CudaTensorRun final : public protocol::ThroughputCase {
   CudaTensorRun(const TensorCase& c, int blocks, DeviceBuffer<BlockRecord>& records, EventTimer& timer)
       : case_(c), blocks_(blocks), records_(records), timer_(timer) {}
 
+  int variantCount() const override { return case_.variantCount; }
+
   protocol::ThroughputTrial run(uint64_t iterations, bool corrupt) override {
     TPPVERIFY_CUDA_CHECK(cudaMemset(records_.get(), 0, records_.count() * sizeof(BlockRecord)));
     // The host's own clock around the same launch (issue 18): started with the
@@ -474,14 +481,20 @@ std::vector<TensorCase> mmaSyncCases() {
 // One warp instruction of 32 lanes, each a multiply and an add.
 constexpr double kOpsPerWarpFma = 2.0 * 32;
 
-std::vector<TensorCase> cudaCoreCases() {
-  auto fmaCase = [](const char* format, const char* engine, void (*launch)(int, uint64_t, BlockRecord*, int)) {
+// The FP64 and FP32 chains in the code variant `variant` (< kFmaVariants, checked by the caller).
+std::vector<TensorCase> cudaCoreCases(int variant) {
+  auto fmaCase = [variant](const char* format, const char* engine, void (*launch)(int, uint64_t, BlockRecord*, int)) {
     TensorCase c = mmaCase(format, engine, 80, kOpsPerWarpFma, launch);
-    c.instructionsPerBlockIteration = kWarpsPerBlock * kFmaChains;
+    c.instructionsPerBlockIteration = kWarpsPerBlock * kFmaChainsOfVariant[variant];
     c.iterationsPerPeriod = kFmaIterationsPerPeriod;
+    c.variantCount = kFmaVariants;
     return c;
   };
-  return {fmaCase("FP64", "cuda-core.dfma", launchFma<double>), fmaCase("FP32", "cuda-core.ffma", launchFma<float>)};
+  switch (kFmaChainsOfVariant[variant]) {
+    case 12: return {fmaCase("FP64", "cuda-core.dfma", launchFma<double, 12>), fmaCase("FP32", "cuda-core.ffma", launchFma<float, 12>)};
+    case 16: return {fmaCase("FP64", "cuda-core.dfma", launchFma<double, 16>), fmaCase("FP32", "cuda-core.ffma", launchFma<float, 16>)};
+    default: return {fmaCase("FP64", "cuda-core.dfma", launchFma<double, 8>), fmaCase("FP32", "cuda-core.ffma", launchFma<float, 8>)};
+  }
 }
 
 ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& request, const ProgressSink& progress) {
@@ -489,7 +502,12 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
   cudaDeviceProp prop{};
   TPPVERIFY_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
   const int cc = prop.major * 10 + prop.minor;
-  std::vector<TensorCase> cases = cudaCoreCases();
+  // Only the CUDA-core chains have code variants (FP64, FP32: kFmaVariants); every other case has one.
+  if (request.variant < 0 || request.variant >= kFmaVariants) {
+    throw RequestError("code variant " + std::to_string(request.variant) + " requested; the CUDA throughput kernels have variants 0 to " +
+                       std::to_string(kFmaVariants - 1) + " (FP64 and FP32) or 0");
+  }
+  std::vector<TensorCase> cases = cudaCoreCases(request.variant);
   for (TensorCase& c : mmaSyncCases()) cases.push_back(std::move(c));
   for (TensorCase& c : wgmmaCases(request.sweep)) cases.push_back(std::move(c));
   for (TensorCase& c : tcgen05Cases(request.sweep)) cases.push_back(std::move(c));

@@ -60,6 +60,7 @@ struct TensorCase {
   int blocksPerSm = 1;
   uint64_t maxIterations = 1;        // caps a trial's length (for tcgen05 also what keeps it exact)
   uint64_t iterationsPerPeriod = 1;  // accumulators are checked and restarted after this many
+  int variantCount = 1;              // code variants of this case's kernel (the run plan draws one)
   void (*launch)(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) = nullptr;
 };
 
@@ -101,7 +102,7 @@ int occupancyCappingSharedBytes(Kernel* kernel, int tileBytes, int blocksPerSm) 
 
 std::vector<TensorCase> mmaSyncCases();
 // FP64 and FP32 on the CUDA cores (DFMA / FFMA chains).
-std::vector<TensorCase> cudaCoreCases();
+std::vector<TensorCase> cudaCoreCases(int variant);
 // The default wgmma configuration per format, and with `sweep` every shape and warpgroup count.
 std::vector<TensorCase> wgmmaCases(bool sweep);
 // Blackwell's tcgen05.mma per format, and with `sweep` every shape and block count.

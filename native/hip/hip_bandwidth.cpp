@@ -16,8 +16,10 @@ namespace {
 
 constexpr int kThreadsPerBlock = 256;
 constexpr int kBlocksPerCu = 4;
-// 16-byte loads in flight per thread and array (the CUDA backend's figure).
-constexpr int kUnroll = 4;
+// 16-byte loads in flight per thread and array, per code variant (the run
+// plan draws one; the CUDA backend's figures): 4, 2 or 8. Unproven until run on a GPU.
+constexpr int kHipStreamVariants = 3;
+constexpr int kUnrollOfVariant[kHipStreamVariants] = {4, 2, 8};
 
 using Kernel = stream::GpuKernel;
 using stream::expectedReadSum;
@@ -61,7 +63,7 @@ __device__ void loadPairs(const Pair* a, const Pair* b, uint64_t i, Pair& x, Pai
 // several requests in flight (as the CUDA backend does).
 // `passes` passes over the arrays in one launch, so a trial pays one launch;
 // the read kernel's sum is then passes × the array's sum, still exact.
-template <Kernel kind>
+template <Kernel kind, int kUnroll>
 __global__ void streamKernel(const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value, double* partial) {
   __shared__ double sums[kThreadsPerBlock];
   const uint64_t stride = uint64_t(gridDim.x) * blockDim.x;
@@ -92,12 +94,13 @@ __global__ void streamKernel(const Pair* a, const Pair* b, Pair* c, uint64_t pai
   }
 }
 
-void launchStream(Kernel kind, int blocks, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value, double* partial) {
+template <int kUnroll>
+void launchVariant(Kernel kind, int blocks, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value, double* partial) {
   switch (kind) {
-    case Kernel::Read: streamKernel<Kernel::Read><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
-    case Kernel::Write: streamKernel<Kernel::Write><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
-    case Kernel::Copy: streamKernel<Kernel::Copy><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
-    case Kernel::Triad: streamKernel<Kernel::Triad><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Read: streamKernel<Kernel::Read, kUnroll><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Write: streamKernel<Kernel::Write, kUnroll><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Copy: streamKernel<Kernel::Copy, kUnroll><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
+    case Kernel::Triad: streamKernel<Kernel::Triad, kUnroll><<<blocks, kThreadsPerBlock>>>(a, b, c, pairs, passes, value, partial); break;
     case Kernel::Memcpy:
       // The second method: the runtime's own device-to-device copy, `passes`
       // copies in the null stream the timer's events are recorded in. Unproven until run on a GPU.
@@ -105,6 +108,15 @@ void launchStream(Kernel kind, int blocks, const Pair* a, const Pair* b, Pair* c
         TPPVERIFY_HIP_CHECK(hipMemcpyAsync(c, a, pairs * sizeof(Pair), hipMemcpyDeviceToDevice, nullptr));
       }
       break;
+  }
+}
+
+void launchStream(Kernel kind, int variant, int blocks, const Pair* a, const Pair* b, Pair* c, uint64_t pairs, int passes, double value,
+                  double* partial) {
+  switch (kUnrollOfVariant[variant]) {
+    case 2: launchVariant<2>(kind, blocks, a, b, c, pairs, passes, value, partial); break;
+    case 8: launchVariant<8>(kind, blocks, a, b, c, pairs, passes, value, partial); break;
+    default: launchVariant<4>(kind, blocks, a, b, c, pairs, passes, value, partial); break;
   }
 }
 
@@ -117,12 +129,14 @@ __global__ void countMismatches(Kernel kind, const double* c, uint64_t n, double
 // The HIP primitives for the bandwidth protocol (native/core/protocols.h).
 class HipStreamDevice final : public protocol::BandwidthDevice {
  public:
-  HipStreamDevice(double* a, double* b, double* c, uint64_t n, double* partial, int blocks)
-      : a_(a), b_(b), c_(c), n_(n), partial_(partial), blocks_(blocks), count_(1) {}
+  HipStreamDevice(double* a, double* b, double* c, uint64_t n, double* partial, int blocks, double scalar, int variant)
+      : a_(a), b_(b), c_(c), n_(n), partial_(partial), blocks_(blocks), scalar_(scalar), variant_(variant), count_(1) {}
+
+  int variantCount() const override { return kHipStreamVariants; }
 
   std::string engine() const override { return "hip-16B-nontemporal"; }
   double minTrialSeconds() const override { return gpu::kMinTrialSeconds; }
-  double trialValue(const protocol::StreamKernelRef& kernel, int trial) const override { return stream::gpuKernelValue(Kernel(kernel.kind), trial); }
+  double trialValue(const protocol::StreamKernelRef& kernel, int trial) const override { return stream::gpuKernelValue(Kernel(kernel.kind), trial, scalar_); }
 
   // All-ones bytes are NaN doubles; for read, its per-block sums.
   void poison(const protocol::StreamKernelRef& kernel) override {
@@ -134,7 +148,7 @@ class HipStreamDevice final : public protocol::BandwidthDevice {
   double timePasses(const protocol::StreamKernelRef& kernel, int passes, double value) override {
     passes_ = passes;
     timer_.start();
-    launchStream(Kernel(kernel.kind), blocks_, reinterpret_cast<const Pair*>(a_), reinterpret_cast<const Pair*>(b_), reinterpret_cast<Pair*>(c_),
+    launchStream(Kernel(kernel.kind), variant_, blocks_, reinterpret_cast<const Pair*>(a_), reinterpret_cast<const Pair*>(b_), reinterpret_cast<Pair*>(c_),
                  n_ / 2, passes, value, partial_);
     TPPVERIFY_HIP_CHECK(hipGetLastError());
     return timer_.stopSeconds();
@@ -190,6 +204,8 @@ class HipStreamDevice final : public protocol::BandwidthDevice {
   uint64_t n_;
   double* partial_;
   int blocks_;
+  double scalar_;
+  int variant_;  // < kHipStreamVariants, checked before any launch
   DeviceBuffer<unsigned long long> count_;
   EventTimer timer_;
   int passes_ = 1;
@@ -206,7 +222,9 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
   size_t freeBytes = 0, totalBytes = 0;
   TPPVERIFY_HIP_CHECK(hipMemGetInfo(&freeBytes, &totalBytes));
   // ≥ 2 GiB per array: above MI300X/MI325X's 256 MB Infinity Cache by 8× (issue 6).
-  const gpu::ArraySizing sizing = gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kHipMinArrayBytes);
+  protocol::requirePlanBounds(request);
+  const gpu::ArraySizing sizing =
+      gpu::sizeArrays(uint64_t(prop.l2CacheSize), freeBytes, request.arrayBytes, gpu::kHipMinArrayBytes, request.arraySizeFactorPercent);
   const uint64_t n = sizing.elements;
   const uint64_t arrayBytes = n * sizeof(double);
   const int blocks = prop.multiProcessorCount * kBlocksPerCu;
@@ -223,13 +241,24 @@ BandwidthResult measureHipBandwidth(int device, const BandwidthRequest& request,
       {"preferredArrayBytes", double(gpu::kPreferredArrayBytes), "tppverify rule"},
       {"freeMemoryBytes", double(freeBytes), "hipMemGetInfo"},
       {"requestedArrayBytes", double(request.arrayBytes), "request"},
+      {"cappedByFreeMemory", sizing.cappedByFreeMemory, "tppverify rule"},
+      {"arraySizeFactorPercent", double(request.arraySizeFactorPercent), "run plan"},
   };
+  result.streamScalar = stream::streamScalarOf(request.streamScalar);
+  result.runtimeCompilation = "not used: the compiled-in kernels ran (hipRTC is not wired in)";
+  // One block size on HIP so far: a request for another is refused, not silently ignored.
+  if (request.threadsPerBlock && request.threadsPerBlock != kThreadsPerBlock) {
+    throw RequestError(std::to_string(request.threadsPerBlock) + " threads per block requested; the HIP stream kernels take " +
+                       std::to_string(kThreadsPerBlock));
+  }
+  result.threadsPerBlock = kThreadsPerBlock;
 
   DeviceBuffer<double> a(n), b(n), c(n), partial(static_cast<size_t>(blocks));
   initArrays<<<blocks, kThreadsPerBlock>>>(a.get(), b.get(), n);
   TPPVERIFY_HIP_CHECK(hipGetLastError());
   TPPVERIFY_HIP_CHECK(hipDeviceSynchronize());
-  HipStreamDevice stream(a.get(), b.get(), c.get(), n, partial.get(), blocks);
+  protocol::requireVariant(request.variant, kHipStreamVariants, "HIP bandwidth");
+  HipStreamDevice stream(a.get(), b.get(), c.get(), n, partial.get(), blocks, result.streamScalar, request.variant);
   for (const protocol::StreamKernelRef& kernel : kernels) {
     result.kernels.push_back(protocol::measureStreamKernel(stream, kernel, request, n, arrayBytes, progress));
   }

@@ -129,8 +129,9 @@ describe.skipIf(!cudaBuilt || !cuobjdump)('SASS of the CUDA kernels (needs cuobj
       ...kernels(sm, '9mmaKernel').filter(([name]) => !name.includes('3FP8E') || sm === 89).filter(([name]) => !name.includes('F64K16') || sm === 90),
       ...kernels(sm, 'fmaChainKernel'),
     ];
-    // sm_80: five mma.sync kernels (no FP8, no m16n8k16 FP64) and two FMA chains; sm_89 adds FP8, sm_90 the m16n8k16 FP64.
-    expect(checked).toHaveLength(sm === 80 ? 7 : 8);
+    // sm_80: five mma.sync kernels (no FP8, no m16n8k16 FP64) and six FMA chains (FP64, FP32 × three code variants);
+    // sm_89 adds FP8, sm_90 the m16n8k16 FP64.
+    expect(checked).toHaveLength(sm === 80 ? 11 : 12);
     for (const [name, fn] of checked) {
       const loopsWithWork = innermost(fn, COUNTED);
       expect(loopsWithWork.length, name).toBeGreaterThan(0);

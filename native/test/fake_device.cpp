@@ -134,6 +134,7 @@ std::string runBandwidth(const std::string& scenario) {
   if (scenario == "fault-hook") request.faultKernel = "copy";
   if (scenario == "fault-hook-memcpy") request.faultKernel = "memcpy";  // the second method is checked as strictly
   if (scenario == "unknown-kernel") request.kernels = {"scale"};
+  if (scenario == "variant-out-of-range") request.variant = 1;  // the fake device has one code variant
   const auto kernels = protocol::selectKernels(protocol::gpuStreamKernels(), request.kernels, "fake");
   FakeStreamDevice device(scenario);
   std::ostringstream out;
@@ -209,6 +210,7 @@ std::string runThroughput(const std::string& scenario) {
   // The sustained phase's request: work fixed (here to 5 ms, under the short-trial share of the 50 ms target).
   if (scenario == "fixed-work") request.fixedWork = {{"OTHER/case", 64}, {label, 4992}};
   if (scenario == "fixed-work-off-multiple") request.fixedWork = {{label, 4993}};
+  if (scenario == "variant-out-of-range") request.variant = 1;  // the fake case has one code variant
   protocol::ThroughputShape shape;
   shape.firstRunWork = gpu::kIterationsPerPeriod;
   shape.calibrationWork = gpu::kCalibrationIterations;

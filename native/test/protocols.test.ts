@@ -115,6 +115,12 @@ describe('bandwidth protocol', () => {
     expect(f.code).toBe('REQUEST_REFUSED');
     expect(f.message).toMatch(/unknown bandwidth kernel 'scale' for the fake backend \(read, write, copy, triad, memcpy\)/);
   });
+
+  it('refuses a code variant the device lacks before measuring (run plan @2)', () => {
+    const f = failure('bandwidth', 'variant-out-of-range');
+    expect(f.code).toBe('REQUEST_REFUSED');
+    expect(f.message).toMatch(/read: code variant 1 requested; this backend has variants 0 to 0/);
+  });
 });
 
 describe('throughput protocol', () => {
@@ -168,6 +174,7 @@ describe('throughput protocol', () => {
     ['device-error', 'DEVICE_ERROR', /^FAKE\/fake\.mma trial 6: fake: an illegal instruction trapped$/],
     ['implausible', 'VERIFICATION_FAILED', /a median of 1960\.0+ ops per clock per unit over 10 trials is above the hardware bound of 1024/],
     ['timer-disagrees', 'DEVICE_ERROR', /in-kernel timer disagrees with the event timer/],
+    ['variant-out-of-range', 'REQUEST_REFUSED', /^FAKE\/fake\.mma: code variant 1 requested; this backend has variants 0 to 0/],
     ['clock-above-maximum', 'DEVICE_ERROR', /measured unit clock of 1500\.0+ MHz disagrees with the device's reported maximum of 1200\.0+ MHz/],
   ])('%s: fails with %s', (scenario, code, message) => {
     const f = failure('throughput', scenario);

@@ -42,6 +42,46 @@ describe('the run plan in the one verification', () => {
     planless.predicate.plan = null;
     expect(reasons(planless)).toMatch(/records no run plan/);
   });
+
+  it('refuses a re-signed attestation whose code variant, array size or stream scalar was changed', () => {
+    const variant = fixtureStatement();
+    (variant.predicate.measurements.throughput[0] as { variant: number }).variant = 1;
+    expect(reasons(variant)).toMatch(/throughput case FP16/sim ran code variant 1; the plan asks variant 0/);
+    const kernelVariant = fixtureStatement();
+    (kernelVariant.predicate.measurements.bandwidth?.kernels[0] as { variant: number }).variant = 2;
+    expect(reasons(kernelVariant)).toMatch(/bandwidth kernel triad ran code variant 2; the plan asks variant 0/);
+
+    // Larger arrays, with the byte model kept consistent: only the plan can tell.
+    const size = fixtureStatement();
+    const bw = size.predicate.measurements.bandwidth;
+    if (!bw) throw new Error('the fixture has a bandwidth record');
+    bw.arrayBytes += 64 * 2 ** 20;
+    for (const k of bw.kernels) {
+      k.elements = bw.arrayBytes / 8;
+      k.bytesReadPerTrial = 2 * bw.arrayBytes;
+      k.bytesWrittenPerTrial = bw.arrayBytes;
+    }
+    expect(reasons(size)).toMatch(/bandwidth arrays of 1140850688 bytes are not the plan's 1073741824/);
+
+    const scalar = fixtureStatement();
+    (scalar.predicate.measurements.bandwidth as { streamScalar: number }).streamScalar = 3;
+    expect(reasons(scalar)).toMatch(/stream scalar 3; the plan asks 4.75/);
+
+    const block = fixtureStatement();
+    (block.predicate.measurements.bandwidth as { threadsPerBlock: number }).threadsPerBlock = 256;
+    expect(reasons(block)).toMatch(/ran 256 threads per block; the plan asks 512/);
+
+    // Kernels compiled at run time under a name other than the plan's.
+    const named = fixtureStatement();
+    (named.predicate.measurements.bandwidth as { runtimeCompilation: string }).runtimeCompilation =
+      'NVRTC 13.0 (libnvrtc.so.13): tppv_00000000_copy and tppv_00000000_triad compiled at run time for sm_90 (unroll 4); read and write compiled in';
+    expect(reasons(named)).toMatch(/the run-time compiled kernels are not named tppv_[0-9a-f]{8}/);
+
+    const plan = fixtureStatement();
+    if (!plan.predicate.plan) throw new Error('the fixture has a plan');
+    plan.predicate.plan.arraySizeFactorPercent = 120;
+    expect(reasons(plan)).toMatch(/arraySizeFactorPercent is not what the nonce gives/);
+  });
 });
 
 describe('real runs on the CPU', () => {
@@ -62,6 +102,14 @@ describe('real runs on the CPU', () => {
       const kernels = seq.bandwidthKernels.map((k) => k.name);
       expect(kernels).toEqual(plan.order('bandwidth', kernels));
       expect(seq.bandwidthKernels.every((k) => k.trials === plan.trials('bandwidth'))).toBe(true);
+      // The CPU ran the code variant and stream scalar the plan drew for each kernel and format.
+      expect(seq.bandwidthKernels.map((k) => k.variant)).toEqual(kernels.map((k) => plan.variant('bandwidth', k, 3)));
+      expect(seq.throughputCases.filter((c) => c.available).every((c) => c.variant === plan.variant('throughput', c.format, 3))).toBe(true);
+      expect(seq.bandwidth?.streamScalar).toBe(plan.streamScalar());
+      for (const c of seq.throughputCases.filter((x) => x.available)) {
+        expect(c.operandSeed, `${c.format}/${c.engine}`).toBe(c.format === 'FP16' || c.engine === 'amx' ? 0 : plan.operandSeed('cpu'));
+      }
+      expect(statement.predicate.measurements.bandwidth?.runtimeCompilation).toBe('not applicable (CPU backend)');
       const verified = await execa(process.execPath, [cli, 'verify', file, '--pubkey', `${path.dirname(file)}/${path.basename(file, '.dsse.pb')}.pub.pem`], { reject: false });
       expect(verified.exitCode, verified.stdout).toBe(0);
     }
