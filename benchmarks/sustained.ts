@@ -13,7 +13,7 @@
 import type { DeviceTarget, InjectedFault, ThroughputCaseReport } from './bench.js';
 import type { NativeAddon, NativeProgress, NativeThroughputCase } from './native-addon.js';
 import type { RunSettings } from './registry.js';
-import { ResultValidationError, validateThroughputCase } from './validate.js';
+import { ResultValidationError, validateThroughputCase, validateThroughputTrials } from './validate.js';
 import type { SustainedPhaseRecord, SustainedTrialRecord, ThroughputCaseRecord } from '../attestations/records.js';
 
 export type SustainedReport = SustainedPhaseRecord;
@@ -24,6 +24,10 @@ export interface SustainedRequest {
   formatOrder: string[];
   /** "FORMAT/engine" → the peak trial's work. */
   fixedWork: Record<string, number>;
+  /** Per format, the code variant its peak cases ran (run plan): the same code, so the same work per trial. */
+  variants: Record<string, number>;
+  /** The operand seed the peak cases took (run plan; 0 where none did). */
+  operandSeed: number;
   requiredSeconds: number;
 }
 
@@ -51,7 +55,10 @@ export function sustainedRequestFor(peak: readonly ThroughputCaseReport[], forma
   const cases = sustainedCasesOf(peak).filter((c) => c.workPerTrial > 0);
   for (const c of cases) fixedWork[caseLabel(c)] = c.workPerTrial;
   const formats = new Set(cases.map((c) => c.format));
-  return { formatOrder: formatOrder.filter((f) => formats.has(f)), fixedWork, requiredSeconds };
+  const variants: Record<string, number> = {};
+  for (const c of cases) variants[c.format] = c.variant;
+  const operandSeed = Math.max(0, ...cases.map((c) => c.operandSeed || 0));
+  return { formatOrder: formatOrder.filter((f) => formats.has(f)), fixedWork, variants, operandSeed, requiredSeconds };
 }
 
 export async function measureSustained(
@@ -80,6 +87,8 @@ export async function measureSustained(
           sweep: settings.sweep === true,
           formats: [format],
           fixedWork,
+          variant: request.variants[format] ?? 0,
+          ...(request.operandSeed ? { operandSeed: request.operandSeed } : {}),
           ...(fault?.suite === 'throughput' ? { faultCase: fault.name } : {}),
         },
         onProgress,
@@ -91,7 +100,7 @@ export async function measureSustained(
         if (fixedWork[label] === undefined || c.workPerTrial !== fixedWork[label]) {
           throw new ResultValidationError(label, `the sustained trial ran ${c.workPerTrial ?? 'unreported'} work, not the peak phase's ${fixedWork[label] ?? 'none'}`);
         }
-        validateThroughputCase(c, 1);
+        validateThroughputTrials(c, 1, false);
         const seconds = c.trialSeconds[0] as number;
         trials.push({ format: c.format, engine: c.engine, round: rounds, seconds, clockMhz: c.trialClockMhz[0] as number, units: c.units, opsPerTrial: c.opsPerTrial });
         total += seconds;

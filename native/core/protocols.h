@@ -219,6 +219,9 @@ class ThroughputCase {
   virtual ThroughputTrial run(uint64_t work, bool corrupt) = 0;
   // How many code variants this case has (the run plan draws one below it); run() runs the requested one.
   virtual int variantCount() const { return 1; }
+  // The second method (a vendor library): one code path, not ours to vary, so
+  // the plan's variant for the format's own kernels does not apply to it.
+  virtual bool isLibrary() const { return false; }
 };
 
 struct ThroughputShape {
@@ -299,8 +302,8 @@ inline double medianOf(std::vector<double> values) {
 inline void measureThroughputCase(ThroughputCase& device, const ThroughputShape& shape, const ThroughputRequest& request,
                                   double targetSeconds, const std::string& label, const ProgressSink& progress,
                                   ThroughputCaseResult& out) {
-  requireVariant(request.variant, device.variantCount(), label);
-  out.variant = request.variant;
+  if (!device.isLibrary()) requireVariant(request.variant, device.variantCount(), label);
+  out.variant = device.isLibrary() ? 0 : request.variant;
   out.variantCount = device.variantCount();
   auto run = [&](uint64_t work, bool corrupt, const std::string& what) {
     ThroughputTrial t;
