@@ -18,8 +18,10 @@ import { sustainedComparisons, sustainedTotalSeconds } from './sustained.js';
 /** Every tolerance and guard band of the rule, named and versioned; recorded in each attestation. */
 export const DECISION_RULE = {
   id: 'tppverify-decision-rule',
-  // 2: step 0, the declared item against the device measured.
-  version: '2',
+  // 2: step 0, the declared item against the device measured. 3: step 8, the
+  // second method; step 9, the sustained phase; clock, timer and power-limit
+  // evidence per phase among the state problems (issue 18).
+  version: '3',
   parameters: {
     /** A measured per-clock rate may exceed the declared one by this much before it counts as under-declared. */
     perClockTolerance: 0.02,
@@ -210,8 +212,9 @@ type AddFinding = (claim: string, rule: string, status: FindingStatus, values?: 
  * case gave: inconclusive for declared quantities (the declared bandwidth
  * and the declared formats: a unit whose library "cannot load" must not
  * escape the comparison), a note for formats the declaration omits and for
- * formats the library has no GEMM for by design (libraryLacksFormat: OpenBLAS
- * INT8, CUDA-core FP64). A library figure without a native one is a note.
+ * formats the loaded library has no GEMM for (libraryLacksFormat: OpenBLAS
+ * INT8, an OpenBLAS build without cblas_sbgemm, CUDA-core FP64). A library
+ * figure without a native one is a note.
  */
 function secondMethodFindings(d: Declaration, measurements: MeasurementRecord, rates: MeasuredRate[], add: AddFinding): void {
   const rule = RULE_STEP.secondMethod;

@@ -263,7 +263,11 @@ std::vector<ThroughputCaseResult> measureBlasFormat(const CpuInfo& info, const s
   const OpenBlas& lib = openBlas();
   if (!lib.loadError.empty() || !hasSymbol(lib, spec->kind)) {
     out.available = false;
-    out.libraryLacksFormat = spec->symbol == nullptr;
+    // The library loaded but has no GEMM in this format (OpenBLAS's CBLAS has
+    // no FP16 or INT8 GEMM; a build without BF16 support has no
+    // cblas_sbgemm): a gap of that library, noted. A library that could not
+    // be loaded at all leaves the quantity on one method: inconclusive.
+    out.libraryLacksFormat = lib.loadError.empty();
     out.unavailableReason = !lib.loadError.empty() ? lib.loadError
                             : spec->symbol     ? std::string(kOpenBlasSoname) + " has no " + spec->symbol
                                                : std::string("OpenBLAS's CBLAS interface has no ") + spec->format + " GEMM";

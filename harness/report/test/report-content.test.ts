@@ -126,7 +126,7 @@ describe('report content (ISO/IEC 17025 7.8)', () => {
   it('the method with its level and the decision rule in words with every parameter', () => {
     expect(text).toContain('Test level standard');
     expect(text).toContain('No deviation from the standard method');
-    expect(text).toContain('Decision rule tppverify-decision-rule@2');
+    expect(text).toContain('Decision rule tppverify-decision-rule@3');
     expect(text).toContain('Above it by more than 2 % plus the expanded uncertainty U (k = 2) is under-declared');
     expect(text).toContain('Coverage factor k of the expanded uncertainty 2');
     expect(text).toContain('TPP below 21,000 and DRAM bandwidth below 6.50 TB/s, both strict');
