@@ -7,8 +7,9 @@ import { DECLARATION_JSON, DEVICE_FACTS, syntheticMeasurements } from './attesta
 describe('describeFinding', () => {
   it('renders every finding of a verdict as a sentence with its numbers', () => {
     const measurements = syntheticMeasurements();
-    measurements.throughput[1]!.available = false;
-    measurements.throughput[1]!.unavailableReason = 'FP8 needs sm_89 or newer';
+    const fp8 = measurements.throughput.find((c) => c.format === 'FP8' && c.method === 'native')!;
+    fp8.available = false;
+    fp8.unavailableReason = 'FP8 needs sm_89 or newer';
     const declaration = parseDeclaration(DECLARATION_JSON.replace('"peakDenseTops"', '"maxClockMhz":1980,"peakDenseTops"'));
     const { verdict } = computeVerdict({ declaration, measurements, deviceFacts: DEVICE_FACTS, stateProblems: ['power limit below default'] });
     const text = verdict.findings.map((f) => `${f.claim}: ${describeFinding(f)}`);
