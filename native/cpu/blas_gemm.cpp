@@ -11,6 +11,7 @@
 #include <limits>
 #include <mutex>
 
+#include "../core/gemm_check.h"
 #include "../core/protocols.h"
 #include "clock_probe.h"
 #include "thread_team.h"
@@ -179,38 +180,9 @@ class BlasGemmCase final : public protocol::ThroughputCase {
 
   uint64_t check(uint64_t run) const {
     const size_t n = size_t(n_);
-    std::vector<double> bRowSum(n, 0.0), aColSum(n, 0.0), cRowSum(n, 0.0), cColSum(n, 0.0);
-    for (size_t k = 0; k < n; ++k) {
-      for (size_t j = 0; j < n; ++j) bRowSum[k] += b_[k * n + j];
-      for (size_t i = 0; i < n; ++i) aColSum[k] += a_[i * n + k];
-    }
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t j = 0; j < n; ++j) {
-        const double c = cAt(i * n + j);
-        cRowSum[i] += c;
-        cColSum[j] += c;
-      }
-    }
-    uint64_t bad = 0;
-    for (size_t i = 0; i < n; ++i) {
-      double row = 0, col = 0;
-      for (size_t k = 0; k < n; ++k) {
-        row += a_[i * n + k] * bRowSum[k];
-        col += aColSum[k] * b_[k * n + i];
-      }
-      bad += cRowSum[i] != row;  // a NaN left anywhere fails here too
-      bad += cColSum[i] != col;
-    }
-    // Sampled entries from a per-run linear congruential sequence (Knuth's MMIX constants).
-    uint64_t state = run * 0x9E3779B97F4A7C15ull + 1;
-    for (int s = 0; s < kBlasSampledEntries; ++s) {
-      state = state * 6364136223846793005ull + 1442695040888963407ull;
-      const size_t i = size_t(state >> 33) % n, j = size_t(state >> 13) % n;
-      double exact = 0;
-      for (size_t k = 0; k < n; ++k) exact += a_[i * n + k] * b_[k * n + j];
-      bad += cAt(i * n + j) != exact;
-    }
-    return bad;
+    return gemm::countWrongEntries(
+        n, run, kBlasSampledEntries, [&](size_t i, size_t k) { return a_[i * n + k]; }, [&](size_t k, size_t j) { return b_[k * n + j]; },
+        [&](size_t i, size_t j) { return cAt(i * n + j); });
   }
 
   const CpuInfo& info_;

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "../core/gemm_check.h"
 #include "../core/protocols.h"
 #include "cublaslt_abi.h"
 #include "cuda_check.cuh"
@@ -359,37 +360,9 @@ class CublasLtCase final : public protocol::ThroughputCase {
   // D is column-major M×N: D(i, j) at i + j·n.
   uint64_t check(uint64_t run) const {
     const size_t n = size_t(n_);
-    std::vector<double> bRowSum(n, 0.0), aColSum(n, 0.0), rowSum(n, 0.0), colSum(n, 0.0);
-    for (size_t k = 0; k < n; ++k) {
-      for (size_t j = 0; j < n; ++j) bRowSum[k] += patternB(k, j, run);
-      for (size_t i = 0; i < n; ++i) aColSum[k] += patternA(i, k, run);
-    }
-    for (size_t j = 0; j < n; ++j) {
-      for (size_t i = 0; i < n; ++i) {
-        const double v = dAt(i + j * n);
-        rowSum[i] += v;
-        colSum[j] += v;
-      }
-    }
-    uint64_t bad = 0;
-    for (size_t x = 0; x < n; ++x) {
-      double row = 0, col = 0;
-      for (size_t k = 0; k < n; ++k) {
-        row += patternA(x, k, run) * bRowSum[k];
-        col += aColSum[k] * patternB(k, x, run);
-      }
-      bad += rowSum[x] != row;  // a NaN left anywhere fails here too
-      bad += colSum[x] != col;
-    }
-    uint64_t state = run * 0x9E3779B97F4A7C15ull + 1;  // Knuth's MMIX linear congruential sequence
-    for (int s = 0; s < kCublasLtSampledEntries; ++s) {
-      state = state * 6364136223846793005ull + 1442695040888963407ull;
-      const size_t i = size_t(state >> 33) % n, j = size_t(state >> 13) % n;
-      double exact = 0;
-      for (size_t k = 0; k < n; ++k) exact += patternA(i, k, run) * patternB(k, j, run);
-      bad += dAt(i + j * n) != exact;
-    }
-    return bad;
+    return gemm::countWrongEntries(
+        n, run, kCublasLtSampledEntries, [&](size_t i, size_t k) { return patternA(i, k, run); },
+        [&](size_t k, size_t j) { return patternB(k, j, run); }, [&](size_t i, size_t j) { return dAt(i + j * n); });
   }
 
   const LtFormat& f_;
