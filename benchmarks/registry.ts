@@ -45,17 +45,20 @@ export function bandwidthKernelsOf(backend: string): string[] {
  * vectors per loop trip) and kPeakVariants (native/cpu/peak_kernels.h: chain
  * counts, AMX instruction order); CUDA kCudaStreamVariants
  * (native/cuda/bandwidth.cuh: the stream kernels' unroll, a template
- * parameter) and kFmaVariants (native/cuda/tensor.cu: 8, 12 or 16 FMA chains
- * for FP64 and FP32 on the CUDA cores); HIP kHipStreamVariants
- * (native/hip/hip_bandwidth.cpp, the same unrolls). The GPU tensor kernels
- * (mma.sync, wgmma, tcgen05, MFMA) have one compiled variant so far.
+ * parameter) and, for every throughput format, kFmaVariants (native/cuda/tensor.cu:
+ * 8, 12 or 16 FMA chains for FP64 and FP32 on the CUDA cores) = kMmaVariants
+ * (tensor.cu: 8, 4 or 6 mma.sync accumulators per warp) = kWgmmaVariants
+ * (wgmma.cu: 4, 2 or 8 wgmmas per trip) = kTcgen05Variants (tcgen05.cu: 4, 2
+ * or 8 MMAs per trip and accumulator); HIP kHipStreamVariants
+ * (native/hip/hip_bandwidth.cpp, the same unrolls). HIP's MFMA kernels have
+ * one compiled variant so far. The GPU variants are unproven until run on a GPU.
  */
 /** Bandwidth kernels that are the second method (code that is not ours). */
 export const LIBRARY_BANDWIDTH_KERNELS: readonly string[] = ['memcpy'];
 
 export const CODE_VARIANTS: Readonly<Record<string, { bandwidth: number; throughput: number; throughputByFormat?: Readonly<Record<string, number>> }>> = {
   cpu: { bandwidth: 3, throughput: 3 },
-  cuda: { bandwidth: 3, throughput: 1, throughputByFormat: { FP64: 3, FP32: 3 } },
+  cuda: { bandwidth: 3, throughput: 3 },
   hip: { bandwidth: 3, throughput: 1 },
 };
 

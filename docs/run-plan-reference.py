@@ -16,9 +16,9 @@ LABEL = "tppverify-run-plan@2"
 MIN_TRIALS, MAX_EXTRA_TRIALS = 10, 4
 MAX_GAP_MS, GAP_STEP_MS = 200, 10
 # Compiled code variants per backend and suite (benchmarks/registry.ts CODE_VARIANTS).
-CODE_VARIANTS = {"cpu": {"bandwidth": 3, "throughput": 3}, "cuda": {"bandwidth": 3, "throughput": 1}, "hip": {"bandwidth": 3, "throughput": 1}}
+CODE_VARIANTS = {"cpu": {"bandwidth": 3, "throughput": 3}, "cuda": {"bandwidth": 3, "throughput": 3}, "hip": {"bandwidth": 3, "throughput": 1}}
 # Formats whose count differs from the backend's throughput count (CODE_VARIANTS.throughputByFormat).
-THROUGHPUT_VARIANTS_BY_FORMAT = {"cuda": {"FP64": 3, "FP32": 3}}
+THROUGHPUT_VARIANTS_BY_FORMAT = {}
 # Block sizes of the GPU stream kernels (benchmarks/registry.ts THREADS_PER_BLOCK_CHOICES).
 THREADS_PER_BLOCK_CHOICES = {"cuda": [256, 512, 1024]}
 # Backends that compile kernels at run time under a drawn name (RUNTIME_COMPILATION_BACKENDS).

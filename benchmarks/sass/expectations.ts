@@ -24,10 +24,14 @@ export interface KernelExpectation {
 }
 
 const MMA_ARCHS = ['sm_80', 'sm_89', 'sm_90a'] as const;
-// tensor.cu: 8 accumulators per warp (kAccumulators) × `#pragma unroll 2` of the period loop.
-const MMA_PER_TRIP = 16;
-// wgmma.cu: kWgmmaPerTrip wgmmas into one accumulator per trip.
-const WGMMA_PER_TRIP = 4;
+// tensor.cu kMmaAccumulatorsOfVariant: 8, 4 or 6 accumulators per warp (the
+// run plan's code variants, mmaKernel<Op, chains>) × `#pragma unroll 2` of the period loop.
+const MMA_CHAINS = [8, 4, 6] as const;
+const MMA_UNROLL = 2;
+// wgmma.cu kWgmmaPerTripOfVariant: 4, 2 or 8 wgmmas into one accumulator per trip (wgmmaKernel<Op, perTrip>).
+const WGMMA_PER_TRIP = [4, 2, 8] as const;
+// tcgen05.cu kMmaPerTripOfVariant (tcgen05Kernel<kind, Acc, perTrip>; sm_100a is not disassembled here, only the stubs).
+const TCGEN05_PER_TRIP = [4, 2, 8] as const;
 // tensor.cu kFmaChainsOfVariant: 8, 12 or 16 FMA chains (the run plan's code variants) × an unroll of 16 per trip.
 const FMA_CHAINS = [8, 12, 16] as const;
 const FMA_UNROLL = 16;
@@ -36,9 +40,12 @@ const WGMMA_MAX_ARRIVE = 1;
 // A wait (WARPGROUP.DEPBAR) inside the loop drains the tensor pipe every trip: none belongs there.
 const WGMMA_MAX_DEPBAR = 0;
 
-const mma = (kernel: string, opcodes: string[], why: string, archs: readonly string[] = MMA_ARCHS): KernelExpectation =>
-  ({ kernel, archs, opcodes, perTrip: MMA_PER_TRIP, why });
 const stub = (kernel: string, archs: readonly string[], why: string): KernelExpectation => ({ kernel, archs, opcodes: [], perTrip: 0, why });
+// One expectation per code variant: mmaKernel<op, chains>, chains × the unroll per trip.
+const mma = (op: string, opcodes: string[], why: string, archs: readonly string[] = MMA_ARCHS): KernelExpectation[] =>
+  MMA_CHAINS.map((chains) => ({ kernel: `mmaKernel<${op}, ${chains}>`, archs, opcodes, perTrip: chains * MMA_UNROLL, why: `${why}, ${chains} accumulators per warp` }));
+const mmaStub = (op: string, archs: readonly string[], why: string): KernelExpectation[] =>
+  MMA_CHAINS.map((chains) => stub(`mmaKernel<${op}, ${chains}>`, archs, why));
 
 const WGMMA_SHAPES = [64, 128, 256] as const;
 const WGMMA_FORMATS = [
@@ -50,37 +57,41 @@ const WGMMA_FORMATS = [
 ] as const;
 
 export const EXPECTATIONS: readonly KernelExpectation[] = [
-  mma('mmaKernel<F16>', ['HMMA.16816.F32'], 'm16n8k16 f16 → f32, one HMMA per mma.sync'),
-  mma('mmaKernel<BF16>', ['HMMA.16816.F32.BF16'], 'm16n8k16 bf16 → f32'),
-  mma('mmaKernel<TF32>', ['HMMA.1688.F32.TF32'], 'm16n8k8 tf32 → f32'),
-  mma('mmaKernel<INT8>', ['IMMA.16832.S8.S8'], 'm16n8k32 s8 → s32'),
-  mma('mmaKernel<F64K4>', ['DMMA.884', 'DMMA.8x8x4'], 'm8n8k4 f64'),
-  mma('mmaKernel<F64K16>', ['DMMA.16x8x16'], 'm16n8k16 f64 (sm_90 only)', ['sm_90a']),
-  stub('mmaKernel<F64K16>', ['sm_80', 'sm_89'], 'm16n8k16 f64 needs sm_90'),
-  mma('mmaKernel<FP8>', ['QMMA.16832.F32.E4M3.E4M3'], 'e4m3 mma.sync runs natively on sm_89', ['sm_89']),
-  stub('mmaKernel<FP8>', ['sm_80'], 'e4m3 mma.sync needs sm_89'),
+  ...mma('F16', ['HMMA.16816.F32'], 'm16n8k16 f16 → f32, one HMMA per mma.sync'),
+  ...mma('BF16', ['HMMA.16816.F32.BF16'], 'm16n8k16 bf16 → f32'),
+  ...mma('TF32', ['HMMA.1688.F32.TF32'], 'm16n8k8 tf32 → f32'),
+  ...mma('INT8', ['IMMA.16832.S8.S8'], 'm16n8k32 s8 → s32'),
+  ...mma('F64K4', ['DMMA.884', 'DMMA.8x8x4'], 'm8n8k4 f64'),
+  ...mma('F64K16', ['DMMA.16x8x16'], 'm16n8k16 f64 (sm_90 only)', ['sm_90a']),
+  ...mmaStub('F64K16', ['sm_80', 'sm_89'], 'm16n8k16 f64 needs sm_90'),
+  ...mma('FP8', ['QMMA.16832.F32.E4M3.E4M3'], 'e4m3 mma.sync runs natively on sm_89', ['sm_89']),
+  ...mmaStub('FP8', ['sm_80'], 'e4m3 mma.sync needs sm_89'),
   // ptxas emulates e4m3 mma.sync on sm_90a (F2FP + HMMA): FP8's tensor path there is wgmma (issue 12 §2).
-  stub('mmaKernel<FP8>', ['sm_90a'], 'e4m3 mma.sync on sm_90 is emulated, not a tensor-core rate'),
+  ...mmaStub('FP8', ['sm_90a'], 'e4m3 mma.sync on sm_90 is emulated, not a tensor-core rate'),
   ...WGMMA_SHAPES.flatMap((n) =>
-    WGMMA_FORMATS.flatMap(({ op, opcode }) => [
-      {
-        kernel: `wgmmaKernel<${op}N${n}>`,
-        archs: ['sm_90a'],
-        opcodes: [opcode(n)],
-        perTrip: WGMMA_PER_TRIP,
-        maxArrivePerTrip: WGMMA_MAX_ARRIVE,
-        maxDepbarPerTrip: WGMMA_MAX_DEPBAR,
-        why: `wgmma m64n${n}, ${WGMMA_PER_TRIP} per trip`,
-      },
-      stub(`wgmmaKernel<${op}N${n}>`, ['sm_80', 'sm_89'], 'wgmma exists on sm_90a only'),
-    ]),
+    WGMMA_FORMATS.flatMap(({ op, opcode }) =>
+      WGMMA_PER_TRIP.flatMap((perTrip) => [
+        {
+          kernel: `wgmmaKernel<${op}N${n}, ${perTrip}>`,
+          archs: ['sm_90a'],
+          opcodes: [opcode(n)],
+          perTrip,
+          maxArrivePerTrip: WGMMA_MAX_ARRIVE,
+          maxDepbarPerTrip: WGMMA_MAX_DEPBAR,
+          why: `wgmma m64n${n}, ${perTrip} per trip`,
+        },
+        stub(`wgmmaKernel<${op}N${n}, ${perTrip}>`, ['sm_80', 'sm_89'], 'wgmma exists on sm_90a only'),
+      ]),
+    ),
   ),
   // tensor.cu fmaChainKernel<T, chains>: independent chains × an unroll of 16 per trip, on the CUDA cores, per code variant.
   ...FMA_CHAINS.flatMap((chains) => [
     { kernel: `fmaChainKernel<float, ${chains}>`, archs: MMA_ARCHS, opcodes: ['FFMA'], perTrip: chains * FMA_UNROLL, why: `FP32 FFMA, ${chains} chains (CUDA cores)` },
     { kernel: `fmaChainKernel<double, ${chains}>`, archs: MMA_ARCHS, opcodes: ['DFMA'], perTrip: chains * FMA_UNROLL, why: `FP64 DFMA, ${chains} chains (CUDA cores)` },
   ]),
-  ...[0, 1, 2, 3].map((kind) => stub(`tcgen05Kernel<MmaKind=${kind}>`, ['sm_80', 'sm_89', 'sm_90a'], 'tcgen05 exists on sm_100a only')),
+  ...[0, 1, 2, 3].flatMap((kind) =>
+    TCGEN05_PER_TRIP.map((perTrip) => stub(`tcgen05Kernel<MmaKind=${kind}, ${perTrip}>`, ['sm_80', 'sm_89', 'sm_90a'], 'tcgen05 exists on sm_100a only')),
+  ),
 ];
 
 export type Rule =

@@ -52,7 +52,8 @@ const BUILTIN_TYPES: Readonly<Record<string, string>> = { f: 'float', d: 'double
 
 /**
  * A short name for a mangled kernel: the last component of its nested name,
- * plus the last identifier (and enum value) of its template arguments. Enough
+ * plus the last identifier (and enum value) of its template arguments and
+ * its int arguments (a code variant's count: mmaKernel<F16, 8>). Enough
  * to tell today's kernels apart without a demangler on the GPU host.
  */
 export function shortKernelName(mangled: string): string {
@@ -74,7 +75,9 @@ export function shortKernelName(mangled: string): string {
   const typed = BUILTIN_TYPES[typeAndInt?.[1] ?? ''];
   if (typeAndInt && typed) return `${name}<${typed}, ${typeAndInt[2]}>`;
   const identifiers: string[] = [];
+  // An enum literal (MmaKind=3) and int literals (a code variant's count: mmaKernel<F16, 8>).
   let literal: string | undefined;
+  const ints: string[] = [];
   let i = 0;
   // Identifiers inside a nested name N…E, from `from`; returns the index after its E.
   const nested = (from: number): number => {
@@ -103,12 +106,14 @@ export function shortKernelName(mangled: string): string {
     } else if (c === 'L') {
       // A literal: L <type> <value> E, the type a builtin letter or a (nested) name.
       i++;
+      const builtinType = args[i] === 'i' || args[i] === 'j';
       if (args[i] === 'N') i = nested(i + 1);
       else if (/\d/.test(args[i] ?? '')) i = identifierAt(args, i)?.[1] ?? args.length;
       else i++;
       const value = /^n?\d+/.exec(args.slice(i));
       if (value) {
-        literal = value[0].replace('n', '-');
+        if (builtinType) ints.push(value[0].replace('n', '-'));
+        else literal = value[0].replace('n', '-');
         i += value[0].length;
       }
       i++;
@@ -122,7 +127,7 @@ export function shortKernelName(mangled: string): string {
     }
   }
   const last = identifiers[identifiers.length - 1] ?? '?';
-  return `${name}<${last}${literal !== undefined ? `=${literal}` : ''}>`;
+  return `${name}<${last}${literal !== undefined ? `=${literal}` : ''}${ints.map((n) => `, ${n}`).join('')}>`;
 }
 
 /** Every function of every cubin in a `cuobjdump -sass` listing. */

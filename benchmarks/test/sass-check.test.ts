@@ -17,15 +17,18 @@ function listing(arch: string, mangled: string, body: string[]): string {
   return `Fatbin elf code:\n================\narch = ${arch}\n\n\tcode for ${arch.replace(/a$/, '')}\n\t\tFunction : ${mangled}\n${lines.join('\n')}\n`;
 }
 
-const WGMMA_BF16_N256 = '_ZN9tppverify4cuda40_GLOBAL__N__417d3335_8_wgmma_cu_7990389411wgmmaKernelINS0_5wgmma8BF16N256EEEvjmPNS0_11BlockRecordEi';
-const MMA_F16 = '_ZN9tppverify4cuda41_GLOBAL__N__8d3234df_9_tensor_cu_9a12cdd59mmaKernelINS1_3F16EjEEvT0_S4_mPNS0_11BlockRecordEi';
+// Code variant 0 of each: wgmmaKernel<BF16N256, 4 per trip>, mmaKernel<F16, 8 accumulators>.
+const WGMMA_BF16_N256 = '_ZN9tppverify4cuda40_GLOBAL__N__417d3335_8_wgmma_cu_7990389411wgmmaKernelINS0_5wgmma8BF16N256ELi4EEEvjmPNS0_11BlockRecordEi';
+const MMA_F16 = '_ZN9tppverify4cuda41_GLOBAL__N__8d3234df_9_tensor_cu_9a12cdd59mmaKernelINS1_3F16ELi8EEEvmPNS0_11BlockRecordEi';
 
 describe('SASS listing parser', () => {
   it('names kernels from their mangled names', () => {
-    expect(shortKernelName(WGMMA_BF16_N256)).toBe('wgmmaKernel<BF16N256>');
-    expect(shortKernelName(MMA_F16)).toBe('mmaKernel<F16>');
-    expect(shortKernelName('_ZN9tppverify4cuda43_GLOBAL__N__867aff4c_10_tcgen05_cu_718308bf13tcgen05KernelILNS1_7MmaKindE3EiEEvjjiimPNS0_11BlockRecordEiT0_'))
-      .toBe('tcgen05Kernel<MmaKind=3>');
+    expect(shortKernelName(WGMMA_BF16_N256)).toBe('wgmmaKernel<BF16N256, 4>');
+    expect(shortKernelName(MMA_F16)).toBe('mmaKernel<F16, 8>');
+    // Without the variant's count (the names before code variants) the short name has none.
+    expect(shortKernelName('_ZN9tppverify4cuda41_GLOBAL__N__8d3234df_9_tensor_cu_9a12cdd59mmaKernelINS1_3F16EjEEvT0_S4_mPNS0_11BlockRecordEi')).toBe('mmaKernel<F16>');
+    expect(shortKernelName('_ZN9tppverify4cuda43_GLOBAL__N__867aff4c_10_tcgen05_cu_718308bf13tcgen05KernelILNS1_7MmaKindE3EiLi8EEEvjjiimPNS0_11BlockRecordEiT0_'))
+      .toBe('tcgen05Kernel<MmaKind=3, 8>');
     expect(shortKernelName('_ZN9tppverify4cuda45_GLOBAL__N__d9afc48e_12_bandwidth_cu_4983771e10readKernelEPK7double2mPd')).toBe('readKernel');
     expect(shortKernelName('_ZN9tppverify4cuda41_GLOBAL__N__0cae06e9_9_tensor_cu_9a12cdd514fmaChainKernelIdEEvmPNS0_11BlockRecordEi')).toBe('fmaChainKernel<double>');
     expect(shortKernelName('_ZN9tppverify4cuda41_GLOBAL__N__0cae06e9_9_tensor_cu_9a12cdd514fmaChainKernelIfLi12EEEvmPNS0_11BlockRecordEi')).toBe('fmaChainKernel<float, 12>');
@@ -50,7 +53,7 @@ describe('SASS listing parser', () => {
     const counts = analyzeFunction(fn!);
     expect(counts.loops).toHaveLength(1);
     expect(counts.loops[0]).toMatchObject({ start: 0x10, end: 0x60, tensorTotal: 4, warpgroupArrive: 0, warpgroupDepbar: 1 });
-    const violations = checkKernel(counts, expectationFor('sm_90a', 'wgmmaKernel<BF16N256>'));
+    const violations = checkKernel(counts, expectationFor('sm_90a', 'wgmmaKernel<BF16N256, 4>'));
     expect(violations.map((v) => v.rule)).toEqual(['depbar']);
   });
 
@@ -62,7 +65,7 @@ describe('SASS listing parser', () => {
       '@P0 BRA 0x0',
     ]);
     const counts = analyzeFunction(parseSass(text)[0]!);
-    const rules = checkKernel(counts, expectationFor('sm_90a', 'mmaKernel<F16>')).map((v) => v.rule);
+    const rules = checkKernel(counts, expectationFor('sm_90a', 'mmaKernel<F16, 8>')).map((v) => v.rule);
     expect(rules).toEqual(['per-trip', 'emulated']);
   });
 
@@ -70,8 +73,12 @@ describe('SASS listing parser', () => {
     const text = listing('sm_80', MMA_F16, [...Array.from({ length: 16 }, () => 'HMMA.16816.F32 R4, R36, R42, R4'), '@P0 BRA 0x0']);
     const counts = parseSass(text).map(analyzeFunction);
     const violations = checkAll(counts, ['sm_80']);
-    expect(violations.filter((v) => v.kernel === 'mmaKernel<F16>')).toEqual([]);
-    expect(violations.some((v) => v.kernel === 'mmaKernel<BF16>' && v.rule === 'missing')).toBe(true);
+    expect(violations.filter((v) => v.kernel === 'mmaKernel<F16, 8>')).toEqual([]);
+    expect(violations.some((v) => v.kernel === 'mmaKernel<BF16, 8>' && v.rule === 'missing')).toBe(true);
+    // Another code variant is another kernel, with its own count: 16 HMMAs per trip are not the 4-accumulator variant's 8.
+    const four = parseSass(text.replace('ELi8EEE', 'ELi4EEE')).map(analyzeFunction);
+    expect(four[0]?.kernel).toBe('mmaKernel<F16, 4>');
+    expect(checkAll(four, ['sm_80']).filter((v) => v.kernel === 'mmaKernel<F16, 4>').map((v) => v.rule)).toEqual(['per-trip']);
   });
 });
 
@@ -102,20 +109,25 @@ describe.skipIf(!cudaBuilt)('SASS of the built addon', () => {
     expect(r.kernels.filter((k) => k.expected !== null).length).toBe(EXPECTATIONS.reduce((n, e) => n + e.archs.filter((a) => a !== 'sm_100a').length, 0));
   }, 180_000);
 
-  it('finds every mma.sync loop issuing what its source issues on sm_80/89/90a', () => {
-    for (const arch of ['sm_80', 'sm_89', 'sm_90a']) {
-      for (const [kernel, opcode] of [['mmaKernel<F16>', 'HMMA.16816.F32'], ['mmaKernel<BF16>', 'HMMA.16816.F32.BF16'], ['mmaKernel<TF32>', 'HMMA.1688.F32.TF32'], ['mmaKernel<INT8>', 'IMMA.16832.S8.S8']] as const) {
-        expect(loopOf(arch, kernel)?.map((l) => l.tensor), `${arch} ${kernel}`).toEqual([{ [opcode]: 16 }]);
+  it('finds every mma.sync loop issuing what its source issues on sm_80/89/90a, in each code variant', () => {
+    // Code variants: 8, 4 or 6 accumulators per warp × an unroll of 2 per trip.
+    for (const chains of [8, 4, 6]) {
+      for (const arch of ['sm_80', 'sm_89', 'sm_90a']) {
+        for (const [op, opcode] of [['F16', 'HMMA.16816.F32'], ['BF16', 'HMMA.16816.F32.BF16'], ['TF32', 'HMMA.1688.F32.TF32'], ['INT8', 'IMMA.16832.S8.S8']] as const) {
+          const kernel = `mmaKernel<${op}, ${chains}>`;
+          expect(loopOf(arch, kernel)?.map((l) => l.tensor), `${arch} ${kernel}`).toEqual([{ [opcode]: 2 * chains }]);
+        }
       }
+      expect(loopOf('sm_89', `mmaKernel<FP8, ${chains}>`)?.map((l) => l.tensor)).toEqual([{ 'QMMA.16832.F32.E4M3.E4M3': 2 * chains }]);
+      expect(loopOf('sm_90a', `mmaKernel<F64K16, ${chains}>`)?.map((l) => l.tensor)).toEqual([{ 'DMMA.16x8x16': 2 * chains }]);
     }
-    expect(loopOf('sm_89', 'mmaKernel<FP8>')?.map((l) => l.tensor)).toEqual([{ 'QMMA.16832.F32.E4M3.E4M3': 16 }]);
-    expect(loopOf('sm_90a', 'mmaKernel<F64K16>')?.map((l) => l.tensor)).toEqual([{ 'DMMA.16x8x16': 16 }]);
   }, 180_000);
 
-  it('finds four wgmmas per trip in every wgmma kernel', () => {
+  it('finds each code variant\'s wgmmas per trip (4, 2 or 8) in every wgmma kernel', () => {
     const wgmma = get().kernels.filter((k) => k.arch === 'sm_90a' && k.kernel.startsWith('wgmmaKernel<'));
-    expect(wgmma).toHaveLength(15);
-    for (const k of wgmma) expect(k.loops.map((l) => l.tensorTotal), k.kernel).toEqual([4]);
+    // Five formats × three shapes × three code variants.
+    expect(wgmma).toHaveLength(45);
+    for (const k of wgmma) expect(k.loops.map((l) => l.tensorTotal), k.kernel).toEqual([Number(/, (\d+)>$/.exec(k.kernel)?.[1])]);
   }, 180_000);
 
   it('shows exactly the known defects of issue 12 §2, and nothing else', () => {

@@ -6,6 +6,7 @@ import type { Fact, MeasurementRecord } from '../verdict/record.js';
 import type { SustainedPhaseRecord, SustainedTrialRecord } from '../../attestations/records.js';
 import { parseDeclaration } from '../declaration/declaration.js';
 import { planRecordFor, RunPlan } from '../plan/run-plan.js';
+import { codeVariantsOf } from '../../benchmarks/registry.js';
 import { sustainedCasesOf } from '../../benchmarks/sustained.js';
 import { measuredClockMhz } from '../verdict/state.js';
 import type { PhaseEvidenceRecord } from '../../attestations/records.js';
@@ -101,9 +102,9 @@ export function syntheticMeasurements(): MeasurementRecord {
       kernels: kernelOrder.map((name) => kernels.find((k) => k.name === name)!),
     },
     throughput: [
-      { format: 'FP16', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 524288, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim', variant: 0, operandSeed: 0 },
+      { format: 'FP16', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 524288, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim', variant: plannedThroughputVariant('FP16'), operandSeed: 0 },
       { format: 'FP16', ...library, available: true, unavailableReason: '', opsPerInstruction: 2 * 8192 ** 3, maxInstructionsPerClockPerUnit: 1 / 2 ** 28, opsPerTrial: fp16Ops, threads: 0, units, trialSeconds: trialSeconds(4096 * 0.97, fp16Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), variant: 0, operandSeed: 0 },
-      { format: 'FP8', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 1048576, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim', variant: 0, operandSeed: 0 },
+      { format: 'FP8', engine: 'sim', method: 'native', libraryLacksFormat: false, available: true, unavailableReason: '', opsPerInstruction: 1048576, maxInstructionsPerClockPerUnit: 1 / 64, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), clockMethod: 'sim', variant: plannedThroughputVariant('FP8'), operandSeed: 0 },
       { format: 'FP8', ...library, available: true, unavailableReason: '', opsPerInstruction: 2 * 8192 ** 3, maxInstructionsPerClockPerUnit: 1 / 2 ** 27, opsPerTrial: fp8Ops, threads: 0, units, trialSeconds: trialSeconds(8192 * 0.97, fp8Ops), trialClockMhz: Array(TRIALS).fill(clockMhz), variant: 0, operandSeed: 0 },
     ],
   };
@@ -127,8 +128,12 @@ export const DEVICE_FACTS: Fact[] = [
  * 100 % of the rule and runs triad in code variant 0 (of CUDA's 3), as the
  * synthetic record does (found by searching nonces; harness/plan/test/run-plan.test.ts
  * pins the derivation). Its stream scalar is 4.75 and its block size 512; CUDA's
- * throughput formats have one code variant, so theirs is 0.
+ * throughput formats have three code variants each: FP16 draws 0, FP8 1
+ * (plannedThroughputVariant); the library cases keep 0.
  */
+export function plannedThroughputVariant(format: string): number {
+  return new RunPlan(FIXTURE_NONCE).variant('throughput', format, codeVariantsOf('cuda', 'throughput', format));
+}
 /** Clock and power evidence for a phase that ran at its default power limit with telemetry agreeing (issue 18). */
 export function fixtureEvidence(phase: string, measuredMhz: number): PhaseEvidenceRecord {
   return {

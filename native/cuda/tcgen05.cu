@@ -22,8 +22,13 @@ constexpr int kThreads = 128;
 // Every operand row is 32 bytes (k16 × 2 B, k8 × 4 B, k32 × 1 B), as in the wgmma kernels.
 constexpr int kRowBytes = 32;
 constexpr int kATileBytes = kM * kRowBytes;
-// MMAs issued per loop trip and accumulator before the loop test.
-constexpr int kMmaPerTrip = 4;
+// Code variants (the run plan draws one per format): 4, 2 or 8 MMAs issued
+// per loop trip and accumulator before the loop test, a template parameter
+// (each its own compiled kernel; the same MMAs per trial, checked against the
+// same closed form). Variant 0 is the kernel as it was before variants.
+// Unproven until run on a GPU.
+constexpr int kTcgen05Variants = 3;
+constexpr int kMmaPerTripOfVariant[kTcgen05Variants] = {4, 2, 8};
 
 enum class MmaKind { F16, TF32, F8F6F4, I8 };
 
@@ -65,7 +70,7 @@ __device__ Acc fromBits(uint32_t bits) {
 }
 #endif
 
-template <MmaKind kind, typename Acc>
+template <MmaKind kind, typename Acc, int kMmaPerTrip>
 __global__ void __launch_bounds__(kThreads, 1)
     tcgen05Kernel(uint32_t one, uint32_t idesc, int n, int accumulators, uint64_t iterations, BlockRecord* records,
                   int corruptBlock, Acc step) {
@@ -148,12 +153,12 @@ constexpr int accumulatorsPerBlock() {
   return kTmemColumns / BlocksPerSm / N;
 }
 
-template <MmaKind kind, typename Acc, int K, uint32_t DType, uint32_t OperandType, uint32_t One, int N, int BlocksPerSm>
+template <MmaKind kind, typename Acc, int K, uint32_t DType, uint32_t OperandType, uint32_t One, int N, int BlocksPerSm, int PerTrip>
 void launchTcgen05(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
   constexpr int accumulators = accumulatorsPerBlock<N, BlocksPerSm>();
   static_assert(accumulators >= 1 && N * accumulators * BlocksPerSm <= kTmemColumns, "TMEM holds 512 columns per SM");
   static_assert(N % 16 == 0 && N >= 16 && N <= 256, "M = 128 takes N from 16 to 256 in steps of 16");
-  auto* kernel = tcgen05Kernel<kind, Acc>;
+  auto* kernel = tcgen05Kernel<kind, Acc, PerTrip>;
   // A block beyond BlocksPerSm on one SM would wait in tcgen05.alloc for TMEM and stretch the timing.
   const int smem = occupancyCappingSharedBytes(kernel, kATileBytes + N * kRowBytes, BlocksPerSm);
   kernel<<<blocks, kThreads, smem>>>(One, instructionDescriptor(DType, OperandType, OperandType, kM, N), N, accumulators,
@@ -166,12 +171,12 @@ void launchTcgen05(int blocks, uint64_t iterations, BlockRecord* records, int co
 // after the trial (reading TMEM back each period would stall the pipe), so the
 // iteration cap keeps the final value exact in f32 (2^24) and s32 (2^31); an
 // accumulator narrower than that fails the check rather than scoring.
-template <int K>
+template <int K, int PerTrip>
 constexpr uint64_t maxIterations(bool integer) {
-  return (integer ? (uint64_t(1) << 31) - 1 : uint64_t(1) << 24) / (kMmaPerTrip * K);
+  return (integer ? (uint64_t(1) << 31) - 1 : uint64_t(1) << 24) / (PerTrip * K);
 }
 
-template <int N, int BlocksPerSm>
+template <int N, int BlocksPerSm, int PerTrip>
 void addShape(std::vector<TensorCase>& out) {
   constexpr int accumulators = accumulatorsPerBlock<N, BlocksPerSm>();
   const std::string engine = "tcgen05.n" + std::to_string(N) + ".cta" + std::to_string(BlocksPerSm);
@@ -182,31 +187,43 @@ void addShape(std::vector<TensorCase>& out) {
     c.minComputeCapability = 100;
     c.onlyComputeCapability = 100;
     c.opsPerInstruction = gpu::opsPerMatrixInstruction(kM, N, k);
-    c.instructionsPerBlockIteration = kMmaPerTrip * accumulators;
+    c.instructionsPerBlockIteration = PerTrip * accumulators;
     c.threadsPerBlock = kThreads;
     c.blocksPerSm = BlocksPerSm;
     c.maxIterations = maxIterations;
+    c.variantCount = kTcgen05Variants;
     c.launch = launch;
     out.push_back(c);
   };
-  add("TF32", 8, launchTcgen05<MmaKind::TF32, float, 8, kDTypeF32, kTypeTf32, 0x3F800000u, N, BlocksPerSm>, maxIterations<8>(false));
-  add("FP16", 16, launchTcgen05<MmaKind::F16, float, 16, kDTypeF32, kTypeF16, 0x3C003C00u, N, BlocksPerSm>, maxIterations<16>(false));
-  add("BF16", 16, launchTcgen05<MmaKind::F16, float, 16, kDTypeF32, kTypeBf16, 0x3F803F80u, N, BlocksPerSm>, maxIterations<16>(false));
-  add("FP8", 32, launchTcgen05<MmaKind::F8F6F4, float, 32, kDTypeF32, kTypeE4m3, 0x38383838u, N, BlocksPerSm>, maxIterations<32>(false));
-  add("INT8", 32, launchTcgen05<MmaKind::I8, int, 32, kDTypeS32, kTypeS8, 0x01010101u, N, BlocksPerSm>, maxIterations<32>(true));
+  add("TF32", 8, launchTcgen05<MmaKind::TF32, float, 8, kDTypeF32, kTypeTf32, 0x3F800000u, N, BlocksPerSm, PerTrip>, maxIterations<8, PerTrip>(false));
+  add("FP16", 16, launchTcgen05<MmaKind::F16, float, 16, kDTypeF32, kTypeF16, 0x3C003C00u, N, BlocksPerSm, PerTrip>, maxIterations<16, PerTrip>(false));
+  add("BF16", 16, launchTcgen05<MmaKind::F16, float, 16, kDTypeF32, kTypeBf16, 0x3F803F80u, N, BlocksPerSm, PerTrip>, maxIterations<16, PerTrip>(false));
+  add("FP8", 32, launchTcgen05<MmaKind::F8F6F4, float, 32, kDTypeF32, kTypeE4m3, 0x38383838u, N, BlocksPerSm, PerTrip>, maxIterations<32, PerTrip>(false));
+  add("INT8", 32, launchTcgen05<MmaKind::I8, int, 32, kDTypeS32, kTypeS8, 0x01010101u, N, BlocksPerSm, PerTrip>, maxIterations<32, PerTrip>(true));
+}
+
+template <int PerTrip>
+std::vector<TensorCase> casesOf(bool sweep) {
+  std::vector<TensorCase> out;
+  // The default: N = 256, one block per SM with two accumulators (all 512 TMEM columns).
+  addShape<256, 1, PerTrip>(out);
+  if (!sweep) return out;
+  addShape<256, 2, PerTrip>(out);
+  addShape<128, 1, PerTrip>(out);
+  addShape<128, 2, PerTrip>(out);
+  return out;
 }
 
 }  // namespace
 
-std::vector<TensorCase> tcgen05Cases(bool sweep) {
-  std::vector<TensorCase> out;
-  // The default: N = 256, one block per SM with two accumulators (all 512 TMEM columns).
-  addShape<256, 1>(out);
-  if (!sweep) return out;
-  addShape<256, 2>(out);
-  addShape<128, 1>(out);
-  addShape<128, 2>(out);
-  return out;
+// `variant` below kTcgen05Variants (the caller checks it).
+std::vector<TensorCase> tcgen05Cases(bool sweep, int variant) {
+  static_assert(kMmaPerTripOfVariant[0] == 4 && kMmaPerTripOfVariant[1] == 2 && kMmaPerTripOfVariant[2] == 8, "the switch below");
+  switch (kMmaPerTripOfVariant[variant]) {
+    case 2: return casesOf<2>(sweep);
+    case 8: return casesOf<8>(sweep);
+    default: return casesOf<4>(sweep);
+  }
 }
 
 }  // namespace tppverify::cuda

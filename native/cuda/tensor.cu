@@ -22,7 +22,17 @@ constexpr int kThreadsPerBlock = kWarpsPerBlock * 32;
 // Two blocks of eight warps per SM: 16 warps issue mma.sync, enough to keep
 // the tensor pipes busy (shared reference tensor-instructions.md, §1).
 constexpr int kBlocksPerSm = 2;
-// Independent accumulators per warp hide the mma latency.
+// Code variants of the mma.sync kernels (the run plan draws one per format):
+// 8, 4 or 6 independent accumulator chains per warp per loop trip, a template
+// parameter, so each variant is its own compiled kernel doing the same checked
+// work per accumulator. All stay within the 4–8 independent accumulators per
+// warp that hide the mma latency with ≥ 8 warps per SM (shared reference
+// tensor-instructions.md §1; it gives no latency in cycles): 16 warps per SM
+// × 4 chains still keep 16 independent mmas per SM sub-partition in flight.
+// Variant 0 is the kernel as it was before variants. Unproven until run on a GPU.
+constexpr int kMmaVariants = 3;
+constexpr int kMmaAccumulatorsOfVariant[kMmaVariants] = {8, 4, 6};
+// Operand slots uploaded per launch: the largest chain count.
 constexpr int kAccumulators = 8;
 constexpr double kTargetTrialSeconds = 0.05;
 // The clock probe's one timed trial.
@@ -167,39 +177,40 @@ struct MmaOperands {
 template <typename Op>
 __device__ MmaOperands<Op> gMmaOperands;
 
-template <typename Op>
+template <typename Op, int kChains>
 __global__ void __launch_bounds__(kThreadsPerBlock) mmaKernel(uint64_t iterations, BlockRecord* records, int corruptBlock) {
   const MmaOperands<Op>& operands = gMmaOperands<Op>;
   using Acc = typename Op::Acc;
   static_assert(gpu::kIterationsPerPeriod * Op::kK <= gpu::kLargestCheckedValue, "a period must keep the accumulators small");
-  typename Op::Operand a[kAccumulators][Op::kARegs], b[Op::kBRegs];
+  static_assert(kChains >= 1 && kChains <= kAccumulators, "one uploaded operand per chain");
+  typename Op::Operand a[kChains][Op::kARegs], b[Op::kBRegs];
 #pragma unroll
-  for (int k = 0; k < kAccumulators; ++k)
+  for (int k = 0; k < kChains; ++k)
 #pragma unroll
     for (int r = 0; r < Op::kARegs; ++r) a[k][r] = operands.a[k][r];
 #pragma unroll
   for (int r = 0; r < Op::kBRegs; ++r) b[r] = operands.b[r];
-  Acc acc[kAccumulators][Op::kAccRegs];
+  Acc acc[kChains][Op::kAccRegs];
   unsigned bad = 0;
   __syncthreads();
   stampStart(records);
 #pragma unroll 1
   for (uint64_t period = 0; period < iterations / gpu::kIterationsPerPeriod; ++period) {
 #pragma unroll
-    for (int k = 0; k < kAccumulators; ++k)
+    for (int k = 0; k < kChains; ++k)
 #pragma unroll
       for (int r = 0; r < Op::kAccRegs; ++r) acc[k][r] = 0;
     // The trip count is a run-time value (always gpu::kIterationsPerPeriod):
     // with a constant one ptxas unrolls the whole period and then issues it
-    // chain by chain, two accumulators at a time, instead of all eight in turn.
+    // chain by chain, two accumulators at a time, instead of all of them in turn.
 #pragma unroll 2
     for (int it = 0; it < operands.iterationsPerPeriod; ++it) {
 #pragma unroll
-      for (int k = 0; k < kAccumulators; ++k) Op::mma(acc[k], a[k], b);
+      for (int k = 0; k < kChains; ++k) Op::mma(acc[k], a[k], b);
     }
     if (period == 0 && int(blockIdx.x) == corruptBlock && threadIdx.x == 0) acc[0][0] += Acc(Op::kK);  // test-only
 #pragma unroll
-    for (int k = 0; k < kAccumulators; ++k)
+    for (int k = 0; k < kChains; ++k)
 #pragma unroll
       for (int r = 0; r < Op::kAccRegs; ++r) bad += acc[k][r] != operands.expected[k];
   }
@@ -246,20 +257,20 @@ MmaOperands<Op> mmaOperandsF64() {
   return o;
 }
 
-template <typename Op, uint32_t (*Pack)(int), uint32_t One, bool Integer>
+template <typename Op, uint32_t (*Pack)(int), uint32_t One, bool Integer, int Chains>
 void launchBits(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
-  const int smem = occupancyCappingSharedBytes(mmaKernel<Op>, 0, kBlocksPerSm);
+  const int smem = occupancyCappingSharedBytes(mmaKernel<Op, Chains>, 0, kBlocksPerSm);
   const MmaOperands<Op> operands = mmaOperands<Op>(Pack, One, Integer);
   TPPVERIFY_CUDA_CHECK(cudaMemcpyToSymbolAsync(gMmaOperands<Op>, &operands, sizeof(operands)));
-  mmaKernel<Op><<<blocks, kThreadsPerBlock, smem>>>(iterations, records, corruptBlock);
+  mmaKernel<Op, Chains><<<blocks, kThreadsPerBlock, smem>>>(iterations, records, corruptBlock);
 }
 
-template <typename Op>
+template <typename Op, int Chains>
 void launchF64(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
-  const int smem = occupancyCappingSharedBytes(mmaKernel<Op>, 0, kBlocksPerSm);
+  const int smem = occupancyCappingSharedBytes(mmaKernel<Op, Chains>, 0, kBlocksPerSm);
   const MmaOperands<Op> operands = mmaOperandsF64<Op>();
   TPPVERIFY_CUDA_CHECK(cudaMemcpyToSymbolAsync(gMmaOperands<Op>, &operands, sizeof(operands)));
-  mmaKernel<Op><<<blocks, kThreadsPerBlock, smem>>>(iterations, records, corruptBlock);
+  mmaKernel<Op, Chains><<<blocks, kThreadsPerBlock, smem>>>(iterations, records, corruptBlock);
 }
 
 // ---- FP64 and FP32 on the CUDA cores: chains of DFMA / FFMA ----
@@ -270,6 +281,7 @@ void launchF64(int blocks, uint64_t iterations, BlockRecord* records, int corrup
 // chains per thread. Eight already cover the FMA latency (4 cycles) with the
 // block's warps; more chains are the same work in another code shape.
 constexpr int kFmaVariants = 3;
+static_assert(kFmaVariants == kMmaVariants, "the run plan draws one variant per format; every CUDA case has the same count");
 constexpr int kFmaChainsOfVariant[kFmaVariants] = {8, 12, 16};
 constexpr int kMaxFmaChains = 16;
 constexpr int kFmaIterationsPerPeriod = 64;
@@ -330,14 +342,16 @@ constexpr double opsPerMma(int m, int n) {
   return gpu::opsPerMatrixInstruction(m, n, Op::kK);
 }
 
+// `chains`: the variant's accumulators per warp, each one mma per loop iteration.
 TensorCase mmaCase(const char* format, const char* engine, int minCc, double ops,
-                   void (*launch)(int, uint64_t, BlockRecord*, int)) {
+                   void (*launch)(int, uint64_t, BlockRecord*, int), int chains) {
   TensorCase c;
   c.format = format;
   c.engine = engine;
   c.minComputeCapability = minCc;
   c.opsPerInstruction = ops;
-  c.instructionsPerBlockIteration = kWarpsPerBlock * kAccumulators;
+  c.instructionsPerBlockIteration = kWarpsPerBlock * chains;
+  c.variantCount = kMmaVariants;
   c.threadsPerBlock = kThreadsPerBlock;
   c.blocksPerSm = kBlocksPerSm;
   c.maxIterations = gpu::kMaxTrialIterations;
@@ -466,16 +480,29 @@ protocol::ThroughputShape shapeOf(const TensorCase& c, int blocks, double publis
 
 }  // namespace
 
-std::vector<TensorCase> mmaSyncCases() {
+namespace {
+template <int C>
+std::vector<TensorCase> mmaSyncCasesOf() {
   return {
-      mmaCase("FP64_TENSOR", "mma.sync.m8n8k4", 80, opsPerMma<F64K4>(8, 8), launchF64<F64K4>),
-      mmaCase("FP64_TENSOR", "mma.sync.m16n8k16", 90, opsPerMma<F64K16>(16, 8), launchF64<F64K16>),
-      mmaCase("TF32", "mma.sync", 80, opsPerMma<TF32>(16, 8), launchBits<TF32, packTF32, kTF32One, false>),
-      mmaCase("FP16", "mma.sync", 80, opsPerMma<F16>(16, 8), launchBits<F16, packF16, kF16One, false>),
-      mmaCase("BF16", "mma.sync", 80, opsPerMma<BF16>(16, 8), launchBits<BF16, packBF16, kBF16One, false>),
-      mmaCase("FP8", "mma.sync", 89, opsPerMma<FP8>(16, 8), launchBits<FP8, packE4M3, kE4M3One, false>),
-      mmaCase("INT8", "mma.sync", 80, opsPerMma<INT8>(16, 8), launchBits<INT8, packS8, kS8One, true>),
+      mmaCase("FP64_TENSOR", "mma.sync.m8n8k4", 80, opsPerMma<F64K4>(8, 8), launchF64<F64K4, C>, C),
+      mmaCase("FP64_TENSOR", "mma.sync.m16n8k16", 90, opsPerMma<F64K16>(16, 8), launchF64<F64K16, C>, C),
+      mmaCase("TF32", "mma.sync", 80, opsPerMma<TF32>(16, 8), launchBits<TF32, packTF32, kTF32One, false, C>, C),
+      mmaCase("FP16", "mma.sync", 80, opsPerMma<F16>(16, 8), launchBits<F16, packF16, kF16One, false, C>, C),
+      mmaCase("BF16", "mma.sync", 80, opsPerMma<BF16>(16, 8), launchBits<BF16, packBF16, kBF16One, false, C>, C),
+      mmaCase("FP8", "mma.sync", 89, opsPerMma<FP8>(16, 8), launchBits<FP8, packE4M3, kE4M3One, false, C>, C),
+      mmaCase("INT8", "mma.sync", 80, opsPerMma<INT8>(16, 8), launchBits<INT8, packS8, kS8One, true, C>, C),
   };
+}
+}  // namespace
+
+// The mma.sync cases in the code variant `variant` (< kMmaVariants, checked by the caller).
+std::vector<TensorCase> mmaSyncCases(int variant) {
+  static_assert(kMmaAccumulatorsOfVariant[0] == 8 && kMmaAccumulatorsOfVariant[1] == 4 && kMmaAccumulatorsOfVariant[2] == 6, "the switch below");
+  switch (kMmaAccumulatorsOfVariant[variant]) {
+    case 4: return mmaSyncCasesOf<4>();
+    case 6: return mmaSyncCasesOf<6>();
+    default: return mmaSyncCasesOf<8>();
+  }
 }
 
 // One warp instruction of 32 lanes, each a multiply and an add.
@@ -484,8 +511,7 @@ constexpr double kOpsPerWarpFma = 2.0 * 32;
 // The FP64 and FP32 chains in the code variant `variant` (< kFmaVariants, checked by the caller).
 std::vector<TensorCase> cudaCoreCases(int variant) {
   auto fmaCase = [variant](const char* format, const char* engine, void (*launch)(int, uint64_t, BlockRecord*, int)) {
-    TensorCase c = mmaCase(format, engine, 80, kOpsPerWarpFma, launch);
-    c.instructionsPerBlockIteration = kWarpsPerBlock * kFmaChainsOfVariant[variant];
+    TensorCase c = mmaCase(format, engine, 80, kOpsPerWarpFma, launch, kFmaChainsOfVariant[variant]);
     c.iterationsPerPeriod = kFmaIterationsPerPeriod;
     c.variantCount = kFmaVariants;
     return c;
@@ -502,15 +528,17 @@ ThroughputResult measureCudaThroughput(int device, const ThroughputRequest& requ
   cudaDeviceProp prop{};
   TPPVERIFY_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
   const int cc = prop.major * 10 + prop.minor;
-  // Only the CUDA-core chains have code variants (FP64, FP32: kFmaVariants); every other case has one.
+  // Every CUDA throughput kernel of ours has kFmaVariants (= kMmaVariants,
+  // wgmma and tcgen05 the same count) code variants: FMA chains, mma.sync
+  // accumulators, wgmma / tcgen05 instructions per trip.
   if (request.variant < 0 || request.variant >= kFmaVariants) {
     throw RequestError("code variant " + std::to_string(request.variant) + " requested; the CUDA throughput kernels have variants 0 to " +
-                       std::to_string(kFmaVariants - 1) + " (FP64 and FP32) or 0");
+                       std::to_string(kFmaVariants - 1));
   }
   std::vector<TensorCase> cases = cudaCoreCases(request.variant);
-  for (TensorCase& c : mmaSyncCases()) cases.push_back(std::move(c));
-  for (TensorCase& c : wgmmaCases(request.sweep)) cases.push_back(std::move(c));
-  for (TensorCase& c : tcgen05Cases(request.sweep)) cases.push_back(std::move(c));
+  for (TensorCase& c : mmaSyncCases(request.variant)) cases.push_back(std::move(c));
+  for (TensorCase& c : wgmmaCases(request.sweep, request.variant)) cases.push_back(std::move(c));
+  for (TensorCase& c : tcgen05Cases(request.sweep, request.variant)) cases.push_back(std::move(c));
   int maxBlocks = 0;
   for (const TensorCase& c : cases) maxBlocks = std::max(maxBlocks, prop.multiProcessorCount * c.blocksPerSm);
   DeviceBuffer<BlockRecord> records(static_cast<size_t>(maxBlocks));
@@ -562,7 +590,7 @@ ClockResult probeCudaClock(int device) {
   TPPVERIFY_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
   const int cc = prop.major * 10 + prop.minor;
   // The FP16 mma.sync loop keeps every SM busy: the clock it reads is the clock under tensor load.
-  const TensorCase fp16 = mmaSyncCases()[3];
+  const TensorCase fp16 = mmaSyncCases(0)[3];
   const int blocks = prop.multiProcessorCount * fp16.blocksPerSm;
   DeviceBuffer<BlockRecord> records(static_cast<size_t>(blocks));
   EventTimer timer;

@@ -100,12 +100,13 @@ int occupancyCappingSharedBytes(Kernel* kernel, int tileBytes, int blocksPerSm) 
   return bytes;
 }
 
-std::vector<TensorCase> mmaSyncCases();
+// The run plan's code variant `variant` (0 to 2) of each; every case reports variantCount 3.
+std::vector<TensorCase> mmaSyncCases(int variant);
 // FP64 and FP32 on the CUDA cores (DFMA / FFMA chains).
 std::vector<TensorCase> cudaCoreCases(int variant);
 // The default wgmma configuration per format, and with `sweep` every shape and warpgroup count.
-std::vector<TensorCase> wgmmaCases(bool sweep);
+std::vector<TensorCase> wgmmaCases(bool sweep, int variant);
 // Blackwell's tcgen05.mma per format, and with `sweep` every shape and block count.
-std::vector<TensorCase> tcgen05Cases(bool sweep);
+std::vector<TensorCase> tcgen05Cases(bool sweep, int variant);
 
 }  // namespace tppverify::cuda

@@ -11,10 +11,15 @@ namespace tppverify::cuda {
 namespace {
 
 constexpr int kWarpgroupThreads = 128;
-// Four wgmmas into the same accumulator per loop trip, committed as one group;
-// the trips of a period queue up behind one another and the warpgroup waits
-// once, after the period: the tensor pipe never drains inside it.
-constexpr int kWgmmaPerTrip = 4;
+// Code variants (the run plan draws one per format): 4, 2 or 8 wgmmas into
+// the same accumulator per loop trip, committed as one group (a template
+// parameter: each its own compiled kernel). The trips of a period queue up
+// behind one another and the warpgroup waits once, after the period, so the
+// tensor pipe never drains inside it whatever the group size; every variant
+// issues the same wgmmas per period (kWgmmaPerPeriod) and checks the same
+// values. Variant 0 is the kernel as it was before variants. Unproven until run on a GPU.
+constexpr int kWgmmaVariants = 3;
+constexpr int kWgmmaPerTripOfVariant[kWgmmaVariants] = {4, 2, 8};
 // Every operand row is 32 bytes (k16 × 2 B, k8 × 4 B, k32 × 1 B): A is 64 rows.
 constexpr int kRowBytes = 32;
 constexpr int kATileBytes = 64 * kRowBytes;
@@ -61,14 +66,22 @@ __device__ __forceinline__ void warpgroupWaitAll(Acc (&d)[N]) {
 }
 #endif
 
-// Trips between checks: each adds 4 × K ≤ 128 to an accumulator, so 16 of them
-// stay within gpu::kLargestCheckedValue (2,048).
-constexpr int kTripsPerPeriod = 16;
+// wgmmas between checks: each adds K ≤ 32 to an accumulator, so 64 of them
+// stay within gpu::kLargestCheckedValue (2,048); a variant's trips per period
+// are these over its wgmmas per trip.
+constexpr int kWgmmaPerPeriod = 64;
 
-template <typename Op>
+template <int PerTrip>
+__host__ __device__ constexpr int tripsPerPeriod() {
+  static_assert(kWgmmaPerPeriod % PerTrip == 0 && kWgmmaPerPeriod / PerTrip >= 2, "whole trips, the first one apart");
+  return kWgmmaPerPeriod / PerTrip;
+}
+
+template <typename Op, int kWgmmaPerTrip>
 __global__ void __launch_bounds__(kWarpgroupThreads) wgmmaKernel(uint32_t one, uint64_t iterations, BlockRecord* records,
                                                                   int corruptBlock) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  constexpr int kTripsPerPeriod = tripsPerPeriod<kWgmmaPerTrip>();
   using Acc = typename Op::Acc;
   extern __shared__ __align__(128) uint32_t tiles[];
   constexpr int kBTileBytes = Op::kN * kRowBytes;
@@ -117,14 +130,14 @@ __global__ void __launch_bounds__(kWarpgroupThreads) wgmmaKernel(uint32_t one, u
 
 // Operand words: every element of A and B is 1 (f16 0x3C00, bf16 0x3F80, tf32
 // 0x3F800000, e4m3 0x38, s8 0x01), so each wgmma adds exactly K to every accumulator element.
-template <typename Op, uint32_t One, int WarpgroupsPerSm>
+template <typename Op, uint32_t One, int WarpgroupsPerSm, int PerTrip>
 void launchWgmma(int blocks, uint64_t iterations, BlockRecord* records, int corruptBlock) {
   // One warpgroup per block; shared memory caps the blocks per SM at the case's warpgroups.
-  const int smemBytes = occupancyCappingSharedBytes(wgmmaKernel<Op>, kATileBytes + Op::kN * kRowBytes, WarpgroupsPerSm);
-  wgmmaKernel<Op><<<blocks, kWarpgroupThreads, smemBytes>>>(One, iterations, records, corruptBlock);
+  const int smemBytes = occupancyCappingSharedBytes(wgmmaKernel<Op, PerTrip>, kATileBytes + Op::kN * kRowBytes, WarpgroupsPerSm);
+  wgmmaKernel<Op, PerTrip><<<blocks, kWarpgroupThreads, smemBytes>>>(One, iterations, records, corruptBlock);
 }
 
-template <typename Op, uint32_t One, int WarpgroupsPerSm>
+template <typename Op, uint32_t One, int WarpgroupsPerSm, int PerTrip>
 TensorCase makeCase(const char* format) {
   constexpr int warpgroupsPerSm = WarpgroupsPerSm;
   TensorCase c;
@@ -133,46 +146,58 @@ TensorCase makeCase(const char* format) {
   c.minComputeCapability = 90;
   c.onlyComputeCapability = 90;
   c.opsPerInstruction = gpu::opsPerMatrixInstruction(64, Op::kN, Op::kK);
-  c.instructionsPerBlockIteration = kWgmmaPerTrip;
+  c.instructionsPerBlockIteration = PerTrip;  // one iteration is one trip
   c.threadsPerBlock = kWarpgroupThreads;
   c.blocksPerSm = warpgroupsPerSm;
   c.maxIterations = gpu::kMaxTrialIterations;
-  c.iterationsPerPeriod = kTripsPerPeriod;
-  c.launch = launchWgmma<Op, One, WarpgroupsPerSm>;
+  c.iterationsPerPeriod = tripsPerPeriod<PerTrip>();
+  c.variantCount = kWgmmaVariants;
+  c.launch = launchWgmma<Op, One, WarpgroupsPerSm, PerTrip>;
   return c;
 }
 
-template <int WG, typename F16Op, typename BF16Op, typename TF32Op, typename E4M3Op, typename S8Op>
+template <int WG, int PerTrip, typename F16Op, typename BF16Op, typename TF32Op, typename E4M3Op, typename S8Op>
 void addShape(std::vector<TensorCase>& out) {
-  out.push_back(makeCase<TF32Op, 0x3F800000u, WG>("TF32"));
-  out.push_back(makeCase<F16Op, 0x3C003C00u, WG>("FP16"));
-  out.push_back(makeCase<BF16Op, 0x3F803F80u, WG>("BF16"));
-  out.push_back(makeCase<E4M3Op, 0x38383838u, WG>("FP8"));
-  out.push_back(makeCase<S8Op, 0x01010101u, WG>("INT8"));
+  out.push_back(makeCase<TF32Op, 0x3F800000u, WG, PerTrip>("TF32"));
+  out.push_back(makeCase<F16Op, 0x3C003C00u, WG, PerTrip>("FP16"));
+  out.push_back(makeCase<BF16Op, 0x3F803F80u, WG, PerTrip>("BF16"));
+  out.push_back(makeCase<E4M3Op, 0x38383838u, WG, PerTrip>("FP8"));
+  out.push_back(makeCase<S8Op, 0x01010101u, WG, PerTrip>("INT8"));
 }
 
-template <int WG>
+template <int WG, int PerTrip>
 void addShapes(std::vector<TensorCase>& out) {
   using namespace wgmma;
-  addShape<WG, F16N64, BF16N64, TF32N64, E4M3N64, S8N64>(out);
-  addShape<WG, F16N128, BF16N128, TF32N128, E4M3N128, S8N128>(out);
-  addShape<WG, F16N256, BF16N256, TF32N256, E4M3N256, S8N256>(out);
+  addShape<WG, PerTrip, F16N64, BF16N64, TF32N64, E4M3N64, S8N64>(out);
+  addShape<WG, PerTrip, F16N128, BF16N128, TF32N128, E4M3N128, S8N128>(out);
+  addShape<WG, PerTrip, F16N256, BF16N256, TF32N256, E4M3N256, S8N256>(out);
 }
 
-}  // namespace
-
-std::vector<TensorCase> wgmmaCases(bool sweep) {
+template <int PerTrip>
+std::vector<TensorCase> casesOf(bool sweep) {
   using namespace wgmma;
   std::vector<TensorCase> out;
   // The default: N = 256 and two warpgroups per SM (tensor-instructions.md §2).
   if (!sweep) {
-    addShape<2, F16N256, BF16N256, TF32N256, E4M3N256, S8N256>(out);
+    addShape<2, PerTrip, F16N256, BF16N256, TF32N256, E4M3N256, S8N256>(out);
     return out;
   }
-  addShapes<1>(out);
-  addShapes<2>(out);
-  addShapes<3>(out);
+  addShapes<1, PerTrip>(out);
+  addShapes<2, PerTrip>(out);
+  addShapes<3, PerTrip>(out);
   return out;
+}
+
+}  // namespace
+
+// `variant` below kWgmmaVariants (the caller checks it).
+std::vector<TensorCase> wgmmaCases(bool sweep, int variant) {
+  static_assert(kWgmmaPerTripOfVariant[0] == 4 && kWgmmaPerTripOfVariant[1] == 2 && kWgmmaPerTripOfVariant[2] == 8, "the switch below");
+  switch (kWgmmaPerTripOfVariant[variant]) {
+    case 2: return casesOf<2>(sweep);
+    case 8: return casesOf<8>(sweep);
+    default: return casesOf<4>(sweep);
+  }
 }
 
 }  // namespace tppverify::cuda

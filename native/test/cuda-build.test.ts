@@ -56,14 +56,14 @@ describe.skipIf(!cudaBuilt)('CUDA code in the addon', () => {
 
   it('carries real wgmma kernels in the sm_90a code, and only a trap elsewhere', () => {
     const largest = (sm: number) => Math.max(0, ...cubins.filter((c) => c.sm === sm).flatMap((c) => sectionSizes(c.bytes, 'wgmmaKernel')));
-    // Fifteen wgmma kernels (five formats × three shapes), each a loop with its checks: kilobytes of code.
+    // 45 wgmma kernels (five formats × three shapes × three code variants), each a loop with its checks: kilobytes of code.
     expect(largest(90)).toBeGreaterThan(2048);
     for (const sm of [80, 89, 100]) expect(largest(sm), `sm_${sm}`).toBeLessThan(largest(90) / 4);
   });
 
   it('carries real tcgen05 kernels in the sm_100a code, and only a trap elsewhere', () => {
     const largest = (sm: number) => Math.max(0, ...cubins.filter((c) => c.sm === sm).flatMap((c) => sectionSizes(c.bytes, 'tcgen05Kernel')));
-    // Four kernels (f16, tf32, f8f6f4, i8): TMEM allocation, the issue loop, the barrier wait and the TMEM read-back.
+    // Twelve kernels (f16, tf32, f8f6f4, i8 × three code variants): TMEM allocation, the issue loop, the barrier wait and the TMEM read-back.
     expect(largest(100)).toBeGreaterThan(2048);
     for (const sm of [80, 89, 90]) expect(largest(sm), `sm_${sm}`).toBeLessThan(largest(100) / 4);
   });
@@ -108,6 +108,19 @@ describe.skipIf(!cudaBuilt)('CUDA code in the addon', () => {
     expect(fp16(90)).toBeGreaterThan(1024);
     expect(fp8(89)).toBeGreaterThan(1024);
     expect(fp8(90), `sm_90a ${fp8(90)} bytes, sm_89 ${fp8(89)}`).toBeLessThan(fp8(89) / 2);
+  });
+
+  it('carries every tensor kernel in its three code variants (the run plan draws one per format)', () => {
+    const sections = (sm: number, part: string) => cubins.filter((c) => c.sm === sm).flatMap((c) => sectionSizes(c.bytes, part));
+    for (const sm of CLAIMED_SM_VERSIONS) {
+      // mmaKernel<F16, 8, 4 or 6 accumulators per warp>: "…INS1_3F16ELi8EEE".
+      for (const chains of [8, 4, 6]) expect(sections(sm, `mmaKernelINS1_3F16ELi${chains}E`), `sm_${sm} F16 ${chains}`).toHaveLength(1);
+      expect(sections(sm, '9mmaKernel'), `sm_${sm}`).toHaveLength(7 * 3);
+    }
+    // wgmma: five formats × three shapes × 4, 2 or 8 per trip; tcgen05: four kinds × 4, 2 or 8 per trip.
+    expect(sections(90, 'wgmmaKernel')).toHaveLength(45);
+    for (const perTrip of [4, 2, 8]) expect(sections(90, `wgmmaKernelINS0_5wgmma8BF16N256ELi${perTrip}E`), `BF16N256 ${perTrip}`).toHaveLength(1);
+    expect(sections(100, 'tcgen05Kernel')).toHaveLength(12);
   });
 
   it('carries the FP64 and FP32 CUDA-core chains, in their three code variants, for every claimed architecture', () => {

@@ -109,14 +109,19 @@ describe.skipIf(!cudaBuilt || !cuobjdump)('SASS of the CUDA kernels (needs cuobj
   });
   const kernels = (sm: number, part: string) => [...(bySm.get(sm) ?? new Map<string, Loop[]>()).entries()].filter(([name]) => name.includes(part));
 
-  it('wgmma: each trip of the inner loop is one warpgroup.arrive and four wgmmas, with no wait; one wait per period', () => {
+  // A code variant's count from the mangled name: wgmmaKernel<Op, 4> is "…ELi4EEE", mmaKernel<F16, 6> "…ELi6EEE".
+  const variantCount = (name: string) => Number(/Li(\d+)E/.exec(name)?.[1] ?? NaN);
+
+  it('wgmma: each trip of the inner loop is one warpgroup.arrive and the variant\'s wgmmas, with no wait; one wait per period', () => {
     const found = kernels(90, 'wgmmaKernel');
-    expect(found).toHaveLength(15);
+    // Five formats × three shapes × three code variants (4, 2 or 8 wgmmas per trip).
+    expect(found).toHaveLength(45);
+    expect(new Set(found.map(([name]) => variantCount(name)))).toEqual(new Set([4, 2, 8]));
     for (const [name, fn] of found) {
       const trips = innermost(fn, /^(HGMMA|QGMMA|IGMMA)/);
       expect(trips, name).toHaveLength(1);
       const trip = trips[0]!.ops;
-      expect(count(trip, /^(HGMMA|QGMMA|IGMMA)/), name).toBe(4);
+      expect(count(trip, /^(HGMMA|QGMMA|IGMMA)/), name).toBe(variantCount(name));
       expect(count(trip, /^WARPGROUP\.ARRIVE/), name).toBe(1);
       expect(count(trip, /DEPBAR/), name).toBe(0);
       const period = fn.find((l) => l.nested && count(l.ops, /^(HGMMA|QGMMA|IGMMA)/) > 0)!;
@@ -124,22 +129,24 @@ describe.skipIf(!cudaBuilt || !cuobjdump)('SASS of the CUDA kernels (needs cuobj
     }
   });
 
-  it.each([80, 89, 90])('sm_%i mma.sync and FMA chains: at least eight distinct accumulators per loop, eight instructions per iteration', (sm) => {
+  it.each([80, 89, 90])('sm_%i mma.sync and FMA chains: at least the variant\'s distinct accumulators per loop, a whole number of iterations', (sm) => {
     const checked = [
       ...kernels(sm, '9mmaKernel').filter(([name]) => !name.includes('3FP8E') || sm === 89).filter(([name]) => !name.includes('F64K16') || sm === 90),
       ...kernels(sm, 'fmaChainKernel'),
     ];
-    // sm_80: five mma.sync kernels (no FP8, no m16n8k16 FP64) and six FMA chains (FP64, FP32 × three code variants);
-    // sm_89 adds FP8, sm_90 the m16n8k16 FP64.
-    expect(checked).toHaveLength(sm === 80 ? 11 : 12);
+    // sm_80: five mma.sync kernels (no FP8, no m16n8k16 FP64) × three code variants (8, 4 or 6 accumulators)
+    // and six FMA chains (FP64, FP32 × three code variants: 8, 12 or 16 chains); sm_89 adds FP8, sm_90 the m16n8k16 FP64.
+    expect(checked).toHaveLength(sm === 80 ? 21 : 24);
     for (const [name, fn] of checked) {
+      const chains = variantCount(name);
+      expect(name.includes('fmaChainKernel') ? [8, 12, 16] : [8, 4, 6], name).toContain(chains);
       const loopsWithWork = innermost(fn, COUNTED);
       expect(loopsWithWork.length, name).toBeGreaterThan(0);
       for (const loop of loopsWithWork) {
         const issued = count(loop.ops, COUNTED);
-        expect(issued % 8, `${name}: ${issued}`).toBe(0);
-        // Eight chains at least (renaming across an unrolled loop may add registers); merged chains would show fewer.
-        expect(new Set(loop.destinations).size, name).toBeGreaterThanOrEqual(8);
+        expect(issued % chains, `${name}: ${issued}`).toBe(0);
+        // The variant's chains at least (renaming across an unrolled loop may add registers); merged chains would show fewer.
+        expect(new Set(loop.destinations).size, name).toBeGreaterThanOrEqual(chains);
       }
     }
   });

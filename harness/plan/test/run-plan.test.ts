@@ -151,14 +151,13 @@ describe('run plan from the nonce', () => {
     expect(hip.steps.filter((s) => s.suite === 'bandwidth').every((s) => s.variantCount === 3)).toBe(true);
     expect(hip.threadsPerBlock).toBe(0);
     expect(a.threadsPerBlock).toBe(0);
-    // CUDA: three stream variants, one per throughput format, and a block size from 256/512/1024.
+    // CUDA: three stream variants, three per throughput format, and a block size from 256/512/1024.
     const cuda = recordPlan(new RunPlan(nonce('0a')), 'cuda', ['read', 'write', 'copy', 'triad'], FORMATS);
     expect(cuda.steps.filter((s) => s.suite === 'bandwidth').every((s) => s.variantCount === 3)).toBe(true);
-    for (const s of cuda.steps.filter((x) => x.suite === 'throughput')) {
-      // FP64 and FP32 run on CUDA-core FMA chains in three variants; the tensor formats have one.
-      expect(s.variantCount, s.name).toBe(['FP64', 'FP32'].includes(s.name) ? 3 : 1);
-      if (s.variantCount === 1) expect(s.variant, s.name).toBe(0);
-    }
+    // FP64 and FP32 on CUDA-core FMA chains, the tensor formats on mma.sync / wgmma / tcgen05: three variants each.
+    for (const s of cuda.steps.filter((x) => x.suite === 'throughput')) expect(s.variantCount, s.name).toBe(3);
+    const drawn = new Set(Array.from({ length: 40 }, (_, i) => recordPlan(new RunPlan(nonce((i + 11).toString(16))), 'cuda', [], ['FP16']).steps[0]?.variant));
+    expect(drawn).toEqual(new Set([0, 1, 2]));
     expect(cuda.kernelName).toMatch(/^tppv_[0-9a-f]{8}$/);
     expect(a.kernelName).toBe('');
     expect(recordPlan(new RunPlan(nonce('0b')), 'cuda', ['copy'], []).kernelName).not.toBe(cuda.kernelName);
