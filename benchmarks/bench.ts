@@ -7,7 +7,9 @@ import type {
   NativeProgress,
   NativeThroughputCase,
 } from './native-addon.js';
-import { BANDWIDTH_CASES, codeVariantsOf, MIN_TRIALS, type RunSettings } from './registry.js';
+import { BANDWIDTH_CASES, codeVariantsOf, isLibraryMethod, methodOf, MIN_TRIALS, type MeasurementMethod, type RunSettings } from './registry.js';
+
+export { methodOf, type MeasurementMethod } from './registry.js';
 import { summarizeRates, type TrialSummary } from './statistics.js';
 import { TppverifyError } from '../attestations/errors.js';
 import { opsPerClockPerUnit, ResultValidationError, validateBandwidthResult, validateThroughputCase } from './validate.js';
@@ -54,11 +56,6 @@ export function faultFromEnvironment(env: NodeJS.ProcessEnv = process.env): Inje
   return { suite, name };
 }
 
-/** 'native': our own kernel; 'library': the second method, code that is not ours (libc memcpy, OpenBLAS, cuBLASLt). */
-export type MeasurementMethod = 'native' | 'library';
-export function methodOf(raw: string | undefined): MeasurementMethod {
-  return raw === 'library' ? 'library' : 'native';
-}
 
 export interface BandwidthKernelReport {
   name: string;
@@ -302,7 +299,7 @@ export async function measurePeakThroughput(
   );
   for (const c of result.cases.filter((x) => x.available)) {
     // The second method's library is one code path: variant 0 of 1, whatever the plan drew for our kernels.
-    const library = methodOf(c.method) === 'library';
+    const library = isLibraryMethod(c);
     requireRequestedVariant([{ label: `${c.format}/${c.engine}`, ...c }], library ? 0 : (settings.variant ?? 0), library ? 1 : codeVariantsOf(target.backend, 'throughput', c.format));
   }
   return result.cases.map((c) => shapeThroughputCase(c, Math.max(MIN_TRIALS, settings.trials)));

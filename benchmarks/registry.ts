@@ -3,6 +3,17 @@
 // results (bytesReadPerTrial, opsPerInstruction), next to the kernels that
 // define them; this registry describes and checks them.
 
+/** 'native': our own kernel; 'library': the second method, code that is not ours (libc memcpy, OpenBLAS, cuBLASLt). */
+export type MeasurementMethod = 'native' | 'library';
+export function methodOf(raw: string | undefined): MeasurementMethod {
+  return raw === 'library' ? 'library' : 'native';
+}
+
+/** The second method: never a primary figure, one code path (no plan variant or seed). */
+export function isLibraryMethod(record: { method?: string }): boolean {
+  return methodOf(record.method) === 'library';
+}
+
 export type SuiteName = 'bandwidth' | 'throughput' | 'all';
 export const SUITE_NAMES: readonly SuiteName[] = ['bandwidth', 'throughput', 'all'];
 

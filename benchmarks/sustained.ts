@@ -12,7 +12,7 @@
 // trials' own, and a trial's rate compares with the peak's directly.
 import type { DeviceTarget, InjectedFault, ThroughputCaseReport } from './bench.js';
 import type { NativeAddon, NativeProgress, NativeThroughputCase } from './native-addon.js';
-import type { RunSettings } from './registry.js';
+import { isLibraryMethod, type RunSettings } from './registry.js';
 import { ResultValidationError, validateThroughputCase, validateThroughputTrials } from './validate.js';
 import type { SustainedPhaseRecord, SustainedTrialRecord, ThroughputCaseRecord } from '../attestations/records.js';
 
@@ -46,7 +46,7 @@ export const caseLabel = (c: { format: string; engine: string }): string => `${c
  * kernels against its own peak, and step 8 compares the libraries already.
  */
 export function sustainedCasesOf<T extends { available: boolean; method?: string; trialSeconds: readonly number[] }>(peak: readonly T[]): T[] {
-  return peak.filter((c) => c.available && c.method !== 'library' && c.trialSeconds.length > 0);
+  return peak.filter((c) => c.available && !isLibraryMethod(c) && c.trialSeconds.length > 0);
 }
 
 /** The sustained request for the peak phase's cases (sustainedCasesOf), in the given format order. */

@@ -2,7 +2,7 @@
 // positive timings, the byte model the registry expects, and no rate above
 // what the hardware can physically issue.
 import type { NativeBandwidthResult, NativeThroughputCase } from './native-addon.js';
-import { BANDWIDTH_CASES, MIN_TRIALS } from './registry.js';
+import { BANDWIDTH_CASES, methodOf, MIN_TRIALS } from './registry.js';
 import { median } from './statistics.js';
 import { TppverifyError } from '../attestations/errors.js';
 
@@ -39,7 +39,7 @@ export function validateBandwidthResult(result: NativeBandwidthResult, minTrials
   for (const kernel of result.kernels) {
     const model = BANDWIDTH_CASES.find((c) => c.name === kernel.name);
     if (!model) throw new ResultValidationError(kernel.name, 'not in the benchmark registry');
-    if ((kernel.method === 'library' ? 'library' : 'native') !== model.method) {
+    if (methodOf(kernel.method) !== model.method) {
       throw new ResultValidationError(kernel.name, `recorded as method '${kernel.method}', the registry's is '${model.method}'`);
     }
     if (

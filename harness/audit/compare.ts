@@ -5,7 +5,8 @@ import type { Fact, Finding, MeasurementRecord } from '../../attestations/record
 import type { AuditLinkRecord } from '../../attestations/statement.js';
 import { TppverifyError } from '../errors.js';
 import { normalizeIdentifier } from '../identity.js';
-import { isLibraryMethod, measuredRates } from '../verdict/verdict.js';
+import { isLibraryMethod } from '../../benchmarks/registry.js';
+import { measuredRates } from '../verdict/verdict.js';
 
 /**
  * A metric is reproduced when the medians differ by at most this share (the

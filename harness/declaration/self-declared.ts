@@ -3,6 +3,7 @@
 // report and proves nothing about an exporter's claims.
 import type { NativeDevice } from '../../benchmarks/native-addon.js';
 import type { BandwidthReport, ThroughputCaseReport } from '../../benchmarks/bench.js';
+import { isLibraryMethod } from '../../benchmarks/registry.js';
 import { findArchitecture } from '../tpp/architectures.js';
 import { findCpuMicroarchitecture, tableRate, type CpuTableLookup } from '../tpp/cpu-rates.js';
 import { isFormat, type Format } from '../tpp/formats.js';
@@ -44,7 +45,7 @@ export function selfDeclaration(
     };
   }
   // Our kernels only: the library's cases are the second method, compared by the verdict, never a declared rate.
-  const measured = throughput.filter((c) => c.available && c.clockMhz !== null && c.method !== 'library');
+  const measured = throughput.filter((c) => c.available && c.clockMhz !== null && !isLibraryMethod(c));
   const clockMhz = measured.length ? Math.max(...measured.map((c) => c.clockMhz!)) : 1;
   const cpu = cpuRateTable(device);
   const perClock: Partial<Record<Format, number>> = {};

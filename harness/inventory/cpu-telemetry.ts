@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PowerEvidenceRecord } from '../../attestations/records.js';
-import { NO_POWER, summarizeTelemetry, TELEMETRY_INTERVAL_MS, type ReportedClock, type SampledEvidence, type TelemetryRecorder, type TelemetrySample } from './telemetry.js';
+import { NO_POWER, rangeOf, summarizeTelemetry, TELEMETRY_INTERVAL_MS, type ReportedClock, type SampledEvidence, type TelemetryRecorder, type TelemetrySample } from './telemetry.js';
 
 /** The sysfs and procfs roots read; tests point them at a recorded tree. */
 export interface CpuTelemetryRoots {
@@ -47,11 +47,7 @@ export function cpusUsed(roots: CpuTelemetryRoots = LIVE_ROOTS): number[] {
   return online ? parseCpuList(online) : [];
 }
 
-const median = (values: number[]): number | null => {
-  if (!values.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
+const median = (values: number[]): number | null => rangeOf(values)?.median ?? null;
 
 export interface CpuClockSource {
   /** One reading: the median over the used cores, in MHz; null when none could be read. */

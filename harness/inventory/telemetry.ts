@@ -98,10 +98,11 @@ export function parseTelemetryLine(line: string): TelemetrySample | null {
   };
 }
 
-const range = (values: readonly (number | null | undefined)[]): { min: number; median: number; max: number } | null => {
+/** The least, middle (the upper of two) and greatest of the values read; null when none was. */
+export function rangeOf(values: readonly (number | null | undefined)[]): { min: number; median: number; max: number } | null {
   const known = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
   return known.length ? { min: known[0]!, median: known[Math.floor(known.length / 2)]!, max: known[known.length - 1]! } : null;
-};
+}
 
 /**
  * nvidia-smi's clock and power-limit readings of a phase. The clock is taken
@@ -111,7 +112,7 @@ const range = (values: readonly (number | null | undefined)[]): { min: number; m
 export function nvidiaEvidence(samples: readonly TelemetrySample[]): SampledEvidence {
   const known = samples.filter((s) => s.reasons !== null);
   const busy = known.length ? known.filter((s) => ((s.reasons ?? 0n) & IDLE_REASON) === 0n) : samples;
-  const clocks = range(busy.map((s) => s.smClockMhz));
+  const clocks = rangeOf(busy.map((s) => s.smClockMhz));
   const busyCount = busy.filter((s) => s.smClockMhz !== null).length;
   const clock: ReportedClock = clocks
     ? {
@@ -122,10 +123,10 @@ export function nvidiaEvidence(samples: readonly TelemetrySample[]): SampledEvid
         notComparableReason: '',
       }
     : { source: `not reported: no clocks.sm sample ${samples.length ? 'while the GPU was busy' : 'in this phase'}`, samples: 0, mhz: null, comparable: false, notComparableReason: 'no reported clock' };
-  const enforced = range(samples.map((s) => s.enforcedPowerLimitW));
-  const reference = range(samples.map((s) => s.defaultPowerLimitW));
+  const enforced = rangeOf(samples.map((s) => s.enforcedPowerLimitW));
+  const reference = rangeOf(samples.map((s) => s.defaultPowerLimitW));
   const paired = samples.filter((s) => typeof s.enforcedPowerLimitW === 'number' && typeof s.defaultPowerLimitW === 'number').length;
-  const draw = range(samples.map((s) => s.powerW));
+  const draw = rangeOf(samples.map((s) => s.powerW));
   const power: PowerEvidenceRecord =
     enforced && reference
       ? {
@@ -164,7 +165,6 @@ export const NO_POWER: PowerEvidenceRecord = {
 export function summarizeTelemetry(phase: string, samples: readonly TelemetrySample[], sampleIntervalMs = TELEMETRY_INTERVAL_MS): PhaseTelemetry {
   const stride = Math.max(1, Math.ceil(samples.length / MAX_SERIES_POINTS));
   const series = samples.filter((_, i) => i % stride === 0).map((s): [number | null, number | null, number | null] => [s.smClockMhz, s.powerW, s.temperatureC]);
-  const clocks = samples.map((s) => s.smClockMhz).filter((v): v is number => v !== null).sort((a, b) => a - b);
   const max = (values: (number | null)[]) => {
     const known = values.filter((v): v is number => v !== null);
     return known.length ? Math.max(...known) : null;
@@ -173,7 +173,7 @@ export function summarizeTelemetry(phase: string, samples: readonly TelemetrySam
   return {
     phase,
     samples: samples.length,
-    smClockMhz: clocks.length ? { min: clocks[0]!, median: clocks[Math.floor(clocks.length / 2)]!, max: clocks[clocks.length - 1]! } : null,
+    smClockMhz: rangeOf(samples.map((s) => s.smClockMhz)),
     maxPowerW: max(samples.map((s) => s.powerW)),
     maxTemperatureC: max(samples.map((s) => s.temperatureC)),
     reasonsSeen: `0x${seen.toString(16).padStart(16, '0')}`,
@@ -243,8 +243,8 @@ export function summarizeAmdTelemetry(phase: string, samples: readonly AmdMetric
     samples.map((s) => ({ smClockMhz: s.gfxClockMhz, memoryClockMhz: null, powerW: s.socketPowerW, temperatureC: s.hotspotC, reasons: null })),
     AMD_TELEMETRY_INTERVAL_MS,
   );
-  const clocks = range(samples.map((s) => s.gfxClockMhz));
-  const draw = range(samples.map((s) => s.socketPowerW));
+  const clocks = rangeOf(samples.map((s) => s.gfxClockMhz));
+  const draw = rangeOf(samples.map((s) => s.socketPowerW));
   const evidence: SampledEvidence = {
     clock: clocks
       ? { source: 'amd-smi metric gfx clock (every sample: amd-smi reports no idle state)', samples: samples.filter((s) => s.gfxClockMhz !== null).length, mhz: clocks, comparable: true, notComparableReason: '' }

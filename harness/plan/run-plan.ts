@@ -11,7 +11,7 @@
 // the harness need not know beforehand which formats a device offers.
 import { createHmac } from 'node:crypto';
 import type { MeasurementRecord, NamedNumber, RunPlanRecord } from '../../attestations/records.js';
-import { codeVariantsOf, MAX_OPERAND_SEED, RUNTIME_COMPILATION_BACKENDS, takesOperandSeed, threadsPerBlockChoicesOf } from '../../benchmarks/registry.js';
+import { codeVariantsOf, isLibraryMethod, MAX_OPERAND_SEED, RUNTIME_COMPILATION_BACKENDS, takesOperandSeed, threadsPerBlockChoicesOf } from '../../benchmarks/registry.js';
 
 export const PLAN_DERIVATION = 'tppverify-run-plan@2';
 /** Derivations this verifier no longer implements (named when refused). */
@@ -211,7 +211,7 @@ export function measuredSequence(m: MeasurementRecord): MeasuredSequence {
       trials: c.trialSeconds.length,
       variant: c.variant,
       operandSeed: c.operandSeed,
-      library: c.method === 'library',
+      library: isLibraryMethod(c),
     })),
     bandwidth: b && b.kernels.length ? { arrayBytes: b.arrayBytes, threads: b.threads, streamScalar: b.streamScalar, threadsPerBlock: b.threadsPerBlock, runtimeCompilation: b.runtimeCompilation, sizing: b.sizing } : null,
   };

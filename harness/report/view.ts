@@ -4,6 +4,7 @@
 // so a new section reads the view and adds one function.
 import type { Statement } from '../../attestations/statement.js';
 import type { PhaseEvidenceRecord } from '../../attestations/records.js';
+import { methodOf } from '../../benchmarks/registry.js';
 import { summarizeRates } from '../../benchmarks/statistics.js';
 import { describeLevel, recordedLevel, type TestLevel } from '../../benchmarks/levels.js';
 import { parseDeclaration, type Declaration } from '../declaration/declaration.js';
@@ -256,7 +257,7 @@ function bandwidthRows(statement: Statement, k: number): BandwidthRow[] {
     .map((kernel) => {
       const bytes = kernel.bytesReadPerTrial + kernel.bytesWrittenPerTrial;
       const s = summarizeRates(kernel.trialSeconds.map((seconds) => bytes / seconds / 1e9));
-      return { kernel: kernel.name, engine: kernel.engine, method: kernel.method === 'library' ? 'library' : 'native', medianGbps: s.median, expandedGbps: k * s.stddev, trials: s.trials };
+      return { kernel: kernel.name, engine: kernel.engine, method: methodOf(kernel.method), medianGbps: s.median, expandedGbps: k * s.stddev, trials: s.trials };
     });
 }
 

@@ -3,6 +3,7 @@
 // arrays that fit in cache). One function derives them, from the same records
 // the attestation keeps, so run writes them and verify re-derives them alike.
 import { belowSizingRule } from '../../benchmarks/bench.js';
+import { median } from '../../benchmarks/statistics.js';
 import type { Fact, NamedNumber, PhaseEvidenceRecord } from '../../attestations/records.js';
 import { DECISION_RULE } from './verdict.js';
 
@@ -38,11 +39,8 @@ export function measuredClockMhz(cases: readonly ClockedCase[]): number | null {
   const clocks = cases
     .filter((c) => c.available !== false)
     .flatMap((c) => c.trialClockMhz)
-    .filter((mhz) => Number.isFinite(mhz) && mhz > 0)
-    .sort((a, b) => a - b);
-  if (!clocks.length) return null;
-  const mid = Math.floor(clocks.length / 2);
-  return clocks.length % 2 ? clocks[mid]! : (clocks[mid - 1]! + clocks[mid]!) / 2;
+    .filter((mhz) => Number.isFinite(mhz) && mhz > 0);
+  return clocks.length ? median(clocks) : null;
 }
 
 const percent = (share: number) => `${Math.round(share * 1000) / 10} %`;

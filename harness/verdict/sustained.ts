@@ -5,8 +5,9 @@
 import { summarizeRates } from '../../benchmarks/statistics.js';
 import { caseLabel, sustainedCasesOf, sustainedPerClock } from '../../benchmarks/sustained.js';
 import { recordedLevel, sustainedDeviation, sustainedSeconds, type TestLevel } from '../../benchmarks/levels.js';
-import type { MeasurementRecord, SustainedPhaseRecord, ThroughputCaseRecord } from '../../attestations/records.js';
+import type { MeasurementRecord, SustainedPhaseRecord } from '../../attestations/records.js';
 import { RunPlan } from '../plan/run-plan.js';
+import { perClockTrials } from './record.js';
 
 /** One case's sustained figures against its peak. */
 export interface SustainedComparison {
@@ -30,13 +31,11 @@ export interface SustainedComparison {
 
 const relative = (s: { median: number; stddev: number }) => (s.median > 0 ? s.stddev / s.median : 0);
 
-function peakPerClockTrials(c: ThroughputCaseRecord): number[] {
-  return c.trialSeconds.map((seconds, i) => c.opsPerTrial / seconds / ((c.trialClockMhz[i] ?? Number.NaN) * 1e6) / c.units);
-}
+const sumSeconds = (trials: readonly { seconds: number }[]) => trials.reduce((sum, t) => sum + t.seconds, 0);
 
 /** The total timed seconds of the phase. */
 export function sustainedTotalSeconds(s: SustainedPhaseRecord): number {
-  return s.trials.reduce((sum, t) => sum + t.seconds, 0);
+  return sumSeconds(s.trials);
 }
 
 /**
@@ -53,14 +52,14 @@ export function sustainedComparisons(m: MeasurementRecord): SustainedComparison[
     if (!peak) continue;
     const trials = s.trials.filter((t) => caseLabel(t) === label);
     const peakTops = summarizeRates(peak.trialSeconds.map((sec) => peak.opsPerTrial / sec / 1e12), `${label} peak TOPS`);
-    const peakPerClock = summarizeRates(peakPerClockTrials(peak), `${label} peak ops/clock`);
+    const peakPerClock = summarizeRates(perClockTrials(peak), `${label} peak ops/clock`);
     const tops = summarizeRates(trials.map((t) => t.opsPerTrial / t.seconds / 1e12), `${label} sustained TOPS`);
     const perClock = summarizeRates(trials.map(sustainedPerClock), `${label} sustained ops/clock`);
     out.push({
       format: peak.format,
       engine: peak.engine,
       trials: trials.length,
-      seconds: trials.reduce((sum, t) => sum + t.seconds, 0),
+      seconds: sumSeconds(trials),
       peakTops: peakTops.median,
       sustainedTops: tops.median,
       ratio: tops.median / peakTops.median,

@@ -2,6 +2,7 @@
 // whether the declaration is accurate; clock-dependent figures decide where
 // the chip sits against the thresholds. Pure and deterministic, so verify can
 // recompute it from the attested record.
+import { isLibraryMethod } from '../../benchmarks/registry.js';
 import { summarizeRates } from '../../benchmarks/statistics.js';
 import { ratedClockMhz, type Declaration } from '../declaration/declaration.js';
 import { decideCaseByCase, decideSection232 } from '../rules/evaluate.js';
@@ -10,7 +11,7 @@ import { declarationNumbers, ratesAtRatedClocks } from '../tpp/evaluation.js';
 import { BIT_LENGTH, isFormat, type Format } from '../tpp/formats.js';
 import { ratesAtClock, relativeDifference, tppFromRates } from '../tpp/tpp.js';
 import { compareItem } from './item.js';
-import { numericFact, type Fact, type MeasurementRecord, type ThroughputCaseRecord } from './record.js';
+import { numericFact, perClockTrials, type Fact, type MeasurementRecord } from './record.js';
 import type { Finding, FindingStatus, Outcome, ResultsRecord, Section232Record, TppAtClockRecord, VerdictRecord } from '../../attestations/records.js';
 import { identityFindings } from '../identity/findings.js';
 import { sustainedComparisons, sustainedTotalSeconds } from './sustained.js';
@@ -131,15 +132,6 @@ export interface MeasuredRate {
   units: number;
 }
 
-
-/** The second method: code that is not ours (a vendor library, libc memcpy, the runtime's copy); never a primary figure. */
-export function isLibraryMethod(record: { method?: string }): boolean {
-  return record.method === 'library';
-}
-
-function perClockTrials(c: ThroughputCaseRecord): number[] {
-  return c.trialSeconds.map((seconds, i) => c.opsPerTrial / seconds / ((c.trialClockMhz[i] ?? Number.NaN) * 1e6) / c.units);
-}
 
 /**
  * The best engine per format among the available throughput cases of one

@@ -145,6 +145,11 @@ struct ThroughputRequest {
   int operandSeed = 0;                // run plan: added to the accumulators' start values where the backend can (CPU)
 };
 
+// The second method: a kernel or case whose code is not ours (libc memcpy,
+// the runtime's copy, a vendor GEMM library). One code path: the run plan's
+// code variant does not apply to it.
+inline bool isLibraryMethod(const std::string& method) { return method == "library"; }
+
 // The sustained phase (work fixed per case) runs only the cases it names, our
 // own kernels: the second method's library cases are measured in the peak
 // phase alone (benchmarks/sustained.ts sustainedCasesOf).

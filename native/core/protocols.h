@@ -111,7 +111,7 @@ inline std::vector<StreamKernelRef> selectKernels(const std::vector<StreamKernel
 inline std::vector<StreamKernelRef> gpuStreamKernels(const std::string& libraryEngine = "runtime-memcpy") {
   std::vector<StreamKernelRef> out;
   for (const stream::GpuKernelSpec& k : stream::kGpuKernels) {
-    const bool library = std::string(k.method) == "library";
+    const bool library = isLibraryMethod(k.method);
     out.push_back({k.name, k.arraysRead, k.arraysWritten, int(k.kind), k.method, library ? libraryEngine : ""});
   }
   return out;
@@ -139,8 +139,7 @@ inline BandwidthKernelResult measureStreamKernel(BandwidthDevice& device, const 
   out.name = kernel.name;
   out.engine = kernel.engine.empty() ? device.engine() : kernel.engine;
   out.method = kernel.method;
-  // A library kernel (the second method) is one code path, not ours to vary.
-  const bool library = kernel.method == "library";
+  const bool library = isLibraryMethod(kernel.method);
   out.variant = library ? 0 : request.variant;
   out.variantCount = library ? 1 : device.variantCount();
   out.elements = elements;
@@ -219,9 +218,6 @@ class ThroughputCase {
   virtual ThroughputTrial run(uint64_t work, bool corrupt) = 0;
   // How many code variants this case has (the run plan draws one below it); run() runs the requested one.
   virtual int variantCount() const { return 1; }
-  // The second method (a vendor library): one code path, not ours to vary, so
-  // the plan's variant for the format's own kernels does not apply to it.
-  virtual bool isLibrary() const { return false; }
 };
 
 struct ThroughputShape {
@@ -302,8 +298,11 @@ inline double medianOf(std::vector<double> values) {
 inline void measureThroughputCase(ThroughputCase& device, const ThroughputShape& shape, const ThroughputRequest& request,
                                   double targetSeconds, const std::string& label, const ProgressSink& progress,
                                   ThroughputCaseResult& out) {
-  if (!device.isLibrary()) requireVariant(request.variant, device.variantCount(), label);
-  out.variant = device.isLibrary() ? 0 : request.variant;
+  // `out` arrives named: a library case (the second method) keeps variant 0,
+  // whatever the plan drew for the format's own kernels.
+  const bool library = isLibraryMethod(out.method);
+  if (!library) requireVariant(request.variant, device.variantCount(), label);
+  out.variant = library ? 0 : request.variant;
   out.variantCount = device.variantCount();
   auto run = [&](uint64_t work, bool corrupt, const std::string& what) {
     ThroughputTrial t;

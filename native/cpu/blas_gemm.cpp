@@ -102,7 +102,6 @@ uint16_t toBf16(double v) {
 // FP64) and recomputes kBlasSampledEntries entries exactly.
 class BlasGemmCase final : public protocol::ThroughputCase {
  public:
-  bool isLibrary() const override { return true; }
   BlasGemmCase(const CpuInfo& info, const FormatSpec& spec, const OpenBlas& lib, int n)
       : info_(info), spec_(spec), lib_(lib), n_(n), a_(size_t(n) * n), b_(size_t(n) * n) {
     const size_t count = size_t(n) * n;

@@ -230,7 +230,7 @@ class CpuStreamDevice final : public protocol::BandwidthDevice {
 std::vector<protocol::StreamKernelRef> cpuStreamKernels() {
   std::vector<protocol::StreamKernelRef> out;
   for (const StreamKernelSpec& spec : kStreamKernels) {
-    const bool library = std::string(spec.method) == "library";
+    const bool library = isLibraryMethod(spec.method);
     out.push_back({spec.name, spec.arraysRead, spec.arraysWritten, int(spec.kind), spec.method, library ? kLibcMemcpyEngine : ""});
   }
   return out;

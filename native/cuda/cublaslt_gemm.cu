@@ -294,7 +294,6 @@ class LtGemm {
 
 class CublasLtCase final : public protocol::ThroughputCase {
  public:
-  bool isLibrary() const override { return true; }
   CublasLtCase(const CublasLt& lib, const LtFormat& f, int n, double reportedMaxMhz, const NvmlClock& clock, int units)
       : f_(f), n_(n), reportedMaxMhz_(reportedMaxMhz), clock_(clock), units_(units),
         a_(size_t(n) * n * bytesOf(f.ab)), b_(size_t(n) * n * bytesOf(f.ab)), d_(size_t(n) * n * bytesOf(f.cd)),
